@@ -1,0 +1,216 @@
+package io.loopline;
+
+import io.loopline.cache.CacheVerticle;
+import io.loopline.config.ConfigException;
+import io.loopline.config.DbSettings;
+import io.loopline.config.LooplineConfig;
+import io.loopline.contract.Role;
+import io.loopline.http.HttpVerticle;
+import io.loopline.jobs.WorkerVerticle;
+import io.loopline.persistence.EmbeddedDatabase;
+import io.loopline.persistence.Migrations;
+import io.loopline.persistence.PersistenceVerticle;
+import io.loopline.scrape.ScraperVerticle;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * The launcher: configuration, then Vert.x, then the database and its migrations, then the verticles of
+ * this node's roles. {@link #start(LooplineConfig)} is also how tests boot a node.
+ */
+public final class Loopline {
+
+  private static final Logger log = LoggerFactory.getLogger(Loopline.class);
+
+  private final Vertx vertx;
+  private final LooplineConfig config;
+  private final EmbeddedDatabase embedded;
+  private final List<String> deployments = new ArrayList<>();
+
+  private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded) {
+    this.vertx = vertx;
+    this.config = config;
+    this.embedded = embedded;
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    LooplineConfig config;
+    try {
+      config = LooplineConfig.load(List.of(args), System.getenv(), Path.of(""));
+    } catch (ConfigException e) {
+      System.err.println("loopline: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Loopline node;
+    try {
+      node = start(config).toCompletionStage().toCompletableFuture().join();
+    } catch (RuntimeException e) {
+      log.error("Loopline did not start", e.getCause() == null ? e : e.getCause());
+      System.exit(1);
+      return;
+    }
+    stopOnSignal(node, "TERM");
+    stopOnSignal(node, "INT");
+  }
+
+  /** Boots a node with this configuration; the future completes when every verticle is ready. */
+  public static Future<Loopline> start(LooplineConfig config) {
+    Set<Role> roles = config.roles();
+    DbSettings db = config.db();
+    log.info("Loopline starting: roles {}, cluster {}", roles, config.clusterEnabled() ? "on" : "off");
+    if (roles.contains(Role.PERSISTENCE)) {
+      log.info(db.embedded()
+          ? "Database: embedded PostgreSQL in " + config.dataDir().resolve("postgres") + " (no db.url configured)"
+          : "Database: PostgreSQL at " + describe(db.url()));
+    }
+    if (roles.contains(Role.CACHE)) {
+      log.info(config.redis().inProcess()
+          ? "Cache: in-process (Caffeine; no redis.url configured)"
+          : "Cache: Redis at " + describe(config.redis().url()));
+    }
+    if (config.clusterEnabled()) {
+      return Future.failedFuture(new ConfigException("cluster.enabled: clustering is not available in this version yet"));
+    }
+    VertxOptions options = new VertxOptions();
+    if (config.eventLoops() > 0) {
+      options.setEventLoopPoolSize(config.eventLoops());
+    }
+    Vertx vertx = Vertx.builder().with(options).build();
+
+    boolean ownsDatabase = roles.contains(Role.PERSISTENCE);
+    Future<EmbeddedDatabase> database = ownsDatabase && db.embedded()
+        ? vertx.executeBlocking(() -> EmbeddedDatabase.start(config.dataDir(), db.embeddedPort()))
+        : Future.succeededFuture();
+    // Completed from whichever thread finishes, not bound to a context that a failed start closes.
+    Promise<Loopline> started = Promise.promise();
+    database.onFailure(e -> vertx.close());
+    database
+        .compose(embedded -> {
+          LooplineConfig effective = embedded == null
+              ? config
+              : config.with(new JsonObject().put("db", new JsonObject().put("url", embedded.url())));
+          Loopline node = new Loopline(vertx, effective, embedded);
+          Future<Void> migrated = ownsDatabase ? node.migrate() : Future.succeededFuture();
+          return migrated.compose(v -> node.deployRoles(roles))
+              .onFailure(e -> node.stop())
+              .map(node);
+        })
+        .onSuccess(node -> {
+          log.info("Loopline ready: HTTP on port {}", roles.contains(Role.HTTP) ? config.http().port() : "none");
+          started.complete(node);
+        })
+        .onFailure(e -> {
+          log.error("Loopline did not start: {}", e.toString());
+          started.fail(e);
+        });
+    return started.future();
+  }
+
+  private Future<Void> migrate() {
+    return vertx.executeBlocking(() -> Migrations.migrate(config.db().url()))
+        .onSuccess(result -> log.info("Database schema at version {} ({} migrations applied)",
+            result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion, result.migrationsExecuted))
+        .mapEmpty();
+  }
+
+  /** Backends first, HTTP last, so that the first request finds every consumer registered. */
+  private Future<Void> deployRoles(Set<Role> roles) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.HTTP)) {
+      if (roles.contains(role)) {
+        chain = chain.compose(v -> deploy(role));
+      }
+    }
+    return chain;
+  }
+
+  private Future<Void> deploy(Role role) {
+    return switch (role) {
+      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db")));
+      case CACHE -> deploy(CacheVerticle::new, new DeploymentOptions().setConfig(config.sections("redis", "cache")));
+      case SCRAPER -> deploy(ScraperVerticle::new, new DeploymentOptions().setConfig(config.sections("scraper")));
+      case WORKER -> deploy(WorkerVerticle::new, new DeploymentOptions()
+          .setConfig(config.sections("worker"))
+          .setThreadingModel(ThreadingModel.WORKER)
+          .setWorkerPoolName("loopline-worker")
+          .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")));
+      case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
+          .setConfig(config.sections("http"))
+          .setInstances(config.http().instancesOrCores()));
+    };
+  }
+
+  private Future<Void> deploy(Supplier<? extends Deployable> verticle, DeploymentOptions options) {
+    return vertx.deployVerticle(verticle, options).onSuccess(deployments::add).mapEmpty();
+  }
+
+  /**
+   * Stops the node: HTTP first (it stops accepting and drains in-flight requests up to its timeout), then
+   * the backends in reverse order, then Vert.x, then the embedded database.
+   */
+  public Future<Void> stop() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(v -> vertx.undeploy(id));
+    }
+    return chain
+        .eventually(() -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+          embedded.close();
+          return null;
+        }))
+        .eventually(vertx::close);
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The configuration in effect, with the embedded database's URL filled in. */
+  public LooplineConfig config() {
+    return config;
+  }
+
+  private static void stopOnSignal(Loopline node, String signal) {
+    long limitSeconds = node.config.http().shutdownTimeoutSeconds() + 30L;
+    Signal.handle(new Signal(signal), received -> {
+      log.info("SIG{} received: draining and stopping", received.getName());
+      int code = 0;
+      try {
+        node.stop().toCompletionStage().toCompletableFuture().get(limitSeconds, TimeUnit.SECONDS);
+        log.info("Loopline stopped");
+      } catch (Exception e) {
+        log.error("Loopline did not stop cleanly", e);
+        code = 1;
+      }
+      System.exit(code);
+    });
+  }
+
+  /** host:port/database of a URL, without credentials, for logs. */
+  private static String describe(String url) {
+    if (url.startsWith("redis")) {
+      return url.replaceFirst("//[^@/]*@", "//");
+    }
+    PgConnectOptions options = PgConnectOptions.fromUri(url);
+    return options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
+  }
+}

@@ -1,0 +1,31 @@
+package io.loopline.config;
+
+import io.vertx.core.json.JsonObject;
+
+/** The {@code db} section: where PostgreSQL is and how the pool is bounded. */
+public record DbSettings(
+    String url,
+    int embeddedPort,
+    int poolSize,
+    int maxWaitQueueSize,
+    int connectTimeoutMs,
+    long queryTimeoutMs,
+    long slowQueryMs) {
+
+  public static DbSettings from(JsonObject config) {
+    JsonObject db = config.getJsonObject("db");
+    return new DbSettings(
+        db.getString("url"),
+        db.getInteger("embeddedPort"),
+        db.getInteger("poolSize"),
+        db.getInteger("maxWaitQueueSize"),
+        db.getInteger("connectTimeoutMs"),
+        db.getLong("queryTimeoutMs"),
+        db.getLong("slowQueryMs"));
+  }
+
+  /** True when no server is configured and Loopline runs its own embedded PostgreSQL. */
+  public boolean embedded() {
+    return url == null || url.isBlank();
+  }
+}

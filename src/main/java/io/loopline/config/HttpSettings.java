@@ -1,0 +1,36 @@
+package io.loopline.config;
+
+import io.vertx.core.json.JsonObject;
+
+/** The {@code http} section: the HTTP verticles' listener, limits and event-bus timeout. */
+public record HttpSettings(
+    String host,
+    int port,
+    int instances,
+    boolean compression,
+    long maxBodySize,
+    int shutdownTimeoutSeconds,
+    long busTimeoutMs,
+    int retryAfterSeconds,
+    int acceptBacklog) {
+
+  /** Reads the section from a verticle's config ({@code {"http": {...}}}). */
+  public static HttpSettings from(JsonObject config) {
+    JsonObject http = config.getJsonObject("http");
+    return new HttpSettings(
+        http.getString("host"),
+        http.getInteger("port"),
+        http.getInteger("instances"),
+        http.getBoolean("compression"),
+        http.getLong("maxBodySize"),
+        http.getInteger("shutdownTimeoutSeconds"),
+        http.getLong("busTimeoutMs"),
+        http.getInteger("retryAfterSeconds"),
+        http.getInteger("acceptBacklog"));
+  }
+
+  /** HTTP verticle instances to deploy: the configured number, or one per core. */
+  public int instancesOrCores() {
+    return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+  }
+}

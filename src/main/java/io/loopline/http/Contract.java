@@ -1,0 +1,80 @@
+package io.loopline.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.openapi.contract.MediaType;
+import io.vertx.openapi.contract.OpenAPIContract;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The HTTP contract, {@code openapi/loopline.yaml}: served as written at {@code /openapi.yaml}, and turned
+ * into the router's routes and request validation.
+ */
+record Contract(Buffer text, OpenAPIContract openApi) {
+
+  static final String PATH = "openapi/loopline.yaml";
+
+  static Future<Contract> load(Vertx vertx) {
+    return vertx.fileSystem().readFile(PATH).compose(text ->
+        OpenAPIContract.from(vertx, forRouter(text.toString())).map(openApi -> new Contract(text, openApi)));
+  }
+
+  /**
+   * The contract as the router reads it. vertx-openapi 5.0 refuses response media types it cannot
+   * validate, {@code application/problem+json} among them; responses are not validated here, so those
+   * media types are dropped from the router's copy only.
+   */
+  static JsonObject forRouter(String yaml) {
+    JsonObject contract = new JsonObject(toJsonMap(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml)));
+    JsonObject paths = contract.getJsonObject("paths", new JsonObject());
+    for (String path : paths.fieldNames()) {
+      JsonObject operations = paths.getJsonObject(path);
+      for (String method : operations.fieldNames()) {
+        if (operations.getValue(method) instanceof JsonObject operation) {
+          dropUnsupportedContent(operation.getJsonObject("responses"));
+        }
+      }
+    }
+    dropUnsupportedContent(contract.getJsonObject("components", new JsonObject()).getJsonObject("responses"));
+    return contract;
+  }
+
+  private static void dropUnsupportedContent(JsonObject responses) {
+    if (responses == null) {
+      return;
+    }
+    for (String status : responses.fieldNames()) {
+      JsonObject content = responses.getJsonObject(status).getJsonObject("content");
+      if (content != null) {
+        content.fieldNames().removeIf(type -> !MediaType.isMediaTypeSupported(type));
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> toJsonMap(Object yaml) {
+    return (Map<String, Object>) normalise(yaml);
+  }
+
+  /** YAML keys such as response codes may load as integers; JSON keys are strings. */
+  private static Object normalise(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      JsonObject object = new JsonObject();
+      map.forEach((k, v) -> object.put(String.valueOf(k), normalise(v)));
+      return object.getMap();
+    }
+    if (value instanceof List<?> list) {
+      JsonArray array = new JsonArray();
+      list.forEach(v -> array.add(normalise(v)));
+      return array.getList();
+    }
+    return value;
+  }
+}

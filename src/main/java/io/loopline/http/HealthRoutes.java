@@ -1,0 +1,62 @@
+package io.loopline.http;
+
+import io.loopline.contract.Addresses;
+import io.loopline.contract.Role;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.util.Map;
+
+/**
+ * {@code /health/live}: this node's event loop answers. {@code /health/ready}: every role answers on the
+ * event bus (on this node or another), which for persistence and cache means their backend answered too.
+ */
+final class HealthRoutes {
+
+  /** The name of each role's check in the readiness report. */
+  private static final Map<Role, String> CHECKS = Map.of(
+      Role.PERSISTENCE, "database",
+      Role.CACHE, "cache",
+      Role.SCRAPER, "scraper",
+      Role.WORKER, "worker");
+  private static final long CHECK_TIMEOUT_MS = 2000;
+
+  private final Vertx vertx;
+
+  HealthRoutes(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  void mount(RouterBuilder builder) {
+    HealthChecks live = HealthChecks.create(vertx).register("eventLoop", promise -> promise.complete(Status.OK()));
+    HealthChecks ready = HealthChecks.create(vertx);
+    // Registered with a longer timeout than the bus request, so a slow role reports DOWN, not a procedure error.
+    CHECKS.forEach((role, name) -> ready.register(name, CHECK_TIMEOUT_MS * 2, promise -> askRole(role, promise)));
+    builder.getRoute("healthLive").addHandler(HealthCheckHandler.createWithHealthChecks(live));
+    builder.getRoute("healthReady").addHandler(HealthCheckHandler.createWithHealthChecks(ready));
+  }
+
+  private void askRole(Role role, Promise<Status> promise) {
+    vertx.eventBus().<JsonObject>request(Addresses.health(role), new JsonObject(),
+            new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
+        .onSuccess(reply -> promise.complete(Status.OK(reply.body())))
+        .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", reason(role, e)))));
+  }
+
+  private static String reason(Role role, Throwable e) {
+    if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+      return "no " + role.id() + " verticle is running";
+    }
+    if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
+      return role.id() + " did not answer within " + CHECK_TIMEOUT_MS + " ms";
+    }
+    return e.getMessage();
+  }
+}

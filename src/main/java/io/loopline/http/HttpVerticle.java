@@ -1,0 +1,82 @@
+package io.loopline.http;
+
+import io.loopline.config.HttpSettings;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP face of a node, one instance per event loop: routes and validation are built from the OpenAPI
+ * contract, every error leaves as problem+json, and the work itself is asked of other verticles over the
+ * event bus. Receives the {@code http} section.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  private HttpSettings settings;
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    settings = HttpSettings.from(config());
+    return Contract.load(vertx).compose(contract -> {
+      server = vertx.createHttpServer(new HttpServerOptions()
+          .setHost(settings.host())
+          .setPort(settings.port())
+          .setCompressionSupported(settings.compression())
+          .setAcceptBacklog(settings.acceptBacklog()));
+      return server.requestHandler(router(contract)).listen();
+    });
+  }
+
+  private Router router(Contract contract) {
+    Problems problems = new Problems(contract.openApi(), settings.retryAfterSeconds());
+    RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), RequestExtractor.withBodyHandler());
+    builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
+    new DemoRoutes(vertx).mount(builder);
+    new HealthRoutes(vertx).mount(builder);
+
+    Router router = builder.createRouter();
+    router.route("/openapi.yaml").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(contract.text()));
+    router.routeWithRegex("^/docs$").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> ctx.redirect("/docs/"));
+    // Loopline's own initializer first (it points the UI at /openapi.yaml); the webjar serves the rest.
+    router.route("/docs/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(StaticHandler.create("web/docs"));
+    router.route("/docs/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + buildInfo("swaggerUi")));
+    router.route().failureHandler(problems::handleFailure);
+    router.errorHandler(404, problems::notFound);
+    router.errorHandler(405, problems::methodNotAllowed);
+    router.errorHandler(500, problems::handleFailure);
+    return router;
+  }
+
+  /** Stops accepting connections and lets in-flight requests finish, up to the configured timeout. */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(settings.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
+  }
+
+  private static String buildInfo(String key) {
+    try (InputStream in = HttpVerticle.class.getClassLoader().getResourceAsStream("loopline-build.properties")) {
+      Properties properties = new Properties();
+      properties.load(in);
+      return properties.getProperty(key);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

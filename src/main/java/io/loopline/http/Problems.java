@@ -1,0 +1,190 @@
+package io.loopline.http;
+
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.contract.Parameter;
+import io.vertx.openapi.validation.SchemaValidationException;
+import io.vertx.openapi.validation.ValidatorErrorType;
+import io.vertx.openapi.validation.ValidatorException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that turns failures into {@code application/problem+json}: validation errors, HTTP
+ * statuses raised by Vert.x Web, event-bus failures, and anything unexpected (500, logged, never shown).
+ */
+final class Problems {
+
+  static final String MEDIA_TYPE = "application/problem+json";
+  private static final Logger log = LoggerFactory.getLogger(Problems.class);
+  private static final List<HttpMethod> METHODS = List.of(
+      HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
+
+  private final OpenAPIContract contract;
+  private final int retryAfterSeconds;
+
+  Problems(OpenAPIContract contract, int retryAfterSeconds) {
+    this.contract = contract;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** Failure handler for every route. */
+  void handleFailure(RoutingContext ctx) {
+    if (ctx.response().headWritten()) {
+      log.warn("failure after the response started: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      ctx.response().reset();
+      return;
+    }
+    send(ctx, toProblem(ctx));
+  }
+
+  /** Error handler for 404: no route matches the path. */
+  void notFound(RoutingContext ctx) {
+    send(ctx, Problem.of(404, "No resource at " + ctx.request().path()));
+  }
+
+  /** Error handler for 405: the path exists, the method does not; {@code Allow} lists those that do. */
+  void methodNotAllowed(RoutingContext ctx) {
+    String allow = allowedMethods(ctx.request().path());
+    ctx.response().putHeader(HttpHeaders.ALLOW, allow);
+    send(ctx, Problem.of(405, ctx.request().method() + " is not allowed on " + ctx.request().path() + "; allowed: " + allow));
+  }
+
+  void send(RoutingContext ctx, Problem problem) {
+    if (problem.status() == 503 || problem.status() == 429) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
+    }
+    ctx.response()
+        .setStatusCode(problem.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE)
+        .end(problem.toJson(ctx.request().path()).encode());
+  }
+
+  Problem toProblem(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof Problem.ProblemException pe) {
+      return pe.problem();
+    }
+    if (failure instanceof HttpException http && http.getCause() instanceof ValidatorException invalid) {
+      return validation(ctx, invalid);
+    }
+    if (failure instanceof HttpException http) {
+      return http.getStatusCode() >= 500
+          ? unexpected(ctx, http)
+          : Problem.of(http.getStatusCode(), clientDetail(http));
+    }
+    if (failure instanceof ReplyException reply) {
+      return fromBus(reply);
+    }
+    if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      return Problem.of(ctx.statusCode(), defaultDetail(ctx.statusCode()));
+    }
+    return unexpected(ctx, failure);
+  }
+
+  /**
+   * Event-bus failures: a recipient's explicit code is an HTTP status; no handler means the role is not
+   * running anywhere (503); no reply in time is a gateway timeout (504).
+   */
+  static Problem fromBus(ReplyException reply) {
+    return switch (reply.failureType()) {
+      case TIMEOUT -> Problem.of(504, "A backend did not answer in time");
+      case NO_HANDLERS -> Problem.of(503, "No node serves this right now");
+      case RECIPIENT_FAILURE, ERROR -> {
+        int code = reply.failureCode();
+        if (code >= 400 && code < 500) {
+          yield Problem.of(code, reply.getMessage());
+        }
+        // 5xx details come from backends: keep them in the log, not in the answer.
+        log.warn("backend failure {}: {}", code, reply.getMessage());
+        yield code == 503 ? Problem.of(503, "A backend is unavailable") : Problem.of(500, "Internal error");
+      }
+    };
+  }
+
+  private Problem validation(RoutingContext ctx, ValidatorException invalid) {
+    String message = invalid.getMessage();
+    if (invalid.type() == ValidatorErrorType.UNSUPPORTED_VALUE_FORMAT && message.contains("body")) {
+      return Problem.of(415, "Content-Type " + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE) + " is not supported here");
+    }
+    String pointer = pointerFor(ctx, message);
+    JsonArray errors = new JsonArray();
+    if (invalid instanceof SchemaValidationException schema) {
+      schemaErrors(pointer, schema.getOutputUnit(), errors);
+    }
+    if (errors.isEmpty()) {
+      errors.add(Problem.fieldError(pointer, message));
+    }
+    return Problem.validation(message, errors);
+  }
+
+  /** Each leaf error of a JSON-schema result, pointing into the request: {@code /body/price}. */
+  private static void schemaErrors(String base, OutputUnit unit, JsonArray out) {
+    Set<String> seen = new LinkedHashSet<>();
+    for (OutputUnit error : unit.getErrors()) {
+      if (error.getError() == null) {
+        continue;
+      }
+      String location = error.getInstanceLocation() == null ? "" : error.getInstanceLocation().replaceFirst("^#", "");
+      String pointer = base + location;
+      if (seen.add(pointer + "\n" + error.getError())) {
+        out.add(Problem.fieldError(pointer, error.getError()));
+      }
+    }
+  }
+
+  /** Which part of the request a validator message speaks of: {@code /path/id}, {@code /query/limit} or {@code /body}. */
+  private String pointerFor(RoutingContext ctx, String message) {
+    Operation operation = contract.findOperation(ctx.request().path(), ctx.request().method());
+    if (operation != null) {
+      for (Parameter parameter : operation.getParameters()) {
+        String in = parameter.getIn().name().toLowerCase(Locale.ROOT);
+        Pattern mention = Pattern.compile(in + " parameter " + Pattern.quote(parameter.getName()) + "(?![\\w-])");
+        if (mention.matcher(message).find()) {
+          return "/" + in + "/" + parameter.getName();
+        }
+      }
+    }
+    return "/body";
+  }
+
+  /** Methods the contract has for this path; a 405 outside the contract comes from a static route (GET, HEAD). */
+  private String allowedMethods(String path) {
+    String allowed = METHODS.stream()
+        .filter(m -> contract.findOperation(path, m) != null)
+        .map(HttpMethod::name)
+        .collect(Collectors.joining(", "));
+    return allowed.isEmpty() ? "GET, HEAD" : allowed;
+  }
+
+  private static Problem unexpected(RoutingContext ctx, Throwable failure) {
+    log.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+    return Problem.of(500, "Internal error");
+  }
+
+  private static String clientDetail(HttpException http) {
+    String payload = http.getPayload();
+    return payload != null && !payload.isBlank() ? payload : defaultDetail(http.getStatusCode());
+  }
+
+  private static String defaultDetail(int status) {
+    return switch (status) {
+      case 413 -> "The request body is larger than this server accepts";
+      case 415 -> "This Content-Type is not supported here";
+      default -> Problem.of(status, null).title();
+    };
+  }
+}

@@ -59,6 +59,7 @@ public final class Loopline {
       System.exit(2);
       return;
     }
+    applyLogLevel(config.json().getJsonObject("log").getString("level"));
     Loopline node;
     try {
       node = start(config).toCompletionStage().toCompletableFuture().join();
@@ -203,6 +204,12 @@ public final class Loopline {
       }
       System.exit(code);
     });
+  }
+
+  private static void applyLogLevel(String level) {
+    if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.toLevel(level, ch.qos.logback.classic.Level.INFO));
+    }
   }
 
   /** host:port/database of a URL, without credentials, for logs. */

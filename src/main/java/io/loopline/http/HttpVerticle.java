@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -16,6 +17,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP face of a node, one instance per event loop: routes and validation are built from the OpenAPI
@@ -23,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * event bus. Receives the {@code http} section.
  */
 public final class HttpVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
 
   private HttpSettings settings;
   private HttpServer server;
@@ -43,6 +48,12 @@ public final class HttpVerticle extends VerticleBase {
   private Router router(Contract contract) {
     Problems problems = new Problems(contract.openApi(), settings.retryAfterSeconds());
     RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), RequestExtractor.withBodyHandler());
+    if (log.isDebugEnabled()) {
+      builder.rootHandler((PlatformHandler) ctx -> {
+        log.debug("{} {}", ctx.request().method(), ctx.request().uri());
+        ctx.next();
+      });
+    }
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);

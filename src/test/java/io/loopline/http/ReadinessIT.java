@@ -1,0 +1,46 @@
+package io.loopline.http;
+
+import static io.loopline.support.TestNode.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.loopline.support.Responses;
+import io.loopline.support.TestNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReadinessIT {
+
+  @Test
+  void notReadyWhileARoleIsMissingAndTheBodySaysWhich() {
+    try (TestNode node = TestNode.start(new JsonObject().put("roles", new JsonArray().add("http").add("cache")))) {
+      HttpResponse<Buffer> response = await(node.client().get("/health/ready").send());
+
+      assertThat(response.statusCode()).isEqualTo(503);
+      Map<String, JsonObject> checks = Responses.checks(response.bodyAsJsonObject());
+      assertThat(checks.get("cache").getString("status")).isEqualTo("UP");
+      assertThat(checks.get("database").getString("status")).isEqualTo("DOWN");
+      assertThat(checks.get("database").getJsonObject("data").getString("reason"))
+          .isEqualTo("no persistence verticle is running");
+      assertThat(checks.get("worker").getString("status")).isEqualTo("DOWN");
+    }
+  }
+
+  @Test
+  void notReadyWhileRedisDoesNotAnswer() {
+    JsonObject deadRedis = new JsonObject().put("redis", new JsonObject()
+        .put("url", "redis://127.0.0.1:" + TestNode.freePort()).put("timeoutMs", 300));
+    try (TestNode node = TestNode.start(deadRedis)) {
+      HttpResponse<Buffer> response = await(node.client().get("/health/ready").send());
+
+      assertThat(response.statusCode()).isEqualTo(503);
+      Map<String, JsonObject> checks = Responses.checks(response.bodyAsJsonObject());
+      assertThat(checks.get("cache").getString("status")).isEqualTo("DOWN");
+      assertThat(checks.get("cache").getJsonObject("data").getString("reason")).startsWith("redis does not answer");
+      assertThat(checks.get("database").getString("status")).isEqualTo("UP");
+    }
+  }
+}

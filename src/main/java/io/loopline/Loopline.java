@@ -127,8 +127,9 @@ public final class Loopline {
 
   private Future<Void> migrate() {
     return vertx.executeBlocking(() -> Migrations.migrate(config.db().url()))
-        .onSuccess(result -> log.info("Database schema at version {} ({} migrations applied)",
-            result.targetSchemaVersion == null ? "current" : result.targetSchemaVersion, result.migrationsExecuted))
+        .onSuccess(result -> log.info(result.migrationsExecuted == 0
+            ? "Database schema up to date at version " + result.initialSchemaVersion
+            : "Database schema migrated to version " + result.targetSchemaVersion + " (" + result.migrationsExecuted + " migrations)"))
         .mapEmpty();
   }
 

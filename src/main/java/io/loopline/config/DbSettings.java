@@ -8,6 +8,7 @@ public record DbSettings(
     int embeddedPort,
     int poolSize,
     int maxWaitQueueSize,
+    int pipeliningLimit,
     int connectTimeoutMs,
     long queryTimeoutMs,
     long slowQueryMs) {
@@ -19,6 +20,7 @@ public record DbSettings(
         db.getInteger("embeddedPort"),
         db.getInteger("poolSize"),
         db.getInteger("maxWaitQueueSize"),
+        db.getInteger("pipeliningLimit"),
         db.getInteger("connectTimeoutMs"),
         db.getLong("queryTimeoutMs"),
         db.getLong("slowQueryMs"));

@@ -9,6 +9,56 @@ public final class Addresses {
   /** Every Loopline address starts with this. */
   public static final String PREFIX = "loopline.";
 
+  /**
+   * Create a user. Request: {@code {"email", "name"}}. Reply: the user
+   * {@code {"id", "email", "name", "version", "createdAt", "updatedAt"}}. Fails 400 (invalid), 409 (email taken).
+   */
+  public static final String USERS_CREATE = PREFIX + "users.create";
+  /** Read a user. Request: {@code {"id"}}. Reply: the user. Fails 404. */
+  public static final String USERS_GET = PREFIX + "users.get";
+  /**
+   * A page of users in id order. Request: {@code {"limit"?: 1..200 (50), "cursor"?}}.
+   * Reply: {@code {"users": [...], "next": cursor or null}}. Fails 400 (bad cursor).
+   */
+  public static final String USERS_LIST = PREFIX + "users.list";
+  /**
+   * Change a user. Request: {@code {"id", "ifVersion"?, "changes": {"email"?, "name"?}}}.
+   * Reply: the user. Fails 400, 404, 409 (email taken), 412 ({@code ifVersion} is not the stored version).
+   */
+  public static final String USERS_UPDATE = PREFIX + "users.update";
+  /** Delete a user. Request: {@code {"id", "ifVersion"?}}. Reply: {@code {"id"}}. Fails 404, 412. */
+  public static final String USERS_DELETE = PREFIX + "users.delete";
+
+  /**
+   * Create an item. Request: {@code {"name", "price": "12.50", "description"?, "tags"?: [...]}}. Reply: the
+   * item {@code {"id", "name", "price", "description", "tags", "version", "createdAt", "updatedAt"}}. Fails 400.
+   */
+  public static final String ITEMS_CREATE = PREFIX + "items.create";
+  /** Read an item. Request: {@code {"id"}}. Reply: the item. Fails 404. */
+  public static final String ITEMS_GET = PREFIX + "items.get";
+  /**
+   * Read up to 500 items at once. Request: {@code {"ids": [...]}}. Reply: {@code {"items": [...],
+   * "missing": [...]}}, items in the order asked (each id once).
+   */
+  public static final String ITEMS_GET_MANY = PREFIX + "items.getMany";
+  /**
+   * A page of items. Request: {@code {"limit"?, "cursor"?, "namePrefix"?, "minPrice"?, "maxPrice"?, "tag"?,
+   * "sort"?: "id" | "-id" | "name" | "-name" | "price" | "-price"}}. Reply: {@code {"items": [...], "next"}}.
+   */
+  public static final String ITEMS_LIST = PREFIX + "items.list";
+  /**
+   * Replace an item. Request: {@code {"id", "ifVersion"?, "item": {"name", "price", "description"?, "tags"?}}}.
+   * Reply: the item. Fails 400, 404, 412.
+   */
+  public static final String ITEMS_REPLACE = PREFIX + "items.replace";
+  /**
+   * Change some fields of an item (merge: a field present is set, {@code null} clears the description).
+   * Request: {@code {"id", "ifVersion"?, "changes": {...}}}. Reply: the item. Fails 400, 404, 412.
+   */
+  public static final String ITEMS_UPDATE = PREFIX + "items.update";
+  /** Delete an item. Request: {@code {"id", "ifVersion"?}}. Reply: {@code {"id"}}. Fails 404, 412. */
+  public static final String ITEMS_DELETE = PREFIX + "items.delete";
+
   private Addresses() {}
 
   /**

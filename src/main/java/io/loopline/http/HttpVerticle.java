@@ -55,6 +55,9 @@ public final class HttpVerticle extends VerticleBase {
       });
     }
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
+    Resources resources = new Resources(new BusClient(vertx.eventBus(), settings.busTimeoutMs()));
+    new UserRoutes(resources).mount(builder);
+    new ItemRoutes(resources).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
 

@@ -1,22 +1,26 @@
 package io.loopline.http;
 
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Location;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.contract.Parameter;
 import io.vertx.openapi.validation.SchemaValidationException;
 import io.vertx.openapi.validation.ValidatorErrorType;
 import io.vertx.openapi.validation.ValidatorException;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -30,6 +34,7 @@ final class Problems {
 
   static final String MEDIA_TYPE = "application/problem+json";
   private static final Logger log = LoggerFactory.getLogger(Problems.class);
+  private static final Pattern BUS_FIELD = Pattern.compile("^([A-Za-z][\\w.]*): (.+)$", Pattern.DOTALL);
   private static final List<HttpMethod> METHODS = List.of(
       HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
 
@@ -87,7 +92,9 @@ final class Problems {
           : Problem.of(http.getStatusCode(), clientDetail(http));
     }
     if (failure instanceof ReplyException reply) {
-      return fromBus(reply);
+      return reply.failureCode() == 400 && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+          ? busValidation(ctx, reply.getMessage())
+          : fromBus(reply);
     }
     if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       return Problem.of(ctx.statusCode(), defaultDetail(ctx.statusCode()));
@@ -115,6 +122,23 @@ final class Problems {
     };
   }
 
+  /**
+   * A 400 from a backend names its field first ({@code "cursor: is malformed"}); the field becomes a
+   * pointer into this request: a query parameter of the operation, else a body field.
+   */
+  private Problem busValidation(RoutingContext ctx, String message) {
+    Matcher named = BUS_FIELD.matcher(message);
+    if (!named.matches()) {
+      return Problem.of(400, message);
+    }
+    String field = named.group(1).replaceFirst("^(changes|item)\\.", "");
+    Operation operation = contract.findOperation(ctx.request().path(), ctx.request().method());
+    boolean inQuery = operation != null && operation.getParameters().stream()
+        .anyMatch(p -> p.getIn() == Location.QUERY && p.getName().equals(field));
+    String pointer = inQuery ? "/query/" + field : "/body/" + field.replace('.', '/');
+    return Problem.validation(message, new JsonArray().add(Problem.fieldError(pointer, named.group(2))));
+  }
+
   private Problem validation(RoutingContext ctx, ValidatorException invalid) {
     String message = invalid.getMessage();
     if (invalid.type() == ValidatorErrorType.UNSUPPORTED_VALUE_FORMAT && message.contains("body")) {
@@ -127,23 +151,35 @@ final class Problems {
     }
     if (errors.isEmpty()) {
       errors.add(Problem.fieldError(pointer, message));
+      return Problem.validation(message, errors);
     }
-    return Problem.validation(message, errors);
+    String fields = errors.stream().map(e -> ((JsonObject) e).getString("pointer")).distinct().collect(Collectors.joining(", "));
+    return Problem.validation("Not valid: " + fields, errors);
   }
 
-  /** Each leaf error of a JSON-schema result, pointing into the request: {@code /body/price}. */
+  /**
+   * One error per invalid field, pointing into the request ({@code /body/price}). The validator reports
+   * every schema level it passed through; the deepest keyword says what is actually wrong.
+   */
   private static void schemaErrors(String base, OutputUnit unit, JsonArray out) {
-    Set<String> seen = new LinkedHashSet<>();
+    Map<String, OutputUnit> deepest = new LinkedHashMap<>();
     for (OutputUnit error : unit.getErrors()) {
       if (error.getError() == null) {
         continue;
       }
       String location = error.getInstanceLocation() == null ? "" : error.getInstanceLocation().replaceFirst("^#", "");
-      String pointer = base + location;
-      if (seen.add(pointer + "\n" + error.getError())) {
-        out.add(Problem.fieldError(pointer, error.getError()));
-      }
+      deepest.merge(base + location, error, (a, b) -> depth(b) > depth(a) ? b : a);
     }
+    deepest.forEach((pointer, error) -> out.add(Problem.fieldError(pointer, describe(error))));
+  }
+
+  private static int depth(OutputUnit error) {
+    return error.getKeywordLocation() == null ? 0 : error.getKeywordLocation().length();
+  }
+
+  private static String describe(OutputUnit error) {
+    String keyword = error.getKeywordLocation() == null ? "" : error.getKeywordLocation();
+    return keyword.endsWith("/additionalProperties") ? "is not a known field" : error.getError();
   }
 
   /** Which part of the request a validator message speaks of: {@code /path/id}, {@code /query/limit} or {@code /body}. */

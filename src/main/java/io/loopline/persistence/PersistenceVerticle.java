@@ -6,61 +6,65 @@ import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import io.vertx.sqlclient.Tuple;
+import java.util.List;
+import java.util.function.Function;
 
 /**
- * Owns the only PostgreSQL pool and answers the persistence addresses of the event-bus contract.
- * Receives the {@code db} section, with {@code db.url} already pointing at the embedded server when
- * none was configured.
+ * Owns the only PostgreSQL client and every SQL statement, and answers the persistence addresses of the
+ * event-bus contract. Receives the {@code db} section, with {@code db.url} already pointing at the embedded
+ * server when none was configured.
  */
 public final class PersistenceVerticle extends VerticleBase {
 
-  private Pool pool;
-  private DbSettings settings;
+  private Database db;
 
   @Override
   public Future<?> start() {
-    settings = DbSettings.from(config());
-    pool = createPool(vertx, settings);
-    return vertx.eventBus().<JsonObject>consumer(Addresses.health(Role.PERSISTENCE), this::health).completion();
+    db = new Database(vertx, DbSettings.from(config()));
+    UserStore users = new UserStore(db);
+    ItemStore items = new ItemStore(db);
+    return Future.all(List.of(
+        answer(Addresses.health(Role.PERSISTENCE), this::health),
+        answer(Addresses.USERS_CREATE, users::create),
+        answer(Addresses.USERS_GET, users::get),
+        answer(Addresses.USERS_LIST, users::list),
+        answer(Addresses.USERS_UPDATE, users::update),
+        answer(Addresses.USERS_DELETE, users::delete),
+        answer(Addresses.ITEMS_CREATE, items::create),
+        answer(Addresses.ITEMS_GET, items::get),
+        answer(Addresses.ITEMS_GET_MANY, items::getMany),
+        answer(Addresses.ITEMS_LIST, items::list),
+        answer(Addresses.ITEMS_REPLACE, items::replace),
+        answer(Addresses.ITEMS_UPDATE, items::update),
+        answer(Addresses.ITEMS_DELETE, items::delete)));
   }
 
-  /** A pool bounded in size and wait queue; statements longer than the query timeout are cancelled by PostgreSQL. */
-  static Pool createPool(io.vertx.core.Vertx vertx, DbSettings settings) {
-    PgConnectOptions connect = PgConnectOptions.fromUri(settings.url())
-        .setProperties(Map.of("statement_timeout", String.valueOf(settings.queryTimeoutMs()),
-            "application_name", "loopline"));
-    PoolOptions poolOptions = new PoolOptions()
-        .setMaxSize(settings.poolSize())
-        .setMaxWaitQueueSize(settings.maxWaitQueueSize())
-        .setConnectionTimeout(settings.connectTimeoutMs())
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setName("loopline-pg");
-    return PgBuilder.pool()
-        .with(poolOptions)
-        .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
-        .connectingTo(connect)
-        .using(vertx)
-        .build();
+  /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */
+  private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    return vertx.eventBus().<Object>consumer(address, message -> {
+      if (!(message.body() instanceof JsonObject body)) {
+        message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
+        return;
+      }
+      Future<JsonObject> result;
+      try {
+        result = operation.apply(body);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(message::reply).onFailure(e -> StoreFailure.reply(message, e));
+    }).completion();
   }
 
-  private void health(Message<JsonObject> message) {
-    pool.query("SELECT 1").execute()
-        .timeout(settings.queryTimeoutMs(), TimeUnit.MILLISECONDS)
-        .onSuccess(rows -> message.reply(new JsonObject().put("role", Role.PERSISTENCE.id()).put("database", "UP")))
-        .onFailure(e -> message.fail(Failures.UNAVAILABLE, "database does not answer: " + e.getMessage()));
+  private Future<JsonObject> health(JsonObject ignored) {
+    return db.run("SELECT 1", Tuple.tuple())
+        .map(rows -> new JsonObject().put("role", Role.PERSISTENCE.id()).put("database", "UP"));
   }
 
   @Override
   public Future<?> stop() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    return db == null ? Future.succeededFuture() : db.close();
   }
 }

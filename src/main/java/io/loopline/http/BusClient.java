@@ -1,0 +1,26 @@
+package io.loopline.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Requests to other verticles over the event bus, each bounded by the configured timeout. A failure is a
+ * {@code ReplyException} that {@link Problems#fromBus} turns into the client's status.
+ */
+final class BusClient {
+
+  private final EventBus bus;
+  private final DeliveryOptions options;
+
+  BusClient(EventBus bus, long timeoutMs) {
+    this.bus = bus;
+    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+  }
+
+  Future<JsonObject> request(String address, JsonObject body) {
+    return bus.<JsonObject>request(address, body, options).map(Message::body);
+  }
+}

@@ -1,0 +1,96 @@
+package io.loopline.persistence;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.loopline.config.DbSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The persistence verticle's access to PostgreSQL: one pooled, pipelined client, bounded in connections,
+ * pipeline depth and waiters. Every statement has a timeout (PostgreSQL's {@code statement_timeout}, and a
+ * client-side one for a connection that went silent); slow statements are logged with their plan.
+ */
+final class Database {
+
+  private static final Logger slowLog = LoggerFactory.getLogger("io.loopline.persistence.SlowQuery");
+
+  private final SqlClient client;
+  private final long timeoutMs;
+  private final long slowMs;
+  /** Statements explained recently, so a slow statement is explained once a minute, not on every run. */
+  private final Cache<String, Boolean> explained = Caffeine.newBuilder()
+      .maximumSize(1000).expireAfterWrite(Duration.ofMinutes(1)).build();
+
+  Database(Vertx vertx, DbSettings settings) {
+    PgConnectOptions connect = PgConnectOptions.fromUri(settings.url())
+        .setPipeliningLimit(settings.pipeliningLimit())
+        .setProperties(Map.of(
+            "statement_timeout", String.valueOf(settings.queryTimeoutMs()),
+            "application_name", "loopline"));
+    PoolOptions pool = new PoolOptions()
+        .setMaxSize(settings.poolSize())
+        .setMaxWaitQueueSize(settings.maxWaitQueueSize())
+        .setConnectionTimeout(settings.connectTimeoutMs())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setName("loopline-pg");
+    this.client = PgBuilder.client()
+        .with(pool)
+        .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+    this.timeoutMs = settings.queryTimeoutMs();
+    this.slowMs = settings.slowQueryMs();
+  }
+
+  /** Runs one statement with bound parameters. */
+  Future<RowSet<Row>> run(String sql, Tuple params) {
+    long start = System.nanoTime();
+    // PostgreSQL cancels at timeoutMs; the extra second covers a connection that stopped answering.
+    return client.preparedQuery(sql).execute(params)
+        .timeout(timeoutMs + 1000, TimeUnit.MILLISECONDS)
+        .onSuccess(rows -> {
+          long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+          if (slowMs > 0 && elapsedMs >= slowMs) {
+            explain(sql, params, elapsedMs);
+          }
+        });
+  }
+
+  /** {@code EXPLAIN} (never {@code ANALYZE}: it would run a write again), asynchronously, then one log line. */
+  private void explain(String sql, Tuple params, long elapsedMs) {
+    if (explained.asMap().putIfAbsent(sql, Boolean.TRUE) != null) {
+      slowLog.warn("slow statement ({} ms): {}", elapsedMs, oneLine(sql));
+      return;
+    }
+    client.preparedQuery("EXPLAIN " + sql).execute(params)
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onSuccess(plan -> slowLog.warn("slow statement ({} ms): {}\n{}", elapsedMs, oneLine(sql),
+            StreamSupport.stream(plan.spliterator(), false).map(r -> "  " + r.getString(0)).collect(Collectors.joining("\n"))))
+        .onFailure(e -> slowLog.warn("slow statement ({} ms): {} (no plan: {})", elapsedMs, oneLine(sql), e.getMessage()));
+  }
+
+  private static String oneLine(String sql) {
+    return sql.replaceAll("\\s+", " ").trim();
+  }
+
+  Future<Void> close() {
+    return client.close();
+  }
+}

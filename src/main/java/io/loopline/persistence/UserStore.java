@@ -1,0 +1,103 @@
+package io.loopline.persistence;
+
+import io.loopline.contract.Failures;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.Set;
+
+/** Users: create, read, page, change, delete. Answers are the JSON shapes of the event-bus contract. */
+final class UserStore {
+
+  private static final Set<String> CREATE_FIELDS = Set.of("email", "name");
+
+  private final Database db;
+
+  UserStore(Database db) {
+    this.db = db;
+  }
+
+  Future<JsonObject> create(JsonObject message) {
+    Fields.only(message, "", CREATE_FIELDS);
+    String email = Fields.email(message, true);
+    String name = Fields.text(message, "name", Fields.NAME_MAX, true);
+    return db.run(UserSql.INSERT, Tuple.of(email, name)).map(rows -> toJson(rows.iterator().next()))
+        .recover(e -> Future.failedFuture(emailTaken(e)));
+  }
+
+  Future<JsonObject> get(JsonObject message) {
+    long id = Fields.id(message);
+    return db.run(UserSql.GET, Tuple.of(id)).map(rows -> single(rows, id));
+  }
+
+  Future<JsonObject> list(JsonObject message) {
+    int limit = Fields.limit(message);
+    Cursor after = Cursor.decode(message.getString("cursor"), "id");
+    return db.run(UserSql.LIST, Tuple.of(after == null ? null : after.id(), limit + 1)).map(rows -> {
+      JsonArray users = new JsonArray();
+      String next = null;
+      for (Row row : rows) {
+        if (users.size() == limit) {
+          JsonObject last = users.getJsonObject(limit - 1);
+          next = new Cursor("id", null, last.getLong("id")).encode();
+          break;
+        }
+        users.add(toJson(row));
+      }
+      return new JsonObject().put("users", users).put("next", next);
+    });
+  }
+
+  Future<JsonObject> update(JsonObject message) {
+    long id = Fields.id(message);
+    Integer ifVersion = Fields.ifVersion(message);
+    JsonObject changes = Fields.object(message, "changes");
+    Fields.only(changes, "changes.", CREATE_FIELDS);
+    if (changes.isEmpty()) {
+      throw StoreFailure.invalid("changes: name at least one field to change");
+    }
+    String email = Fields.email(changes, false);
+    String name = Fields.text(changes, "name", Fields.NAME_MAX, false);
+    return db.run(UserSql.UPDATE, Tuple.of(id, ifVersion, email, name))
+        .recover(e -> Future.failedFuture(emailTaken(e)))
+        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(toJson(rows.iterator().next())) : whyUnchanged(id));
+  }
+
+  Future<JsonObject> delete(JsonObject message) {
+    long id = Fields.id(message);
+    Integer ifVersion = Fields.ifVersion(message);
+    return db.run(UserSql.DELETE, Tuple.of(id, ifVersion))
+        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(new JsonObject().put("id", id)) : whyUnchanged(id));
+  }
+
+  private Future<JsonObject> whyUnchanged(long id) {
+    return db.run(UserSql.EXISTS, Tuple.of(id)).compose(rows -> Future.failedFuture(rows.size() == 0
+        ? StoreFailure.notFound("no user " + id)
+        : new StoreFailure(Failures.PRECONDITION_FAILED, "user " + id + " is at version " + rows.iterator().next().getInteger(0))));
+  }
+
+  private static Throwable emailTaken(Throwable e) {
+    StoreFailure failure = StoreFailure.classify(e);
+    return failure.code() == Failures.CONFLICT ? new StoreFailure(Failures.CONFLICT, "email is already registered") : failure;
+  }
+
+  private static JsonObject single(RowSet<Row> rows, long id) {
+    if (rows.size() == 0) {
+      throw StoreFailure.notFound("no user " + id);
+    }
+    return toJson(rows.iterator().next());
+  }
+
+  static JsonObject toJson(Row row) {
+    return new JsonObject()
+        .put("id", row.getLong("id"))
+        .put("email", row.getString("email"))
+        .put("name", row.getString("name"))
+        .put("version", row.getInteger("version"))
+        .put("createdAt", row.getOffsetDateTime("created_at").toString())
+        .put("updatedAt", row.getOffsetDateTime("updated_at").toString());
+  }
+}

@@ -10,7 +10,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +46,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router router(Contract contract) {
     Problems problems = new Problems(contract.openApi(), settings.retryAfterSeconds());
-    RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), RequestExtractor.withBodyHandler());
+    RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), new RequestReader());
     if (log.isDebugEnabled()) {
       builder.rootHandler((PlatformHandler) ctx -> {
         log.debug("{} {}", ctx.request().method(), ctx.request().uri());

@@ -4,6 +4,7 @@ import io.loopline.contract.Addresses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.math.BigDecimal;
 import java.util.List;
 
 /** {@code /items}: HTTP in front of the persistence verticle's item addresses. */
@@ -34,6 +35,10 @@ final class ItemRoutes {
     JsonObject page = new JsonObject();
     for (String name : LIST_PARAMETERS) {
       Object value = Resources.query(ctx, name);
+      if (value instanceof Number price && name.endsWith("Price")) {
+        // Prices travel as decimal strings; the store checks the two places.
+        value = new BigDecimal(price.toString()).toPlainString();
+      }
       if (value != null) {
         page.put(name, value);
       }

@@ -1,0 +1,194 @@
+package io.loopline.persistence;
+
+import static io.loopline.support.Responses.assertProblem;
+import static io.loopline.support.Responses.checks;
+import static io.loopline.support.TestNode.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.loopline.support.LogCapture;
+import io.loopline.support.TcpProxy;
+import io.loopline.support.TestNode;
+import io.loopline.support.TestServers;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PostgreSQL slow, saturated or gone: clients get 503 with Retry-After within the timeout, never a hang,
+ * and the node recovers by itself. Locks taken from a second connection make a query wait on purpose.
+ */
+class DatabaseTroubleIT {
+
+  @Test
+  void aFullWaitQueueAnswers503AtOnce() throws Exception {
+    JsonObject tiny = new JsonObject().put("db", new JsonObject()
+        .put("poolSize", 1).put("pipeliningLimit", 1).put("maxWaitQueueSize", 1).put("queryTimeoutMs", 20000));
+    try (TestNode node = TestNode.start(tiny)) {
+      long id = createItem(node);
+      List<Future<HttpResponse<Buffer>>> reads;
+      int refusedCount;
+      try (Connection lock = lockItems(node)) {
+        reads = IntStream.range(0, 5).mapToObj(i -> node.client().get("/items/" + id).send()).collect(Collectors.toList());
+        // One read holds the only connection, blocked by the lock; beyond the one-place wait queue, reads are
+        // turned away at once instead of waiting without bound.
+        awaitWaiting(lock, 1);
+        List<HttpResponse<Buffer>> refused = new ArrayList<>();
+        for (Future<HttpResponse<Buffer>> read : reads) {
+          HttpResponse<Buffer> response = awaitIfDone(read);
+          if (response != null) {
+            refused.add(response);
+          }
+        }
+        assertThat(refused).hasSizeGreaterThanOrEqualTo(3).hasSizeLessThan(5).allSatisfy(r -> {
+          assertProblem(r, 503);
+          assertThat(r.getHeader("Retry-After")).isEqualTo("5");
+        });
+        lock.rollback();
+        refusedCount = refused.size();
+      }
+      // Every read that was let in completes once the lock is gone.
+      Map<Integer, Long> statuses = reads.stream().map(TestNode::await)
+          .collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting()));
+      assertThat(statuses).isEqualTo(Map.of(200, 5L - refusedCount, 503, (long) refusedCount));
+    }
+  }
+
+  @Test
+  void aStatementOverTheTimeoutIsCancelledAndAnswered503() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject().put("db", new JsonObject().put("queryTimeoutMs", 500)))) {
+      long id = createItem(node);
+      try (Connection lock = lockItems(node)) {
+        long start = System.nanoTime();
+        HttpResponse<Buffer> response = await(node.client().get("/items/" + id).send());
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        assertProblem(response, 503);
+        assertThat(elapsedMs).isBetween(450L, 3000L);
+        lock.rollback();
+      }
+      assertThat(await(node.client().get("/items/" + id).send()).statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void slowStatementsAreLoggedWithTheirPlan() throws Exception {
+    try (TestNode node = TestNode.start(new JsonObject().put("db", new JsonObject().put("slowQueryMs", 50)));
+        LogCapture slowLog = new LogCapture("io.loopline.persistence.SlowQuery")) {
+      long id = createItem(node);
+      Future<HttpResponse<Buffer>> read;
+      try (Connection lock = lockItems(node)) {
+        read = node.client().get("/items/" + id).send();
+        awaitWaiting(lock, 1);
+        lock.createStatement().execute("SELECT pg_sleep(0.1)");
+        lock.rollback();
+      }
+      assertThat(await(read).statusCode()).isEqualTo(200);
+
+      String line = slowLog.await("FROM items WHERE id = $1");
+      assertThat(line).startsWith("slow statement (").contains("Scan");
+    }
+  }
+
+  @Test
+  void postgresqlGoneAnswers503AndTheNodeRecoversAlone() throws Exception {
+    String database = TestServers.createDatabase();
+    String name = database.substring(database.lastIndexOf('/') + 1);
+    try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432)) {
+      JsonObject viaProxy = new JsonObject().put("db", new JsonObject()
+          .put("url", "postgresql://postgres@127.0.0.1:" + proxy.port() + "/" + name)
+          .put("connectTimeoutMs", 1000).put("queryTimeoutMs", 1000));
+      try (TestNode node = TestNode.start(viaProxy)) {
+        List<Long> acknowledged = new ArrayList<>();
+        acknowledged.add(createItem(node));
+
+        proxy.stop();
+        long start = System.nanoTime();
+        HttpResponse<Buffer> read = await(node.client().get("/items/" + acknowledged.get(0)).send());
+        assertProblem(read, 503);
+        assertThat(read.getHeader("Retry-After")).isNotNull();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
+        HttpResponse<Buffer> write = await(node.client().post("/items").sendJsonObject(item("during outage")));
+        assertProblem(write, 503);
+        HttpResponse<Buffer> ready = await(node.client().get("/health/ready").send());
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(checks(ready.bodyAsJsonObject()).get("database").getString("status")).isEqualTo("DOWN");
+
+        proxy.start();
+        assertThat(await(node.client().get("/items/" + acknowledged.get(0)).send()).statusCode()).isEqualTo(200);
+        acknowledged.add(createItem(node));
+        assertThat(await(node.client().get("/health/ready").send()).statusCode()).isEqualTo(200);
+
+        try (Connection db = TestServers.jdbc(database);
+            ResultSet rows = db.createStatement().executeQuery("SELECT id, name FROM items ORDER BY id")) {
+          List<Long> stored = new ArrayList<>();
+          while (rows.next()) {
+            stored.add(rows.getLong("id"));
+            assertThat(rows.getString("name")).isNotEqualTo("during outage");
+          }
+          assertThat(stored).containsExactlyElementsOf(acknowledged);
+        }
+      }
+    } finally {
+      TestServers.dropDatabase(database);
+    }
+  }
+
+  private static long createItem(TestNode node) {
+    HttpResponse<Buffer> created = await(node.client().post("/items").sendJsonObject(item("trouble")));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    return created.bodyAsJsonObject().getLong("id");
+  }
+
+  private static JsonObject item(String name) {
+    return new JsonObject().put("name", name).put("price", "1.00");
+  }
+
+  /** A second connection holding an exclusive lock on items: reads of items wait until it rolls back. */
+  private static Connection lockItems(TestNode node) throws SQLException {
+    Connection connection = TestServers.jdbc(node.databaseUrl());
+    connection.setAutoCommit(false);
+    try (Statement st = connection.createStatement()) {
+      st.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+    }
+    return connection;
+  }
+
+  /** Waits until PostgreSQL reports {@code count} statements waiting for a lock in this database. */
+  private static void awaitWaiting(Connection connection, int count) throws SQLException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    try (Statement st = connection.createStatement()) {
+      while (System.nanoTime() < deadline) {
+        try (ResultSet rows = st.executeQuery(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")) {
+          rows.next();
+          if (rows.getInt(1) >= count) {
+            return;
+          }
+        }
+        Thread.onSpinWait();
+      }
+    }
+    throw new AssertionError("no statement started waiting for the lock");
+  }
+
+  /** The response if the request has already been answered, else null. */
+  private static HttpResponse<Buffer> awaitIfDone(Future<HttpResponse<Buffer>> request) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (!request.isComplete() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    return request.isComplete() ? request.result() : null;
+  }
+}

@@ -1,0 +1,72 @@
+package io.loopline.support;
+
+import static io.loopline.support.TestNode.await;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A loopback TCP proxy in front of a real server, so a test can make that server "go away" (close the
+ * port and every open connection) and "come back" without stopping the machine's PostgreSQL or Redis.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+  private final Vertx vertx = Vertx.vertx();
+  private final NetClient client = vertx.createNetClient();
+  private final int port;
+  private final String targetHost;
+  private final int targetPort;
+  private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
+  private NetServer server;
+
+  public TcpProxy(String targetHost, int targetPort) {
+    this.port = TestNode.freePort();
+    this.targetHost = targetHost;
+    this.targetPort = targetPort;
+    start();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Listens again on the same port. */
+  public void start() {
+    server = vertx.createNetServer().connectHandler(this::relay);
+    await(server.listen(port, "127.0.0.1"));
+  }
+
+  /** Stops listening and cuts every open connection, as a server that died would. */
+  public void stop() {
+    await(server.close());
+    sockets.forEach(NetSocket::close);
+    sockets.clear();
+  }
+
+  private void relay(NetSocket inbound) {
+    inbound.pause();
+    sockets.add(inbound);
+    client.connect(targetPort, targetHost).onComplete(ar -> {
+      if (ar.failed()) {
+        inbound.close();
+        return;
+      }
+      NetSocket outbound = ar.result();
+      sockets.add(outbound);
+      inbound.pipeTo(outbound);
+      outbound.pipeTo(inbound);
+      inbound.closeHandler(v -> outbound.close());
+      outbound.closeHandler(v -> inbound.close());
+      inbound.resume();
+    });
+  }
+
+  @Override
+  public void close() {
+    await(vertx.close());
+  }
+}

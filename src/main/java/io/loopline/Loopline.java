@@ -6,6 +6,7 @@ import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
 import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
+import io.loopline.jobs.JobRunnerVerticle;
 import io.loopline.jobs.WorkerVerticle;
 import io.loopline.persistence.EmbeddedDatabase;
 import io.loopline.persistence.Migrations;
@@ -149,15 +150,21 @@ public final class Loopline {
       case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db")));
       case CACHE -> deploy(CacheVerticle::new, new DeploymentOptions().setConfig(config.sections("redis", "cache")));
       case SCRAPER -> deploy(ScraperVerticle::new, new DeploymentOptions().setConfig(config.sections("scraper")));
+      // The runner stops before the worker it hands blocking jobs to (undeployment runs in reverse).
       case WORKER -> deploy(WorkerVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("worker"))
+          .setConfig(jobsConfig())
           .setThreadingModel(ThreadingModel.WORKER)
           .setWorkerPoolName("loopline-worker")
-          .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")));
+          .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
+          .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
           .setConfig(config.sections("http"))
           .setInstances(config.http().instancesOrCores()));
     };
+  }
+
+  private JsonObject jobsConfig() {
+    return config.sections("jobs").put("dataDir", config.dataDir().toString());
   }
 
   private Future<Void> deploy(Supplier<? extends Deployable> verticle, DeploymentOptions options) {

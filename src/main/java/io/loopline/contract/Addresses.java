@@ -59,6 +59,47 @@ public final class Addresses {
   /** Delete an item. Request: {@code {"id", "ifVersion"?}}. Reply: {@code {"id"}}. Fails 404, 412. */
   public static final String ITEMS_DELETE = PREFIX + "items.delete";
 
+  /**
+   * Enqueue a job. Request: {@code {"type", "payload": {...}, "idempotencyKey"?}}.
+   * Reply: the job {@code {"id", "type", "state", "attempts", "maxAttempts", "payload", "runAt", "createdAt",
+   * "startedAt", "finishedAt", "lastError", "idempotencyKey", "result", "existing"}}; {@code existing} is true
+   * when the idempotency key named a job submitted before (no new job is made). Fails 400 (unknown type).
+   */
+  public static final String JOBS_SUBMIT = PREFIX + "jobs.submit";
+  /** Read a job. Request: {@code {"id"}}. Reply: the job. Fails 404. */
+  public static final String JOBS_GET = PREFIX + "jobs.get";
+  /**
+   * Jobs in id order, a page at a time. Request: {@code {"state"?, "type"?, "limit"?, "cursor"?}}.
+   * Reply: {@code {"jobs": [...], "next"}}.
+   */
+  public static final String JOBS_LIST = PREFIX + "jobs.list";
+  /** Run a dead job again from its first attempt. Request: {@code {"id"}}. Reply: the job. Fails 404, 409. */
+  public static final String JOBS_RETRY = PREFIX + "jobs.retry";
+  /** Cancel a pending job. Request: {@code {"id"}}. Reply: the job. Fails 404, 409 (not pending). */
+  public static final String JOBS_CANCEL = PREFIX + "jobs.cancel";
+
+  /**
+   * For runners: take up to {@code limit} due jobs of the given types under a lease. Request:
+   * {@code {"owner", "types": [...], "limit", "leaseMs"}}. Reply: {@code {"jobs": [...]}}.
+   */
+  public static final String JOBS_CLAIM = PREFIX + "jobs.claim";
+  /** For runners: extend leases. Request: {@code {"owner", "ids": [...], "leaseMs"}}. Reply: {@code {"renewed": [...]}}. */
+  public static final String JOBS_RENEW = PREFIX + "jobs.renew";
+  /** For runners: a job succeeded. Request: {@code {"id", "owner", "result"?}}. Fails 409 when the lease was lost. */
+  public static final String JOBS_COMPLETE = PREFIX + "jobs.complete";
+  /**
+   * For runners: an attempt failed. Request: {@code {"id", "owner", "error", "retryInMs"}}; the job waits that
+   * long before its next attempt, or is {@code dead} when it has used its attempts. Fails 409 when the lease was lost.
+   */
+  public static final String JOBS_FAIL = PREFIX + "jobs.fail";
+  /**
+   * For runners that stop: give leased jobs back at once, their unfinished attempt not counted.
+   * Request: {@code {"owner"}}. Reply: {@code {"released": [...]}}.
+   */
+  public static final String JOBS_RELEASE = PREFIX + "jobs.release";
+  /** Published when jobs became due (PostgreSQL NOTIFY on any node): {@code {"type"}}. Runners claim at once. */
+  public static final String JOBS_AVAILABLE = PREFIX + "jobs.available";
+
   private Addresses() {}
 
   /**

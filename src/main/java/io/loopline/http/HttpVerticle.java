@@ -54,9 +54,11 @@ public final class HttpVerticle extends VerticleBase {
       });
     }
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
-    Resources resources = new Resources(new BusClient(vertx.eventBus(), settings.busTimeoutMs()));
+    BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs());
+    Resources resources = new Resources(bus);
     new UserRoutes(resources).mount(builder);
     new ItemRoutes(resources).mount(builder);
+    new JobRoutes(bus, resources).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
 

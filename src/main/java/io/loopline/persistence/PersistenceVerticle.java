@@ -19,13 +19,18 @@ import java.util.function.Function;
 public final class PersistenceVerticle extends VerticleBase {
 
   private Database db;
+  private JobWakeups wakeups;
 
   @Override
   public Future<?> start() {
-    db = new Database(vertx, DbSettings.from(config()));
+    DbSettings settings = DbSettings.from(config());
+    db = new Database(vertx, settings);
+    wakeups = new JobWakeups(vertx, settings);
     UserStore users = new UserStore(db);
     ItemStore items = new ItemStore(db);
+    JobStore jobs = new JobStore(db);
     return Future.all(List.of(
+        wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
         answer(Addresses.USERS_CREATE, users::create),
         answer(Addresses.USERS_GET, users::get),
@@ -38,7 +43,17 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.ITEMS_LIST, items::list),
         answer(Addresses.ITEMS_REPLACE, items::replace),
         answer(Addresses.ITEMS_UPDATE, items::update),
-        answer(Addresses.ITEMS_DELETE, items::delete)));
+        answer(Addresses.ITEMS_DELETE, items::delete),
+        answer(Addresses.JOBS_SUBMIT, jobs::submit),
+        answer(Addresses.JOBS_GET, jobs::get),
+        answer(Addresses.JOBS_LIST, jobs::list),
+        answer(Addresses.JOBS_RETRY, jobs::retry),
+        answer(Addresses.JOBS_CANCEL, jobs::cancel),
+        answer(Addresses.JOBS_CLAIM, jobs::claim),
+        answer(Addresses.JOBS_RENEW, jobs::renew),
+        answer(Addresses.JOBS_COMPLETE, jobs::complete),
+        answer(Addresses.JOBS_FAIL, jobs::fail),
+        answer(Addresses.JOBS_RELEASE, jobs::release)));
   }
 
   /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */
@@ -65,6 +80,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return db == null ? Future.succeededFuture() : db.close();
+    Future<Void> listening = wakeups == null ? Future.succeededFuture() : wakeups.close();
+    return listening.eventually(() -> db == null ? Future.succeededFuture() : db.close());
   }
 }

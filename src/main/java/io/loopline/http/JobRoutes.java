@@ -1,0 +1,52 @@
+package io.loopline.http;
+
+import io.loopline.contract.Addresses;
+import io.loopline.contract.JobType;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.validation.RequestParameter;
+
+/** {@code /log} and {@code /jobs}: durable background work, accepted at once and run by the job runners. */
+final class JobRoutes {
+
+  private final BusClient bus;
+  private final Resources resources;
+
+  JobRoutes(BusClient bus, Resources resources) {
+    this.bus = bus;
+    this.resources = resources;
+  }
+
+  void mount(RouterBuilder builder) {
+    builder.getRoute("writeLog").addHandler(this::writeLog);
+    builder.getRoute("getJob").addHandler(ctx ->
+        resources.query(ctx, Addresses.JOBS_GET, new JsonObject().put("id", Resources.id(ctx))));
+    builder.getRoute("listJobs").addHandler(ctx -> resources.query(ctx, Addresses.JOBS_LIST, new JsonObject()
+        .put("state", Resources.query(ctx, "state"))
+        .put("type", Resources.query(ctx, "type"))
+        .put("limit", Resources.query(ctx, "limit"))
+        .put("cursor", Resources.query(ctx, "cursor"))));
+    builder.getRoute("retryJob").addHandler(ctx ->
+        resources.query(ctx, Addresses.JOBS_RETRY, new JsonObject().put("id", Resources.id(ctx))));
+    builder.getRoute("cancelJob").addHandler(ctx ->
+        resources.query(ctx, Addresses.JOBS_CANCEL, new JsonObject().put("id", Resources.id(ctx))));
+  }
+
+  /** 202 once the job is stored: it will run even if this node dies now. */
+  private void writeLog(RoutingContext ctx) {
+    RequestParameter key = Resources.validated(ctx).getHeaders().get("Idempotency-Key");
+    JsonObject submit = new JsonObject()
+        .put("type", JobType.LOG.id())
+        .put("payload", new JsonObject().put("message", Resources.body(ctx).getString("message")))
+        .put("idempotencyKey", key == null || key.isNull() ? null : key.getString());
+    bus.request(Addresses.JOBS_SUBMIT, submit)
+        .onSuccess(job -> ctx.response()
+            .setStatusCode(202)
+            .putHeader(HttpHeaders.LOCATION, "/jobs/" + job.getLong("id"))
+            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end(job.encode()))
+        .onFailure(ctx::fail);
+  }
+}

@@ -37,6 +37,7 @@ public final class JobRunnerVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> wakeups;
   private long pollTimer;
   private long renewTimer;
+  private Future<?> claimInFlight = Future.succeededFuture();
   private boolean claiming;
   private boolean claimAgain;
   private boolean stopping;
@@ -63,13 +64,16 @@ public final class JobRunnerVerticle extends VerticleBase {
     }
     claiming = true;
     claimAgain = false;
-    request(Addresses.JOBS_CLAIM, new JsonObject().put("owner", owner).put("types", types)
+    claimInFlight = request(Addresses.JOBS_CLAIM, new JsonObject().put("owner", owner).put("types", types)
             .put("limit", free).put("leaseMs", settings.leaseMs()))
         .onComplete(claimed -> {
           claiming = false;
           if (claimed.failed()) {
             log.debug("claim failed: {}", claimed.cause().getMessage());
             return;
+          }
+          if (stopping) {
+            return; // claimed as the node stops: left leased, so the release in stop() hands them back
           }
           JsonArray jobs = claimed.result().getJsonArray("jobs");
           jobs.forEach(job -> run((JsonObject) job));
@@ -130,9 +134,13 @@ public final class JobRunnerVerticle extends VerticleBase {
     vertx.cancelTimer(renewTimer);
     Promise<Void> drained = Promise.promise();
     long deadline = vertx.setTimer(Math.max(1, settings.shutdownTimeoutMs()), t -> drained.tryComplete());
-    Future.join(running.values().stream().map(f -> (Future<?>) f).toList()).onComplete(all -> drained.tryComplete());
+    // A claim still on its way must land first: the jobs it brings are then released below, not lost.
     return wakeups.unregister()
-        .compose(v -> drained.future())
+        .transform(v -> claimInFlight.otherwiseEmpty())
+        .compose(v -> {
+          Future.join(running.values().stream().map(f -> (Future<?>) f).toList()).onComplete(all -> drained.tryComplete());
+          return drained.future();
+        })
         .compose(v -> {
           vertx.cancelTimer(deadline);
           // The shutdown timeout kept the node alive; renew nothing more, hand back what is still held.

@@ -30,14 +30,16 @@ public final class TestNode implements AutoCloseable {
   private final Loopline node;
   private final int port;
   private final String databaseUrl;
+  private final boolean ownsDatabase;
   private final String redisNamespace;
   private final Vertx clientVertx;
   private final WebClient client;
 
-  private TestNode(Loopline node, int port, String databaseUrl, String redisNamespace) {
+  private TestNode(Loopline node, int port, String databaseUrl, boolean ownsDatabase, String redisNamespace) {
     this.node = node;
     this.port = port;
     this.databaseUrl = databaseUrl;
+    this.ownsDatabase = ownsDatabase;
     this.redisNamespace = redisNamespace;
     this.clientVertx = Vertx.vertx();
     this.client = WebClient.create(clientVertx, new WebClientOptions()
@@ -52,7 +54,7 @@ public final class TestNode implements AutoCloseable {
         .put("db", new JsonObject().put("url", db))
         .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", namespace));
     try {
-      return boot(config.mergeIn(overrides, true), db, namespace);
+      return boot(config.mergeIn(overrides, true), db, true, namespace);
     } catch (RuntimeException e) {
       TestServers.dropDatabase(db);
       throw e;
@@ -63,12 +65,23 @@ public final class TestNode implements AutoCloseable {
     return start(new JsonObject());
   }
 
-  /** A node on the embedded default: no database or Redis configured, data under {@code dataDir}. */
-  public static TestNode startEmbedded(Path dataDir) {
-    return boot(new JsonObject().put("dataDir", dataDir.toString()), null, null);
+  /**
+   * Another node on the database of {@code first} (and its Redis namespace), as a second server of the
+   * same deployment would be; it leaves the database to {@code first} when closed.
+   */
+  public static TestNode startBeside(TestNode first, JsonObject overrides) {
+    JsonObject config = new JsonObject()
+        .put("db", new JsonObject().put("url", first.databaseUrl()))
+        .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", first.redisNamespace));
+    return boot(config.mergeIn(overrides, true), first.databaseUrl(), false, null);
   }
 
-  private static TestNode boot(JsonObject overrides, String db, String namespace) {
+  /** A node on the embedded default: no database or Redis configured, data under {@code dataDir}. */
+  public static TestNode startEmbedded(Path dataDir) {
+    return boot(new JsonObject().put("dataDir", dataDir.toString()), null, false, null);
+  }
+
+  private static TestNode boot(JsonObject overrides, String db, boolean ownsDatabase, String namespace) {
     int port = freePort();
     JsonObject config = new JsonObject()
         .put("dataDir", tempDir().toString())
@@ -76,7 +89,7 @@ public final class TestNode implements AutoCloseable {
             .put("shutdownTimeoutSeconds", 10))
         .mergeIn(overrides, true);
     Loopline node = await(Loopline.start(LooplineConfig.defaults().with(config)));
-    return new TestNode(node, port, db, namespace);
+    return new TestNode(node, port, db, ownsDatabase, namespace);
   }
 
   public WebClient client() {
@@ -121,7 +134,7 @@ public final class TestNode implements AutoCloseable {
     client.close();
     await(clientVertx.close());
     await(node.stop());
-    if (databaseUrl != null) {
+    if (ownsDatabase) {
       TestServers.dropDatabase(databaseUrl);
     }
     if (redisNamespace != null) {

@@ -55,6 +55,8 @@ public final class Loopline {
     LooplineConfig config;
     try {
       config = LooplineConfig.load(List.of(args), System.getenv(), Path.of(""));
+      config.roles();
+      checkSupported(config);
     } catch (ConfigException e) {
       System.err.println("loopline: " + e.getMessage());
       System.exit(2);
@@ -75,6 +77,11 @@ public final class Loopline {
 
   /** Boots a node with this configuration; the future completes when every verticle is ready. */
   public static Future<Loopline> start(LooplineConfig config) {
+    try {
+      checkSupported(config);
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
     Set<Role> roles = config.roles();
     DbSettings db = config.db();
     log.info("Loopline starting: roles {}, cluster {}", roles, config.clusterEnabled() ? "on" : "off");
@@ -87,9 +94,6 @@ public final class Loopline {
       log.info(config.redis().inProcess()
           ? "Cache: in-process (Caffeine; no redis.url configured)"
           : "Cache: Redis at " + describe(config.redis().url()));
-    }
-    if (config.clusterEnabled()) {
-      return Future.failedFuture(new ConfigException("cluster.enabled: clustering is not available in this version yet"));
     }
     VertxOptions options = new VertxOptions();
     if (config.eventLoops() > 0) {
@@ -124,6 +128,12 @@ public final class Loopline {
           started.fail(e);
         });
     return started.future();
+  }
+
+  private static void checkSupported(LooplineConfig config) {
+    if (config.clusterEnabled()) {
+      throw new ConfigException("cluster.enabled: clustering is not available in this version yet");
+    }
   }
 
   private Future<Void> migrate() {

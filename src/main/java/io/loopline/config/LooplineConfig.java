@@ -104,7 +104,11 @@ public final class LooplineConfig {
   public Set<Role> roles() {
     Set<Role> roles = EnumSet.noneOf(Role.class);
     for (Object name : json.getJsonArray("roles")) {
-      roles.add(Role.parse(String.valueOf(name)));
+      try {
+        roles.add(Role.parse(String.valueOf(name)));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("roles: " + e.getMessage());
+      }
     }
     if (roles.isEmpty()) {
       throw new ConfigException("roles is empty: a node needs at least one of " + List.of(Role.values()));
@@ -245,8 +249,28 @@ public final class LooplineConfig {
           throw new ConfigException(where + key + " must be a section, not a value");
         }
         checkKnown(baseSection, section, where + key + ".");
+      } else if (!sameKind(base, value)) {
+        throw new ConfigException(where + key + ": expected " + kind(base) + ", got " + value);
       }
     }
+  }
+
+  private static boolean sameKind(Object base, Object value) {
+    return kind(base).equals(kind(value)) || base instanceof Number && value instanceof Number
+        && (base instanceof Double || !(value instanceof Double || value instanceof Float));
+  }
+
+  private static String kind(Object value) {
+    if (value instanceof Boolean) {
+      return "true or false";
+    }
+    if (value instanceof Number) {
+      return "a number";
+    }
+    if (value instanceof JsonArray) {
+      return "a list";
+    }
+    return value instanceof String ? "a string" : "a value";
   }
 
   private static JsonObject readFile(Path file) {

@@ -142,7 +142,8 @@ final class Problems {
   private Problem validation(RoutingContext ctx, ValidatorException invalid) {
     String message = invalid.getMessage();
     if (invalid.type() == ValidatorErrorType.UNSUPPORTED_VALUE_FORMAT && message.contains("body")) {
-      return Problem.of(415, "Content-Type " + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE) + " is not supported here");
+      String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+      return Problem.of(415, type == null ? "A Content-Type is required (application/json)" : "Content-Type " + type + " is not supported here");
     }
     String pointer = pointerFor(ctx, message);
     JsonArray errors = new JsonArray();

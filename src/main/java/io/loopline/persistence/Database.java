@@ -14,6 +14,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -38,11 +39,11 @@ final class Database {
       .maximumSize(1000).expireAfterWrite(Duration.ofMinutes(1)).build();
 
   Database(Vertx vertx, DbSettings settings) {
-    PgConnectOptions connect = PgConnectOptions.fromUri(settings.url())
-        .setPipeliningLimit(settings.pipeliningLimit())
-        .setProperties(Map.of(
-            "statement_timeout", String.valueOf(settings.queryTimeoutMs()),
-            "application_name", "loopline"));
+    PgConnectOptions connect = PgConnectOptions.fromUri(settings.url()).setPipeliningLimit(settings.pipeliningLimit());
+    Map<String, String> properties = new HashMap<>(connect.getProperties());
+    properties.put("statement_timeout", String.valueOf(settings.queryTimeoutMs()));
+    properties.putIfAbsent("application_name", "loopline");
+    connect.setProperties(properties);
     PoolOptions pool = new PoolOptions()
         .setMaxSize(settings.poolSize())
         .setMaxWaitQueueSize(settings.maxWaitQueueSize())

@@ -3,6 +3,8 @@ package io.loopline.persistence;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -117,6 +119,11 @@ final class Fields {
       throw StoreFailure.invalid("limit: must be an integer from 1 to 200");
     }
     return number.intValue();
+  }
+
+  /** RFC 3339 in UTC, seconds always present ({@code OffsetDateTime.toString()} drops zero seconds). */
+  static String time(OffsetDateTime time) {
+    return time == null ? null : DateTimeFormatter.ISO_INSTANT.format(time.toInstant());
   }
 
   /** Refuses fields the operation does not know, so a typo is an error rather than a silent no-op. */

@@ -53,7 +53,10 @@ final class ItemStore {
     }
     Set<Long> ids = new LinkedHashSet<>();
     for (Object id : array) {
-      ids.add(Fields.id(new JsonObject().put("id", id)));
+      if (!(id instanceof Number number) || number.longValue() < 1 || number.doubleValue() != number.longValue()) {
+        throw StoreFailure.invalid("ids: each id must be a positive integer");
+      }
+      ids.add(number.longValue());
     }
     return db.run(ItemSql.GET_MANY, Tuple.of(ids.toArray(Long[]::new))).map(rows -> {
       Map<Long, JsonObject> found = new HashMap<>();
@@ -78,11 +81,14 @@ final class ItemStore {
     String sort = message.getString("sort", "id");
     String sql = ItemSql.LIST.get(sort);
     if (sql == null) {
-      throw StoreFailure.invalid("sort: must be one of " + ItemSql.LIST.keySet());
+      throw StoreFailure.invalid("sort: must be one of " + new java.util.TreeSet<>(ItemSql.LIST.keySet()));
     }
     Cursor after = Cursor.decode(message.getString("cursor"), sort);
     String prefix = Fields.text(message, "namePrefix", Fields.NAME_MAX, false);
     String tag = Fields.text(message, "tag", Fields.TAG_MAX, false);
+    if (tag != null && !Fields.TAG.matcher(tag).matches()) {
+      throw StoreFailure.invalid("tag: is 1 to " + Fields.TAG_MAX + " characters of a-z, 0-9 and '-'");
+    }
     Tuple params = Tuple.tuple()
         .addString(prefix == null ? null : likePrefix(prefix))
         .addValue(Fields.price(message.getValue("minPrice"), "minPrice", false))
@@ -190,7 +196,7 @@ final class ItemStore {
         .put("price", price.setScale(2).toPlainString())
         .put("tags", new JsonArray(java.util.List.of(row.getArrayOfStrings("tags"))))
         .put("version", row.getInteger("version"))
-        .put("createdAt", row.getOffsetDateTime("created_at").toString())
-        .put("updatedAt", row.getOffsetDateTime("updated_at").toString());
+        .put("createdAt", Fields.time(row.getOffsetDateTime("created_at")))
+        .put("updatedAt", Fields.time(row.getOffsetDateTime("updated_at")));
   }
 }

@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Set;
 
@@ -157,18 +156,14 @@ final class JobStore {
         .put("attempts", row.getInteger("attempts"))
         .put("maxAttempts", row.getInteger("max_attempts"))
         .put("payload", row.getJsonObject("payload"))
-        .put("runAt", time(row.getOffsetDateTime("run_at")))
+        .put("runAt", Fields.time(row.getOffsetDateTime("run_at")))
         .put("leaseOwner", row.getString("lease_owner"))
-        .put("leaseExpiresAt", time(row.getOffsetDateTime("lease_expires_at")))
+        .put("leaseExpiresAt", Fields.time(row.getOffsetDateTime("lease_expires_at")))
         .put("lastError", row.getString("last_error"))
         .put("idempotencyKey", row.getString("idempotency_key"))
         .put("result", row.getJsonObject("result"))
-        .put("createdAt", time(row.getOffsetDateTime("created_at")))
-        .put("startedAt", time(row.getOffsetDateTime("started_at")))
-        .put("finishedAt", time(row.getOffsetDateTime("finished_at")));
-  }
-
-  private static String time(OffsetDateTime time) {
-    return time == null ? null : time.toString();
+        .put("createdAt", Fields.time(row.getOffsetDateTime("created_at")))
+        .put("startedAt", Fields.time(row.getOffsetDateTime("started_at")))
+        .put("finishedAt", Fields.time(row.getOffsetDateTime("finished_at")));
   }
 }

@@ -12,7 +12,9 @@ public final class Migrations {
   /** Brings the database at {@code url} ({@code postgresql://...}) to the latest schema version. */
   public static MigrateResult migrate(String url) {
     PgConnectOptions options = PgConnectOptions.fromUri(url);
-    String jdbc = "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
+    // URL parameters (sslmode and the like) mean the same to the JDBC driver.
+    String query = url.contains("?") ? url.substring(url.indexOf('?')) : "";
+    String jdbc = "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase() + query;
     return Flyway.configure()
         .dataSource(jdbc, options.getUser(), options.getPassword())
         .locations("classpath:db/migration")

@@ -50,7 +50,8 @@ final class StoreFailure extends RuntimeException {
         return new StoreFailure(Failures.CONFLICT, "a value that must be unique is taken");
       }
       if (state.startsWith("22") || state.startsWith("23")) {
-        return invalid("the database refused a value: " + pg.getErrorMessage());
+        log.info("database refused a value: {} {}", state, pg.getErrorMessage());
+        return invalid("value: refused by the database (out of range or malformed)");
       }
       // 08 connection, 53 resources, 57 cancelled (statement_timeout) or shutting down: try again later.
       if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57")) {

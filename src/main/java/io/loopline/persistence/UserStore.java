@@ -97,7 +97,7 @@ final class UserStore {
         .put("email", row.getString("email"))
         .put("name", row.getString("name"))
         .put("version", row.getInteger("version"))
-        .put("createdAt", row.getOffsetDateTime("created_at").toString())
-        .put("updatedAt", row.getOffsetDateTime("updated_at").toString());
+        .put("createdAt", Fields.time(row.getOffsetDateTime("created_at")))
+        .put("updatedAt", Fields.time(row.getOffsetDateTime("updated_at")));
   }
 }

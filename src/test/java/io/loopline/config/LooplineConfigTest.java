@@ -81,7 +81,10 @@ class LooplineConfigTest {
     assertThatThrownBy(() -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_HTTP_PORT", "eighty"), dir))
         .isInstanceOf(ConfigException.class).hasMessageContaining("LOOPLINE_HTTP_PORT");
     assertThatThrownBy(() -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_ROLES", "http,chef"), dir).roles())
-        .hasMessageContaining("chef");
+        .isInstanceOf(ConfigException.class).hasMessageContaining("chef");
+    Files.writeString(file, "http:\n  port: eighty\n");
+    assertThatThrownBy(() -> LooplineConfig.load(List.of("--config", file.toString()), Map.of(), dir))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("http.port: expected a number");
     assertThatThrownBy(() -> LooplineConfig.load(List.of("--port"), Map.of(), dir))
         .isInstanceOf(ConfigException.class).hasMessageContaining("--port");
   }

@@ -6,6 +6,13 @@ import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
 import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
+import io.loopline.observe.LogSetup;
+import io.loopline.observe.Metrics;
+import io.loopline.observe.RequestIds;
+import io.loopline.observe.Tracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import io.loopline.jobs.JobRunnerVerticle;
 import io.loopline.jobs.WorkerVerticle;
 import io.loopline.persistence.EmbeddedDatabase;
@@ -18,6 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
@@ -42,12 +50,18 @@ public final class Loopline {
   private final Vertx vertx;
   private final LooplineConfig config;
   private final EmbeddedDatabase embedded;
+  private final String metricsRegistry;
+  /** The tracing SDK this node built and so must flush and close; null when given one or none. */
+  private final OpenTelemetry ownTracing;
   private final List<String> deployments = new ArrayList<>();
 
-  private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded) {
+  private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded, String metricsRegistry,
+      OpenTelemetry ownTracing) {
     this.vertx = vertx;
     this.config = config;
     this.embedded = embedded;
+    this.metricsRegistry = metricsRegistry;
+    this.ownTracing = ownTracing;
   }
 
   public static void main(String[] args) {
@@ -57,12 +71,12 @@ public final class Loopline {
       config = LooplineConfig.load(List.of(args), System.getenv(), Path.of(""));
       config.roles();
       checkSupported(config);
+      LogSetup.apply(config.json().getJsonObject("log"));
     } catch (ConfigException e) {
       System.err.println("loopline: " + e.getMessage());
       System.exit(2);
       return;
     }
-    applyLogLevel(config.json().getJsonObject("log").getString("level"));
     Loopline node;
     try {
       node = start(config).toCompletionStage().toCompletableFuture().join();
@@ -77,6 +91,14 @@ public final class Loopline {
 
   /** Boots a node with this configuration; the future completes when every verticle is ready. */
   public static Future<Loopline> start(LooplineConfig config) {
+    return start(config, null);
+  }
+
+  /**
+   * Boots a node that traces with {@code tracing} (tests pass an in-memory SDK); null builds the SDK from
+   * the {@code tracing} section, which may leave tracing off.
+   */
+  public static Future<Loopline> start(LooplineConfig config, OpenTelemetry tracing) {
     try {
       checkSupported(config);
     } catch (ConfigException e) {
@@ -95,11 +117,22 @@ public final class Loopline {
           ? "Cache: in-process (Caffeine; no redis.url configured)"
           : "Cache: Redis at " + describe(config.redis().url()));
     }
+    RequestIds.register();
     VertxOptions options = new VertxOptions();
     if (config.eventLoops() > 0) {
       options.setEventLoopPoolSize(config.eventLoops());
     }
-    Vertx vertx = Vertx.builder().with(options).build();
+    VertxBuilder builder = Vertx.builder();
+    Metrics metrics = config.json().getJsonObject("metrics").getBoolean("enabled") ? new Metrics() : null;
+    if (metrics != null) {
+      options.setMetricsOptions(metrics.options());
+      builder.withMetrics(metrics.factory());
+    }
+    OpenTelemetry otel = tracing != null ? tracing : Tracing.fromConfig(config.json().getJsonObject("tracing"));
+    if (otel != null) {
+      builder.withTracer(new OpenTelemetryTracingFactory(otel));
+    }
+    Vertx vertx = builder.with(options).build();
 
     boolean ownsDatabase = roles.contains(Role.PERSISTENCE);
     Future<EmbeddedDatabase> database = ownsDatabase && db.embedded()
@@ -113,7 +146,8 @@ public final class Loopline {
           LooplineConfig effective = embedded == null
               ? config
               : config.with(new JsonObject().put("db", new JsonObject().put("url", embedded.url())));
-          Loopline node = new Loopline(vertx, effective, embedded);
+          Loopline node = new Loopline(vertx, effective, embedded, metrics == null ? null : metrics.name(),
+              tracing == null ? otel : null);
           Future<Void> migrated = ownsDatabase ? node.migrate() : Future.succeededFuture();
           return migrated.compose(v -> node.deployRoles(roles))
               .onFailure(e -> node.stop())
@@ -168,7 +202,7 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("http"))
+          .setConfig(config.sections("http", "log"))
           .setInstances(config.http().instancesOrCores()));
     };
   }
@@ -178,6 +212,9 @@ public final class Loopline {
   }
 
   private Future<Void> deploy(Supplier<? extends Deployable> verticle, DeploymentOptions options) {
+    if (metricsRegistry != null) {
+      options.getConfig().put(Metrics.CONFIG_KEY, metricsRegistry);
+    }
     return vertx.deployVerticle(verticle, options).onSuccess(deployments::add).mapEmpty();
   }
 
@@ -196,6 +233,10 @@ public final class Loopline {
           embedded.close();
           return null;
         }))
+        .eventually(() -> ownTracing instanceof OpenTelemetrySdk sdk ? vertx.executeBlocking(() -> {
+          sdk.close(); // flushes the spans still queued
+          return null;
+        }) : Future.succeededFuture())
         .eventually(vertx::close);
   }
 
@@ -216,18 +257,12 @@ public final class Loopline {
       try {
         node.stop().toCompletionStage().toCompletableFuture().get(limitSeconds, TimeUnit.SECONDS);
         log.info("Loopline stopped");
-      } catch (Exception e) {
+      } catch (Exception | Error e) {
         log.error("Loopline did not stop cleanly", e);
         code = 1;
       }
       System.exit(code);
     });
-  }
-
-  private static void applyLogLevel(String level) {
-    if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
-      root.setLevel(ch.qos.logback.classic.Level.toLevel(level, ch.qos.logback.classic.Level.INFO));
-    }
   }
 
   /** host:port/database of a URL, without credentials, for logs. */

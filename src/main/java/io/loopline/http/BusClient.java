@@ -1,5 +1,7 @@
 package io.loopline.http;
 
+import io.loopline.contract.BusHeaders;
+import io.loopline.observe.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -20,7 +22,12 @@ final class BusClient {
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
   }
 
+  /** Sends with the current request's id in the headers, so the recipient's log lines carry it too. */
   Future<JsonObject> request(String address, JsonObject body) {
-    return bus.<JsonObject>request(address, body, options).map(Message::body);
+    String requestId = RequestIds.current();
+    DeliveryOptions delivery = requestId == null
+        ? options
+        : new DeliveryOptions(options).addHeader(BusHeaders.REQUEST_ID, requestId);
+    return bus.<JsonObject>request(address, body, delivery).map(Message::body);
   }
 }

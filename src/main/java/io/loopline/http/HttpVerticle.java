@@ -1,6 +1,7 @@
 package io.loopline.http;
 
 import io.loopline.config.HttpSettings;
+import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -8,16 +9,14 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP face of a node, one instance per event loop: routes and validation are built from the OpenAPI
@@ -25,8 +24,6 @@ import org.slf4j.LoggerFactory;
  * event bus. Receives the {@code http} section.
  */
 public final class HttpVerticle extends VerticleBase {
-
-  private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
 
   private HttpSettings settings;
   private HttpServer server;
@@ -47,12 +44,7 @@ public final class HttpVerticle extends VerticleBase {
   private Router router(Contract contract) {
     Problems problems = new Problems(contract.openApi(), settings.retryAfterSeconds());
     RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), new RequestReader());
-    if (log.isDebugEnabled()) {
-      builder.rootHandler((PlatformHandler) ctx -> {
-        log.debug("{} {}", ctx.request().method(), ctx.request().uri());
-        ctx.next();
-      });
-    }
+    builder.rootHandler(new RequestLog(config().getJsonObject("log").getBoolean("access")));
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
     BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs());
     Resources resources = new Resources(bus);
@@ -72,6 +64,10 @@ public final class HttpVerticle extends VerticleBase {
         .handler(StaticHandler.create("web/docs"));
     router.route("/docs/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + buildInfo("swaggerUi")));
+    String metricsRegistry = config().getString(Metrics.CONFIG_KEY);
+    if (metricsRegistry != null) {
+      router.route("/metrics").method(HttpMethod.GET).handler(PrometheusScrapingHandler.create(metricsRegistry));
+    }
     router.route().failureHandler(problems::handleFailure);
     router.errorHandler(404, problems::notFound);
     router.errorHandler(405, problems::methodNotAllowed);

@@ -1,5 +1,6 @@
 package io.loopline.http;
 
+import io.loopline.observe.RequestIds;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
@@ -75,7 +76,7 @@ final class Problems {
     ctx.response()
         .setStatusCode(problem.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE)
-        .end(problem.toJson(ctx.request().path()).encode());
+        .end(problem.toJson(ctx.request().path()).put("requestId", RequestIds.current()).encode());
   }
 
   Problem toProblem(RoutingContext ctx) {

@@ -3,6 +3,8 @@ package io.loopline.jobs;
 import io.loopline.config.JobSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.JobType;
+import io.loopline.observe.Metrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -33,6 +35,7 @@ public final class JobRunnerVerticle extends VerticleBase {
   private final String owner = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<Long, Future<?>> running = new HashMap<>();
   private JobSettings settings;
+  private MeterRegistry metrics;
   private JsonArray types;
   private MessageConsumer<JsonObject> wakeups;
   private long pollTimer;
@@ -45,6 +48,7 @@ public final class JobRunnerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = JobSettings.from(config());
+    metrics = Metrics.registry(config());
     types = new JsonArray(Arrays.stream(JobType.values()).map(JobType::id).toList());
     wakeups = vertx.eventBus().consumer(Addresses.JOBS_AVAILABLE, m -> claim());
     pollTimer = vertx.setPeriodic(settings.pollMs(), t -> claim());
@@ -98,6 +102,7 @@ public final class JobRunnerVerticle extends VerticleBase {
     running.put(id, recorded);
     recorded.onComplete(done -> {
       running.remove(id);
+      count(type, done.failed() ? "unrecorded" : attempt.succeeded() ? "done" : done.result().getString("state"));
       if (done.failed()) {
         log.warn("job {}: outcome not recorded ({}); it runs again when its lease ends", id, done.cause().getMessage());
       } else if ("dead".equals(done.result().getString("state"))) {
@@ -106,6 +111,11 @@ public final class JobRunnerVerticle extends VerticleBase {
       }
       claim();
     });
+  }
+
+  /** Attempts by outcome: done, pending (to be retried), dead, or unrecorded (the lease was lost). */
+  private void count(JobType type, String outcome) {
+    metrics.counter("loopline.jobs.attempts", "type", type.id(), "outcome", outcome).increment();
   }
 
   /** Exponential backoff with equal jitter: half the delay fixed, half random. */

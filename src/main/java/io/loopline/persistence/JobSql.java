@@ -51,6 +51,7 @@ final class JobSql {
   static final String CANCEL = "UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now() "
       + "WHERE id = $1 AND state = 'pending' RETURNING " + COLUMNS;
   static final String STATE = "SELECT state FROM jobs WHERE id = $1";
+  static final String COUNT_BY_STATE = "SELECT state, count(*) FROM jobs GROUP BY state";
 
   private JobSql() {}
 }

@@ -121,6 +121,16 @@ final class JobStore {
     });
   }
 
+  /** How many jobs are in each state, for the metrics. */
+  Future<java.util.Map<String, Long>> countByState() {
+    return db.run(JobSql.COUNT_BY_STATE, Tuple.tuple()).map(rows -> {
+      java.util.Map<String, Long> counts = new java.util.HashMap<>();
+      STATES.forEach(state -> counts.put(state, 0L));
+      rows.forEach(row -> counts.put(row.getString(0), row.getLong(1)));
+      return counts;
+    });
+  }
+
   private static JobType type(String id) {
     return JobType.find(id == null ? "" : id).orElseThrow(() -> StoreFailure.invalid(
         "type: must be one of " + List.of(JobType.values()).stream().map(JobType::id).toList()));

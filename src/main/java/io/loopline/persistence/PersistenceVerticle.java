@@ -2,13 +2,21 @@ package io.loopline.persistence;
 
 import io.loopline.config.DbSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.contract.BusHeaders;
 import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
+import io.loopline.observe.RequestIds;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -29,6 +37,7 @@ public final class PersistenceVerticle extends VerticleBase {
     UserStore users = new UserStore(db);
     ItemStore items = new ItemStore(db);
     JobStore jobs = new JobStore(db);
+    countJobs(jobs, Metrics.registry(config()));
     return Future.all(List.of(
         wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
@@ -59,6 +68,7 @@ public final class PersistenceVerticle extends VerticleBase {
   /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */
   private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
     return vertx.eventBus().<Object>consumer(address, message -> {
+      RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
       if (!(message.body() instanceof JsonObject body)) {
         message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
         return;
@@ -71,6 +81,20 @@ public final class PersistenceVerticle extends VerticleBase {
       }
       result.onSuccess(message::reply).onFailure(e -> StoreFailure.reply(message, e));
     }).completion();
+  }
+
+  /** Gauges of jobs per state, refreshed every 15 s: a backlog shows as a growing {@code pending}. */
+  private void countJobs(JobStore jobs, MeterRegistry registry) {
+    Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+    for (String state : List.of("pending", "running", "done", "dead", "cancelled")) {
+      AtomicLong count = counts.computeIfAbsent(state, s -> new AtomicLong());
+      Gauge.builder("loopline.jobs", count, AtomicLong::get).description("Jobs in each state")
+          .tag("state", state).register(registry);
+    }
+    Runnable refresh = () -> jobs.countByState()
+        .onSuccess(found -> found.forEach((state, n) -> counts.computeIfAbsent(state, s -> new AtomicLong()).set(n)));
+    refresh.run();
+    vertx.setPeriodic(15_000, t -> refresh.run());
   }
 
   private Future<JsonObject> health(JsonObject ignored) {

@@ -4,6 +4,7 @@ import io.loopline.contract.Addresses;
 import io.loopline.contract.Role;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -21,6 +22,8 @@ public final class ScraperVerticle extends VerticleBase {
         .setUserAgent(settings.getString("userAgent"))
         .setConnectTimeout(settings.getInteger("connectTimeoutMs"))
         .setKeepAlive(true)
+        // Trace context stays inside: third-party sites get no traceparent.
+        .setTracingPolicy(TracingPolicy.IGNORE)
         .setFollowRedirects(false));
     return vertx.eventBus().<JsonObject>consumer(Addresses.health(Role.SCRAPER), this::health).completion();
   }

@@ -1,0 +1,48 @@
+package io.loopline.observe;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.spi.context.storage.ContextLocal;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The request id of the work at hand, kept in the Vert.x context. Each HTTP request and each event-bus
+ * message runs on a context of its own (a duplicate), so the id follows that work and nothing else.
+ */
+public final class RequestIds {
+
+  /** The HTTP header a client may send and always gets back. */
+  public static final String HEADER = "X-Request-Id";
+
+  private static final ContextLocal<String> LOCAL = ContextLocal.registerLocal(String.class);
+  private static final Pattern ACCEPTABLE = Pattern.compile("^[A-Za-z0-9._:-]{1,64}$");
+
+  private RequestIds() {}
+
+  /** Registers the context local; call before the first Vert.x instance is built (locals are sized then). */
+  public static void register() {
+    // class initialisation did it
+  }
+
+  /** The client's id when it is short and plain, else a new one. */
+  public static String acceptOrCreate(String fromClient) {
+    return fromClient != null && ACCEPTABLE.matcher(fromClient).matches()
+        ? fromClient
+        : UUID.randomUUID().toString().replace("-", "");
+  }
+
+  /** The id of the work the current thread runs, or null outside a request. */
+  public static String current() {
+    Context context = Vertx.currentContext();
+    return context == null ? null : LOCAL.get(context);
+  }
+
+  /** Marks the current context's work with {@code id} (null leaves it unmarked). */
+  public static void set(String id) {
+    Context context = Vertx.currentContext();
+    if (context != null && id != null) {
+      LOCAL.put(context, id);
+    }
+  }
+}

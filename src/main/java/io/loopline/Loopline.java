@@ -146,7 +146,7 @@ public final class Loopline {
 
   private Future<Void> deploy(Role role) {
     return switch (role) {
-      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db")));
+      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db", "cache")));
       case CACHE -> deploy(CacheVerticle::new, new DeploymentOptions().setConfig(config.sections("redis", "cache")));
       case SCRAPER -> deploy(ScraperVerticle::new, new DeploymentOptions().setConfig(config.sections("scraper")));
       case WORKER -> deploy(WorkerVerticle::new, new DeploymentOptions()
@@ -155,7 +155,7 @@ public final class Loopline {
           .setWorkerPoolName("loopline-worker")
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("http"))
+          .setConfig(config.sections("http", "cache"))
           .setInstances(config.http().instancesOrCores()));
     };
   }

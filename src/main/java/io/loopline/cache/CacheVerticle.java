@@ -1,5 +1,6 @@
 package io.loopline.cache;
 
+import io.loopline.config.CacheSettings;
 import io.loopline.config.RedisSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
@@ -8,33 +9,352 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Owns the cache backend (Redis, or Caffeine in this process when no Redis URL is configured) and answers
- * the cache addresses. Receives the {@code redis} and {@code cache} sections.
+ * Owns the cache: the Redis client (pooled, every call under a circuit breaker), or the in-process store
+ * when no Redis URL is configured. Answers the key-value addresses and the item tier, and keeps this
+ * node's {@link NearCache} told of every item invalidation: its own, and other nodes' through Redis
+ * pub/sub, each confirmed back to the writer. Receives the {@code redis} and {@code cache} sections.
  */
 public final class CacheVerticle extends VerticleBase {
 
+  private static final Logger log = LoggerFactory.getLogger(CacheVerticle.class);
+  /** The key-value API's keys; documented in docs/caching.md and the OpenAPI contract. */
+  static final Pattern KEY = Pattern.compile("^[A-Za-z0-9._:-]{1,256}$");
+  static final Set<String> CONTENT_TYPES = Set.of("application/json", "text/plain");
+  static final long MAX_TTL_SECONDS = 30L * 24 * 3600;
+
+  private final String nodeId = UUID.randomUUID().toString();
+  private RedisSettings redis;
+  private CacheSettings settings;
+  private NearCache near;
   private CacheBackend backend;
+  private Redis client;
+  private Redis subscriberClient;
+  private RedisItems items;
+  private RedisGuard guard;
+  private RedisSubscription subscription;
+  private NodeConfirmations confirmations;
 
   @Override
   public Future<?> start() {
-    RedisSettings redis = RedisSettings.from(config());
-    backend = redis.inProcess()
-        ? new LocalCache(config().getJsonObject("cache").getLong("localMaxEntries"))
-        : new RedisCache(vertx, redis);
-    return vertx.eventBus().<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion();
+    redis = RedisSettings.from(config());
+    settings = CacheSettings.from(config());
+    near = NearCache.of(vertx, settings);
+    if (redis.inProcess()) {
+      backend = new LocalCache(settings.localMaxEntries());
+      // One node and no other writer: every invalidation is local, so the near cache is always current.
+      near.activate();
+    } else {
+      startRedis();
+    }
+    var bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_GET, this::getValue).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_PUT, this::putValue).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_DELETE, this::deleteValue).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_GET, this::getItem).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_FILL, this::fillItem).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_INVALIDATE, this::invalidateItem).completion()));
   }
 
+  private void startRedis() {
+    client = Redis.createClient(vertx, redisOptions(redis.poolSize()));
+    subscriberClient = Redis.createClient(vertx, redisOptions(1));
+    backend = new RedisCache(client);
+    items = new RedisItems(client, redis.namespace());
+    guard = new RedisGuard(vertx, redis.timeoutMs(), settings.breakerMaxFailures(), settings.breakerResetMs(),
+        backend::ping, this::flushItems);
+    confirmations = new NodeConfirmations(vertx);
+    subscription = new RedisSubscription(vertx, subscriberClient, List.of(invalidationChannel(), ackChannel()),
+        settings.breakerResetMs(), this::heard, this::subscriptionChanged);
+    subscription.start();
+  }
+
+  private RedisOptions redisOptions(int poolSize) {
+    return new RedisOptions()
+        .setConnectionString(redis.url())
+        .setMaxPoolSize(poolSize)
+        .setMaxPoolWaiting(poolSize * 64)
+        .setMaxWaitingHandlers(poolSize * 256)
+        .setNetClientOptions(new NetClientOptions()
+            .setConnectTimeout((int) redis.timeoutMs()).setTcpNoDelay(true).setTcpKeepAlive(true));
+  }
+
+  // ---- key-value API
+
+  private void getValue(Message<JsonObject> message) {
+    String key = key(message);
+    if (key == null) {
+      return;
+    }
+    kv(() -> backend.get(kvKey(key)))
+        .onSuccess(stored -> {
+          if (stored == null) {
+            message.fail(Failures.NOT_FOUND, "no value for key " + key);
+          } else {
+            StoredValue value = StoredValue.decode(stored);
+            message.reply(new JsonObject().put("key", key).put("value", value.value()).put("contentType", value.contentType()));
+          }
+        })
+        .onFailure(e -> unavailable(message, e));
+  }
+
+  private void putValue(Message<JsonObject> message) {
+    String key = key(message);
+    if (key == null) {
+      return;
+    }
+    JsonObject body = message.body();
+    Object value = body.getValue("value");
+    String contentType = body.getString("contentType", "text/plain");
+    Object ttl = body.getValue("ttl");
+    if (!(value instanceof String text)) {
+      message.fail(Failures.BAD_REQUEST, "value: must be a string");
+    } else if (!CONTENT_TYPES.contains(contentType)) {
+      message.fail(Failures.BAD_REQUEST, "contentType: must be one of " + CONTENT_TYPES);
+    } else if (ttl != null && !validTtl(ttl)) {
+      message.fail(Failures.BAD_REQUEST, "ttl: must be a whole number of seconds from 1 to " + MAX_TTL_SECONDS);
+    } else {
+      int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > settings.maxValueBytes()) {
+        message.fail(Failures.PAYLOAD_TOO_LARGE, "the value is " + bytes + " bytes; the limit is " + settings.maxValueBytes());
+        return;
+      }
+      Duration expiry = ttl == null ? null : Duration.ofSeconds(((Number) ttl).longValue());
+      kv(() -> backend.put(kvKey(key), new StoredValue(contentType, text).encode(), expiry))
+          .onSuccess(v -> message.reply(new JsonObject().put("key", key).put("contentType", contentType)
+              .put("bytes", bytes).put("ttl", ttl)))
+          .onFailure(e -> unavailable(message, e));
+    }
+  }
+
+  private void deleteValue(Message<JsonObject> message) {
+    String key = key(message);
+    if (key == null) {
+      return;
+    }
+    kv(() -> backend.delete(kvKey(key)))
+        .onSuccess(removed -> {
+          if (removed) {
+            message.reply(new JsonObject().put("key", key));
+          } else {
+            message.fail(Failures.NOT_FOUND, "no value for key " + key);
+          }
+        })
+        .onFailure(e -> unavailable(message, e));
+  }
+
+  /** The message's key, or null after failing it with 400. */
+  private static String key(Message<JsonObject> message) {
+    Object key = message.body() == null ? null : message.body().getValue("key");
+    if (key instanceof String text && KEY.matcher(text).matches()) {
+      return text;
+    }
+    message.fail(Failures.BAD_REQUEST, "key: must be 1 to 256 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'");
+    return null;
+  }
+
+  private static boolean validTtl(Object ttl) {
+    return ttl instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= 1 && n.longValue() <= MAX_TTL_SECONDS;
+  }
+
+  private <T> Future<T> kv(java.util.function.Supplier<Future<T>> command) {
+    return guard == null ? command.get() : guard.call(command);
+  }
+
+  private String kvKey(String key) {
+    return redis.namespace() + "kv:" + key;
+  }
+
+  private static void unavailable(Message<JsonObject> message, Throwable e) {
+    log.debug("cache unavailable: {}", e.toString());
+    message.fail(Failures.UNAVAILABLE, "the cache is unavailable");
+  }
+
+  // ---- item tier
+
+  private void getItem(Message<JsonObject> message) {
+    long id = message.body().getLong("id");
+    if (items == null || !guard.itemsUsable()) {
+      message.reply(miss(id));
+      return;
+    }
+    long epoch = guard.epoch();
+    guard.call(() -> items.get(id))
+        .onSuccess(cached -> message.reply(cached == null ? miss(id)
+            : new JsonObject().put("id", id).put("version", cached.version()).put("json", cached.json()).put("epoch", epoch)))
+        .onFailure(e -> message.reply(miss(id)));
+  }
+
+  private JsonObject miss(long id) {
+    return new JsonObject().put("id", id).put("epoch", guard == null ? 0L : guard.epoch());
+  }
+
+  private void fillItem(Message<JsonObject> message) {
+    JsonObject fill = message.body();
+    if (items == null || !guard.itemsUsable() || fill.getLong("epoch", -1L) != guard.epoch()) {
+      return;
+    }
+    guard.call(() -> items.fill(fill.getLong("id"), fill.getInteger("version"), fill.getString("json"),
+        settings.itemTtlSeconds() * 1000));
+  }
+
+  /**
+   * After a write: drop the item here, replace it in Redis (or leave a tombstone) and tell every node in the
+   * same step, then answer once every node has confirmed, or the invalidation timeout has passed.
+   */
+  private void invalidateItem(Message<JsonObject> message) {
+    JsonObject change = message.body();
+    long id = change.getLong("id");
+    boolean deleted = change.getBoolean("deleted", false);
+    JsonObject item = change.getJsonObject("item");
+    int version = deleted ? RedisItems.DELETED : change.getInteger("version");
+    near.invalidate(id);
+    vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, deleted
+        ? new JsonObject().put("id", id) : new JsonObject().put("id", id).put("version", version));
+    if (items == null) {
+      message.reply(invalidated(id, "none", 0, 0));
+      return;
+    }
+    if (!guard.itemsUsable()) {
+      guard.distrust();
+      message.reply(invalidated(id, "bypassed", 0, 0));
+      return;
+    }
+    NodeConfirmations.Wait wait = confirmations.open(settings.invalidationTimeoutMs());
+    String note = new JsonObject().put("node", nodeId).put("seq", wait.seq()).put("id", id).encode();
+    long ttlMs = (deleted ? settings.tombstoneTtlSeconds() : settings.itemTtlSeconds()) * 1000;
+    guard.call(() -> items.replaceAndPublish(id, version, deleted ? "" : item.encode(), ttlMs, invalidationChannel(), note))
+        .onSuccess(wait::expect)
+        .onFailure(e -> {
+          log.warn("item {} not updated in Redis ({}): Redis item entries are flushed before they are used again", id, e.toString());
+          guard.distrust();
+          wait.expect(0);
+        });
+    wait.done().onComplete(ar -> {
+      if (!wait.complete()) {
+        log.warn("item {}: {} of {} nodes confirmed the invalidation within {} ms", id, wait.confirmed(), wait.expected(),
+            settings.invalidationTimeoutMs());
+      }
+      message.reply(invalidated(id, guard.itemsUsable() ? "updated" : "bypassed", wait.expected(), wait.confirmed()));
+    });
+  }
+
+  private static JsonObject invalidated(long id, String redisOutcome, int nodes, int confirmed) {
+    return new JsonObject().put("id", id).put("nodes", nodes).put("confirmed", confirmed).put("redis", redisOutcome);
+  }
+
+  /** Removes every item entry of the namespace from Redis, then tells every node to empty its near cache. */
+  private Future<Void> flushItems() {
+    return flushFrom("0").compose(v -> {
+      near.clear();
+      String note = new JsonObject().put("node", nodeId).put("seq", 0).put("all", true).encode();
+      return guard.call(() -> items.publish(invalidationChannel(), note)).mapEmpty();
+    });
+  }
+
+  private Future<Void> flushFrom(String cursor) {
+    return guard.call(() -> items.flushPage(cursor)).compose(next -> "0".equals(next) ? Future.succeededFuture() : flushFrom(next));
+  }
+
+  // ---- pub/sub: other nodes' invalidations and their confirmations
+
+  private void heard(String channel, String payload) {
+    if (channel.equals(ackChannel())) {
+      confirmations.confirm(Long.parseLong(payload));
+      return;
+    }
+    JsonObject note = new JsonObject(payload);
+    String from = note.getString("node");
+    long seq = note.getLong("seq");
+    if (nodeId.equals(from)) {
+      confirmations.confirm(seq);
+      return;
+    }
+    if (note.getBoolean("all", false)) {
+      near.clear();
+      vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("all", true));
+    } else {
+      near.invalidate(note.getLong("id"));
+      vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("id", note.getLong("id")));
+    }
+    if (seq > 0) {
+      // Not under the breaker: a confirmation is worth trying even while this node bypasses Redis.
+      items.publish(redis.namespace() + "ack:" + from, Long.toString(seq))
+          .timeout(redis.timeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .onFailure(e -> log.debug("confirmation to {} not sent: {}", from, e.toString()));
+    }
+  }
+
+  private void subscriptionChanged(boolean subscribed) {
+    if (subscribed) {
+      near.activate();
+    } else {
+      near.deactivate();
+    }
+  }
+
+  private String invalidationChannel() {
+    return redis.namespace() + "invalidate";
+  }
+
+  private String ackChannel() {
+    return redis.namespace() + "ack:" + nodeId;
+  }
+
+  // ---- health
+
   private void health(Message<JsonObject> message) {
-    backend.ping()
-        .onSuccess(detail -> message.reply(new JsonObject()
-            .put("role", Role.CACHE.id()).put("backend", backend.kind()).put("detail", detail)))
-        .onFailure(e -> message.fail(Failures.UNAVAILABLE, backend.kind() + " does not answer: " + e.getMessage()));
+    JsonObject report = new JsonObject().put("role", Role.CACHE.id()).put("backend", backend.kind());
+    if (guard == null) {
+      backend.ping().onComplete(ar -> message.reply(report.put("state", "up")
+          .put("detail", ar.succeeded() ? ar.result() : ar.cause().getMessage()).put("nearCache", near.size())));
+      return;
+    }
+    report.put("breaker", guard.breakerState())
+        .put("subscription", subscription.subscribed() ? "up" : "down")
+        .put("items", guard.trusted() ? "in use" : "bypassed until flushed")
+        .put("nearCache", near.active() ? near.size() + " items" : "off");
+    if (!guard.available()) {
+      message.reply(degraded(report, "Redis is bypassed (circuit breaker " + guard.breakerState() + ")"));
+      return;
+    }
+    guard.call(backend::ping)
+        .onSuccess(pong -> message.reply(subscription.subscribed() && guard.trusted()
+            ? report.put("state", "up").put("detail", pong)
+            : degraded(report, subscription.subscribed() ? "Redis item tier is being flushed" : "Redis subscription is down")))
+        .onFailure(e -> message.reply(degraded(report, "redis does not answer: " + e.getMessage())));
+  }
+
+  /** Redis trouble is not the node's failure: it serves from PostgreSQL meanwhile, so readiness stays up. */
+  private static JsonObject degraded(JsonObject report, String reason) {
+    return report.put("state", "degraded").put("reason", reason);
   }
 
   @Override
   public Future<?> stop() {
-    return backend == null ? Future.succeededFuture() : backend.close();
+    near.deactivate();
+    if (guard == null) {
+      return backend == null ? Future.succeededFuture() : backend.close();
+    }
+    guard.close();
+    return subscription.stop().eventually(() -> {
+      client.close();
+      subscriberClient.close();
+      return Future.succeededFuture();
+    });
   }
 }

@@ -23,4 +23,14 @@ final class BusClient {
   Future<JsonObject> request(String address, JsonObject body) {
     return bus.<JsonObject>request(address, body, options).map(Message::body);
   }
+
+  /** A client whose requests wait at most {@code timeoutMs}. */
+  BusClient withTimeout(long timeoutMs) {
+    return new BusClient(bus, timeoutMs);
+  }
+
+  /** A message that needs no answer. */
+  void send(String address, JsonObject body) {
+    bus.send(address, body);
+  }
 }

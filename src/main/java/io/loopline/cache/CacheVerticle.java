@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,7 +173,7 @@ public final class CacheVerticle extends VerticleBase {
     return ttl instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= 1 && n.longValue() <= MAX_TTL_SECONDS;
   }
 
-  private <T> Future<T> kv(java.util.function.Supplier<Future<T>> command) {
+  private <T> Future<T> kv(Supplier<Future<T>> command) {
     return guard == null ? command.get() : guard.call(command);
   }
 
@@ -187,7 +189,10 @@ public final class CacheVerticle extends VerticleBase {
   // ---- item tier
 
   private void getItem(Message<JsonObject> message) {
-    long id = message.body().getLong("id");
+    Long id = positive(message, "id");
+    if (id == null) {
+      return;
+    }
     if (items == null || !guard.itemsUsable()) {
       message.reply(miss(id));
       return;
@@ -199,46 +204,64 @@ public final class CacheVerticle extends VerticleBase {
         .onFailure(e -> message.reply(miss(id)));
   }
 
+  /** A miss; without a Redis tier there is no epoch, so the reader offers nothing back. */
   private JsonObject miss(long id) {
-    return new JsonObject().put("id", id).put("epoch", guard == null ? 0L : guard.epoch());
+    JsonObject miss = new JsonObject().put("id", id);
+    return items == null ? miss : miss.put("epoch", guard.epoch());
   }
 
   private void fillItem(Message<JsonObject> message) {
     JsonObject fill = message.body();
-    if (items == null || !guard.itemsUsable() || fill.getLong("epoch", -1L) != guard.epoch()) {
+    if (items == null || !guard.itemsUsable() || fill == null || fill.getLong("epoch", -1L) != guard.epoch()
+        || !(fill.getValue("id") instanceof Number id) || !(fill.getValue("version") instanceof Number version)
+        || !(fill.getValue("json") instanceof String json)) {
       return;
     }
-    guard.call(() -> items.fill(fill.getLong("id"), fill.getInteger("version"), fill.getString("json"),
-        settings.itemTtlSeconds() * 1000));
+    guard.call(() -> items.fill(id.longValue(), version.intValue(), json, settings.itemTtlSeconds() * 1000));
   }
 
   /**
    * After a write: drop the item here, replace it in Redis (or leave a tombstone) and tell every node in the
-   * same step, then answer once every node has confirmed, or the invalidation timeout has passed.
+   * same step, then answer once every node has confirmed, or the invalidation timeout has passed. This is
+   * tried whenever Redis answers, even while its item entries are not trusted: other nodes' near caches
+   * still need to hear of the write, and a newer version is always safe to store.
    */
   private void invalidateItem(Message<JsonObject> message) {
+    Long id = positive(message, "id");
+    if (id == null) {
+      return;
+    }
     JsonObject change = message.body();
-    long id = change.getLong("id");
     boolean deleted = change.getBoolean("deleted", false);
-    JsonObject item = change.getJsonObject("item");
-    int version = deleted ? RedisItems.DELETED : change.getInteger("version");
+    Object item = change.getValue("item");
+    Object version = change.getValue("version");
+    if (!deleted && (!(item instanceof JsonObject) || !(version instanceof Integer) || (Integer) version < 1)) {
+      message.fail(Failures.BAD_REQUEST, "item: a change needs the item and its version (a positive integer)");
+      return;
+    }
     near.invalidate(id);
     vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, deleted
         ? new JsonObject().put("id", id) : new JsonObject().put("id", id).put("version", version));
     if (items == null) {
       message.reply(invalidated(id, "none", 0, 0));
-      return;
-    }
-    if (!guard.itemsUsable()) {
+    } else if (!guard.available()) {
       guard.distrust();
       message.reply(invalidated(id, "bypassed", 0, 0));
-      return;
+    } else {
+      tellEveryNode(message, id, deleted ? RedisItems.DELETED : (Integer) version, deleted ? "" : ((JsonObject) item).encode());
     }
+  }
+
+  private void tellEveryNode(Message<JsonObject> message, long id, int version, String json) {
     NodeConfirmations.Wait wait = confirmations.open(settings.invalidationTimeoutMs());
     String note = new JsonObject().put("node", nodeId).put("seq", wait.seq()).put("id", id).encode();
-    long ttlMs = (deleted ? settings.tombstoneTtlSeconds() : settings.itemTtlSeconds()) * 1000;
-    guard.call(() -> items.replaceAndPublish(id, version, deleted ? "" : item.encode(), ttlMs, invalidationChannel(), note))
-        .onSuccess(wait::expect)
+    long ttlMs = (version == RedisItems.DELETED ? settings.tombstoneTtlSeconds() : settings.itemTtlSeconds()) * 1000;
+    boolean[] updated = {false};
+    guard.call(() -> items.replaceAndPublish(id, version, json, ttlMs, invalidationChannel(), note))
+        .onSuccess(nodes -> {
+          updated[0] = true;
+          wait.expect(nodes);
+        })
         .onFailure(e -> {
           log.warn("item {} not updated in Redis ({}): Redis item entries are flushed before they are used again", id, e.toString());
           guard.distrust();
@@ -249,8 +272,18 @@ public final class CacheVerticle extends VerticleBase {
         log.warn("item {}: {} of {} nodes confirmed the invalidation within {} ms", id, wait.confirmed(), wait.expected(),
             settings.invalidationTimeoutMs());
       }
-      message.reply(invalidated(id, guard.itemsUsable() ? "updated" : "bypassed", wait.expected(), wait.confirmed()));
+      message.reply(invalidated(id, updated[0] ? "updated" : "bypassed", wait.expected(), wait.confirmed()));
     });
+  }
+
+  /** The message's positive integer field, or null after failing it with 400. */
+  private static Long positive(Message<JsonObject> message, String field) {
+    Object value = message.body() == null ? null : message.body().getValue(field);
+    if (value instanceof Number n && n.longValue() >= 1 && n.doubleValue() == n.longValue()) {
+      return n.longValue();
+    }
+    message.fail(Failures.BAD_REQUEST, field + ": must be a positive integer");
+    return null;
   }
 
   private static JsonObject invalidated(long id, String redisOutcome, int nodes, int confirmed) {
@@ -273,11 +306,19 @@ public final class CacheVerticle extends VerticleBase {
   // ---- pub/sub: other nodes' invalidations and their confirmations
 
   private void heard(String channel, String payload) {
-    if (channel.equals(ackChannel())) {
-      confirmations.confirm(Long.parseLong(payload));
-      return;
+    try {
+      if (channel.equals(ackChannel())) {
+        confirmations.confirm(Long.parseLong(payload));
+      } else {
+        invalidatedElsewhere(new JsonObject(payload));
+      }
+    } catch (RuntimeException e) {
+      log.warn("ignored a malformed message on {}: {}", channel, e.toString());
     }
-    JsonObject note = new JsonObject(payload);
+  }
+
+  /** Another node's invalidation (or our own, coming back): drop the item, then confirm to the writer. */
+  private void invalidatedElsewhere(JsonObject note) {
     String from = note.getString("node");
     long seq = note.getLong("seq");
     if (nodeId.equals(from)) {
@@ -294,7 +335,7 @@ public final class CacheVerticle extends VerticleBase {
     if (seq > 0) {
       // Not under the breaker: a confirmation is worth trying even while this node bypasses Redis.
       items.publish(redis.namespace() + "ack:" + from, Long.toString(seq))
-          .timeout(redis.timeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS)
+          .timeout(redis.timeoutMs(), TimeUnit.MILLISECONDS)
           .onFailure(e -> log.debug("confirmation to {} not sent: {}", from, e.toString()));
     }
   }

@@ -29,6 +29,7 @@ final class RedisGuard {
   private final Supplier<Future<Void>> repair;
   private boolean trusted = true;
   private boolean repairing;
+  private boolean closed;
   private long epoch;
   /** Counts reasons to distrust; a flush that began before the latest one does not restore trust. */
   private long doubts;
@@ -102,7 +103,7 @@ final class RedisGuard {
   }
 
   private void repairSoon(long delayMs) {
-    if (repairing) {
+    if (repairing || closed) {
       return;
     }
     repairing = true;
@@ -110,6 +111,9 @@ final class RedisGuard {
       long doubtsAtStart = doubts;
       repair.get().onComplete(ar -> {
         repairing = false;
+        if (closed) {
+          return;
+        }
         if (ar.failed()) {
           log.warn("Redis item tier flush failed: {}", ar.cause().getMessage());
           if (available()) {
@@ -132,6 +136,7 @@ final class RedisGuard {
   }
 
   void close() {
+    closed = true;
     breaker.close();
   }
 }

@@ -2,6 +2,9 @@ package io.loopline.cache;
 
 import static io.loopline.support.Responses.assertProblem;
 import static io.loopline.support.TestNode.await;
+import static io.loopline.support.Items.create;
+import static io.loopline.support.Items.read;
+import static io.loopline.support.Items.version;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -191,24 +194,5 @@ class ItemCacheIT {
       redis.delete(namespace + "item:2");
       await(vertx.close());
     }
-  }
-
-  private static long create(TestNode node, String name) {
-    HttpResponse<Buffer> created = await(node.client().post("/items").sendJsonObject(new JsonObject().put("name", name).put("price", "1.00")));
-    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-    return created.bodyAsJsonObject().getLong("id");
-  }
-
-  private static HttpResponse<Buffer> read(TestNode node, long id) {
-    HttpResponse<Buffer> response = await(node.client().get("/items/" + id).send());
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
-    return response;
-  }
-
-  /** The version a response carries, checked to agree between its ETag and its body. */
-  private static int version(HttpResponse<Buffer> response) {
-    int version = response.bodyAsJsonObject().getInteger("version");
-    assertThat(response.getHeader("ETag")).isEqualTo("\"" + version + "\"");
-    return version;
   }
 }

@@ -3,6 +3,9 @@ package io.loopline.cache;
 import static io.loopline.support.Responses.assertProblem;
 import static io.loopline.support.Responses.checks;
 import static io.loopline.support.TestNode.await;
+import static io.loopline.support.Items.create;
+import static io.loopline.support.Items.read;
+import static io.loopline.support.Items.version;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.support.RedisProbe;
@@ -29,7 +32,7 @@ class RedisOutageIT {
           .put("cache", new JsonObject().put("breakerMaxFailures", 2).put("breakerResetMs", 500).put("invalidationTimeoutMs", 500));
       try (TestNode node = TestNode.start(viaProxy)) {
         awaitCacheState(node, "up");
-        long id = create(node);
+        long id = create(node, "outage");
         String key = node.redisNamespace() + "item:" + id;
         assertThat(version(read(node, id))).isEqualTo(1);
         redis.awaitValue(key, v -> v != null && v.startsWith("1|"), 5);
@@ -80,23 +83,5 @@ class RedisOutageIT {
       Thread.sleep(100);
     }
     throw new AssertionError("the cache never reported " + state + "; last report: " + cache);
-  }
-
-  private static long create(TestNode node) {
-    HttpResponse<Buffer> created = await(node.client().post("/items").sendJsonObject(new JsonObject().put("name", "outage").put("price", "1.00")));
-    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-    return created.bodyAsJsonObject().getLong("id");
-  }
-
-  private static HttpResponse<Buffer> read(TestNode node, long id) {
-    HttpResponse<Buffer> response = await(node.client().get("/items/" + id).send());
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
-    return response;
-  }
-
-  private static int version(HttpResponse<Buffer> response) {
-    int version = response.bodyAsJsonObject().getInteger("version");
-    assertThat(response.getHeader("ETag")).isEqualTo("\"" + version + "\"");
-    return version;
   }
 }

@@ -12,14 +12,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,16 +27,13 @@ import org.slf4j.LoggerFactory;
 public final class CacheVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(CacheVerticle.class);
-  /** The key-value API's keys; documented in docs/caching.md and the OpenAPI contract. */
-  static final Pattern KEY = Pattern.compile("^[A-Za-z0-9._:-]{1,256}$");
-  static final Set<String> CONTENT_TYPES = Set.of("application/json", "text/plain");
-  static final long MAX_TTL_SECONDS = 30L * 24 * 3600;
 
   private final String nodeId = UUID.randomUUID().toString();
   private RedisSettings redis;
   private CacheSettings settings;
   private NearCache near;
   private CacheBackend backend;
+  private KeyValues keyValues;
   private Redis client;
   private Redis subscriberClient;
   private RedisItems items;
@@ -61,12 +53,13 @@ public final class CacheVerticle extends VerticleBase {
     } else {
       startRedis();
     }
+    keyValues = new KeyValues(backend, guard, redis.namespace(), settings.maxValueBytes());
     var bus = vertx.eventBus();
     return Future.all(List.of(
         bus.<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_GET, this::getValue).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_PUT, this::putValue).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_DELETE, this::deleteValue).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_GET, keyValues::get).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_PUT, keyValues::put).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_DELETE, keyValues::delete).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_GET, this::getItem).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_FILL, this::fillItem).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_INVALIDATE, this::invalidateItem).completion()));
@@ -93,97 +86,6 @@ public final class CacheVerticle extends VerticleBase {
         .setMaxWaitingHandlers(poolSize * 256)
         .setNetClientOptions(new NetClientOptions()
             .setConnectTimeout((int) redis.timeoutMs()).setTcpNoDelay(true).setTcpKeepAlive(true));
-  }
-
-  // ---- key-value API
-
-  private void getValue(Message<JsonObject> message) {
-    String key = key(message);
-    if (key == null) {
-      return;
-    }
-    kv(() -> backend.get(kvKey(key)))
-        .onSuccess(stored -> {
-          if (stored == null) {
-            message.fail(Failures.NOT_FOUND, "no value for key " + key);
-          } else {
-            StoredValue value = StoredValue.decode(stored);
-            message.reply(new JsonObject().put("key", key).put("value", value.value()).put("contentType", value.contentType()));
-          }
-        })
-        .onFailure(e -> unavailable(message, e));
-  }
-
-  private void putValue(Message<JsonObject> message) {
-    String key = key(message);
-    if (key == null) {
-      return;
-    }
-    JsonObject body = message.body();
-    Object value = body.getValue("value");
-    String contentType = body.getString("contentType", "text/plain");
-    Object ttl = body.getValue("ttl");
-    if (!(value instanceof String text)) {
-      message.fail(Failures.BAD_REQUEST, "value: must be a string");
-    } else if (!CONTENT_TYPES.contains(contentType)) {
-      message.fail(Failures.BAD_REQUEST, "contentType: must be one of " + CONTENT_TYPES);
-    } else if (ttl != null && !validTtl(ttl)) {
-      message.fail(Failures.BAD_REQUEST, "ttl: must be a whole number of seconds from 1 to " + MAX_TTL_SECONDS);
-    } else {
-      int bytes = text.getBytes(StandardCharsets.UTF_8).length;
-      if (bytes > settings.maxValueBytes()) {
-        message.fail(Failures.PAYLOAD_TOO_LARGE, "the value is " + bytes + " bytes; the limit is " + settings.maxValueBytes());
-        return;
-      }
-      Duration expiry = ttl == null ? null : Duration.ofSeconds(((Number) ttl).longValue());
-      kv(() -> backend.put(kvKey(key), new StoredValue(contentType, text).encode(), expiry))
-          .onSuccess(v -> message.reply(new JsonObject().put("key", key).put("contentType", contentType)
-              .put("bytes", bytes).put("ttl", ttl)))
-          .onFailure(e -> unavailable(message, e));
-    }
-  }
-
-  private void deleteValue(Message<JsonObject> message) {
-    String key = key(message);
-    if (key == null) {
-      return;
-    }
-    kv(() -> backend.delete(kvKey(key)))
-        .onSuccess(removed -> {
-          if (removed) {
-            message.reply(new JsonObject().put("key", key));
-          } else {
-            message.fail(Failures.NOT_FOUND, "no value for key " + key);
-          }
-        })
-        .onFailure(e -> unavailable(message, e));
-  }
-
-  /** The message's key, or null after failing it with 400. */
-  private static String key(Message<JsonObject> message) {
-    Object key = message.body() == null ? null : message.body().getValue("key");
-    if (key instanceof String text && KEY.matcher(text).matches()) {
-      return text;
-    }
-    message.fail(Failures.BAD_REQUEST, "key: must be 1 to 256 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'");
-    return null;
-  }
-
-  private static boolean validTtl(Object ttl) {
-    return ttl instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= 1 && n.longValue() <= MAX_TTL_SECONDS;
-  }
-
-  private <T> Future<T> kv(Supplier<Future<T>> command) {
-    return guard == null ? command.get() : guard.call(command);
-  }
-
-  private String kvKey(String key) {
-    return redis.namespace() + "kv:" + key;
-  }
-
-  private static void unavailable(Message<JsonObject> message, Throwable e) {
-    log.debug("cache unavailable: {}", e.toString());
-    message.fail(Failures.UNAVAILABLE, "the cache is unavailable");
   }
 
   // ---- item tier

@@ -191,7 +191,7 @@ public final class Loopline {
 
   private Future<Void> deploy(Role role) {
     return switch (role) {
-      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db")));
+      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db", "cache")));
       case CACHE -> deploy(CacheVerticle::new, new DeploymentOptions().setConfig(config.sections("redis", "cache")));
       case SCRAPER -> deploy(ScraperVerticle::new, new DeploymentOptions().setConfig(config.sections("scraper")));
       // The runner stops before the worker it hands blocking jobs to (undeployment runs in reverse).
@@ -202,7 +202,7 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("http", "log"))
+          .setConfig(config.sections("http", "log", "cache"))
           .setInstances(config.http().instancesOrCores()));
     };
   }

@@ -1,5 +1,6 @@
 package io.loopline.cache;
 
+import io.loopline.config.CacheSettings;
 import io.loopline.config.RedisSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
@@ -8,33 +9,295 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Owns the cache backend (Redis, or Caffeine in this process when no Redis URL is configured) and answers
- * the cache addresses. Receives the {@code redis} and {@code cache} sections.
+ * Owns the cache: the Redis client (pooled, every call under a circuit breaker), or the in-process store
+ * when no Redis URL is configured. Answers the key-value addresses and the item tier, and keeps this
+ * node's {@link NearCache} told of every item invalidation: its own, and other nodes' through Redis
+ * pub/sub, each confirmed back to the writer. Receives the {@code redis} and {@code cache} sections.
  */
 public final class CacheVerticle extends VerticleBase {
 
+  private static final Logger log = LoggerFactory.getLogger(CacheVerticle.class);
+
+  private final String nodeId = UUID.randomUUID().toString();
+  private RedisSettings redis;
+  private CacheSettings settings;
+  private NearCache near;
   private CacheBackend backend;
+  private KeyValues keyValues;
+  private Redis client;
+  private Redis subscriberClient;
+  private RedisItems items;
+  private RedisGuard guard;
+  private RedisSubscription subscription;
+  private NodeConfirmations confirmations;
 
   @Override
   public Future<?> start() {
-    RedisSettings redis = RedisSettings.from(config());
-    backend = redis.inProcess()
-        ? new LocalCache(config().getJsonObject("cache").getLong("localMaxEntries"))
-        : new RedisCache(vertx, redis);
-    return vertx.eventBus().<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion();
+    redis = RedisSettings.from(config());
+    settings = CacheSettings.from(config());
+    near = NearCache.of(vertx, settings);
+    if (redis.inProcess()) {
+      backend = new LocalCache(settings.localMaxEntries());
+      // One node and no other writer: every invalidation is local, so the near cache is always current.
+      near.activate();
+    } else {
+      startRedis();
+    }
+    keyValues = new KeyValues(backend, guard, redis.namespace(), settings.maxValueBytes());
+    var bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_GET, keyValues::get).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_PUT, keyValues::put).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_DELETE, keyValues::delete).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_GET, this::getItem).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_FILL, this::fillItem).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_INVALIDATE, this::invalidateItem).completion()));
   }
 
+  private void startRedis() {
+    client = Redis.createClient(vertx, redisOptions(redis.poolSize()));
+    subscriberClient = Redis.createClient(vertx, redisOptions(1));
+    backend = new RedisCache(client);
+    items = new RedisItems(client, redis.namespace());
+    guard = new RedisGuard(vertx, redis.timeoutMs(), settings.breakerMaxFailures(), settings.breakerResetMs(),
+        backend::ping, this::flushItems);
+    confirmations = new NodeConfirmations(vertx);
+    subscription = new RedisSubscription(vertx, subscriberClient, List.of(invalidationChannel(), ackChannel()),
+        settings.breakerResetMs(), this::heard, this::subscriptionChanged);
+    subscription.start();
+  }
+
+  private RedisOptions redisOptions(int poolSize) {
+    return new RedisOptions()
+        .setConnectionString(redis.url())
+        .setMaxPoolSize(poolSize)
+        .setMaxPoolWaiting(poolSize * 64)
+        .setMaxWaitingHandlers(poolSize * 256)
+        .setNetClientOptions(new NetClientOptions()
+            .setConnectTimeout((int) redis.timeoutMs()).setTcpNoDelay(true).setTcpKeepAlive(true));
+  }
+
+  // ---- item tier
+
+  private void getItem(Message<JsonObject> message) {
+    Long id = positive(message, "id");
+    if (id == null) {
+      return;
+    }
+    if (items == null || !guard.itemsUsable()) {
+      message.reply(miss(id));
+      return;
+    }
+    long epoch = guard.epoch();
+    guard.call(() -> items.get(id))
+        .onSuccess(cached -> message.reply(cached == null ? miss(id)
+            : new JsonObject().put("id", id).put("version", cached.version()).put("json", cached.json()).put("epoch", epoch)))
+        .onFailure(e -> message.reply(miss(id)));
+  }
+
+  /** A miss; without a Redis tier there is no epoch, so the reader offers nothing back. */
+  private JsonObject miss(long id) {
+    JsonObject miss = new JsonObject().put("id", id);
+    return items == null ? miss : miss.put("epoch", guard.epoch());
+  }
+
+  private void fillItem(Message<JsonObject> message) {
+    JsonObject fill = message.body();
+    if (items == null || !guard.itemsUsable() || fill == null || fill.getLong("epoch", -1L) != guard.epoch()
+        || !(fill.getValue("id") instanceof Number id) || !(fill.getValue("version") instanceof Number version)
+        || !(fill.getValue("json") instanceof String json)) {
+      return;
+    }
+    guard.call(() -> items.fill(id.longValue(), version.intValue(), json, settings.itemTtlSeconds() * 1000));
+  }
+
+  /**
+   * After a write: drop the item here, replace it in Redis (or leave a tombstone) and tell every node in the
+   * same step, then answer once every node has confirmed, or the invalidation timeout has passed. This is
+   * tried whenever Redis answers, even while its item entries are not trusted: other nodes' near caches
+   * still need to hear of the write, and a newer version is always safe to store.
+   */
+  private void invalidateItem(Message<JsonObject> message) {
+    Long id = positive(message, "id");
+    if (id == null) {
+      return;
+    }
+    JsonObject change = message.body();
+    boolean deleted = change.getBoolean("deleted", false);
+    Object item = change.getValue("item");
+    Object version = change.getValue("version");
+    if (!deleted && (!(item instanceof JsonObject) || !(version instanceof Integer) || (Integer) version < 1)) {
+      message.fail(Failures.BAD_REQUEST, "item: a change needs the item and its version (a positive integer)");
+      return;
+    }
+    near.invalidate(id);
+    vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, deleted
+        ? new JsonObject().put("id", id) : new JsonObject().put("id", id).put("version", version));
+    if (items == null) {
+      message.reply(invalidated(id, "none", 0, 0));
+    } else if (!guard.available()) {
+      guard.distrust();
+      message.reply(invalidated(id, "bypassed", 0, 0));
+    } else {
+      tellEveryNode(message, id, deleted ? RedisItems.DELETED : (Integer) version, deleted ? "" : ((JsonObject) item).encode());
+    }
+  }
+
+  private void tellEveryNode(Message<JsonObject> message, long id, int version, String json) {
+    NodeConfirmations.Wait wait = confirmations.open(settings.invalidationTimeoutMs());
+    String note = new JsonObject().put("node", nodeId).put("seq", wait.seq()).put("id", id).encode();
+    long ttlMs = (version == RedisItems.DELETED ? settings.tombstoneTtlSeconds() : settings.itemTtlSeconds()) * 1000;
+    boolean[] updated = {false};
+    guard.call(() -> items.replaceAndPublish(id, version, json, ttlMs, invalidationChannel(), note))
+        .onSuccess(nodes -> {
+          updated[0] = true;
+          wait.expect(nodes);
+        })
+        .onFailure(e -> {
+          log.warn("item {} not updated in Redis ({}): Redis item entries are flushed before they are used again", id, e.toString());
+          guard.distrust();
+          wait.expect(0);
+        });
+    wait.done().onComplete(ar -> {
+      if (!wait.complete()) {
+        log.warn("item {}: {} of {} nodes confirmed the invalidation within {} ms", id, wait.confirmed(), wait.expected(),
+            settings.invalidationTimeoutMs());
+      }
+      message.reply(invalidated(id, updated[0] ? "updated" : "bypassed", wait.expected(), wait.confirmed()));
+    });
+  }
+
+  /** The message's positive integer field, or null after failing it with 400. */
+  private static Long positive(Message<JsonObject> message, String field) {
+    Object value = message.body() == null ? null : message.body().getValue(field);
+    if (value instanceof Number n && n.longValue() >= 1 && n.doubleValue() == n.longValue()) {
+      return n.longValue();
+    }
+    message.fail(Failures.BAD_REQUEST, field + ": must be a positive integer");
+    return null;
+  }
+
+  private static JsonObject invalidated(long id, String redisOutcome, int nodes, int confirmed) {
+    return new JsonObject().put("id", id).put("nodes", nodes).put("confirmed", confirmed).put("redis", redisOutcome);
+  }
+
+  /** Removes every item entry of the namespace from Redis, then tells every node to empty its near cache. */
+  private Future<Void> flushItems() {
+    return flushFrom("0").compose(v -> {
+      near.clear();
+      String note = new JsonObject().put("node", nodeId).put("seq", 0).put("all", true).encode();
+      return guard.call(() -> items.publish(invalidationChannel(), note)).mapEmpty();
+    });
+  }
+
+  private Future<Void> flushFrom(String cursor) {
+    return guard.call(() -> items.flushPage(cursor)).compose(next -> "0".equals(next) ? Future.succeededFuture() : flushFrom(next));
+  }
+
+  // ---- pub/sub: other nodes' invalidations and their confirmations
+
+  private void heard(String channel, String payload) {
+    try {
+      if (channel.equals(ackChannel())) {
+        confirmations.confirm(Long.parseLong(payload));
+      } else {
+        invalidatedElsewhere(new JsonObject(payload));
+      }
+    } catch (RuntimeException e) {
+      log.warn("ignored a malformed message on {}: {}", channel, e.toString());
+    }
+  }
+
+  /** Another node's invalidation (or our own, coming back): drop the item, then confirm to the writer. */
+  private void invalidatedElsewhere(JsonObject note) {
+    String from = note.getString("node");
+    long seq = note.getLong("seq");
+    if (nodeId.equals(from)) {
+      confirmations.confirm(seq);
+      return;
+    }
+    if (note.getBoolean("all", false)) {
+      near.clear();
+      vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("all", true));
+    } else {
+      near.invalidate(note.getLong("id"));
+      vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("id", note.getLong("id")));
+    }
+    if (seq > 0) {
+      // Not under the breaker: a confirmation is worth trying even while this node bypasses Redis.
+      items.publish(redis.namespace() + "ack:" + from, Long.toString(seq))
+          .timeout(redis.timeoutMs(), TimeUnit.MILLISECONDS)
+          .onFailure(e -> log.debug("confirmation to {} not sent: {}", from, e.toString()));
+    }
+  }
+
+  private void subscriptionChanged(boolean subscribed) {
+    if (subscribed) {
+      near.activate();
+    } else {
+      near.deactivate();
+    }
+  }
+
+  private String invalidationChannel() {
+    return redis.namespace() + "invalidate";
+  }
+
+  private String ackChannel() {
+    return redis.namespace() + "ack:" + nodeId;
+  }
+
+  // ---- health
+
   private void health(Message<JsonObject> message) {
-    backend.ping()
-        .onSuccess(detail -> message.reply(new JsonObject()
-            .put("role", Role.CACHE.id()).put("backend", backend.kind()).put("detail", detail)))
-        .onFailure(e -> message.fail(Failures.UNAVAILABLE, backend.kind() + " does not answer: " + e.getMessage()));
+    JsonObject report = new JsonObject().put("role", Role.CACHE.id()).put("backend", backend.kind());
+    if (guard == null) {
+      backend.ping().onComplete(ar -> message.reply(report.put("state", "up")
+          .put("detail", ar.succeeded() ? ar.result() : ar.cause().getMessage()).put("nearCache", near.size())));
+      return;
+    }
+    report.put("breaker", guard.breakerState())
+        .put("subscription", subscription.subscribed() ? "up" : "down")
+        .put("items", guard.trusted() ? "in use" : "bypassed until flushed")
+        .put("nearCache", near.active() ? near.size() + " items" : "off");
+    if (!guard.available()) {
+      message.reply(degraded(report, "Redis is bypassed (circuit breaker " + guard.breakerState() + ")"));
+      return;
+    }
+    guard.call(backend::ping)
+        .onSuccess(pong -> message.reply(subscription.subscribed() && guard.trusted()
+            ? report.put("state", "up").put("detail", pong)
+            : degraded(report, subscription.subscribed() ? "Redis item tier is being flushed" : "Redis subscription is down")))
+        .onFailure(e -> message.reply(degraded(report, "redis does not answer: " + e.getMessage())));
+  }
+
+  /** Redis trouble is not the node's failure: it serves from PostgreSQL meanwhile, so readiness stays up. */
+  private static JsonObject degraded(JsonObject report, String reason) {
+    return report.put("state", "degraded").put("reason", reason);
   }
 
   @Override
   public Future<?> stop() {
-    return backend == null ? Future.succeededFuture() : backend.close();
+    near.deactivate();
+    if (guard == null) {
+      return backend == null ? Future.succeededFuture() : backend.close();
+    }
+    guard.close();
+    return subscription.stop().eventually(() -> {
+      client.close();
+      subscriberClient.close();
+      return Future.succeededFuture();
+    });
   }
 }

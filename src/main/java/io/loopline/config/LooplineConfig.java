@@ -140,6 +140,10 @@ public final class LooplineConfig {
     return RedisSettings.from(sections("redis"));
   }
 
+  public CacheSettings cache() {
+    return CacheSettings.from(sections("cache"));
+  }
+
   /**
    * Environment overrides: each known key has one variable name, its path in UPPER_SNAKE
    * ({@code http.maxBodySize} is {@code LOOPLINE_HTTP_MAX_BODY_SIZE}); values take the type of the default.

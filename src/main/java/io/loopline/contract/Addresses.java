@@ -100,6 +100,46 @@ public final class Addresses {
   /** Published when jobs became due (PostgreSQL NOTIFY on any node): {@code {"type"}}. Runners claim at once. */
   public static final String JOBS_AVAILABLE = PREFIX + "jobs.available";
 
+  /**
+   * Read a cached value. Request: {@code {"key"}}. Reply: {@code {"key", "value": text, "contentType":
+   * "application/json" | "text/plain"}}. Fails 400 (bad key), 404 (absent or expired), 503 (Redis unavailable).
+   * Keys are 1 to 256 characters of {@code A-Z a-z 0-9 . _ : -}.
+   */
+  public static final String CACHE_GET = PREFIX + "cache.get";
+  /**
+   * Store a value. Request: {@code {"key", "value": text, "contentType"?: "application/json" | "text/plain"
+   * (default), "ttl"?: seconds 1..2592000}}. Reply: {@code {"key", "contentType", "bytes", "ttl": seconds or
+   * null}}. Fails 400, 413 (value over {@code cache.maxValueBytes}), 503.
+   */
+  public static final String CACHE_PUT = PREFIX + "cache.put";
+  /** Remove a value. Request: {@code {"key"}}. Reply: {@code {"key"}}. Fails 400, 404 (absent), 503. */
+  public static final String CACHE_DELETE = PREFIX + "cache.delete";
+
+  /**
+   * The shared (Redis) tier of the item cache. Request: {@code {"id"}}. Reply on a hit: {@code {"id",
+   * "version", "json": the item as JSON text, "epoch"}}; on a miss, or while Redis is bypassed, {@code {"id",
+   * "epoch"}}. {@code epoch} must be given back with a fill.
+   */
+  public static final String CACHE_ITEMS_GET = PREFIX + "cache.items.get";
+  /**
+   * Offer an item read from PostgreSQL to the shared tier (send, no reply). Message: {@code {"id", "version",
+   * "json", "epoch"}}. Dropped when the epoch is not the current one, and never replaces a newer version.
+   */
+  public static final String CACHE_ITEMS_FILL = PREFIX + "cache.items.fill";
+  /**
+   * An item changed or was deleted: replace it in Redis and drop it from every node's near cache. Request:
+   * {@code {"id", "version", "item"}} after a change, {@code {"id", "deleted": true}} after a delete. Reply,
+   * once every node confirmed or {@code cache.invalidationTimeoutMs} passed: {@code {"id", "nodes": n,
+   * "confirmed": k, "redis": "updated" | "bypassed" | "none"}}. Sent by the persistence verticle before it
+   * answers a write.
+   */
+  public static final String CACHE_ITEMS_INVALIDATE = PREFIX + "cache.items.invalidate";
+  /**
+   * Published after an item was invalidated on this node (notification, no reply): {@code {"id", "version"?}}
+   * for a change or delete, {@code {"all": true}} when the whole item tier was flushed.
+   */
+  public static final String CACHE_ITEMS_INVALIDATED = PREFIX + "cache.items.invalidated";
+
   private Addresses() {}
 
   /**

@@ -13,6 +13,8 @@ public final class Failures {
   public static final int CONFLICT = 409;
   /** The expected version does not match the stored one. */
   public static final int PRECONDITION_FAILED = 412;
+  /** A value is larger than the configured limit. */
+  public static final int PAYLOAD_TOO_LARGE = 413;
   /** The caller is over its budget. */
   public static final int TOO_MANY_REQUESTS = 429;
   /** A backend (database, cache) is down or saturated; try again later. */

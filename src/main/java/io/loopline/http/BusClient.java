@@ -30,4 +30,14 @@ final class BusClient {
         : new DeliveryOptions(options).addHeader(BusHeaders.REQUEST_ID, requestId);
     return bus.<JsonObject>request(address, body, delivery).map(Message::body);
   }
+
+  /** A client whose requests wait at most {@code timeoutMs}. */
+  BusClient withTimeout(long timeoutMs) {
+    return new BusClient(bus, timeoutMs);
+  }
+
+  /** A message that needs no answer. */
+  void send(String address, JsonObject body) {
+    bus.send(address, body);
+  }
 }

@@ -1,5 +1,7 @@
 package io.loopline.http;
 
+import io.loopline.cache.NearCache;
+import io.loopline.config.CacheSettings;
 import io.loopline.config.HttpSettings;
 import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
@@ -21,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The HTTP face of a node, one instance per event loop: routes and validation are built from the OpenAPI
  * contract, every error leaves as problem+json, and the work itself is asked of other verticles over the
- * event bus. Receives the {@code http} section.
+ * event bus; item reads are answered from the node's near cache when it holds them. Receives the
+ * {@code http} and {@code cache} sections.
  */
 public final class HttpVerticle extends VerticleBase {
 
@@ -48,9 +51,12 @@ public final class HttpVerticle extends VerticleBase {
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
     BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs());
     Resources resources = new Resources(bus);
+    CacheSettings cache = CacheSettings.from(config());
+    ItemReads itemReads = new ItemReads(vertx, NearCache.of(vertx, cache), bus, cache.lookupTimeoutMs());
     new UserRoutes(resources).mount(builder);
-    new ItemRoutes(resources).mount(builder);
+    new ItemRoutes(resources, itemReads).mount(builder);
     new JobRoutes(bus, resources).mount(builder);
+    new CacheRoutes(bus).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
 

@@ -7,21 +7,23 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.math.BigDecimal;
 import java.util.List;
 
-/** {@code /items}: HTTP in front of the persistence verticle's item addresses. */
+/** {@code /items}: HTTP in front of the persistence verticle's item addresses; reads go through the cache. */
 final class ItemRoutes {
 
   private static final List<String> LIST_PARAMETERS = List.of("limit", "cursor", "namePrefix", "minPrice", "maxPrice", "tag", "sort");
 
   private final Resources resources;
+  private final ItemReads reads;
 
-  ItemRoutes(Resources resources) {
+  ItemRoutes(Resources resources, ItemReads reads) {
     this.resources = resources;
+    this.reads = reads;
   }
 
   void mount(RouterBuilder builder) {
     builder.getRoute("createItem").addHandler(ctx -> resources.create(ctx, Addresses.ITEMS_CREATE, "/items"));
     builder.getRoute("listItems").addHandler(this::list);
-    builder.getRoute("getItem").addHandler(ctx -> resources.read(ctx, Addresses.ITEMS_GET));
+    builder.getRoute("getItem").addHandler(reads::read);
     builder.getRoute("replaceItem").addHandler(ctx ->
         resources.write(ctx, Addresses.ITEMS_REPLACE, new JsonObject().put("item", Resources.body(ctx))));
     builder.getRoute("updateItem").addHandler(ctx ->

@@ -1,6 +1,7 @@
 package io.loopline.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -53,14 +54,18 @@ final class Resources {
   /** GET one: 304 when the client's {@code If-None-Match} names the current version. */
   void read(RoutingContext ctx, String address) {
     bus.request(address, new JsonObject().put("id", id(ctx)))
-        .onSuccess(resource -> {
-          if (Preconditions.noneMatchHits(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), resource.getInteger("version"))) {
-            ctx.response().putHeader(HttpHeaders.ETAG, Preconditions.etag(resource.getInteger("version"))).setStatusCode(304).end();
-          } else {
-            send(ctx, 200, resource);
-          }
-        })
+        .onSuccess(resource -> sendRead(ctx, resource.getInteger("version"), resource.toBuffer()))
         .onFailure(ctx::fail);
+  }
+
+  /** The answer to a read of a resource at {@code version}, already encoded: 200, or 304 for a matching ETag. */
+  static void sendRead(RoutingContext ctx, int version, Buffer json) {
+    ctx.response().putHeader(HttpHeaders.ETAG, Preconditions.etag(version));
+    if (Preconditions.noneMatchHits(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), version)) {
+      ctx.response().setStatusCode(304).end();
+    } else {
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(json);
+    }
   }
 
   /** PUT or PATCH: {@code message} gets the id and, from {@code If-Match}, the version it must still be at. */

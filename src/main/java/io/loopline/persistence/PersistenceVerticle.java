@@ -1,5 +1,6 @@
 package io.loopline.persistence;
 
+import io.loopline.config.CacheSettings;
 import io.loopline.config.DbSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.BusHeaders;
@@ -21,8 +22,9 @@ import java.util.function.Function;
 
 /**
  * Owns the only PostgreSQL client and every SQL statement, and answers the persistence addresses of the
- * event-bus contract. Receives the {@code db} section, with {@code db.url} already pointing at the embedded
- * server when none was configured.
+ * event-bus contract. An item write is answered only after the cache was told of it, whoever asked for the
+ * write. Receives the {@code db} and {@code cache} sections, with {@code db.url} already pointing at the
+ * embedded server when none was configured.
  */
 public final class PersistenceVerticle extends VerticleBase {
 
@@ -38,6 +40,7 @@ public final class PersistenceVerticle extends VerticleBase {
     ItemStore items = new ItemStore(db);
     JobStore jobs = new JobStore(db);
     countJobs(jobs, Metrics.registry(config()));
+    CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     return Future.all(List.of(
         wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
@@ -50,9 +53,9 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.ITEMS_GET, items::get),
         answer(Addresses.ITEMS_GET_MANY, items::getMany),
         answer(Addresses.ITEMS_LIST, items::list),
-        answer(Addresses.ITEMS_REPLACE, items::replace),
-        answer(Addresses.ITEMS_UPDATE, items::update),
-        answer(Addresses.ITEMS_DELETE, items::delete),
+        answer(Addresses.ITEMS_REPLACE, m -> items.replace(m).compose(cache::changed)),
+        answer(Addresses.ITEMS_UPDATE, m -> items.update(m).compose(cache::changed)),
+        answer(Addresses.ITEMS_DELETE, m -> items.delete(m).compose(cache::deleted)),
         answer(Addresses.JOBS_SUBMIT, jobs::submit),
         answer(Addresses.JOBS_GET, jobs::get),
         answer(Addresses.JOBS_LIST, jobs::list),

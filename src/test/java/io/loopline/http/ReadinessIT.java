@@ -30,16 +30,19 @@ class ReadinessIT {
   }
 
   @Test
-  void notReadyWhileRedisDoesNotAnswer() {
+  void readyButCacheDegradedWhileRedisDoesNotAnswer() {
     JsonObject deadRedis = new JsonObject().put("redis", new JsonObject()
         .put("url", "redis://127.0.0.1:" + TestNode.freePort()).put("timeoutMs", 300));
     try (TestNode node = TestNode.start(deadRedis)) {
       HttpResponse<Buffer> response = await(node.client().get("/health/ready").send());
 
-      assertThat(response.statusCode()).isEqualTo(503);
+      assertThat(response.statusCode()).isEqualTo(200);
       Map<String, JsonObject> checks = Responses.checks(response.bodyAsJsonObject());
-      assertThat(checks.get("cache").getString("status")).isEqualTo("DOWN");
-      assertThat(checks.get("cache").getJsonObject("data").getString("reason")).startsWith("redis does not answer");
+      assertThat(checks.get("cache").getString("status")).isEqualTo("UP");
+      JsonObject cache = checks.get("cache").getJsonObject("data");
+      assertThat(cache.getString("state")).isEqualTo("degraded");
+      assertThat(cache.getString("reason")).containsAnyOf("redis does not answer", "Redis is bypassed");
+      assertThat(cache.getString("subscription")).isEqualTo("down");
       assertThat(checks.get("database").getString("status")).isEqualTo("UP");
     }
   }

@@ -138,7 +138,7 @@ class JobsIT {
       Path file = TestNode.tempDir().resolve("log.txt");
       JsonObject runner = logTo(file).put("roles", new JsonArray().add("persistence").add("worker"));
       runner.getJsonObject("jobs").put("pollMs", 100);
-      try (TestNode second = TestNode.startBeside(first, runner)) {
+      try (TestNode second = TestNode.join(first, runner)) {
         awaitState(first, id, "done");
         JsonObject job = ask(first, Addresses.JOBS_GET, new JsonObject().put("id", id));
         assertThat(job.getInteger("attempts")).isEqualTo(2);
@@ -157,7 +157,7 @@ class JobsIT {
     JsonObject runner = logTo(file).put("roles", new JsonArray().add("persistence").add("worker"));
     runner.getJsonObject("jobs").put("concurrency", 4);
     try (TestNode store = TestNode.start(storeOnly)) {
-      TestNode stopping = TestNode.startBeside(store, runner);
+      TestNode stopping = TestNode.join(store, runner);
       List<Future<JsonObject>> submitted = IntStream.range(0, 300)
           .mapToObj(i -> store.vertx().eventBus().<JsonObject>request(Addresses.JOBS_SUBMIT, new JsonObject()
               .put("type", "log").put("payload", new JsonObject().put("message", "job " + i))).map(Message::body))
@@ -168,7 +168,7 @@ class JobsIT {
       stopping.close();
       assertThat(count(store, "SELECT count(*) FROM jobs WHERE state = 'running' OR lease_owner IS NOT NULL")).isZero();
 
-      try (TestNode next = TestNode.startBeside(store, runner)) {
+      try (TestNode next = TestNode.join(store, runner)) {
         Poll.until("300 jobs done", LIMIT, () -> count(store, "SELECT count(*) FROM jobs WHERE state = 'done'") == 300);
       }
       Map<String, Long> perJob = Files.readAllLines(file).stream()

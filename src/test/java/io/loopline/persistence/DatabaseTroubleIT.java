@@ -36,11 +36,12 @@ class DatabaseTroubleIT {
     JsonObject tiny = new JsonObject().put("db", new JsonObject()
         .put("poolSize", 1).put("pipeliningLimit", 1).put("maxWaitQueueSize", 1).put("queryTimeoutMs", 20000));
     try (TestNode node = TestNode.start(tiny)) {
-      long id = createItem(node);
+      // Five different items: concurrent reads of one item would share a single load.
+      List<Long> ids = IntStream.range(0, 5).mapToObj(i -> createItem(node)).toList();
       List<Future<HttpResponse<Buffer>>> reads;
       int refusedCount;
       try (Connection lock = lockItems(node)) {
-        reads = IntStream.range(0, 5).mapToObj(i -> node.client().get("/items/" + id).send()).collect(Collectors.toList());
+        reads = ids.stream().map(id -> node.client().get("/items/" + id).send()).collect(Collectors.toList());
         // One read holds the only connection, blocked by the lock; beyond the one-place wait queue, reads are
         // turned away at once instead of waiting without bound.
         awaitWaiting(lock, 1);

@@ -30,17 +30,17 @@ public final class TestNode implements AutoCloseable {
   private final Loopline node;
   private final int port;
   private final String databaseUrl;
-  private final boolean ownsDatabase;
   private final String redisNamespace;
+  private final boolean ownsStorage;
   private final Vertx clientVertx;
   private final WebClient client;
 
-  private TestNode(Loopline node, int port, String databaseUrl, boolean ownsDatabase, String redisNamespace) {
+  private TestNode(Loopline node, int port, String databaseUrl, String redisNamespace, boolean ownsStorage) {
     this.node = node;
     this.port = port;
     this.databaseUrl = databaseUrl;
-    this.ownsDatabase = ownsDatabase;
     this.redisNamespace = redisNamespace;
+    this.ownsStorage = ownsStorage;
     this.clientVertx = Vertx.vertx();
     this.client = WebClient.create(clientVertx, new WebClientOptions()
         .setDefaultHost("127.0.0.1").setDefaultPort(port));
@@ -54,7 +54,7 @@ public final class TestNode implements AutoCloseable {
         .put("db", new JsonObject().put("url", db))
         .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", namespace));
     try {
-      return boot(config.mergeIn(overrides, true), db, true, namespace);
+      return boot(config.mergeIn(overrides, true), db, namespace, true);
     } catch (RuntimeException e) {
       TestServers.dropDatabase(db);
       throw e;
@@ -66,22 +66,22 @@ public final class TestNode implements AutoCloseable {
   }
 
   /**
-   * Another node on the database of {@code first} (and its Redis namespace), as a second server of the
-   * same deployment would be; it leaves the database to {@code first} when closed.
+   * A second node, in its own Vert.x (not clustered), on the same database and Redis namespace as
+   * {@code first}, as another process of the same deployment would be. Closing it leaves them to {@code first}.
    */
-  public static TestNode startBeside(TestNode first, JsonObject overrides) {
+  public static TestNode join(TestNode first, JsonObject overrides) {
     JsonObject config = new JsonObject()
         .put("db", new JsonObject().put("url", first.databaseUrl()))
-        .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", first.redisNamespace));
-    return boot(config.mergeIn(overrides, true), first.databaseUrl(), false, null);
+        .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", first.redisNamespace()));
+    return boot(config.mergeIn(overrides, true), first.databaseUrl(), first.redisNamespace(), false);
   }
 
   /** A node on the embedded default: no database or Redis configured, data under {@code dataDir}. */
   public static TestNode startEmbedded(Path dataDir) {
-    return boot(new JsonObject().put("dataDir", dataDir.toString()), null, false, null);
+    return boot(new JsonObject().put("dataDir", dataDir.toString()), null, null, true);
   }
 
-  private static TestNode boot(JsonObject overrides, String db, boolean ownsDatabase, String namespace) {
+  private static TestNode boot(JsonObject overrides, String db, String namespace, boolean ownsStorage) {
     int port = freePort();
     JsonObject config = new JsonObject()
         .put("dataDir", tempDir().toString())
@@ -89,7 +89,7 @@ public final class TestNode implements AutoCloseable {
             .put("shutdownTimeoutSeconds", 10))
         .mergeIn(overrides, true);
     Loopline node = await(Loopline.start(LooplineConfig.defaults().with(config)));
-    return new TestNode(node, port, db, ownsDatabase, namespace);
+    return new TestNode(node, port, db, namespace, ownsStorage);
   }
 
   public WebClient client() {
@@ -134,7 +134,10 @@ public final class TestNode implements AutoCloseable {
     client.close();
     await(clientVertx.close());
     await(node.stop());
-    if (ownsDatabase) {
+    if (!ownsStorage) {
+      return;
+    }
+    if (databaseUrl != null) {
       TestServers.dropDatabase(databaseUrl);
     }
     if (redisNamespace != null) {

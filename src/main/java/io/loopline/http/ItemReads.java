@@ -1,0 +1,71 @@
+package io.loopline.http;
+
+import io.loopline.cache.NearCache;
+import io.loopline.contract.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code GET /items/{id}} through the cache tiers: this node's near cache answers without leaving the event
+ * loop; on a miss one load per item runs (Redis through the cache verticle, then PostgreSQL through the
+ * persistence verticle) and fills the tiers on its way back. A cache that does not answer is skipped.
+ */
+final class ItemReads {
+
+  private final Vertx vertx;
+  private final NearCache near;
+  private final BusClient bus;
+  private final BusClient cache;
+
+  ItemReads(Vertx vertx, NearCache near, BusClient bus, long lookupTimeoutMs) {
+    this.vertx = vertx;
+    this.near = near;
+    this.bus = bus;
+    this.cache = bus.withTimeout(lookupTimeoutMs);
+  }
+
+  void read(RoutingContext ctx) {
+    long id = Resources.id(ctx);
+    NearCache.Entry hit = near.get(id);
+    if (hit != null) {
+      Resources.sendRead(ctx, hit.version(), hit.json());
+      return;
+    }
+    Future.fromCompletionStage(near.loadOnce(id, () -> load(id).toCompletionStage().toCompletableFuture()),
+            vertx.getOrCreateContext())
+        .onSuccess(entry -> Resources.sendRead(ctx, entry.version(), entry.json()))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<NearCache.Entry> load(long id) {
+    long since = near.begin();
+    return cache.request(Addresses.CACHE_ITEMS_GET, new JsonObject().put("id", id))
+        .recover(e -> Future.succeededFuture(null))
+        .compose(cached -> cached != null && cached.containsKey("json")
+            ? Future.succeededFuture(fromRedis(id, cached, since))
+            : fromDatabase(id, cached == null ? null : cached.getLong("epoch"), since));
+  }
+
+  private NearCache.Entry fromRedis(long id, JsonObject cached, long since) {
+    NearCache.Entry entry = new NearCache.Entry(cached.getInteger("version"), Buffer.buffer(cached.getString("json")));
+    near.fill(id, entry, since);
+    return entry;
+  }
+
+  /** The item from PostgreSQL; Redis is offered it only when it answered the lookup (its epoch says when). */
+  private Future<NearCache.Entry> fromDatabase(long id, Long epoch, long since) {
+    return bus.request(Addresses.ITEMS_GET, new JsonObject().put("id", id)).map(item -> {
+      Buffer json = item.toBuffer();
+      NearCache.Entry entry = new NearCache.Entry(item.getInteger("version"), json);
+      near.fill(id, entry, since);
+      if (epoch != null) {
+        cache.send(Addresses.CACHE_ITEMS_FILL, new JsonObject()
+            .put("id", id).put("version", entry.version()).put("json", json.toString()).put("epoch", epoch));
+      }
+      return entry;
+    });
+  }
+}

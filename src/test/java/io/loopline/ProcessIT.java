@@ -8,6 +8,7 @@ import io.loopline.support.TestServers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -78,6 +79,29 @@ class ProcessIT {
   }
 
   @Test
+  void jsonLogLinesCarryTheRequestIdAndTheAccessLogHasItsFields() throws Exception {
+    int port = TestNode.freePort();
+    ProcessBuilder builder = command(port);
+    builder.environment().put("LOOPLINE_LOG_FORMAT", "json");
+    builder.environment().put("LOOPLINE_LOG_ACCESS", "true");
+    builder.environment().put("LOOPLINE_LOG_LEVEL", "INFO");
+    start(builder);
+    awaitLine("Loopline ready");
+
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    assertThat(await(client.get("/items/424242").putHeader("X-Request-Id", "json-probe-1").send()).statusCode()).isEqualTo(404);
+    JsonObject access = new JsonObject(awaitLine("json-probe-1"));
+
+    assertThat(access.getString("loggerName")).isEqualTo("io.loopline.access");
+    assertThat(access.getString("level")).isEqualTo("INFO");
+    assertThat(access.getJsonObject("mdc").getString("requestId")).isEqualTo("json-probe-1");
+    assertThat(access.getJsonArray("kvpList").stream().map(kv -> ((JsonObject) kv).fieldNames().iterator().next()))
+        .contains("method", "route", "status", "durationMs");
+    assertThat(access.getString("message")).isEqualTo("GET /items/424242 404");
+    assertThat(access.encode()).contains("\"route\":\"/items/{id}\"");
+  }
+
+  @Test
   void aBadSettingStopsTheStartWithAClearMessage() throws Exception {
     ProcessBuilder builder = command(TestNode.freePort());
     builder.environment().put("LOOPLINE_HTTP_PROT", "1");
@@ -123,14 +147,14 @@ class ProcessIT {
   }
 
   /** Waits for a log line containing {@code text}: the process says what it did, the test listens. */
-  private void awaitLine(String text) throws InterruptedException {
+  private String awaitLine(String text) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       String line = lines.poll(1, TimeUnit.SECONDS);
       if (line != null) {
         log.add(line);
         if (line.contains(text)) {
-          return;
+          return line;
         }
       } else if (!process.isAlive()) {
         break;

@@ -47,12 +47,13 @@ public final class HttpVerticle extends VerticleBase {
   private Router router(Contract contract) {
     Problems problems = new Problems(contract.openApi(), settings.retryAfterSeconds());
     RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), new RequestReader());
-    builder.rootHandler(new RequestLog(config().getJsonObject("log").getBoolean("access")));
+    builder.rootHandler(new RequestLog(config().getJsonObject("log").getBoolean("access"), contract.openApi()));
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
     BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs());
     Resources resources = new Resources(bus);
     CacheSettings cache = CacheSettings.from(config());
-    ItemReads itemReads = new ItemReads(vertx, NearCache.of(vertx, cache), bus, cache.lookupTimeoutMs());
+    ItemReads itemReads = new ItemReads(vertx, NearCache.of(vertx, cache), bus, cache.lookupTimeoutMs(),
+        Metrics.registry(config()));
     new UserRoutes(resources).mount(builder);
     new ItemRoutes(resources, itemReads).mount(builder);
     new JobRoutes(bus, resources).mount(builder);

@@ -2,6 +2,8 @@ package io.loopline.http;
 
 import io.loopline.cache.NearCache;
 import io.loopline.contract.Addresses;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,21 +21,36 @@ final class ItemReads {
   private final NearCache near;
   private final BusClient bus;
   private final BusClient cache;
+  private final Counter nearHits;
+  private final Counter nearMisses;
+  private final Counter redisHits;
+  private final Counter redisMisses;
 
-  ItemReads(Vertx vertx, NearCache near, BusClient bus, long lookupTimeoutMs) {
+  ItemReads(Vertx vertx, NearCache near, BusClient bus, long lookupTimeoutMs, MeterRegistry metrics) {
     this.vertx = vertx;
     this.near = near;
     this.bus = bus;
     this.cache = bus.withTimeout(lookupTimeoutMs);
+    this.nearHits = lookups(metrics, "near", "hit");
+    this.nearMisses = lookups(metrics, "near", "miss");
+    this.redisHits = lookups(metrics, "redis", "hit");
+    this.redisMisses = lookups(metrics, "redis", "miss");
+  }
+
+  private static Counter lookups(MeterRegistry metrics, String tier, String result) {
+    return Counter.builder("loopline.cache.item.lookups").description("Item reads per cache tier and result")
+        .tag("tier", tier).tag("result", result).register(metrics);
   }
 
   void read(RoutingContext ctx) {
     long id = Resources.id(ctx);
     NearCache.Entry hit = near.get(id);
     if (hit != null) {
+      nearHits.increment();
       Resources.sendRead(ctx, hit.version(), hit.json());
       return;
     }
+    nearMisses.increment();
     Future.fromCompletionStage(near.loadOnce(id, () -> load(id).toCompletionStage().toCompletableFuture()),
             vertx.getOrCreateContext())
         .onSuccess(entry -> Resources.sendRead(ctx, entry.version(), entry.json()))
@@ -44,9 +61,13 @@ final class ItemReads {
     long since = near.begin();
     return cache.request(Addresses.CACHE_ITEMS_GET, new JsonObject().put("id", id))
         .recover(e -> Future.succeededFuture(null))
-        .compose(cached -> cached != null && cached.containsKey("json")
-            ? Future.succeededFuture(fromRedis(id, cached, since))
-            : fromDatabase(id, cached == null ? null : cached.getLong("epoch"), since));
+        .compose(cached -> {
+          boolean hit = cached != null && cached.containsKey("json");
+          (hit ? redisHits : redisMisses).increment();
+          return hit
+              ? Future.succeededFuture(fromRedis(id, cached, since))
+              : fromDatabase(id, cached == null ? null : cached.getLong("epoch"), since);
+        });
   }
 
   private NearCache.Entry fromRedis(long id, JsonObject cached, long since) {

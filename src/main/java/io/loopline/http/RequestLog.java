@@ -1,8 +1,11 @@
 package io.loopline.http;
 
 import io.loopline.observe.RequestIds;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.Route;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.PlatformHandler;
 import java.util.concurrent.TimeUnit;
@@ -20,9 +23,11 @@ final class RequestLog implements PlatformHandler {
   private static final Logger access = LoggerFactory.getLogger("io.loopline.access");
 
   private final boolean accessLog;
+  private final OpenAPIContract contract;
 
-  RequestLog(boolean accessLog) {
+  RequestLog(boolean accessLog, OpenAPIContract contract) {
     this.accessLog = accessLog;
+    this.contract = contract;
   }
 
   @Override
@@ -30,6 +35,10 @@ final class RequestLog implements PlatformHandler {
     HttpServerRequest request = ctx.request();
     String id = RequestIds.acceptOrCreate(request.getHeader(RequestIds.HEADER));
     RequestIds.set(id);
+    SpanContext span = Span.current().getSpanContext();
+    if (span.isValid()) {
+      RequestIds.setTrace(span.getTraceId());
+    }
     ctx.response().putHeader(RequestIds.HEADER, id);
     log.debug("{} {}", request.method(), request.uri());
     if (accessLog) {
@@ -39,16 +48,17 @@ final class RequestLog implements PlatformHandler {
     ctx.next();
   }
 
-  private static void written(RoutingContext ctx, long start) {
-    Route route = ctx.currentRoute();
+  private void written(RoutingContext ctx, long start) {
+    HttpServerRequest request = ctx.request();
+    Operation operation = contract.findOperation(request.path(), request.method());
     access.atInfo()
-        .addKeyValue("method", ctx.request().method().name())
-        .addKeyValue("path", ctx.request().path())
-        .addKeyValue("route", route == null || route.getPath() == null ? null : route.getPath())
+        .addKeyValue("method", request.method().name())
+        .addKeyValue("path", request.path())
+        .addKeyValue("route", operation == null ? null : operation.getOpenAPIPath())
         .addKeyValue("status", ctx.response().getStatusCode())
         .addKeyValue("bytes", ctx.response().bytesWritten())
         .addKeyValue("durationMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
         .addKeyValue("client", ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress())
-        .log("{} {} {}", ctx.request().method(), ctx.request().path(), ctx.response().getStatusCode());
+        .log(request.method() + " " + request.path() + " " + ctx.response().getStatusCode());
   }
 }

@@ -32,7 +32,7 @@ public final class LogContext extends TurboFilter {
     }
     put("requestId", RequestIds.current());
     SpanContext span = Span.current().getSpanContext();
-    put("traceId", span.isValid() ? span.getTraceId() : null);
+    put("traceId", span.isValid() ? span.getTraceId() : RequestIds.currentTrace());
     put("spanId", span.isValid() ? span.getSpanId() : null);
     return FilterReply.NEUTRAL;
   }

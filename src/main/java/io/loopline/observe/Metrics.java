@@ -44,7 +44,8 @@ public final class Metrics {
         .setRegistryName(name)
         .setJvmMetricsEnabled(true)
         .addLabels(Label.HTTP_ROUTE)
-        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true));
+        // Histogram buckets, so dashboards can compute percentiles across nodes.
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true));
   }
 
   /** The node's registry for a verticle's own meters, or one that records nothing when metrics are off. */

@@ -16,6 +16,7 @@ public final class RequestIds {
   public static final String HEADER = "X-Request-Id";
 
   private static final ContextLocal<String> LOCAL = ContextLocal.registerLocal(String.class);
+  private static final ContextLocal<String> TRACE = ContextLocal.registerLocal(String.class);
   private static final Pattern ACCEPTABLE = Pattern.compile("^[A-Za-z0-9._:-]{1,64}$");
 
   private RequestIds() {}
@@ -36,6 +37,23 @@ public final class RequestIds {
   public static String current() {
     Context context = Vertx.currentContext();
     return context == null ? null : LOCAL.get(context);
+  }
+
+  /**
+   * Remembers the trace of the current request, for log lines written after its span has ended (the access
+   * log, written when the response is complete).
+   */
+  public static void setTrace(String traceId) {
+    Context context = Vertx.currentContext();
+    if (context != null && traceId != null) {
+      TRACE.put(context, traceId);
+    }
+  }
+
+  /** The trace remembered by {@link #setTrace}, or null. */
+  public static String currentTrace() {
+    Context context = Vertx.currentContext();
+    return context == null ? null : TRACE.get(context);
   }
 
   /** Marks the current context's work with {@code id} (null leaves it unmarked). */

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
   private final Logger logger;
-  private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private final BlockingQueue<ILoggingEvent> events = new LinkedBlockingQueue<>();
 
   public LogCapture(String loggerName) {
     this.logger = (Logger) LoggerFactory.getLogger(loggerName);
@@ -23,16 +23,22 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
 
   @Override
   protected void append(ILoggingEvent event) {
-    lines.add(event.getFormattedMessage());
+    event.prepareForDeferredProcessing(); // keeps the MDC of the thread that logged
+    events.add(event);
   }
 
   /** The first line containing {@code text}, waiting up to 10 s for it. */
   public String await(String text) throws InterruptedException {
+    return awaitEvent(text).getFormattedMessage();
+  }
+
+  /** The first event whose message contains {@code text}, with its MDC (requestId, traceId). */
+  public ILoggingEvent awaitEvent(String text) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
-      String line = lines.poll(100, TimeUnit.MILLISECONDS);
-      if (line != null && line.contains(text)) {
-        return line;
+      ILoggingEvent event = events.poll(100, TimeUnit.MILLISECONDS);
+      if (event != null && event.getFormattedMessage().contains(text)) {
+        return event;
       }
     }
     throw new AssertionError("no log line containing '" + text + "' from " + logger.getName());

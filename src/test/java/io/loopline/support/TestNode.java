@@ -2,6 +2,7 @@ package io.loopline.support;
 
 import io.loopline.Loopline;
 import io.loopline.config.LooplineConfig;
+import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -48,13 +49,18 @@ public final class TestNode implements AutoCloseable {
 
   /** A node with every role on real servers; {@code overrides} are merged over the test defaults. */
   public static TestNode start(JsonObject overrides) {
+    return start(overrides, null);
+  }
+
+  /** As {@link #start(JsonObject)}, tracing with the given SDK (an in-memory exporter, say). */
+  public static TestNode start(JsonObject overrides, OpenTelemetry tracing) {
     String db = TestServers.createDatabase();
     String namespace = "loopline-test-" + UUID.randomUUID() + ":";
     JsonObject config = new JsonObject()
         .put("db", new JsonObject().put("url", db))
         .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", namespace));
     try {
-      return boot(config.mergeIn(overrides, true), db, namespace, true);
+      return boot(config.mergeIn(overrides, true), db, namespace, true, tracing);
     } catch (RuntimeException e) {
       TestServers.dropDatabase(db);
       throw e;
@@ -73,22 +79,23 @@ public final class TestNode implements AutoCloseable {
     JsonObject config = new JsonObject()
         .put("db", new JsonObject().put("url", first.databaseUrl()))
         .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", first.redisNamespace()));
-    return boot(config.mergeIn(overrides, true), first.databaseUrl(), first.redisNamespace(), false);
+    return boot(config.mergeIn(overrides, true), first.databaseUrl(), first.redisNamespace(), false, null);
   }
 
   /** A node on the embedded default: no database or Redis configured, data under {@code dataDir}. */
   public static TestNode startEmbedded(Path dataDir) {
-    return boot(new JsonObject().put("dataDir", dataDir.toString()), null, null, true);
+    return boot(new JsonObject().put("dataDir", dataDir.toString()), null, null, true, null);
   }
 
-  private static TestNode boot(JsonObject overrides, String db, String namespace, boolean ownsStorage) {
+  private static TestNode boot(JsonObject overrides, String db, String namespace, boolean ownsStorage,
+      OpenTelemetry tracing) {
     int port = freePort();
     JsonObject config = new JsonObject()
         .put("dataDir", tempDir().toString())
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 2)
             .put("shutdownTimeoutSeconds", 10))
         .mergeIn(overrides, true);
-    Loopline node = await(Loopline.start(LooplineConfig.defaults().with(config)));
+    Loopline node = await(Loopline.start(LooplineConfig.defaults().with(config), tracing));
     return new TestNode(node, port, db, namespace, ownsStorage);
   }
 

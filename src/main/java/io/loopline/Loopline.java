@@ -133,6 +133,9 @@ public final class Loopline {
       builder.withTracer(new OpenTelemetryTracingFactory(otel));
     }
     Vertx vertx = builder.with(options).build();
+    if (metrics != null) {
+      metrics.registerNodeMeters();
+    }
 
     boolean ownsDatabase = roles.contains(Role.PERSISTENCE);
     Future<EmbeddedDatabase> database = ownsDatabase && db.embedded()

@@ -66,8 +66,8 @@ public final class CacheVerticle extends VerticleBase {
   }
 
   private void startRedis() {
-    client = Redis.createClient(vertx, redisOptions(redis.poolSize()));
-    subscriberClient = Redis.createClient(vertx, redisOptions(1));
+    client = Redis.createClient(vertx, redisOptions("loopline-redis", redis.poolSize()));
+    subscriberClient = Redis.createClient(vertx, redisOptions("loopline-redis-pubsub", 1));
     backend = new RedisCache(client);
     items = new RedisItems(client, redis.namespace());
     guard = new RedisGuard(vertx, redis.timeoutMs(), settings.breakerMaxFailures(), settings.breakerResetMs(),
@@ -78,8 +78,10 @@ public final class CacheVerticle extends VerticleBase {
     subscription.start();
   }
 
-  private RedisOptions redisOptions(int poolSize) {
+  /** A named pool, so its metrics keep one series across restarts. */
+  private RedisOptions redisOptions(String name, int poolSize) {
     return new RedisOptions()
+        .setPoolName(name)
         .setConnectionString(redis.url())
         .setMaxPoolSize(poolSize)
         .setMaxPoolWaiting(poolSize * 64)

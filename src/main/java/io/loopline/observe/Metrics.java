@@ -31,10 +31,14 @@ public final class Metrics {
   }
 
   public MicrometerMetricsFactory factory() {
+    return new MicrometerMetricsFactory(registry);
+  }
+
+  /** Loopline's node-wide meters; after Vert.x is built, which configures the registry first. */
+  public void registerNodeMeters() {
     FunctionCounter.builder("loopline_blocked_thread_warnings", LogContext.BLOCKED_THREAD_WARNINGS, Number::doubleValue)
         .description("Vert.x warnings that an event loop or worker thread was blocked too long")
         .register(registry);
-    return new MicrometerMetricsFactory(registry);
   }
 
   /** Vert.x's side: labels by templated route, never by raw path, so ids do not make new series. */

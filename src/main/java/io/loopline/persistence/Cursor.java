@@ -1,8 +1,12 @@
 package io.loopline.persistence;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.function.Function;
 
 /**
  * Keyset-pagination position: the sort, the sort key and the id of the last row a page showed, opaque to
@@ -10,6 +14,25 @@ import java.util.Base64;
  * never make a row appear twice.
  */
 record Cursor(String sort, Object key, long id) {
+
+  /**
+   * One page of a listing queried for {@code limit + 1} rows: the first {@code limit} as JSON under
+   * {@code field}, and {@code next}, the cursor after the last of them, when the extra row shows there is more.
+   */
+  static JsonObject page(RowSet<Row> rows, int limit, String field, String sort,
+      Function<Row, JsonObject> toJson, Function<JsonObject, Object> sortKey) {
+    JsonArray page = new JsonArray();
+    String next = null;
+    for (Row row : rows) {
+      if (page.size() == limit) {
+        JsonObject last = page.getJsonObject(limit - 1);
+        next = new Cursor(sort, sortKey.apply(last), last.getLong("id")).encode();
+        break;
+      }
+      page.add(toJson.apply(row));
+    }
+    return new JsonObject().put(field, page).put("next", next);
+  }
 
   String encode() {
     JsonObject json = new JsonObject().put("s", sort).put("k", key).put("i", id);

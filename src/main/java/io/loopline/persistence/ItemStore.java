@@ -97,19 +97,8 @@ final class ItemStore {
         .addString(after == null ? null : cursorKey(after, sort))
         .addValue(after == null ? null : after.id())
         .addInteger(limit + 1);
-    return db.run(sql, params).map(rows -> {
-      JsonArray items = new JsonArray();
-      String next = null;
-      for (Row row : rows) {
-        if (items.size() == limit) {
-          JsonObject last = items.getJsonObject(limit - 1);
-          next = new Cursor(sort, sortKey(last, sort), last.getLong("id")).encode();
-          break;
-        }
-        items.add(toJson(row));
-      }
-      return new JsonObject().put("items", items).put("next", next);
-    });
+    return db.run(sql, params)
+        .map(rows -> Cursor.page(rows, limit, "items", sort, ItemStore::toJson, last -> sortKey(last, sort)));
   }
 
   Future<JsonObject> replace(JsonObject message) {

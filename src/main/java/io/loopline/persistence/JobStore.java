@@ -48,18 +48,8 @@ final class JobStore {
     String type = message.getString("type");
     int limit = Fields.limit(message);
     Cursor after = Cursor.decode(message.getString("cursor"), "id");
-    return db.run(JobSql.LIST, Tuple.of(state, type, after == null ? null : after.id(), limit + 1)).map(rows -> {
-      JsonArray jobs = new JsonArray();
-      String next = null;
-      for (Row row : rows) {
-        if (jobs.size() == limit) {
-          next = new Cursor("id", null, jobs.getJsonObject(limit - 1).getLong("id")).encode();
-          break;
-        }
-        jobs.add(toJson(row));
-      }
-      return new JsonObject().put("jobs", jobs).put("next", next);
-    });
+    return db.run(JobSql.LIST, Tuple.of(state, type, after == null ? null : after.id(), limit + 1))
+        .map(rows -> Cursor.page(rows, limit, "jobs", "id", JobStore::toJson, last -> null));
   }
 
   Future<JsonObject> retry(JsonObject message) {

@@ -2,7 +2,6 @@ package io.loopline.persistence;
 
 import io.loopline.contract.Failures;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -36,19 +35,8 @@ final class UserStore {
   Future<JsonObject> list(JsonObject message) {
     int limit = Fields.limit(message);
     Cursor after = Cursor.decode(message.getString("cursor"), "id");
-    return db.run(UserSql.LIST, Tuple.of(after == null ? null : after.id(), limit + 1)).map(rows -> {
-      JsonArray users = new JsonArray();
-      String next = null;
-      for (Row row : rows) {
-        if (users.size() == limit) {
-          JsonObject last = users.getJsonObject(limit - 1);
-          next = new Cursor("id", null, last.getLong("id")).encode();
-          break;
-        }
-        users.add(toJson(row));
-      }
-      return new JsonObject().put("users", users).put("next", next);
-    });
+    return db.run(UserSql.LIST, Tuple.of(after == null ? null : after.id(), limit + 1))
+        .map(rows -> Cursor.page(rows, limit, "users", "id", UserStore::toJson, last -> null));
   }
 
   Future<JsonObject> update(JsonObject message) {

@@ -126,6 +126,16 @@ final class Fields {
     return time == null ? null : DateTimeFormatter.ISO_INSTANT.format(time.toInstant());
   }
 
+  /** The {@code changes} of a merge update: an object of known fields, at least one of them. */
+  static JsonObject changes(JsonObject message, Set<String> known) {
+    JsonObject changes = object(message, "changes");
+    only(changes, "changes.", known);
+    if (changes.isEmpty()) {
+      throw StoreFailure.invalid("changes: name at least one field to change");
+    }
+    return changes;
+  }
+
   /** Refuses fields the operation does not know, so a typo is an error rather than a silent no-op. */
   static void only(JsonObject object, String where, Set<String> known) {
     for (String field : object.fieldNames()) {

@@ -1,6 +1,5 @@
 package io.loopline.persistence;
 
-import io.loopline.contract.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,9 +19,11 @@ final class ItemStore {
   private static final Set<String> LIST_FIELDS = Set.of("limit", "cursor", "namePrefix", "minPrice", "maxPrice", "tag", "sort");
 
   private final Database db;
+  private final VersionedRows versioned;
 
   ItemStore(Database db) {
     this.db = db;
+    this.versioned = new VersionedRows(db, ItemSql.EXISTS, "item");
   }
 
   Future<JsonObject> create(JsonObject message) {
@@ -117,11 +118,7 @@ final class ItemStore {
   Future<JsonObject> update(JsonObject message) {
     long id = Fields.id(message);
     Integer ifVersion = Fields.ifVersion(message);
-    JsonObject changes = Fields.object(message, "changes");
-    Fields.only(changes, "changes.", ITEM_FIELDS);
-    if (changes.isEmpty()) {
-      throw StoreFailure.invalid("changes: name at least one field to change");
-    }
+    JsonObject changes = Fields.changes(message, ITEM_FIELDS);
     if (changes.containsKey("name") && changes.getValue("name") == null
         || changes.containsKey("price") && changes.getValue("price") == null) {
       throw StoreFailure.invalid("changes: name and price cannot be removed");
@@ -141,18 +138,11 @@ final class ItemStore {
     long id = Fields.id(message);
     Integer ifVersion = Fields.ifVersion(message);
     return db.run(ItemSql.DELETE, Tuple.of(id, ifVersion))
-        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(new JsonObject().put("id", id)) : whyUnchanged(id));
+        .compose(rows -> versioned.deleted(rows, id));
   }
 
   private Future<JsonObject> write(long id, String sql, Tuple params) {
-    return db.run(sql, params)
-        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(toJson(rows.iterator().next())) : whyUnchanged(id));
-  }
-
-  private Future<JsonObject> whyUnchanged(long id) {
-    return db.run(ItemSql.EXISTS, Tuple.of(id)).compose(rows -> Future.failedFuture(rows.size() == 0
-        ? StoreFailure.notFound("no item " + id)
-        : new StoreFailure(Failures.PRECONDITION_FAILED, "item " + id + " is at version " + rows.iterator().next().getInteger(0))));
+    return db.run(sql, params).compose(rows -> versioned.written(rows, id, ItemStore::toJson));
   }
 
   /** The prefix as a LIKE pattern, its own wildcards escaped so that "50%" means the characters "50%". */

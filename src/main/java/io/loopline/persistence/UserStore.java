@@ -14,9 +14,11 @@ final class UserStore {
   private static final Set<String> CREATE_FIELDS = Set.of("email", "name");
 
   private final Database db;
+  private final VersionedRows versioned;
 
   UserStore(Database db) {
     this.db = db;
+    this.versioned = new VersionedRows(db, UserSql.EXISTS, "user");
   }
 
   Future<JsonObject> create(JsonObject message) {
@@ -42,29 +44,19 @@ final class UserStore {
   Future<JsonObject> update(JsonObject message) {
     long id = Fields.id(message);
     Integer ifVersion = Fields.ifVersion(message);
-    JsonObject changes = Fields.object(message, "changes");
-    Fields.only(changes, "changes.", CREATE_FIELDS);
-    if (changes.isEmpty()) {
-      throw StoreFailure.invalid("changes: name at least one field to change");
-    }
+    JsonObject changes = Fields.changes(message, CREATE_FIELDS);
     String email = Fields.email(changes, false);
     String name = Fields.text(changes, "name", Fields.NAME_MAX, false);
     return db.run(UserSql.UPDATE, Tuple.of(id, ifVersion, email, name))
         .recover(e -> Future.failedFuture(emailTaken(e)))
-        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(toJson(rows.iterator().next())) : whyUnchanged(id));
+        .compose(rows -> versioned.written(rows, id, UserStore::toJson));
   }
 
   Future<JsonObject> delete(JsonObject message) {
     long id = Fields.id(message);
     Integer ifVersion = Fields.ifVersion(message);
     return db.run(UserSql.DELETE, Tuple.of(id, ifVersion))
-        .compose(rows -> rows.size() == 1 ? Future.succeededFuture(new JsonObject().put("id", id)) : whyUnchanged(id));
-  }
-
-  private Future<JsonObject> whyUnchanged(long id) {
-    return db.run(UserSql.EXISTS, Tuple.of(id)).compose(rows -> Future.failedFuture(rows.size() == 0
-        ? StoreFailure.notFound("no user " + id)
-        : new StoreFailure(Failures.PRECONDITION_FAILED, "user " + id + " is at version " + rows.iterator().next().getInteger(0))));
+        .compose(rows -> versioned.deleted(rows, id));
   }
 
   private static Throwable emailTaken(Throwable e) {

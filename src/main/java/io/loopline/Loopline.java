@@ -1,9 +1,11 @@
 package io.loopline;
 
 import io.loopline.cache.CacheVerticle;
+import io.loopline.config.Cidr;
 import io.loopline.config.ConfigException;
 import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
+import io.loopline.contract.ApiKeyFormat;
 import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
 import io.loopline.observe.LogSetup;
@@ -171,6 +173,11 @@ public final class Loopline {
     if (config.clusterEnabled()) {
       throw new ConfigException("cluster.enabled: clustering is not available in this version yet");
     }
+    config.access().trustedProxies().forEach(Cidr::parse);
+    String adminKey = config.json().getJsonObject("admin").getString("key");
+    if (!adminKey.isEmpty() && (adminKey.length() < 24 || adminKey.length() > ApiKeyFormat.MAX_LENGTH)) {
+      throw new ConfigException("admin.key (LOOPLINE_ADMIN_KEY) must be 24 to " + ApiKeyFormat.MAX_LENGTH + " characters");
+    }
   }
 
   private Future<Void> migrate() {
@@ -194,7 +201,7 @@ public final class Loopline {
 
   private Future<Void> deploy(Role role) {
     return switch (role) {
-      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db", "cache")));
+      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db", "cache", "admin")));
       case CACHE -> deploy(CacheVerticle::new, new DeploymentOptions().setConfig(config.sections("redis", "cache")));
       case SCRAPER -> deploy(ScraperVerticle::new, new DeploymentOptions().setConfig(config.sections("scraper")));
       // The runner stops before the worker it hands blocking jobs to (undeployment runs in reverse).
@@ -205,7 +212,7 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("http", "log", "cache"))
+          .setConfig(config.sections("http", "log", "cache", "auth", "rateLimit", "redis"))
           .setInstances(config.http().instancesOrCores()));
     };
   }

@@ -1,8 +1,9 @@
 package io.loopline.config;
 
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
-/** The {@code http} section: the HTTP verticles' listener, limits and event-bus timeout. */
+/** The {@code http} section: the HTTP verticles' listener, request limits and event-bus timeout. */
 public record HttpSettings(
     String host,
     int port,
@@ -12,7 +13,14 @@ public record HttpSettings(
     int shutdownTimeoutSeconds,
     long busTimeoutMs,
     int retryAfterSeconds,
-    int acceptBacklog) {
+    int acceptBacklog,
+    int maxUriLength,
+    int maxHeaderBytes,
+    long headerTimeoutMs,
+    int idleTimeoutSeconds,
+    int maxWebSocketFrameBytes,
+    int maxWebSocketMessageBytes,
+    List<String> corsAllowedOrigins) {
 
   /** Reads the section from a verticle's config ({@code {"http": {...}}}). */
   public static HttpSettings from(JsonObject config) {
@@ -26,7 +34,14 @@ public record HttpSettings(
         http.getInteger("shutdownTimeoutSeconds"),
         http.getLong("busTimeoutMs"),
         http.getInteger("retryAfterSeconds"),
-        http.getInteger("acceptBacklog"));
+        http.getInteger("acceptBacklog"),
+        http.getInteger("maxUriLength"),
+        http.getInteger("maxHeaderBytes"),
+        http.getLong("headerTimeoutMs"),
+        http.getInteger("idleTimeoutSeconds"),
+        http.getInteger("maxWebSocketFrameBytes"),
+        http.getInteger("maxWebSocketMessageBytes"),
+        http.getJsonArray("corsAllowedOrigins").stream().map(String::valueOf).toList());
   }
 
   /** HTTP verticle instances to deploy: the configured number, or one per core. */

@@ -140,6 +140,11 @@ public final class LooplineConfig {
     return RedisSettings.from(sections("redis"));
   }
 
+  /** The {@code auth} and {@code rateLimit} sections; budgets that make no sense are refused here. */
+  public AccessSettings access() {
+    return AccessSettings.from(sections("auth", "rateLimit"));
+  }
+
   public CacheSettings cache() {
     return CacheSettings.from(sections("cache"));
   }

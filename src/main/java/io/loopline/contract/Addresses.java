@@ -140,6 +140,27 @@ public final class Addresses {
    */
   public static final String CACHE_ITEMS_INVALIDATED = PREFIX + "cache.items.invalidated";
 
+  /**
+   * Make an API key. Request: {@code {"name", "scopes": ["read" | "write" | "admin", ...]}}. Reply: the key
+   * {@code {"id", "name", "scopes", "prefix", "createdAt", "revokedAt": null, "key"}}; {@code key} is the secret,
+   * given this once and never stored. Fails 400.
+   */
+  public static final String API_KEYS_CREATE = PREFIX + "apikeys.create";
+  /** API keys in id order, revoked ones included, never their secrets. Request: {@code {"limit"?, "cursor"?}}. Reply: {@code {"keys", "next"}}. */
+  public static final String API_KEYS_LIST = PREFIX + "apikeys.list";
+  /**
+   * Revoke a key (no effect on a revoked one). Request: {@code {"id"}}. Reply: the key with {@code revokedAt}.
+   * Fails 404. Then {@link #API_KEYS_REVOKED} is published.
+   */
+  public static final String API_KEYS_REVOKE = PREFIX + "apikeys.revoke";
+  /**
+   * Who holds a key. Request: {@code {"hash": hex SHA-256 of the key}}. Reply: {@code {"id", "name", "scopes",
+   * "revoked": boolean}}. Fails 404 (no such key).
+   */
+  public static final String API_KEYS_LOOKUP = PREFIX + "apikeys.lookup";
+  /** Published when a key was revoked, so every node forgets it at once: {@code {"id"}}. */
+  public static final String API_KEYS_REVOKED = PREFIX + "apikeys.revoked";
+
   private Addresses() {}
 
   /**

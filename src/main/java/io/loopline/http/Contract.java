@@ -29,7 +29,9 @@ record Contract(Buffer text, OpenAPIContract openApi) {
   /**
    * The contract as the router reads it. vertx-openapi 5.0 refuses response media types it cannot
    * validate, {@code application/problem+json} among them; responses are not validated here, so those
-   * media types are dropped from the router's copy only.
+   * media types are dropped from the router's copy only. So are the security requirements: they tell
+   * clients and {@code /docs} how to authenticate, and {@link Access} enforces them, with the anonymous
+   * access and per-route scopes the router's own security handlers cannot express.
    */
   static JsonObject forRouter(String yaml) {
     JsonObject contract = new JsonObject(toJsonMap(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml)));
@@ -39,10 +41,12 @@ record Contract(Buffer text, OpenAPIContract openApi) {
       for (String method : operations.fieldNames()) {
         if (operations.getValue(method) instanceof JsonObject operation) {
           dropUnsupportedContent(operation.getJsonObject("responses"));
+          operation.remove("security");
         }
       }
     }
     dropUnsupportedContent(contract.getJsonObject("components", new JsonObject()).getJsonObject("responses"));
+    contract.remove("security");
     return contract;
   }
 

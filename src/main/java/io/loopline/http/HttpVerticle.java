@@ -1,8 +1,10 @@
 package io.loopline.http;
 
 import io.loopline.cache.NearCache;
+import io.loopline.config.AccessSettings;
 import io.loopline.config.CacheSettings;
 import io.loopline.config.HttpSettings;
+import io.loopline.config.RedisSettings;
 import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -11,13 +13,16 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,26 +35,51 @@ public final class HttpVerticle extends VerticleBase {
 
   private HttpSettings settings;
   private HttpServer server;
+  private RateLimits limits;
+  private ApiKeys keys;
 
   @Override
   public Future<?> start() {
     settings = HttpSettings.from(config());
-    return Contract.load(vertx).compose(contract -> {
+    AccessSettings access = AccessSettings.from(config());
+    BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs());
+    limits = new RateLimits(vertx, access, RedisSettings.from(config()), Metrics.registry(config()));
+    keys = new ApiKeys(bus, access.keyCacheMs());
+    SlowClients slowClients = new SlowClients(vertx, settings.headerTimeoutMs());
+    return keys.listen(vertx.eventBus()).compose(v -> Contract.load(vertx)).compose(contract -> {
       server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(settings.host())
           .setPort(settings.port())
           .setCompressionSupported(settings.compression())
-          .setAcceptBacklog(settings.acceptBacklog()));
-      return server.requestHandler(router(contract)).listen();
+          .setAcceptBacklog(settings.acceptBacklog())
+          // Without cleartext HTTP/2 detection a connection is announced as it opens, so SlowClients can
+          // time its first request; HTTP/2 belongs behind TLS (ALPN) at the load balancer.
+          .setHttp2ClearTextEnabled(false)
+          .setMaxInitialLineLength(settings.maxUriLength())
+          .setMaxHeaderSize(settings.maxHeaderBytes())
+          .setIdleTimeout(settings.idleTimeoutSeconds())
+          .setIdleTimeoutUnit(TimeUnit.SECONDS)
+          .setMaxWebSocketFrameSize(settings.maxWebSocketFrameBytes())
+          .setMaxWebSocketMessageSize(settings.maxWebSocketMessageBytes()));
+      Router router = router(contract, bus, access);
+      return server
+          .connectionHandler(slowClients::connected)
+          .invalidRequestHandler(Problems::invalidRequest)
+          .requestHandler(slowClients.around(router))
+          .listen();
     });
   }
 
-  private Router router(Contract contract) {
+  private Router router(Contract contract, BusClient bus, AccessSettings access) {
     Problems problems = new Problems(contract.openApi(), settings.retryAfterSeconds());
     RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), new RequestReader());
     builder.rootHandler(new RequestLog(config().getJsonObject("log").getBoolean("access"), contract.openApi()));
+    builder.rootHandler(new SecurityHeaders());
+    if (!settings.corsAllowedOrigins().isEmpty()) {
+      builder.rootHandler(cors(settings.corsAllowedOrigins()));
+    }
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
-    BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs());
+    builder.rootHandler(new Access(access, keys, limits, new ClientAddress(access.trustedProxies()), Metrics.registry(config())));
     Resources resources = new Resources(bus);
     CacheSettings cache = CacheSettings.from(config());
     ItemReads itemReads = new ItemReads(vertx, NearCache.of(vertx, cache), bus, cache.lookupTimeoutMs(),
@@ -60,6 +90,7 @@ public final class HttpVerticle extends VerticleBase {
     new CacheRoutes(bus).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
+    new AdminRoutes(bus, resources).mount(builder);
 
     Router router = builder.createRouter();
     router.route("/openapi.yaml").method(HttpMethod.GET).method(HttpMethod.HEAD)
@@ -85,7 +116,23 @@ public final class HttpVerticle extends VerticleBase {
   /** Stops accepting connections and lets in-flight requests finish, up to the configured timeout. */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(settings.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
+    Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(settings.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
+    return drained.eventually(() -> keys == null ? Future.succeededFuture() : keys.close()).andThen(v -> {
+      if (limits != null) {
+        limits.close();
+      }
+    });
+  }
+
+  /** CORS for the configured origins only; the headers a browser client needs to see are exposed. */
+  private static CorsHandler cors(List<String> origins) {
+    return CorsHandler.create()
+        .addOrigins(origins)
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE))
+        .allowedHeaders(Set.of("Authorization", "X-API-Key", "Content-Type", "If-Match", "If-None-Match",
+            "Idempotency-Key", "X-Request-Id"))
+        .exposedHeaders(Set.of("ETag", "Location", "Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-Id"))
+        .maxAgeSeconds(600);
   }
 
   private static String buildInfo(String key) {

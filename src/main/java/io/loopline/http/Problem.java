@@ -53,12 +53,16 @@ public record Problem(int status, String type, String title, String detail, Json
   private static String slug(int status) {
     return switch (status) {
       case 400 -> "bad-request";
+      case 401 -> "unauthorized";
+      case 403 -> "forbidden";
       case 404 -> "not-found";
       case 405 -> "method-not-allowed";
       case 409 -> "conflict";
       case 412 -> "precondition-failed";
       case 413 -> "payload-too-large";
+      case 414 -> "uri-too-long";
       case 415 -> "unsupported-media-type";
+      case 431 -> "headers-too-large";
       case 429 -> "too-many-requests";
       case 503 -> "unavailable";
       case 504 -> "timeout";

@@ -5,6 +5,10 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -69,8 +73,24 @@ final class Problems {
     send(ctx, Problem.of(405, ctx.request().method() + " is not allowed on " + ctx.request().path() + "; allowed: " + allow));
   }
 
+  /**
+   * Requests the HTTP decoder could not read (a request line or headers over the limits, broken framing):
+   * answered here, outside the router, as problem+json; Vert.x then closes the connection.
+   */
+  static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    Problem problem = Problem.of(status, status == 400 ? "The request is not valid HTTP" : defaultDetail(status));
+    HttpServerResponse response = request.response();
+    SecurityHeaders.apply(response.headers());
+    response.setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE)
+        .putHeader(HttpHeaders.CONNECTION, "close")
+        .end(problem.toJson(null).encode());
+  }
+
   void send(RoutingContext ctx, Problem problem) {
-    if (problem.status() == 503 || problem.status() == 429) {
+    if ((problem.status() == 503 || problem.status() == 429) && !ctx.response().headers().contains(HttpHeaders.RETRY_AFTER)) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
     }
     ctx.response()
@@ -221,6 +241,8 @@ final class Problems {
   private static String defaultDetail(int status) {
     return switch (status) {
       case 413 -> "The request body is larger than this server accepts";
+      case 414 -> "The request line (URI) is longer than this server accepts";
+      case 431 -> "The request headers are larger than this server accepts";
       case 415 -> "This Content-Type is not supported here";
       default -> Problem.of(status, null).title();
     };

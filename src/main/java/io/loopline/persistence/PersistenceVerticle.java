@@ -23,7 +23,7 @@ import java.util.function.Function;
 /**
  * Owns the only PostgreSQL client and every SQL statement, and answers the persistence addresses of the
  * event-bus contract. An item write is answered only after the cache was told of it, whoever asked for the
- * write. Receives the {@code db} and {@code cache} sections, with {@code db.url} already pointing at the
+ * write. Receives the {@code db}, {@code cache} and {@code admin} sections, with {@code db.url} already pointing at the
  * embedded server when none was configured.
  */
 public final class PersistenceVerticle extends VerticleBase {
@@ -39,8 +39,16 @@ public final class PersistenceVerticle extends VerticleBase {
     UserStore users = new UserStore(db);
     ItemStore items = new ItemStore(db);
     JobStore jobs = new JobStore(db);
-    countJobs(jobs, Metrics.registry(config()));
+    ApiKeyStore keys = new ApiKeyStore(db);
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
+    // First, alone: with a small pool, nothing else may take the connection it needs.
+    return keys.bootstrap(config().getJsonObject("admin").getString("key")).compose(v -> {
+      countJobs(jobs, Metrics.registry(config()));
+      return register(users, items, jobs, keys, cache);
+    });
+  }
+
+  private Future<?> register(UserStore users, ItemStore items, JobStore jobs, ApiKeyStore keys, CacheInvalidation cache) {
     return Future.all(List.of(
         wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
@@ -65,7 +73,12 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.JOBS_RENEW, jobs::renew),
         answer(Addresses.JOBS_COMPLETE, jobs::complete),
         answer(Addresses.JOBS_FAIL, jobs::fail),
-        answer(Addresses.JOBS_RELEASE, jobs::release)));
+        answer(Addresses.JOBS_RELEASE, jobs::release),
+        answer(Addresses.API_KEYS_CREATE, keys::create),
+        answer(Addresses.API_KEYS_LIST, keys::list),
+        answer(Addresses.API_KEYS_LOOKUP, keys::lookup),
+        answer(Addresses.API_KEYS_REVOKE, m -> keys.revoke(m).onSuccess(revoked ->
+            vertx.eventBus().publish(Addresses.API_KEYS_REVOKED, new JsonObject().put("id", revoked.getLong("id")))))));
   }
 
   /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */

@@ -51,6 +51,28 @@ class LooplineConfigTest {
   }
 
   @Test
+  void accessSettingsComeFromTheirOwnVariables() {
+    LooplineConfig config = LooplineConfig.load(List.of(), Map.of(
+        "LOOPLINE_ADMIN_KEY", "an-admin-key-of-enough-length",
+        "LOOPLINE_AUTH_REQUIRED", "true",
+        "LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT", "42",
+        "LOOPLINE_RATE_LIMIT_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1"), dir);
+
+    assertThat(config.json().getJsonObject("admin").getString("key")).isEqualTo("an-admin-key-of-enough-length");
+    AccessSettings access = config.access();
+    assertThat(access.authRequired()).isTrue();
+    assertThat(access.anonymous().get("read")).isEqualTo(new AccessSettings.Quota(42, 60));
+    assertThat(access.trustedProxies()).containsExactly("10.0.0.0/8", "192.168.1.1");
+  }
+
+  @Test
+  void aBudgetOfNothingIsRefused() {
+    assertThatThrownBy(() -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_RATE_LIMIT_KEYED_WRITE_LIMIT", "0"), dir).access())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("rateLimit");
+  }
+
+  @Test
   void configFileOverridesEnvironmentAndLocalFileOverridesDefaults() throws IOException {
     Files.createDirectories(dir.resolve("conf"));
     Files.writeString(dir.resolve("conf/loopline.yaml"), "http:\n  port: 7000\n  compression: false\n");

@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestNode implements AutoCloseable {
 
+  /** The admin API key every test node is configured with ({@code admin.key}). */
+  public static final String ADMIN_KEY = "ll_test-admin-key-not-a-secret-0123456789";
+
   private final Loopline node;
   private final int port;
   private final String databaseUrl;
@@ -94,9 +97,23 @@ public final class TestNode implements AutoCloseable {
         .put("dataDir", tempDir().toString())
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 2)
             .put("shutdownTimeoutSeconds", 10))
+        .put("admin", new JsonObject().put("key", ADMIN_KEY))
+        .put("rateLimit", new JsonObject()
+            .put("anonymous", budgets(1_000_000))
+            .put("keyed", budgets(1_000_000)))
         .mergeIn(overrides, true);
     Loopline node = await(Loopline.start(LooplineConfig.defaults().with(config), tracing));
     return new TestNode(node, port, db, namespace, ownsStorage);
+  }
+
+  /**
+   * Test nodes limit rates, with budgets large enough that only the tests of limits reach them; those
+   * set their own.
+   */
+  private static JsonObject budgets(int limit) {
+    JsonObject budget = new JsonObject().put("limit", limit).put("windowSeconds", 60);
+    return new JsonObject().put("read", budget).put("write", budget.copy()).put("scrape", budget.copy())
+        .put("admin", budget.copy());
   }
 
   public WebClient client() {

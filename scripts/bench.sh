@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Benchmarks: Loopline side by side with the seeds' stacks (FastAPI on uvicorn, aiohttp) and a bare Vert.x
+# ceiling, on this machine, in one run. Each server is pinned to CPU 0 and wrk to CPU 1; every server reads
+# the same 10,000 items from the same PostgreSQL. Writes a Markdown report to docs/benchmarks/.
+#
+#   scripts/bench.sh                      every workload
+#   scripts/bench.sh items-cached sleep   chosen workloads: items-uncached items-cached sleep health
+#
+# Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 10: the JVM compiles its hot paths meanwhile), BENCH_CONNECTIONS (default 64),
+# BENCH_SLEEP_CONNECTIONS (default 5000). Traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${BENCH_DURATION:-15}
+WARMUP=${BENCH_WARMUP:-10}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+SLEEP_CONNECTIONS=${BENCH_SLEEP_CONNECTIONS:-5000}
+WORKLOADS=("$@")
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(items-uncached items-cached sleep health)
+PG=postgresql://postgres@127.0.0.1:5432
+DB_NAME=loopline_bench
+DB_URL=$PG/$DB_NAME
+REDIS_URL=redis://127.0.0.1:6379
+PORT=18500
+WORK=$(mktemp -d /tmp/loopline-bench.XXXXXX)
+RESULTS=$WORK/results.tsv
+SERVER_PID=""
+
+log() { echo "[bench] $*" >&2; }
+
+ensure_tools() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  for module in fastapi:python3-fastapi uvicorn:python3-uvicorn uvloop:python3-uvloop httptools:python3-httptools \
+      asyncpg:python3-asyncpg redis:python3-redis aiohttp:python3-aiohttp; do
+    /usr/bin/python3 -c "import ${module%%:*}" 2>/dev/null || missing+=("${module##*:}")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+cleanup() { stop_server; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+wait_ready() {
+  for _ in $(seq 1 300); do
+    curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/live" && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "server died; its log:"; tail -30 "$WORK/server.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  log "server not ready in 60 s"; tail -30 "$WORK/server.log" >&2; exit 1
+}
+
+# start_server NAME: starts one server pinned to CPU 0 on $PORT and waits until it answers.
+start_server() {
+  local name=$1
+  stop_server
+  PORT=$((PORT + 1))
+  local loopline_env=(LOOPLINE_HTTP_PORT=$PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL
+    LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$WORK/data LOOPLINE_RATE_LIMIT_ENABLED=false
+    LOOPLINE_REDIS_NAMESPACE=loopline-bench:)
+  case $name in
+    loopline-uncached)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL= LOOPLINE_CACHE_NEAR_MAX_ENTRIES=0 \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+    loopline|loopline-cached)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+    loopline-limited)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_RATE_LIMIT_ENABLED=true \
+        LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT=1000000000 \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+    ceiling|ceiling-cached)
+      taskset -c 0 java -Xmx256m -cp target/loopline.jar bench/ceiling/Ceiling.java $PORT $DB_URL \
+        "$([ $name = ceiling-cached ] && echo cached || echo plain)" >"$WORK/server.log" 2>&1 & ;;
+    fastapi|fastapi-cached)
+      PEER_DB=$DB_URL PEER_REDIS="$([ $name = fastapi-cached ] && echo $REDIS_URL)" \
+        taskset -c 0 /usr/bin/python3 -m uvicorn --app-dir bench/peers fastapi_app:app --host 127.0.0.1 --port $PORT \
+        --loop uvloop --http httptools --log-level warning --no-access-log --backlog 4096 >"$WORK/server.log" 2>&1 & ;;
+    aiohttp|aiohttp-cached)
+      PEER_DB=$DB_URL PEER_REDIS="$([ $name = aiohttp-cached ] && echo $REDIS_URL)" \
+        taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_app.py $PORT >"$WORK/server.log" 2>&1 & ;;
+    *) log "unknown server $name"; exit 2 ;;
+  esac
+  SERVER_PID=$!
+  wait_ready
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+peak_rss_mb() { awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
+
+# measure WORKLOAD SERVER CONNECTIONS URL SCRIPT [wrk options...]
+measure() {
+  local workload=$1 server=$2 connections=$3 url=$4 script=$5
+  shift 5
+  taskset -c 1 wrk -t1 -c"$connections" -d"${WARMUP}s" "$@" -s "$script" "$url" >/dev/null 2>&1 || true
+  local ticks_before start end ticks_after
+  ticks_before=$(cpu_ticks "$SERVER_PID")
+  start=$(date +%s.%N)
+  local out
+  out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${DURATION}s" --latency "$@" -s "$script" "$url" 2>&1 || true)
+  end=$(date +%s.%N)
+  ticks_after=$(cpu_ticks "$SERVER_PID")
+  local line
+  line=$(grep '^RESULT' <<<"$out" || echo "RESULT rps=0 p50=0 p99=0 errors=-1 requests=0 timeouts=0 non2xx=0")
+  local cpu
+  cpu=$(awk -v a="$ticks_before" -v b="$ticks_after" -v s="$start" -v e="$end" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%.0f", (b - a) / hz / (e - s) * 100}')
+  local rss
+  rss=$(peak_rss_mb "$SERVER_PID")
+  local rps p50 p99 errors
+  rps=$(sed -E 's/.*rps=([^ ]+).*/\1/' <<<"$line")
+  p50=$(sed -E 's/.*p50=([^ ]+).*/\1/' <<<"$line")
+  p99=$(sed -E 's/.*p99=([^ ]+).*/\1/' <<<"$line")
+  errors=$(sed -E 's/.*errors=([^ ]+).*/\1/' <<<"$line")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$server" "$connections" "$rps" "$p50" "$p99" "$errors" "$cpu" "$rss" >>"$RESULTS"
+  log "$workload $server: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, CPU $cpu%, peak RSS $rss MB"
+}
+
+prepare_data() {
+  log "preparing $DB_NAME with 10,000 items"
+  psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB_NAME" -c "CREATE DATABASE $DB_NAME"
+  redis-cli --scan --pattern 'loopline-bench:*' | xargs -r redis-cli del >/dev/null
+  redis-cli --scan --pattern 'peer:item:*' | xargs -r redis-cli del >/dev/null
+  start_server loopline-uncached # runs the migrations
+  stop_server
+  psql -q "$DB_URL" -c "INSERT INTO items (name, description, price, tags)
+    SELECT 'item ' || n, 'the benchmark item number ' || n, (n % 1000) + 0.99, ARRAY['bench', 'tag' || (n % 10)]
+    FROM generate_series(1, 10000) AS n" -c "ANALYZE items"
+}
+
+run_workload() {
+  case $1 in
+    items-uncached)
+      for server in loopline-uncached ceiling fastapi aiohttp; do
+        start_server $server
+        measure items-uncached $server "$CONNECTIONS" "http://127.0.0.1:$PORT" bench/wrk/random-item.lua
+      done ;;
+    items-cached)
+      for server in loopline-cached loopline-limited ceiling-cached fastapi-cached aiohttp-cached; do
+        start_server $server
+        measure items-cached $server "$CONNECTIONS" "http://127.0.0.1:$PORT" bench/wrk/random-item.lua
+      done ;;
+    sleep)
+      ulimit -n 20000
+      for server in loopline ceiling fastapi aiohttp; do
+        start_server $server
+        measure sleep $server "$SLEEP_CONNECTIONS" "http://127.0.0.1:$PORT/sleep/1" bench/wrk/fixed.lua --timeout 10s
+      done ;;
+    health)
+      for server in loopline ceiling fastapi aiohttp; do
+        start_server $server
+        measure health $server "$CONNECTIONS" "http://127.0.0.1:$PORT/health/live" bench/wrk/fixed.lua
+      done ;;
+    *) log "unknown workload $1 (items-uncached items-cached sleep health)"; exit 2 ;;
+  esac
+  stop_server
+}
+
+report() {
+  local date file
+  date=$(date -u +%Y-%m-%d)
+  mkdir -p docs/benchmarks
+  file=docs/benchmarks/results-$date.md
+  {
+    echo "# Benchmark results, $date"
+    echo
+    echo "Command: \`scripts/bench.sh ${WORKLOADS[*]}\` (duration ${DURATION} s after ${WARMUP} s warm-up)."
+    echo
+    echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem/ {print $2}') GiB;"
+    echo "server on CPU 0, wrk on CPU 1. $(java -version 2>&1 | head -1); Python $(/usr/bin/python3 -c 'import sys; print(sys.version.split()[0])');"
+    echo "FastAPI $(/usr/bin/python3 -c 'import fastapi; print(fastapi.__version__)'), uvicorn $(/usr/bin/python3 -c 'import uvicorn; print(uvicorn.__version__)'),"
+    echo "aiohttp $(/usr/bin/python3 -c 'import aiohttp; print(aiohttp.__version__)'), asyncpg $(/usr/bin/python3 -c 'import asyncpg; print(asyncpg.__version__)');"
+    echo "PostgreSQL $(psql -tA "$PG/postgres" -c 'SHOW server_version'), Redis $(redis-cli INFO server | awk -F: '/redis_version/ {print $2}' | tr -d '\r'); Loopline commit $(git rev-parse --short HEAD)."
+    echo
+    echo "| workload | server | connections | requests/s | p50 ms | p99 ms | errors | server CPU % | peak RSS MB |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}' "$RESULTS"
+    echo
+    echo "Ratios of requests/s (Loopline over the other):"
+    echo
+    awk -F'\t' '
+      { rps[$1 "/" $2] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+      END {
+        for (i = 1; i <= n; i++) {
+          w = order[i]; l = rps[w "/loopline"]; if (l == "") l = rps[w "/loopline-cached"]; if (l == "") l = rps[w "/loopline-uncached"]
+          line = "- " w ":"
+          split("fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached", peers, " ")
+          for (p in peers) { o = rps[w "/" peers[p]]; if (o != "" && o > 0) line = line sprintf(" %.2fx %s;", l / o, peers[p]) }
+          print line
+        }
+      }' "$RESULTS"
+  } >"$file"
+  log "report written to $file"
+  cat "$file"
+}
+
+ensure_tools
+scripts/services.sh
+./mvnw -q -B -DskipTests package
+prepare_data
+for workload in "${WORKLOADS[@]}"; do
+  run_workload "$workload"
+done
+report

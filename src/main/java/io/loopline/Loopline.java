@@ -1,7 +1,10 @@
 package io.loopline;
 
 import io.loopline.cache.CacheVerticle;
+import io.loopline.cluster.BridgeVerticle;
+import io.loopline.cluster.Clustering;
 import io.loopline.config.Cidr;
+import io.loopline.config.ClusterSettings;
 import io.loopline.config.ConfigException;
 import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
@@ -29,6 +32,7 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Path;
@@ -134,17 +138,43 @@ public final class Loopline {
     if (otel != null) {
       builder.withTracer(new OpenTelemetryTracingFactory(otel));
     }
-    Vertx vertx = builder.with(options).build();
-    if (metrics != null) {
-      metrics.registerNodeMeters();
+    Future<Vertx> built;
+    if (config.clusterEnabled()) {
+      ClusterSettings cluster = config.cluster();
+      Clustering.eventBus(options, cluster);
+      HazelcastClusterManager manager;
+      try {
+        manager = Clustering.clusterManager(cluster);
+      } catch (ConfigException e) {
+        return Future.failedFuture(e);
+      }
+      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{}+)", cluster.name(), cluster.members(),
+          cluster.host(), cluster.hazelcastPort());
+      built = builder.with(options).withClusterManager(manager).buildClustered();
+    } else {
+      built = Future.succeededFuture(builder.with(options).build());
     }
+    Promise<Loopline> started = Promise.promise();
+    built.onFailure(e -> {
+      log.error("Loopline did not start: the cluster could not be joined: {}", e.toString());
+      started.fail(e);
+    }).onSuccess(vertx -> {
+      if (metrics != null) {
+        metrics.registerNodeMeters();
+      }
+      boot(vertx, config, roles, db, metrics, tracing, otel, started);
+    });
+    return started.future();
+  }
+
+  private static void boot(Vertx vertx, LooplineConfig config, Set<Role> roles, DbSettings db, Metrics metrics,
+      OpenTelemetry tracing, OpenTelemetry otel, Promise<Loopline> started) {
 
     boolean ownsDatabase = roles.contains(Role.PERSISTENCE);
     Future<EmbeddedDatabase> database = ownsDatabase && db.embedded()
         ? vertx.executeBlocking(() -> EmbeddedDatabase.start(config.dataDir(), db.embeddedPort()))
         : Future.succeededFuture();
     // Completed from whichever thread finishes, not bound to a context that a failed start closes.
-    Promise<Loopline> started = Promise.promise();
     database.onFailure(e -> vertx.close());
     database
         .compose(embedded -> {
@@ -166,13 +196,9 @@ public final class Loopline {
           log.error("Loopline did not start: {}", e.toString());
           started.fail(e);
         });
-    return started.future();
   }
 
   private static void checkSupported(LooplineConfig config) {
-    if (config.clusterEnabled()) {
-      throw new ConfigException("cluster.enabled: clustering is not available in this version yet");
-    }
     config.access().trustedProxies().forEach(Cidr::parse);
     String adminKey = config.json().getJsonObject("admin").getString("key");
     if (!adminKey.isEmpty() && (adminKey.length() < 24 || adminKey.length() > ApiKeyFormat.MAX_LENGTH)) {
@@ -195,6 +221,9 @@ public final class Loopline {
       if (roles.contains(role)) {
         chain = chain.compose(v -> deploy(role));
       }
+    }
+    if (config.json().getJsonObject("bridge").getBoolean("enabled")) {
+      chain = chain.compose(v -> deploy(BridgeVerticle::new, new DeploymentOptions().setConfig(config.sections("bridge"))));
     }
     return chain;
   }

@@ -128,6 +128,10 @@ public final class LooplineConfig {
     return json.getJsonObject("cluster").getBoolean("enabled");
   }
 
+  public ClusterSettings cluster() {
+    return ClusterSettings.from(sections("cluster"));
+  }
+
   public HttpSettings http() {
     return HttpSettings.from(sections("http"));
   }

@@ -42,7 +42,7 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     settings = HttpSettings.from(config());
     AccessSettings access = AccessSettings.from(config());
-    BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs());
+    BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs(), vertx.isClustered());
     limits = new RateLimits(vertx, access, RedisSettings.from(config()), Metrics.registry(config()));
     keys = new ApiKeys(bus, access.keyCacheMs());
     SlowClients slowClients = new SlowClients(vertx, settings.headerTimeoutMs());

@@ -1,0 +1,111 @@
+package io.loopline.cluster;
+
+import static io.loopline.support.TestNode.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.loopline.support.Poll;
+import io.loopline.support.TestNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Nodes in separate Vert.x instances, each its own Hazelcast member, clustered over loopback: a backend
+ * node (persistence, cache, worker, scraper), and two HTTP-only nodes that reach it over the clustered bus.
+ */
+class ClusterIT {
+
+  private static TestNode backend;
+  private static TestNode front;
+  private static TestNode other;
+  private static int bridgePort;
+
+  @BeforeAll
+  static void start() {
+    String cluster = "loopline-test-" + UUID.randomUUID();
+    bridgePort = TestNode.freePort();
+    backend = TestNode.start(clustered(cluster, "persistence", "cache", "worker", "scraper")
+        .put("bridge", new JsonObject().put("enabled", true).put("port", bridgePort)));
+    front = TestNode.join(backend, clustered(cluster, "http"));
+    other = TestNode.join(backend, clustered(cluster, "http"));
+  }
+
+  @AfterAll
+  static void stop() {
+    other.close();
+    front.close();
+    backend.close();
+  }
+
+  static JsonObject clustered(String name, String... roles) {
+    return new JsonObject()
+        .put("roles", new JsonArray(java.util.List.of((Object[]) roles)))
+        .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("heartbeatTimeoutSeconds", 5));
+  }
+
+  @Test
+  void anHttpOnlyNodeServesItemsThroughThePersistenceNode() {
+    HttpResponse<Buffer> created = await(front.client().post("/items")
+        .sendJsonObject(new JsonObject().put("name", "clustered").put("price", "3.50")));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    long id = created.bodyAsJsonObject().getLong("id");
+
+    HttpResponse<Buffer> read = await(other.client().get("/items/" + id).send());
+
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(read.bodyAsJsonObject().getString("name")).isEqualTo("clustered");
+    assertThat(backend.vertx().isClustered()).isTrue();
+  }
+
+  @Test
+  void anHttpOnlyNodeIsReadyWhenTheRolesAnswerElsewhere() {
+    HttpResponse<Buffer> ready = await(front.client().get("/health/ready").send());
+
+    assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
+  }
+
+  @Test
+  void anotherLanguageCallsAnAddressThroughTheBridge() throws Exception {
+    long id = await(front.client().post("/items")
+        .sendJsonObject(new JsonObject().put("name", "bridged").put("price", "1.25"))).bodyAsJsonObject().getLong("id");
+
+    String reply = python("loopline.items.get", new JsonObject().put("id", id).encode(), 0);
+    assertThat(new JsonObject(reply).getString("name")).isEqualTo("bridged");
+    // Addresses outside bridge.inbound are refused by the bridge.
+    python("loopline.items.delete", new JsonObject().put("id", id).encode(), 1);
+    assertThat(await(front.client().get("/items/" + id).send()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aNodeThatLeavesIsForgottenAndTheRestKeepServing() {
+    try (TestNode leaving = TestNode.join(backend, clustered(backend.node().config().cluster().name(), "http"))) {
+      assertThat(await(leaving.client().get("/health/ready").send()).statusCode()).isEqualTo(200);
+    }
+    Poll.until("the cluster has three members again", Duration.ofSeconds(10),
+        () -> ((io.vertx.core.internal.VertxInternal) backend.vertx()).clusterManager().getNodes().size() == 3);
+    assertThat(await(front.client().get("/items").send()).statusCode()).isEqualTo(200);
+  }
+
+  private static String python(String address, String body, int expectedExit) throws Exception {
+    Process process = new ProcessBuilder("/usr/bin/python3", "scripts/bus_client.py", "--port", String.valueOf(bridgePort),
+        address, body).redirectErrorStream(true).start();
+    String output;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      output = out.lines().collect(Collectors.joining("\n"));
+    }
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output).isEqualTo(expectedExit);
+    return output;
+  }
+}

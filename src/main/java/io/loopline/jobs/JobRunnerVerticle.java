@@ -2,6 +2,7 @@ package io.loopline.jobs;
 
 import io.loopline.config.JobSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.contract.LocalFirst;
 import io.loopline.contract.JobType;
 import io.loopline.observe.Metrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +36,7 @@ public final class JobRunnerVerticle extends VerticleBase {
   private final String owner = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<Long, Future<?>> running = new HashMap<>();
   private JobSettings settings;
+  private LocalFirst persistence;
   private MeterRegistry metrics;
   private JsonArray types;
   private MessageConsumer<JsonObject> wakeups;
@@ -48,6 +50,7 @@ public final class JobRunnerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = JobSettings.from(config());
+    persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
     metrics = Metrics.registry(config());
     types = new JsonArray(Arrays.stream(JobType.values()).map(JobType::id).toList());
     wakeups = vertx.eventBus().consumer(Addresses.JOBS_AVAILABLE, m -> claim());
@@ -91,7 +94,9 @@ public final class JobRunnerVerticle extends VerticleBase {
     long id = job.getLong("id");
     JobType type = JobType.find(job.getString("type")).orElseThrow();
     Future<JsonObject> attempt = type.blocking()
-        ? vertx.eventBus().<JsonObject>request(type.runAddress(), job, new DeliveryOptions().setSendTimeout(settings.timeoutMs()))
+        // The worker verticle is deployed with this runner: the attempt never leaves the node.
+        ? vertx.eventBus().<JsonObject>request(type.runAddress(), job,
+            new DeliveryOptions().setSendTimeout(settings.timeoutMs()).setLocalOnly(true))
             .map(Message::body)
         : Future.failedFuture("no non-blocking handler for " + type.id());
     Future<JsonObject> recorded = attempt.transform(outcome -> outcome.succeeded()
@@ -134,7 +139,7 @@ public final class JobRunnerVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body).map(Message::body);
+    return persistence.<JsonObject>request(address, body, new DeliveryOptions()).map(Message::body);
   }
 
   @Override

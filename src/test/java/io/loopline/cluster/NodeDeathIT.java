@@ -1,0 +1,143 @@
+package io.loopline.cluster;
+
+import static io.loopline.support.TestNode.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.loopline.support.NodeProcess;
+import io.loopline.support.Poll;
+import io.loopline.support.TestServers;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two clustered nodes as processes, sharing PostgreSQL and Redis; one is killed with kill -9 under write
+ * load. Every write that was answered 2xx is stored, every accepted job runs, and the survivor goes on.
+ */
+class NodeDeathIT {
+
+  private String database;
+  private Vertx vertx;
+
+  @BeforeEach
+  void setUp() {
+    database = TestServers.createDatabase();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void tearDown() {
+    await(vertx.close());
+    TestServers.dropDatabase(database);
+  }
+
+  @Test
+  void aKilledNodeLosesNoAcknowledgedWriteOrAcceptedJob() throws Exception {
+    Map<String, String> cluster = Map.of(
+        "LOOPLINE_CLUSTER_ENABLED", "true",
+        "LOOPLINE_CLUSTER_NAME", "loopline-test-" + UUID.randomUUID(),
+        "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "3",
+        "LOOPLINE_REDIS_NAMESPACE", "loopline-test-" + UUID.randomUUID() + ":",
+        "LOOPLINE_JOBS_LEASE_MS", "2000",
+        "LOOPLINE_JOBS_LOG_PATH", io.loopline.support.TestNode.tempDir().resolve("jobs.txt").toString(),
+        "LOOPLINE_RATE_LIMIT_ENABLED", "false");
+    try (NodeProcess survivor = NodeProcess.start(database, cluster); NodeProcess victim = NodeProcess.start(database, cluster)) {
+      survivor.awaitLine("Loopline ready");
+      victim.awaitLine("Loopline ready");
+      WebClient toSurvivor = client(survivor.port());
+      WebClient toVictim = client(victim.port());
+
+      Set<Long> acknowledgedItems = ConcurrentHashMap.newKeySet();
+      Set<Long> acceptedJobs = ConcurrentHashMap.newKeySet();
+      AtomicInteger victimAnswers = new AtomicInteger();
+      Promise<Void> victimBusy = Promise.promise();
+      List<Future<HttpResponse<Buffer>>> survivorLoad = new ArrayList<>();
+      List<Future<?>> load = new ArrayList<>();
+      for (int i = 0; i < 300; i++) {
+        boolean toTheVictim = i % 2 == 1;
+        WebClient client = toTheVictim ? toVictim : toSurvivor;
+        Future<HttpResponse<Buffer>> write = client.post("/items")
+            .sendJsonObject(new JsonObject().put("name", "load " + i).put("price", "1.00"))
+            .onSuccess(r -> {
+              if (r.statusCode() == 201) {
+                acknowledgedItems.add(r.bodyAsJsonObject().getLong("id"));
+              }
+              if (toTheVictim && victimAnswers.incrementAndGet() == 20) {
+                victimBusy.tryComplete();
+              }
+            });
+        Future<HttpResponse<Buffer>> job = client.post("/log").sendJsonObject(new JsonObject().put("message", "job " + i))
+            .onSuccess(r -> {
+              if (r.statusCode() == 202) {
+                acceptedJobs.add(r.bodyAsJsonObject().getLong("id"));
+              }
+            });
+        load.add(write);
+        load.add(job);
+        if (!toTheVictim) {
+          survivorLoad.add(write);
+          survivorLoad.add(job);
+        }
+      }
+      await(victimBusy.future());
+      victim.kill();
+      await(Future.join(load).otherwiseEmpty());
+
+      // The survivor answered everything sent to it, while its peer died.
+      assertThat(survivorLoad).allSatisfy(f -> assertThat(f.succeeded() ? f.result().statusCode() : 0).isBetween(201, 202));
+      assertThat(acknowledgedItems).hasSizeGreaterThan(150);
+      try (Connection db = TestServers.jdbc(database)) {
+        assertThat(ids(db, "SELECT id FROM items")).containsAll(acknowledgedItems);
+        try {
+          Poll.until("every accepted job is done", Duration.ofSeconds(30),
+              () -> ids(db, "SELECT id FROM jobs WHERE state = 'done'").containsAll(acceptedJobs));
+        } catch (AssertionError e) {
+          try (ResultSet rows = db.createStatement().executeQuery(
+              "SELECT state, count(*), min(lease_expires_at), max(attempts), max(last_error), now() FROM jobs GROUP BY state")) {
+            StringBuilder states = new StringBuilder();
+            while (rows.next()) {
+              states.append(rows.getString(1)).append('=').append(rows.getLong(2)).append(" lease ").append(rows.getString(3))
+                  .append(" attempts ").append(rows.getInt(4)).append(" error ").append(rows.getString(5)).append(" now ").append(rows.getString(6)).append('\n');
+            }
+            throw new AssertionError(e.getMessage() + "; jobs: " + states + survivor.log(), e);
+          }
+        }
+      }
+      HttpResponse<Buffer> after = await(toSurvivor.post("/items").sendJsonObject(new JsonObject().put("name", "after").put("price", "2.00")));
+      assertThat(after.statusCode()).isEqualTo(201);
+    }
+  }
+
+  private WebClient client(int port) {
+    return WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setConnectTimeout(2000));
+  }
+
+  private static Set<Long> ids(Connection db, String sql) throws Exception {
+    Set<Long> ids = new HashSet<>();
+    try (ResultSet rows = db.createStatement().executeQuery(sql)) {
+      while (rows.next()) {
+        ids.add(rows.getLong(1));
+      }
+    }
+    return ids;
+  }
+}

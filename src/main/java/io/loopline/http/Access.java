@@ -64,7 +64,7 @@ final class Access implements Handler<RoutingContext> {
     String address = clients.of(request);
     String key;
     try {
-      refuseQueryCredentials(request.params());
+      refuseQueryCredentials(queryOf(request));
       key = presentedKey(request);
     } catch (Problem.ProblemException refused) {
       decide(ctx, routeClass, new Caller(null, address), refused.problem(), true);
@@ -141,6 +141,15 @@ final class Access implements Handler<RoutingContext> {
 
   private static long ceilSeconds(long millis) {
     return (millis + 999) / 1000;
+  }
+
+  /** The decoded query parameters; a query that cannot be decoded ({@code %zz}) is the client's error. */
+  private static MultiMap queryOf(HttpServerRequest request) {
+    try {
+      return request.params();
+    } catch (IllegalArgumentException e) {
+      throw Problem.of(400, "The query string is not validly percent-encoded").exception();
+    }
   }
 
   private static void refuseQueryCredentials(MultiMap params) {

@@ -8,7 +8,9 @@ import io.loopline.config.RedisSettings;
 import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -65,7 +67,14 @@ public final class HttpVerticle extends VerticleBase {
       return server
           .connectionHandler(slowClients::connected)
           .invalidRequestHandler(Problems::invalidRequest)
-          .requestHandler(slowClients.around(router))
+          .requestHandler(slowClients.around(request -> {
+            // Vert.x Web throws on an HTTP/1.x request without Host; it is the client's mistake: 400.
+            if (request.version() != HttpVersion.HTTP_2 && request.headers().get(HttpHeaders.HOST) == null) {
+              Problems.reject(request, Problem.of(400, "An HTTP/1.x request needs a Host header"));
+            } else {
+              router.handle(request);
+            }
+          }))
           .listen();
     });
   }

@@ -80,10 +80,14 @@ final class Problems {
   static void invalidRequest(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
     int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
-    Problem problem = Problem.of(status, status == 400 ? "The request is not valid HTTP" : defaultDetail(status));
+    reject(request, Problem.of(status, status == 400 ? "The request is not valid HTTP" : defaultDetail(status)));
+  }
+
+  /** Answers a request the router cannot take (it throws on these), then closes the connection. */
+  static void reject(HttpServerRequest request, Problem problem) {
     HttpServerResponse response = request.response();
     SecurityHeaders.apply(response.headers());
-    response.setStatusCode(status)
+    response.setStatusCode(problem.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE)
         .putHeader(HttpHeaders.CONNECTION, "close")
         .end(problem.toJson(null).encode());

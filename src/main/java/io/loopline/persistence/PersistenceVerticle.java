@@ -39,6 +39,7 @@ public final class PersistenceVerticle extends VerticleBase {
     UserStore users = new UserStore(db);
     ItemStore items = new ItemStore(db);
     JobStore jobs = new JobStore(db);
+    ScrapeStore scrapes = new ScrapeStore(db);
     countJobs(jobs, Metrics.registry(config()));
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     return Future.all(List.of(
@@ -65,7 +66,23 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.JOBS_RENEW, jobs::renew),
         answer(Addresses.JOBS_COMPLETE, jobs::complete),
         answer(Addresses.JOBS_FAIL, jobs::fail),
-        answer(Addresses.JOBS_RELEASE, jobs::release)));
+        answer(Addresses.JOBS_RELEASE, jobs::release),
+        answer(Addresses.SCRAPE_JOBS_STORE, m -> scrapes.store(m).onSuccess(job ->
+            vertx.eventBus().publish(Addresses.SCRAPE_JOBS_AVAILABLE, new JsonObject().put("id", job.getLong("id"))))),
+        answer(Addresses.SCRAPE_JOBS_GET, scrapes::get),
+        answer(Addresses.SCRAPE_JOBS_PAGES, scrapes::pages),
+        answer(Addresses.SCRAPE_JOBS_CANCEL, m -> scrapes.cancel(m).onSuccess(this::cancelled)),
+        answer(Addresses.SCRAPE_PAGES_CLAIM, scrapes::claim),
+        answer(Addresses.SCRAPE_PAGES_RENEW, scrapes::renew),
+        answer(Addresses.SCRAPE_PAGES_COMPLETE, scrapes::complete),
+        answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release)));
+  }
+
+  /** Runners stop the job's fetches; event streams end. */
+  private void cancelled(JsonObject job) {
+    long id = job.getLong("id");
+    vertx.eventBus().publish(Addresses.SCRAPE_JOBS_CANCELLED, new JsonObject().put("id", id));
+    vertx.eventBus().publish(Addresses.scrapeJobEvents(id), new JsonObject().put("event", "end").put("job", job));
   }
 
   /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */

@@ -51,6 +51,8 @@ final class Fetcher {
   private static final int DISCARD_LIMIT = 64 * 1024;
   /** RFC 9309: crawlers must read at least 500 KiB of a robots.txt. */
   private static final int ROBOTS_LIMIT = 512 * 1024;
+  /** Allows everything, and is not kept: the host could not be asked for its robots.txt. */
+  private static final RobotsRules UNREACHABLE = RobotsRules.parse("", "*");
 
   /** What one fetch may do beyond the node's policy. */
   record Options(boolean robots, boolean cache, List<HostLimiter.Limit> limits, int perHostConcurrency,
@@ -349,9 +351,13 @@ final class Fetcher {
       return f;
     }
     String message = String.valueOf(e.getMessage());
+    // A connect timeout is a connection error (retried); a server that went silent mid-answer is not retried.
+    if (e.getClass().getSimpleName().contains("ConnectTimeout")) {
+      return new FetchFailure("connection", message, true);
+    }
     if (e instanceof TimeoutException || message.toLowerCase(Locale.ROOT).contains("timeout")
         || message.toLowerCase(Locale.ROOT).contains("timed out")) {
-      return new FetchFailure("timeout", message, true);
+      return new FetchFailure("timeout", message, false);
     }
     return new FetchFailure("connection", message, true);
   }
@@ -359,7 +365,17 @@ final class Fetcher {
   /** Robots rules of the URL's origin, fetched once and kept for {@code robotsCacheTtlSeconds}. */
   private Future<Void> robotsAllow(URI url, Options options) {
     String origin = ScrapeUrls.origin(url);
-    Future<RobotsRules> rules = robots.get(origin, key -> fetchRobots(url, options));
+    Future<RobotsRules> rules = robots.getIfPresent(origin);
+    if (rules == null) {
+      Future<RobotsRules> fetched = fetchRobots(url, options);
+      robots.put(origin, fetched);
+      fetched.onSuccess(r -> {
+        if (r == UNREACHABLE) {
+          robots.asMap().remove(origin, fetched);
+        }
+      });
+      rules = fetched;
+    }
     return rules.compose(r -> r.allows(ScrapeUrls.requestTarget(url))
         ? Future.succeededFuture()
         : Future.failedFuture(new FetchFailure("robots", "robots.txt of " + origin + " disallows this path", false)));
@@ -375,8 +391,7 @@ final class Fetcher {
     List<URI> visited = new ArrayList<>();
     return robotsHop(url, plain, visited).transform(done -> {
       if (done.failed()) {
-        robots.invalidate(ScrapeUrls.origin(page));
-        return Future.succeededFuture(RobotsRules.ALLOW_ALL);
+        return Future.succeededFuture(UNREACHABLE);
       }
       Answer a = done.result();
       if (a.status() >= 200 && a.status() < 300) {

@@ -8,7 +8,8 @@ final class ScrapeSql {
   static final String PAGE_COLUMNS = "id, job_id, url, depth, state, attempts, result, finished_at";
 
   static final String INSERT_JOB = "INSERT INTO scrape_jobs (options, max_pages, total, failed, state, finished_at) "
-      + "VALUES ($1, $2, $3, $4, CASE WHEN $4 >= $3 THEN 'done' ELSE 'pending' END, CASE WHEN $4 >= $3 THEN now() END) "
+      + "VALUES ($1, $2::int, $3::int, $4::int, CASE WHEN $4::int >= $3::int THEN 'done' ELSE 'pending' END, "
+      + "CASE WHEN $4::int >= $3::int THEN now() END) "
       + "RETURNING " + JOB_COLUMNS;
   static final String INSERT_SEEDS = "INSERT INTO scrape_pages (job_id, url) "
       + "SELECT $1, u FROM unnest($2::text[]) WITH ORDINALITY AS t(u, o) ORDER BY o ON CONFLICT (job_id, url) DO NOTHING";
@@ -50,13 +51,13 @@ final class ScrapeSql {
       + "RETURNING " + PAGE_COLUMNS;
   /** Links to follow, new to the job, up to its page limit (a fresh snapshot under the job's lock). */
   static final String INSERT_LINKS = "INSERT INTO scrape_pages (job_id, url, depth) "
-      + "SELECT $1, t.u, $3 FROM unnest($2::text[]) WITH ORDINALITY AS t(u, o) "
+      + "SELECT $1, t.u, $3::int FROM unnest($2::text[]) WITH ORDINALITY AS t(u, o) "
       + "WHERE NOT EXISTS (SELECT 1 FROM scrape_pages p WHERE p.job_id = $1 AND p.url = t.u) "
       + "ORDER BY t.o LIMIT $4 ON CONFLICT (job_id, url) DO NOTHING RETURNING id";
   static final String COUNT_PAGE = """
-      UPDATE scrape_jobs SET done = done + $2, failed = failed + $3, total = total + $4,
-        state = CASE WHEN done + $2 + failed + $3 >= total + $4 THEN 'done' ELSE state END,
-        finished_at = CASE WHEN done + $2 + failed + $3 >= total + $4 THEN now() END, updated_at = now()
+      UPDATE scrape_jobs SET done = done + $2::int, failed = failed + $3::int, total = total + $4::int,
+        state = CASE WHEN done + $2::int + failed + $3::int >= total + $4::int THEN 'done' ELSE state END,
+        finished_at = CASE WHEN done + $2::int + failed + $3::int >= total + $4::int THEN now() END, updated_at = now()
       WHERE id = $1 RETURNING\s""" + JOB_COLUMNS;
 
   static final String CANCEL_JOB = "UPDATE scrape_jobs SET state = 'cancelled', finished_at = now(), updated_at = now() "

@@ -42,7 +42,7 @@ final class ScrapeStore {
         .compose(rows -> {
           JsonObject job = toJob(rows.iterator().next());
           long id = job.getLong("id");
-          return conn.preparedQuery(ScrapeSql.INSERT_SEEDS).execute(Tuple.of(id, urls))
+          return conn.preparedQuery(ScrapeSql.INSERT_SEEDS).execute(Tuple.tuple().addValue(id).addValue(urls))
               .compose(v -> invalidUrls.length == 0 ? Future.succeededFuture()
                   : conn.preparedQuery(ScrapeSql.INSERT_INVALID).execute(Tuple.of(id, invalidUrls, invalidResults)))
               .map(job);

@@ -173,9 +173,10 @@ final class ScrapeJobRunner {
     stopping = true;
     vertx.cancelTimer(pollTimer);
     vertx.cancelTimer(renewTimer);
+    List<Running> stopped = List.copyOf(running.values());
     List<Future<?>> inFlight = new java.util.ArrayList<>();
-    running.values().forEach(r -> inFlight.add(r.done()));
-    running.values().forEach(r -> r.abort().abort());
+    stopped.forEach(r -> inFlight.add(r.done()));
+    stopped.forEach(r -> r.abort().abort());
     return Future.join(wakeups.unregister(), cancellations.unregister())
         .transform(v -> claimInFlight.otherwiseEmpty())
         .transform(v -> Future.join(inFlight))

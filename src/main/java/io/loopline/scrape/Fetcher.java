@@ -296,6 +296,8 @@ final class Fetcher {
     client.request(request)
         .compose(req -> {
           sent[0] = req;
+          // Our own resets (truncation, timeout, cancel) end here too, after the answer is settled.
+          req.exceptionHandler(e -> answer.tryFail(connectionFailure(e)));
           if (answer.future().isComplete()) {
             req.reset();
           }

@@ -232,6 +232,9 @@ final class Fetcher {
   private Future<Answer> attempt(URI url, Options options, Abort abort, long maxBody, boolean discard) {
     String host = ScrapeUrls.host(url);
     return resolve(host).compose(address -> {
+      if (abort.aborted()) {
+        return Future.failedFuture(new FetchFailure("cancelled", "the job was cancelled", false));
+      }
       String refused = guard.refusal(host, address);
       if (refused != null) {
         return Future.failedFuture(new FetchFailure("blocked", host + " is refused: " + refused, false));

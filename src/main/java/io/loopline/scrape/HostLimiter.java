@@ -46,7 +46,7 @@ final class HostLimiter {
   }
 
   private void pump() {
-    long now = System.currentTimeMillis();
+    long now = System.nanoTime() / 1_000_000; // monotonic, unlike the wall clock
     long earliest = Long.MAX_VALUE;
     for (Iterator<Ticket> it = waiting.iterator(); it.hasNext(); ) {
       Ticket ticket = it.next();

@@ -7,6 +7,8 @@ import io.loopline.contract.Role;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
@@ -78,11 +80,19 @@ public final class ScraperVerticle extends VerticleBase {
       } catch (IllegalArgumentException e) {
         result = Future.failedFuture(e);
       }
-      result.onSuccess(message::reply).onFailure(e -> message.fail(
-          e instanceof IllegalArgumentException ? Failures.BAD_REQUEST
-              : e instanceof io.vertx.core.eventbus.ReplyException re && re.failureCode() > 0 ? re.failureCode() : 500,
-          String.valueOf(e.getMessage())));
+      result.onSuccess(message::reply).onFailure(e -> message.fail(failureCode(e), String.valueOf(e.getMessage())));
     }).completion();
+  }
+
+  /** A coded failure passes on as it is; no persistence role on the bus, or one too slow, is a 503. */
+  private static int failureCode(Throwable e) {
+    if (e instanceof IllegalArgumentException) {
+      return Failures.BAD_REQUEST;
+    }
+    if (e instanceof ReplyException re) {
+      return re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() > 0 ? re.failureCode() : Failures.UNAVAILABLE;
+    }
+    return 500;
   }
 
   /** Every URL fetched at once within the limits; one result per URL given, in order. */

@@ -123,6 +123,25 @@ final class ScrapeStore {
     boolean failed = message.getBoolean("failed", false);
     JsonObject result = Fields.object(message, "result");
     String[] links = message.getJsonArray("links", new JsonArray()).stream().map(String::valueOf).toArray(String[]::new);
+    if (links.length == 0) {
+      return db.run(ScrapeSql.FINISH_LEAF, Tuple.of(id, owner, failed ? "failed" : "done", result)).compose(rows -> {
+        if (rows.size() == 0) {
+          return Future.failedFuture(new StoreFailure(Failures.CONFLICT,
+              "scrape page " + id + " is no longer leased to this runner (lease lost or job cancelled)"));
+        }
+        Row row = rows.iterator().next();
+        JsonObject page = new JsonObject()
+            .put("id", row.getLong("page_id"))
+            .put("jobId", row.getLong("job_id"))
+            .put("url", row.getString("url"))
+            .put("depth", row.getInteger("depth"))
+            .put("state", row.getString("page_state"))
+            .put("attempts", row.getInteger("attempts"))
+            .put("result", row.getJsonObject("page_result"))
+            .put("finishedAt", Fields.time(row.getOffsetDateTime("page_finished_at")));
+        return Future.succeededFuture(new JsonObject().put("job", toJob(row)).put("page", page).put("added", 0));
+      });
+    }
     return db.transaction(conn -> conn.preparedQuery(ScrapeSql.LOCK_JOB_OF_PAGE).execute(Tuple.of(id)).compose(locked -> {
       if (locked.size() == 0) {
         return Future.failedFuture(StoreFailure.notFound("no scrape page " + id));

@@ -197,6 +197,25 @@ class ScrapeJobsIT {
   }
 
   @Test
+  void twoScraperNodesShareAJobAndKeepItsCountsAndPageLimitExact() throws Exception {
+    try (TestNode store = TestNode.start(roles("persistence"));
+        TestNode one = TestNode.join(store, roles("persistence", "scraper"));
+        TestNode two = TestNode.join(store, roles("persistence", "scraper"))) {
+      JsonArray urls = new JsonArray(IntStream.range(0, 20).mapToObj(i -> (Object) site.url("/page/" + (1000 + 10 * i))).toList());
+      JsonObject job = await(one.vertx().eventBus().<JsonObject>request(Addresses.SCRAPE_JOBS_SUBMIT, new JsonObject()
+          .put("urls", urls).put("options", new JsonObject().put("depth", 1).put("maxPages", 30))).map(Message::body));
+      long id = job.getLong("id");
+
+      awaitState(store, id, "done");
+      JsonObject counts = job(store, id).getJsonObject("counts");
+      assertThat(counts.getMap()).containsEntry("total", 30).containsEntry("done", 30).containsEntry("failed", 0);
+      assertThat(count(store, "SELECT count(DISTINCT url) FROM scrape_pages WHERE state = 'done' AND job_id = " + id)).isEqualTo(30);
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE job_id = " + id)).isEqualTo(30);
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE depth = 1 AND job_id = " + id)).isEqualTo(10);
+    }
+  }
+
+  @Test
   void aJobInterruptedByARestartCompletesWithEachPageStoredOnce() throws Exception {
     try (TestNode store = TestNode.start(roles("persistence"))) {
       TestNode first = TestNode.join(store, roles("http", "persistence", "scraper"));

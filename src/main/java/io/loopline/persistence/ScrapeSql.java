@@ -68,13 +68,13 @@ final class ScrapeSql {
       WITH page AS (
         UPDATE scrape_pages SET state = $3, result = $4, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
         WHERE id = $1 AND lease_owner = $2 AND state = 'running'
-        RETURNING id AS page_id, job_id, url, depth, state AS page_state, attempts, result AS page_result,
-                  finished_at AS page_finished_at)
+        RETURNING id AS page_id, job_id AS page_job_id, url AS page_url, depth AS page_depth, state AS page_state,
+                  attempts AS page_attempts, result AS page_result, finished_at AS page_finished_at)
       UPDATE scrape_jobs SET done = done + CASE WHEN page.page_state = 'done' THEN 1 ELSE 0 END,
         failed = failed + CASE WHEN page.page_state = 'failed' THEN 1 ELSE 0 END,
         state = CASE WHEN done + failed + 1 >= total THEN 'done' ELSE scrape_jobs.state END,
         finished_at = CASE WHEN done + failed + 1 >= total THEN now() END, updated_at = now()
-      FROM page WHERE scrape_jobs.id = page.job_id
+      FROM page WHERE scrape_jobs.id = page.page_job_id
       RETURNING scrape_jobs.id, scrape_jobs.state, options, max_pages, total, done, failed, created_at, started_at,
                 scrape_jobs.finished_at, now() AS now, page.*""";
 

@@ -69,7 +69,7 @@ final class ScrapeStore {
     Cursor after = Cursor.decode(message.getString("cursor"), "id");
     return get(new JsonObject().put("id", id))
         .compose(job -> db.run(ScrapeSql.PAGES, Tuple.of(id, state, after == null ? null : after.id(), limit + 1)))
-        .map(rows -> Cursor.page(rows, limit, "pages", "id", ScrapeStore::toPage, last -> null));
+        .map(rows -> Cursor.page(rows, limit, "pages", "id", row -> toPage(row, ""), last -> null));
   }
 
   /** Cancels the job and its unfinished pages in one transaction; the caller tells the runners. */
@@ -130,15 +130,7 @@ final class ScrapeStore {
               "scrape page " + id + " is no longer leased to this runner (lease lost or job cancelled)"));
         }
         Row row = rows.iterator().next();
-        JsonObject page = new JsonObject()
-            .put("id", row.getLong("page_id"))
-            .put("jobId", row.getLong("job_id"))
-            .put("url", row.getString("url"))
-            .put("depth", row.getInteger("depth"))
-            .put("state", row.getString("page_state"))
-            .put("attempts", row.getInteger("attempts"))
-            .put("result", row.getJsonObject("page_result"))
-            .put("finishedAt", Fields.time(row.getOffsetDateTime("page_finished_at")));
+        JsonObject page = toPage(row, "page_");
         return Future.succeededFuture(new JsonObject().put("job", toJob(row)).put("page", page).put("added", 0));
       });
     }
@@ -156,7 +148,7 @@ final class ScrapeStore {
               return Future.failedFuture(new StoreFailure(Failures.CONFLICT,
                   "scrape page " + id + " is no longer leased to this runner (lease lost or job cancelled)"));
             }
-            JsonObject page = toPage(pages.iterator().next());
+            JsonObject page = toPage(pages.iterator().next(), "");
             Future<Integer> added = links.length == 0 || room <= 0 || !"running".equals(job.getString("state"))
                 ? Future.succeededFuture(0)
                 : conn.preparedQuery(ScrapeSql.INSERT_LINKS)
@@ -201,15 +193,16 @@ final class ScrapeStore {
         .put("elapsedMs", started == null ? null : Duration.between(started, finished == null ? now : finished).toMillis());
   }
 
-  static JsonObject toPage(Row row) {
+  /** A page from columns named {@code prefix + column}. */
+  static JsonObject toPage(Row row, String prefix) {
     return new JsonObject()
-        .put("id", row.getLong("id"))
-        .put("jobId", row.getLong("job_id"))
-        .put("url", row.getString("url"))
-        .put("depth", row.getInteger("depth"))
-        .put("state", row.getString("state"))
-        .put("attempts", row.getInteger("attempts"))
-        .put("result", row.getJsonObject("result"))
-        .put("finishedAt", Fields.time(row.getOffsetDateTime("finished_at")));
+        .put("id", row.getLong(prefix + "id"))
+        .put("jobId", row.getLong(prefix + "job_id"))
+        .put("url", row.getString(prefix + "url"))
+        .put("depth", row.getInteger(prefix + "depth"))
+        .put("state", row.getString(prefix + "state"))
+        .put("attempts", row.getInteger(prefix + "attempts"))
+        .put("result", row.getJsonObject(prefix + "result"))
+        .put("finishedAt", Fields.time(row.getOffsetDateTime(prefix + "finished_at")));
   }
 }

@@ -14,7 +14,12 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
+import org.jsoup.internal.StringUtil;
 import org.jsoup.nodes.Element;
+import org.jsoup.nodes.Node;
+import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeFilter;
+import org.jsoup.select.NodeTraversor;
 
 /**
  * Parses HTML with jsoup, deployed as a worker verticle (several instances on the {@code loopline-parse}
@@ -63,11 +68,43 @@ public final class ParseVerticle extends VerticleBase {
       }
     }
     Element description = doc.selectFirst("meta[name=description]");
-    String text = doc.body() == null ? "" : doc.body().text();
+    String text = excerpt(doc.body(), excerptChars);
     return new JsonObject()
         .put("title", doc.title().isEmpty() ? null : doc.title())
         .put("description", description == null ? null : description.attr("content"))
         .put("links", new JsonArray(links.stream().map(Object.class::cast).toList()))
         .put("excerpt", text.length() > excerptChars ? text.substring(0, excerptChars) : text);
+  }
+
+  /**
+   * The start of the body's text, whitespace collapsed, read only as far as needed: {@code body.text()}
+   * would build the text of the whole page to keep a few hundred characters of it.
+   */
+  static String excerpt(Element body, int chars) {
+    if (body == null || chars <= 0) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder();
+    NodeTraversor.filter(new NodeFilter() {
+      @Override
+      public FilterResult head(Node node, int depth) {
+        if (node instanceof TextNode text) {
+          String words = StringUtil.normaliseWhitespace(text.getWholeText()).strip();
+          if (!words.isEmpty()) {
+            if (out.length() > 0) {
+              out.append(' ');
+            }
+            out.append(words);
+          }
+        }
+        return out.length() >= chars ? FilterResult.STOP : FilterResult.CONTINUE;
+      }
+
+      @Override
+      public FilterResult tail(Node node, int depth) {
+        return FilterResult.CONTINUE;
+      }
+    }, body);
+    return out.toString();
   }
 }

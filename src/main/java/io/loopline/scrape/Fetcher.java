@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -100,9 +101,12 @@ final class Fetcher {
   private final HostLimiter limiter;
   private final String agentToken;
   private final Cache<String, Future<RobotsRules>> robots;
+  private final MeterRegistry metrics;
 
-  Fetcher(Vertx vertx, HttpClientAgent client, ScrapeSettings settings, AddressClassifier guard, HostLimiter limiter) {
+  Fetcher(Vertx vertx, HttpClientAgent client, ScrapeSettings settings, AddressClassifier guard, HostLimiter limiter,
+      MeterRegistry metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.client = client;
     this.settings = settings;
     this.guard = guard;
@@ -132,12 +136,21 @@ final class Fetcher {
       return follow(url, options, abort, new ArrayList<>())
           .compose(answer -> describe(raw, answer, options, start))
           .recover(e -> Future.succeededFuture(new Outcome(failure(raw, e, start), List.of())))
+          .onSuccess(this::count)
           .onSuccess(outcome -> {
             if (options.cache() && settings.cacheTtlSeconds() > 0 && !outcome.result().containsKey("error")) {
               cachePut(url, outcome.result());
             }
           });
     });
+  }
+
+  /** Fetches by outcome: the status class ({@code 2xx}...) or the error code ({@code blocked}, {@code robots}...). */
+  private void count(Outcome outcome) {
+    JsonObject result = outcome.result();
+    String label = result.containsKey("error") ? result.getJsonObject("error").getString("code")
+        : result.getInteger("status") / 100 + "xx";
+    metrics.counter("loopline.scrape.fetches", "outcome", label).increment();
   }
 
   /** One hop, then the next while the answer is a redirect: robots.txt and the guard are checked at each. */

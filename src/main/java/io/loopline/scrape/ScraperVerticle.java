@@ -4,6 +4,9 @@ import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
+import io.loopline.observe.Metrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -54,7 +57,10 @@ public final class ScraperVerticle extends VerticleBase {
         .setTracingPolicy(TracingPolicy.IGNORE),
         new PoolOptions().setHttp1MaxSize(settings.perHostConcurrency()).setMaxWaitQueueSize(-1));
     HostLimiter limiter = new HostLimiter(vertx, settings.perHostDelayMs());
-    fetcher = new Fetcher(vertx, client, settings, new AddressClassifier(settings.allow()), limiter);
+    MeterRegistry metrics = Metrics.registry(config());
+    Gauge.builder("loopline.scrape.in.flight", limiter, l -> l.inUse("node"))
+        .description("Fetches running now on this node").register(metrics);
+    fetcher = new Fetcher(vertx, client, settings, new AddressClassifier(settings.allow()), limiter, metrics);
     runner = new ScrapeJobRunner(vertx, fetcher, settings);
     var bus = vertx.eventBus();
     return Future.all(List.of(

@@ -213,6 +213,16 @@ class ScrapeIT {
   }
 
   @Test
+  void fetchesAreCountedByOutcome() {
+    scrape(noCache(), site.url("/page/90"), site.trapUrl("/page/90"));
+
+    String metrics = await(node.client().get("/metrics").send()).bodyAsString();
+    assertThat(metrics).containsPattern("loopline_scrape_fetches_total\\{outcome=\"2xx\"\\} [1-9]")
+        .containsPattern("loopline_scrape_fetches_total\\{outcome=\"blocked\"\\} [1-9]")
+        .contains("loopline_scrape_in_flight ");
+  }
+
+  @Test
   void theBatchIsOnTheEventBusToo() {
     Message<JsonObject> reply = await(node.vertx().eventBus().<JsonObject>request(Addresses.SCRAPE_BATCH, new JsonObject()
         .put("urls", new JsonArray().add(site.url("/page/8"))).put("options", noCache())));

@@ -29,6 +29,9 @@ final class ScrapeJobRunner {
 
   private static final Logger log = LoggerFactory.getLogger(ScrapeJobRunner.class);
 
+  /** Claims of one page that may end without a stored result before it is given up. */
+  static final int MAX_ATTEMPTS = 3;
+
   private record Running(long jobId, Fetcher.Abort abort, Future<?> done) {}
 
   private final Vertx vertx;
@@ -104,7 +107,10 @@ final class ScrapeJobRunner {
         Math.min(options.getInteger("perHostConcurrency", settings.perHostConcurrency()), settings.perHostConcurrency()),
         follow);
     Fetcher.Abort abort = new Fetcher.Abort();
-    Future<JsonObject> stored = fetcher.fetch(page.getString("url"), fetch, abort).compose(outcome -> {
+    Future<Fetcher.Outcome> fetched = page.getInteger("attempts") > MAX_ATTEMPTS
+        ? Future.succeededFuture(abandoned(page))
+        : fetcher.fetch(page.getString("url"), fetch, abort);
+    Future<JsonObject> stored = fetched.compose(outcome -> {
       if (abort.aborted()) {
         return Future.failedFuture("stopped");
       }
@@ -124,6 +130,17 @@ final class ScrapeJobRunner {
       }
       claim();
     });
+  }
+
+  /**
+   * A page claimed more than {@link #MAX_ATTEMPTS} times never had its result stored: its runners died or
+   * stopped each time (its fetch may be what kills them), so it is failed instead of fetched again.
+   */
+  private static Fetcher.Outcome abandoned(JsonObject page) {
+    return new Fetcher.Outcome(new JsonObject().put("url", page.getString("url")).put("elapsedMs", 0)
+        .put("error", new JsonObject().put("code", "abandoned").put("message",
+            "claimed " + (page.getInteger("attempts") - 1) + " times without a stored result; not fetched again")),
+        List.of());
   }
 
   /** The page's result, the job's progress, and the end of the job, to whoever listens. */

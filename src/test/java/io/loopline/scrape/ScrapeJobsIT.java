@@ -263,6 +263,32 @@ class ScrapeJobsIT {
     }
   }
 
+  @Test
+  void aPageWhoseRunnersKeepDyingIsFailedNotFetchedForever() throws Exception {
+    try (TestNode store = TestNode.start(roles("persistence"))) {
+      var bus = store.vertx().eventBus();
+      JsonObject job = await(bus.<JsonObject>request(Addresses.SCRAPE_JOBS_STORE, new JsonObject()
+          .put("options", new JsonObject()).put("maxPages", 1).put("urls", new JsonArray().add(site.url("/page/600"))))
+          .map(Message::body));
+      // Three runners in a row claim the page and die with it.
+      for (int i = 0; i < ScrapeJobRunner.MAX_ATTEMPTS; i++) {
+        String owner = "doomed-" + i;
+        Poll.until(owner + " claims the page", LIMIT, () -> await(bus.<JsonObject>request(Addresses.SCRAPE_PAGES_CLAIM,
+            new JsonObject().put("owner", owner).put("limit", 1).put("leaseMs", 1)).map(Message::body))
+            .getJsonArray("pages").size() == 1);
+      }
+
+      try (TestNode runner = TestNode.join(store, roles("persistence", "scraper"))) {
+        awaitState(store, job.getLong("id"), "done");
+      }
+      JsonObject page = await(bus.<JsonObject>request(Addresses.SCRAPE_JOBS_PAGES, new JsonObject().put("id", job.getLong("id")))
+          .map(Message::body)).getJsonArray("pages").getJsonObject(0);
+      assertThat(page.getString("state")).isEqualTo("failed");
+      assertThat(page.getJsonObject("result").getJsonObject("error").getString("code")).isEqualTo("abandoned");
+      assertThat(site.requests("/page/600")).isZero();
+    }
+  }
+
   private static long count(TestNode at, String sql) throws SQLException {
     try (Connection db = TestServers.jdbc(at.databaseUrl()); ResultSet rows = db.createStatement().executeQuery(sql)) {
       rows.next();

@@ -23,6 +23,7 @@ import io.loopline.jobs.WorkerVerticle;
 import io.loopline.persistence.EmbeddedDatabase;
 import io.loopline.persistence.Migrations;
 import io.loopline.persistence.PersistenceVerticle;
+import io.loopline.scrape.ParseVerticle;
 import io.loopline.scrape.ScraperVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -232,7 +233,14 @@ public final class Loopline {
     return switch (role) {
       case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db", "cache", "admin")));
       case CACHE -> deploy(CacheVerticle::new, new DeploymentOptions().setConfig(config.sections("redis", "cache")));
-      case SCRAPER -> deploy(ScraperVerticle::new, new DeploymentOptions().setConfig(config.sections("scraper")));
+      // Parsers first: the scraper's runner may fetch and parse as soon as it starts.
+      case SCRAPER -> deploy(ParseVerticle::new, new DeploymentOptions()
+          .setConfig(new JsonObject())
+          .setThreadingModel(ThreadingModel.WORKER)
+          .setWorkerPoolName("loopline-parse")
+          .setWorkerPoolSize(config.json().getJsonObject("scrape").getInteger("parserThreads"))
+          .setInstances(config.json().getJsonObject("scrape").getInteger("parserThreads")))
+          .compose(v -> deploy(ScraperVerticle::new, new DeploymentOptions().setConfig(config.sections("scrape"))));
       // The runner stops before the worker it hands blocking jobs to (undeployment runs in reverse).
       case WORKER -> deploy(WorkerVerticle::new, new DeploymentOptions()
           .setConfig(jobsConfig())
@@ -241,7 +249,7 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("http", "log", "cache", "auth", "rateLimit", "redis"))
+          .setConfig(config.sections("http", "log", "cache", "scrape", "auth", "rateLimit", "redis"))
           .setInstances(config.http().instancesOrCores()));
     };
   }

@@ -161,6 +161,63 @@ public final class Addresses {
   /** Published when a key was revoked, so every node forgets it at once: {@code {"id"}}. */
   public static final String API_KEYS_REVOKED = PREFIX + "apikeys.revoked";
 
+  /**
+   * Fetch up to {@code scrape.maxBatchUrls} URLs at once. Request: {@code {"urls": [...], "options"?: {"cache"?,
+   * "robots"?, "concurrency"?, "perHostConcurrency"?}}}. Reply: {@code {"results": [...]}}, one result per URL in
+   * the order given (see docs/scraping.md); a URL that cannot be fetched has an {@code error}, never the batch.
+   * Fails 400 (no URLs, too many, bad options).
+   */
+  public static final String SCRAPE_BATCH = PREFIX + "scrape.batch";
+  /**
+   * Start a durable scrape job. Request: {@code {"urls": [...], "options"?: {"concurrency"?, "perHostConcurrency"?,
+   * "depth"?: 0..2, "maxPages"?, "robots"?, "cache"?}}}. Reply: the job (see {@link #SCRAPE_JOBS_GET}). URLs are
+   * normalised and de-duplicated; invalid ones are stored as failed pages. Fails 400.
+   */
+  public static final String SCRAPE_JOBS_SUBMIT = PREFIX + "scrape.jobs.submit";
+  /**
+   * Read a scrape job. Request: {@code {"id"}}. Reply: {@code {"id", "state": "pending" | "running" | "done" |
+   * "cancelled", "options", "maxPages", "counts": {"total", "done", "failed", "pending", "cancelled"}, "createdAt",
+   * "startedAt", "finishedAt", "elapsedMs"}}. Fails 404.
+   */
+  public static final String SCRAPE_JOBS_GET = PREFIX + "scrape.jobs.get";
+  /**
+   * A page of a job's pages in id order. Request: {@code {"id", "state"?, "limit"?, "cursor"?}}. Reply:
+   * {@code {"pages": [{"id", "url", "depth", "state", "attempts", "result", "finishedAt"}], "next"}}. Fails 400, 404.
+   */
+  public static final String SCRAPE_JOBS_PAGES = PREFIX + "scrape.jobs.pages";
+  /**
+   * Cancel a job: pending pages are dropped and fetches in flight are stopped. Request: {@code {"id"}}.
+   * Reply: the job. Fails 404, 409 (already done or cancelled).
+   */
+  public static final String SCRAPE_JOBS_CANCEL = PREFIX + "scrape.jobs.cancel";
+
+  /** For the scraper's submit: store a job and its first pages. Request: {@code {"options", "maxPages", "urls", "invalid"}}. */
+  public static final String SCRAPE_JOBS_STORE = PREFIX + "scrape.jobs.store";
+  /**
+   * For scrape runners: take up to {@code limit} pending pages (or pages whose lease ran out) under a lease.
+   * Request: {@code {"owner", "limit", "leaseMs"}}. Reply: {@code {"pages": [{"id", "jobId", "url", "depth",
+   * "attempts", "options"}]}}.
+   */
+  public static final String SCRAPE_PAGES_CLAIM = PREFIX + "scrape.pages.claim";
+  /** For scrape runners: extend leases. Request: {@code {"owner", "ids", "leaseMs"}}. Reply: {@code {"renewed": [...]}}. */
+  public static final String SCRAPE_PAGES_RENEW = PREFIX + "scrape.pages.renew";
+  /**
+   * For scrape runners: store a page's result, add the links to follow (within {@code maxPages}) and count it.
+   * Request: {@code {"id", "owner", "failed", "result", "links": [...]}}. Reply: the job. Fails 409 when the
+   * lease was lost or the job cancelled.
+   */
+  public static final String SCRAPE_PAGES_COMPLETE = PREFIX + "scrape.pages.complete";
+  /** For scrape runners that stop: give leased pages back at once. Request: {@code {"owner"}}. Reply: {@code {"released": n}}. */
+  public static final String SCRAPE_PAGES_RELEASE = PREFIX + "scrape.pages.release";
+  /** Published when a scrape job is stored (notification): {@code {"id"}}. Runners claim at once. */
+  public static final String SCRAPE_JOBS_AVAILABLE = PREFIX + "scrape.jobs.available";
+  /** Published when a scrape job is cancelled (notification): {@code {"id"}}. Runners stop its fetches. */
+  public static final String SCRAPE_JOBS_CANCELLED = PREFIX + "scrape.jobs.cancelled";
+  /** Published after every page of every job (notification): the job, as {@link #SCRAPE_JOBS_GET} replies. */
+  public static final String SCRAPE_PROGRESS = PREFIX + "scrape.progress";
+  /** Parse HTML on this node's parse workers (local only). Body: the bytes; headers {@code url, charset, excerpt}. */
+  public static final String SCRAPE_PARSE = PREFIX + "scrape.parse";
+
   private Addresses() {}
 
   /**
@@ -170,5 +227,14 @@ public final class Addresses {
    */
   public static String health(Role role) {
     return PREFIX + role.id() + ".health";
+  }
+  /**
+   * Events of one scrape job, published (notification): {@code {"event": "page", "jobId", "page": {"id", "url",
+   * "depth", "state", "result"}}} for each page stored, {@code {"event": "progress", "job"}} after it, and
+   * {@code {"event": "end", "job"}} when the job is done or cancelled. {@code GET /scrape-jobs/{id}/events}
+   * streams them as Server-Sent Events.
+   */
+  public static String scrapeJobEvents(long jobId) {
+    return PREFIX + "scrape.jobs." + jobId + ".events";
   }
 }

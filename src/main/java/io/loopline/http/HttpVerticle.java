@@ -5,6 +5,7 @@ import io.loopline.config.AccessSettings;
 import io.loopline.config.CacheSettings;
 import io.loopline.config.HttpSettings;
 import io.loopline.config.RedisSettings;
+import io.loopline.config.ScrapeSettings;
 import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -97,6 +98,7 @@ public final class HttpVerticle extends VerticleBase {
     new ItemRoutes(resources, itemReads).mount(builder);
     new JobRoutes(bus, resources).mount(builder);
     new CacheRoutes(bus).mount(builder);
+    new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config())).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
     new AdminRoutes(bus, resources).mount(builder);

@@ -8,15 +8,18 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
@@ -32,6 +35,8 @@ final class Database {
   private static final Logger slowLog = LoggerFactory.getLogger("io.loopline.persistence.SlowQuery");
 
   private final SqlClient client;
+  /** A small pool for the few writes that need a transaction (the pipelined client cannot give connections). */
+  private final Pool transactions;
   private final long timeoutMs;
   private final long slowMs;
   /** Statements explained recently, so a slow statement is explained once a minute, not on every run. */
@@ -52,6 +57,12 @@ final class Database {
         .setName("loopline-pg");
     this.client = PgBuilder.client()
         .with(pool)
+        .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+    this.transactions = PgBuilder.pool()
+        .with(new PoolOptions(pool).setMaxSize(2).setName("loopline-pg-tx"))
         .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
         .connectingTo(connect)
         .using(vertx)
@@ -91,7 +102,12 @@ final class Database {
     return sql.replaceAll("\\s+", " ").trim();
   }
 
+  /** Runs {@code work} in a transaction: committed when its future succeeds, rolled back when it fails. */
+  <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
+    return transactions.withTransaction(work::apply).timeout(timeoutMs + 1000, TimeUnit.MILLISECONDS);
+  }
+
   Future<Void> close() {
-    return client.close();
+    return Future.join(client.close(), transactions.close()).mapEmpty();
   }
 }

@@ -40,15 +40,17 @@ public final class PersistenceVerticle extends VerticleBase {
     ItemStore items = new ItemStore(db);
     JobStore jobs = new JobStore(db);
     ApiKeyStore keys = new ApiKeyStore(db);
+    ScrapeStore scrapes = new ScrapeStore(db);
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     // First, alone: with a small pool, nothing else may take the connection it needs.
     return keys.bootstrap(config().getJsonObject("admin").getString("key")).compose(v -> {
       countJobs(jobs, Metrics.registry(config()));
-      return register(users, items, jobs, keys, cache);
+      return register(users, items, jobs, keys, scrapes, cache);
     });
   }
 
-  private Future<?> register(UserStore users, ItemStore items, JobStore jobs, ApiKeyStore keys, CacheInvalidation cache) {
+  private Future<?> register(UserStore users, ItemStore items, JobStore jobs, ApiKeyStore keys, ScrapeStore scrapes,
+      CacheInvalidation cache) {
     return Future.all(List.of(
         wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
@@ -78,7 +80,23 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.API_KEYS_LIST, keys::list),
         answer(Addresses.API_KEYS_LOOKUP, keys::lookup),
         answer(Addresses.API_KEYS_REVOKE, m -> keys.revoke(m).onSuccess(revoked ->
-            vertx.eventBus().publish(Addresses.API_KEYS_REVOKED, new JsonObject().put("id", revoked.getLong("id")))))));
+            vertx.eventBus().publish(Addresses.API_KEYS_REVOKED, new JsonObject().put("id", revoked.getLong("id"))))),
+        answer(Addresses.SCRAPE_JOBS_STORE, m -> scrapes.store(m).onSuccess(job ->
+            vertx.eventBus().publish(Addresses.SCRAPE_JOBS_AVAILABLE, new JsonObject().put("id", job.getLong("id"))))),
+        answer(Addresses.SCRAPE_JOBS_GET, scrapes::get),
+        answer(Addresses.SCRAPE_JOBS_PAGES, scrapes::pages),
+        answer(Addresses.SCRAPE_JOBS_CANCEL, m -> scrapes.cancel(m).onSuccess(this::cancelled)),
+        answer(Addresses.SCRAPE_PAGES_CLAIM, scrapes::claim),
+        answer(Addresses.SCRAPE_PAGES_RENEW, scrapes::renew),
+        answer(Addresses.SCRAPE_PAGES_COMPLETE, scrapes::complete),
+        answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release)));
+  }
+
+  /** Runners stop the job's fetches; event streams end. */
+  private void cancelled(JsonObject job) {
+    long id = job.getLong("id");
+    vertx.eventBus().publish(Addresses.SCRAPE_JOBS_CANCELLED, new JsonObject().put("id", id));
+    vertx.eventBus().publish(Addresses.scrapeJobEvents(id), new JsonObject().put("event", "end").put("job", job));
   }
 
   /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */

@@ -1,42 +1,231 @@
 package io.loopline.scrape;
 
+import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
+import io.loopline.observe.Metrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.tracing.TracingPolicy;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
-/** Owns the pooled web client for outgoing fetches. Receives the {@code scraper} section. */
+/**
+ * The scraper role: owns the pooled HTTP client for outgoing fetches (keep-alive, a connection pool per
+ * host), the concurrency limits and robots.txt cache, answers {@code POST /scrape} batches and job
+ * submissions on the bus, and runs job pages through {@link ScrapeJobRunner}. HTML is parsed by
+ * {@link ParseVerticle} workers. Receives the {@code scrape} section.
+ */
 public final class ScraperVerticle extends VerticleBase {
 
-  private WebClient client;
+  private static final Set<String> BATCH_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency");
+  private static final Set<String> JOB_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
+      "depth", "maxPages");
+
+  private ScrapeSettings settings;
+  private HttpClientAgent client;
+  private Fetcher fetcher;
+  private ScrapeJobRunner runner;
+  private long batches;
 
   @Override
   public Future<?> start() {
-    JsonObject settings = config().getJsonObject("scraper");
-    client = WebClient.create(vertx, new WebClientOptions()
-        .setUserAgent(settings.getString("userAgent"))
-        .setConnectTimeout(settings.getInteger("connectTimeoutMs"))
+    settings = ScrapeSettings.from(config());
+    client = vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)
+        .setKeepAliveTimeout(30)
+        .setDecompressionSupported(true)
+        .setConnectTimeout((int) settings.connectTimeoutMs())
         // Trace context stays inside: third-party sites get no traceparent.
-        .setTracingPolicy(TracingPolicy.IGNORE)
-        .setFollowRedirects(false));
-    return vertx.eventBus().<JsonObject>consumer(Addresses.health(Role.SCRAPER), this::health).completion();
+        .setTracingPolicy(TracingPolicy.IGNORE),
+        new PoolOptions().setHttp1MaxSize(settings.perHostConcurrency()).setMaxWaitQueueSize(-1));
+    HostLimiter limiter = new HostLimiter(vertx, settings.perHostDelayMs());
+    MeterRegistry metrics = Metrics.registry(config());
+    Gauge.builder("loopline.scrape.in.flight", limiter, l -> l.inUse("node"))
+        .description("Fetches running now on this node").register(metrics);
+    fetcher = new Fetcher(vertx, client, settings, new AddressClassifier(settings.allow()), limiter, metrics);
+    runner = new ScrapeJobRunner(vertx, fetcher, settings);
+    var bus = vertx.eventBus();
+    return Future.all(List.of(
+            bus.<JsonObject>consumer(Addresses.health(Role.SCRAPER), this::health).completion(),
+            answer(Addresses.SCRAPE_BATCH, this::batch),
+            answer(Addresses.SCRAPE_JOBS_SUBMIT, this::submit)))
+        .compose(v -> runner.start());
   }
 
   private void health(Message<JsonObject> message) {
     message.reply(new JsonObject().put("role", Role.SCRAPER.id()));
   }
 
+  private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    return vertx.eventBus().<Object>consumer(address, message -> {
+      if (!(message.body() instanceof JsonObject body)) {
+        message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
+        return;
+      }
+      Future<JsonObject> result;
+      try {
+        result = operation.apply(body);
+      } catch (IllegalArgumentException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(message::reply).onFailure(e -> message.fail(failureCode(e), String.valueOf(e.getMessage())));
+    }).completion();
+  }
+
+  /** A coded failure passes on as it is; no persistence role on the bus, or one too slow, is a 503. */
+  private static int failureCode(Throwable e) {
+    if (e instanceof IllegalArgumentException) {
+      return Failures.BAD_REQUEST;
+    }
+    if (e instanceof ReplyException re) {
+      return re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() > 0 ? re.failureCode() : Failures.UNAVAILABLE;
+    }
+    return 500;
+  }
+
+  /** Every URL fetched at once within the limits; one result per URL given, in order. */
+  private Future<JsonObject> batch(JsonObject message) {
+    List<String> urls = urls(message, settings.maxBatchUrls());
+    JsonObject options = options(message, BATCH_OPTIONS);
+    int concurrency = positive(options, "concurrency", settings.globalConcurrency());
+    List<HostLimiter.Limit> limits = List.of(new HostLimiter.Limit("node", settings.globalConcurrency()),
+        new HostLimiter.Limit("batch:" + (++batches), concurrency));
+    Fetcher.Options fetch = new Fetcher.Options(options.getBoolean("robots", true), options.getBoolean("cache", true),
+        limits, positive(options, "perHostConcurrency", settings.perHostConcurrency()), false);
+    // The same page asked twice is fetched once.
+    Map<String, Future<Fetcher.Outcome>> byUrl = new LinkedHashMap<>();
+    List<Future<JsonObject>> results = new ArrayList<>();
+    for (String url : urls) {
+      String key;
+      try {
+        key = ScrapeUrls.normalise(url).toString();
+      } catch (IllegalArgumentException e) {
+        key = "invalid:" + url;
+      }
+      Future<Fetcher.Outcome> outcome = byUrl.computeIfAbsent(key, k -> fetcher.fetch(url, fetch, new Fetcher.Abort()));
+      results.add(outcome.map(o -> o.result().copy().put("url", url)));
+    }
+    return Future.all(results).map(all -> new JsonObject().put("results",
+        new JsonArray(results.stream().map(f -> (Object) f.result()).toList())));
+  }
+
+  /** Validates, normalises and de-duplicates the URLs, then has the job stored; the runners take it from there. */
+  private Future<JsonObject> submit(JsonObject message) {
+    List<String> urls = urls(message, settings.maxJobUrls());
+    JsonObject options = options(message, JOB_OPTIONS);
+    int depth = options.getValue("depth") == null ? 0 : integer(options, "depth");
+    if (depth < 0 || depth > 2) {
+      throw new IllegalArgumentException("options.depth: must be 0, 1 or 2");
+    }
+    positive(options, "concurrency", settings.globalConcurrency());
+    positive(options, "perHostConcurrency", settings.perHostConcurrency());
+    Set<String> valid = new LinkedHashSet<>();
+    Map<String, JsonObject> invalid = new LinkedHashMap<>();
+    for (String url : urls) {
+      try {
+        valid.add(ScrapeUrls.normalise(url).toString());
+      } catch (IllegalArgumentException e) {
+        invalid.putIfAbsent(url, new JsonObject().put("url", url)
+            .put("error", new JsonObject().put("code", "invalid-url").put("message", e.getMessage())));
+      }
+    }
+    invalid.keySet().removeAll(valid);
+    int pages = valid.size() + invalid.size();
+    int maxPages = options.getValue("maxPages") == null
+        ? (depth == 0 ? pages : settings.maxJobUrls()) : integer(options, "maxPages");
+    if (maxPages < pages || maxPages > settings.maxJobUrls()) {
+      throw new IllegalArgumentException("options.maxPages: must be from the number of distinct URLs (" + pages
+          + ") to " + settings.maxJobUrls());
+    }
+    JsonObject stored = options.copy().put("depth", depth).put("maxPages", maxPages);
+    JsonArray invalidPages = new JsonArray();
+    invalid.forEach((url, result) -> invalidPages.add(new JsonObject().put("url", url).put("result", result)));
+    return vertx.eventBus().<JsonObject>request(Addresses.SCRAPE_JOBS_STORE, new JsonObject()
+            .put("options", stored).put("maxPages", maxPages)
+            .put("urls", new JsonArray(new ArrayList<Object>(valid))).put("invalid", invalidPages))
+        .map(Message::body);
+  }
+
+  private static List<String> urls(JsonObject message, int max) {
+    if (!(message.getValue("urls") instanceof JsonArray urls) || urls.isEmpty() || urls.size() > max) {
+      throw new IllegalArgumentException("urls: must be a list of 1 to " + max + " URLs");
+    }
+    List<String> out = new ArrayList<>();
+    for (Object url : urls) {
+      if (!(url instanceof String text)) {
+        throw new IllegalArgumentException("urls: each URL must be a string");
+      }
+      out.add(text);
+    }
+    return out;
+  }
+
+  private static JsonObject options(JsonObject message, Set<String> known) {
+    Object value = message.getValue("options");
+    if (value == null) {
+      return new JsonObject();
+    }
+    if (!(value instanceof JsonObject options)) {
+      throw new IllegalArgumentException("options: must be an object");
+    }
+    for (String field : options.fieldNames()) {
+      if (!known.contains(field)) {
+        throw new IllegalArgumentException("options." + field + ": is not a known option; known: " + known);
+      }
+    }
+    for (String flag : List.of("cache", "robots")) {
+      if (options.containsKey(flag) && !(options.getValue(flag) instanceof Boolean)) {
+        throw new IllegalArgumentException("options." + flag + ": must be true or false");
+      }
+    }
+    return options;
+  }
+
+  private static int integer(JsonObject options, String field) {
+    if (!(options.getValue(field) instanceof Number n) || n.doubleValue() != n.intValue()) {
+      throw new IllegalArgumentException("options." + field + ": must be an integer");
+    }
+    return n.intValue();
+  }
+
+  /** A positive integer option, at most the node's own limit (which is also its default). */
+  private static int positive(JsonObject options, String field, int limit) {
+    if (options.getValue(field) == null) {
+      return limit;
+    }
+    int value = integer(options, field);
+    if (value < 1) {
+      throw new IllegalArgumentException("options." + field + ": must be at least 1");
+    }
+    return Math.min(value, limit);
+  }
+
   @Override
   public Future<?> stop() {
-    if (client != null) {
-      client.close();
-    }
-    return Future.succeededFuture();
+    Future<?> stopped = runner == null ? Future.succeededFuture() : runner.stop();
+    return stopped.eventually(() -> client == null ? Future.succeededFuture() : client.close());
+  }
+
+  /** Same-host links of a page, for a job that follows links. */
+  static List<String> sameHost(URI page, List<String> links) {
+    return links.stream().filter(l -> page.getHost().equals(URI.create(l).getHost())).toList();
   }
 }

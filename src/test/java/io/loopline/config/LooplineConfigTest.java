@@ -30,6 +30,19 @@ class LooplineConfigTest {
   }
 
   @Test
+  void theScrapeAllowlistComesFromLooplineScrapeAllow() {
+    LooplineConfig config = LooplineConfig.load(List.of(), Map.of(
+        "LOOPLINE_SCRAPE_ALLOW", "127.0.0.2, intranet.example,10.0.0.0/8",
+        "LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY", "2"), dir);
+
+    ScrapeSettings scrape = ScrapeSettings.from(config.sections("scrape"));
+    assertThat(scrape.allow()).containsExactly("127.0.0.2", "intranet.example", "10.0.0.0/8");
+    assertThat(scrape.perHostConcurrency()).isEqualTo(2);
+    assertThat(ScrapeSettings.from(LooplineConfig.defaults().sections("scrape")).allow()).isEmpty();
+    assertThat(ScrapeSettings.from(LooplineConfig.defaults().sections("scrape")).maxBodyBytes()).isEqualTo(5L * 1024 * 1024);
+  }
+
+  @Test
   void environmentVariablesOverrideTypedValues() {
     LooplineConfig config = LooplineConfig.load(List.of(), Map.of(
         "LOOPLINE_HTTP_PORT", "9090",

@@ -1,0 +1,87 @@
+package io.loopline.persistence;
+
+/** Every statement of scrape jobs and their pages. Parameters are always bound. */
+final class ScrapeSql {
+
+  static final String JOB_COLUMNS = "id, state, options, max_pages, total, done, failed, created_at, started_at, "
+      + "finished_at, now() AS now";
+  static final String PAGE_COLUMNS = "id, job_id, url, depth, state, attempts, result, finished_at";
+
+  static final String INSERT_JOB = "INSERT INTO scrape_jobs (options, max_pages, total, failed, state, finished_at) "
+      + "VALUES ($1, $2::int, $3::int, $4::int, CASE WHEN $4::int >= $3::int THEN 'done' ELSE 'pending' END, "
+      + "CASE WHEN $4::int >= $3::int THEN now() END) "
+      + "RETURNING " + JOB_COLUMNS;
+  static final String INSERT_SEEDS = "INSERT INTO scrape_pages (job_id, url) "
+      + "SELECT $1, u FROM unnest($2::text[]) WITH ORDINALITY AS t(u, o) ORDER BY o ON CONFLICT (job_id, url) DO NOTHING";
+  /** URLs that could not be normalised are stored at once as failed pages, with the reason. */
+  static final String INSERT_INVALID = "INSERT INTO scrape_pages (job_id, url, state, result, finished_at) "
+      + "SELECT $1, u, 'failed', r, now() FROM unnest($2::text[], $3::jsonb[]) AS t(u, r) ON CONFLICT (job_id, url) DO NOTHING";
+  static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM scrape_jobs WHERE id = $1";
+  static final String PAGES = "SELECT " + PAGE_COLUMNS + " FROM scrape_pages WHERE job_id = $1 "
+      + "AND ($2::text IS NULL OR state = $2) AND ($3::bigint IS NULL OR id > $3) ORDER BY id LIMIT $4";
+
+  /** Pending pages, and pages whose lease ran out, of live jobs, oldest first; rows another runner takes are skipped. */
+  static final String CLAIM = """
+      WITH claimed AS (
+        UPDATE scrape_pages SET state = 'running', attempts = attempts + 1, lease_owner = $1,
+                                lease_expires_at = now() + make_interval(secs => $3 / 1000.0)
+        WHERE id IN (
+          SELECT p.id FROM scrape_pages p JOIN scrape_jobs j ON j.id = p.job_id
+          WHERE j.state IN ('pending', 'running')
+            AND (p.state = 'pending' OR (p.state = 'running' AND p.lease_expires_at < now()))
+          ORDER BY p.id LIMIT $2
+          FOR UPDATE OF p SKIP LOCKED)
+        RETURNING id, job_id, url, depth, attempts),
+      started AS (
+        UPDATE scrape_jobs SET state = 'running', started_at = now(), updated_at = now()
+        WHERE id IN (SELECT job_id FROM claimed) AND state = 'pending')
+      SELECT c.id, c.job_id, c.url, c.depth, c.attempts, j.options
+      FROM claimed c JOIN scrape_jobs j ON j.id = c.job_id ORDER BY c.id""";
+  static final String RENEW = "UPDATE scrape_pages SET lease_expires_at = now() + make_interval(secs => $3 / 1000.0) "
+      + "WHERE id = ANY($2) AND lease_owner = $1 AND state = 'running' RETURNING id";
+  /** A stopping runner's pages go back at once; the attempt it could not finish is not counted. */
+  static final String RELEASE = "UPDATE scrape_pages SET state = 'pending', attempts = attempts - 1, lease_owner = NULL, "
+      + "lease_expires_at = NULL WHERE lease_owner = $1 AND state = 'running'";
+
+  /** First statement of a completion: the job row is locked, so one job's completions count one at a time. */
+  static final String LOCK_JOB_OF_PAGE = "SELECT j.id, j.state, j.max_pages, j.total FROM scrape_jobs j "
+      + "JOIN scrape_pages p ON p.job_id = j.id WHERE p.id = $1 FOR UPDATE OF j";
+  static final String FINISH_PAGE = "UPDATE scrape_pages SET state = $3, result = $4, finished_at = now(), "
+      + "lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'running' "
+      + "RETURNING " + PAGE_COLUMNS;
+  /** Links to follow, new to the job, up to its page limit (a fresh snapshot under the job's lock). */
+  static final String INSERT_LINKS = "INSERT INTO scrape_pages (job_id, url, depth) "
+      + "SELECT $1, t.u, $3::int FROM unnest($2::text[]) WITH ORDINALITY AS t(u, o) "
+      + "WHERE NOT EXISTS (SELECT 1 FROM scrape_pages p WHERE p.job_id = $1 AND p.url = t.u) "
+      + "ORDER BY t.o LIMIT $4 ON CONFLICT (job_id, url) DO NOTHING RETURNING id";
+  static final String COUNT_PAGE = """
+      UPDATE scrape_jobs SET done = done + $2::int, failed = failed + $3::int, total = total + $4::int,
+        state = CASE WHEN done + $2::int + failed + $3::int >= total + $4::int THEN 'done' ELSE state END,
+        finished_at = CASE WHEN done + $2::int + failed + $3::int >= total + $4::int THEN now() END, updated_at = now()
+      WHERE id = $1 RETURNING\s""" + JOB_COLUMNS;
+
+  /**
+   * A completion with no links to add, in one pipelined statement: the counter update takes the job row's
+   * lock and, under READ COMMITTED, counts on the latest row, so no transaction is needed.
+   */
+  static final String FINISH_LEAF = """
+      WITH page AS (
+        UPDATE scrape_pages SET state = $3, result = $4, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND lease_owner = $2 AND state = 'running'
+        RETURNING id AS page_id, job_id AS page_job_id, url AS page_url, depth AS page_depth, state AS page_state,
+                  attempts AS page_attempts, result AS page_result, finished_at AS page_finished_at)
+      UPDATE scrape_jobs SET done = done + CASE WHEN page.page_state = 'done' THEN 1 ELSE 0 END,
+        failed = failed + CASE WHEN page.page_state = 'failed' THEN 1 ELSE 0 END,
+        state = CASE WHEN done + failed + 1 >= total THEN 'done' ELSE scrape_jobs.state END,
+        finished_at = CASE WHEN done + failed + 1 >= total THEN now() END, updated_at = now()
+      FROM page WHERE scrape_jobs.id = page.page_job_id
+      RETURNING scrape_jobs.id, scrape_jobs.state, options, max_pages, total, done, failed, created_at, started_at,
+                scrape_jobs.finished_at, now() AS now, page.*""";
+
+  static final String CANCEL_JOB = "UPDATE scrape_jobs SET state = 'cancelled', finished_at = now(), updated_at = now() "
+      + "WHERE id = $1 AND state IN ('pending', 'running') RETURNING " + JOB_COLUMNS;
+  static final String CANCEL_PAGES = "UPDATE scrape_pages SET state = 'cancelled', lease_owner = NULL, "
+      + "lease_expires_at = NULL, finished_at = now() WHERE job_id = $1 AND state IN ('pending', 'running')";
+
+  private ScrapeSql() {}
+}

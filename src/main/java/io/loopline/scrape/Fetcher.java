@@ -1,0 +1,537 @@
+package io.loopline.scrape;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.loopline.config.ScrapeSettings;
+import io.loopline.contract.Addresses;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Fetches one URL under the whole fetch policy: normalisation, the SSRF guard on the resolved address of
+ * every hop (the connection goes to exactly the address checked), robots.txt, the concurrency limits,
+ * connect, idle and total timeouts, a body limit, redirects, and retries with backoff that honour
+ * {@code Retry-After}. HTML goes to the parse workers. A fetch never fails: a URL that cannot be fetched
+ * gives a result with an {@code error}. Used on the scraper verticle's event loop only.
+ */
+final class Fetcher {
+
+  /** The bytes of a redirect or retried answer read before the connection is given up instead. */
+  private static final int DISCARD_LIMIT = 64 * 1024;
+  /** RFC 9309: crawlers must read at least 500 KiB of a robots.txt. */
+  private static final int ROBOTS_LIMIT = 512 * 1024;
+  /** Allows everything, and is not kept: the host could not be asked for its robots.txt. */
+  private static final RobotsRules UNREACHABLE = RobotsRules.parse("", "*");
+
+  /** What one fetch may do beyond the node's policy. */
+  record Options(boolean robots, boolean cache, List<HostLimiter.Limit> limits, int perHostConcurrency,
+      boolean allLinks) {}
+
+  /** A result, and every outgoing link when {@link Options#allLinks} asked for them. */
+  record Outcome(JsonObject result, List<String> links) {}
+
+  /** A fetch that can be stopped from outside (a cancelled job): the request in flight is reset. */
+  static final class Abort {
+    private boolean aborted;
+    private Runnable current;
+
+    void abort() {
+      aborted = true;
+      if (current != null) {
+        current.run();
+      }
+    }
+
+    boolean aborted() {
+      return aborted;
+    }
+  }
+
+  private static final class FetchFailure extends RuntimeException {
+    final String code;
+    final boolean retryable;
+
+    FetchFailure(String code, String message, boolean retryable) {
+      super(message, null, false, false);
+      this.code = code;
+      this.retryable = retryable;
+    }
+  }
+
+  /** One answer of one hop, its body read up to a limit. */
+  private record Answer(URI url, int status, MultiMap headers, Buffer body, long bytes, boolean truncated,
+      String remote) {}
+
+  private final Vertx vertx;
+  private final HttpClientAgent client;
+  private final ScrapeSettings settings;
+  private final AddressClassifier guard;
+  private final HostLimiter limiter;
+  private final String agentToken;
+  private final Cache<String, Future<RobotsRules>> robots;
+  private final MeterRegistry metrics;
+
+  Fetcher(Vertx vertx, HttpClientAgent client, ScrapeSettings settings, AddressClassifier guard, HostLimiter limiter,
+      MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.metrics = metrics;
+    this.client = client;
+    this.settings = settings;
+    this.guard = guard;
+    this.limiter = limiter;
+    String ua = settings.userAgent().trim();
+    this.agentToken = ua.split("[/\\s]", 2)[0].toLowerCase(Locale.ROOT);
+    this.robots = Caffeine.newBuilder().maximumSize(10_000)
+        .expireAfterWrite(Duration.ofSeconds(Math.max(1, settings.robotsCacheTtlSeconds()))).build();
+  }
+
+  /** Fetches {@code raw}; the result always completes, with an {@code error} when the URL could not be fetched. */
+  Future<Outcome> fetch(String raw, Options options, Abort abort) {
+    long start = System.nanoTime();
+    URI url;
+    try {
+      url = ScrapeUrls.normalise(raw);
+    } catch (IllegalArgumentException e) {
+      return Future.succeededFuture(new Outcome(error(raw, "invalid-url", e.getMessage(), start), List.of()));
+    }
+    Future<JsonObject> cached = options.cache() && settings.cacheTtlSeconds() > 0
+        ? cacheGet(url) : Future.succeededFuture(null);
+    return cached.compose(hit -> {
+      if (hit != null) {
+        return Future.succeededFuture(new Outcome(hit.put("url", raw).put("cached", true)
+            .put("elapsedMs", elapsedMs(start)), List.of()));
+      }
+      return follow(url, options, abort, new ArrayList<>())
+          .compose(answer -> describe(raw, answer, options, start))
+          .recover(e -> Future.succeededFuture(new Outcome(failure(raw, e, start), List.of())))
+          .onSuccess(this::count)
+          .onSuccess(outcome -> {
+            if (options.cache() && settings.cacheTtlSeconds() > 0 && !outcome.result().containsKey("error")) {
+              cachePut(url, outcome.result());
+            }
+          });
+    });
+  }
+
+  /** Fetches by outcome: the status class ({@code 2xx}...) or the error code ({@code blocked}, {@code robots}...). */
+  private void count(Outcome outcome) {
+    JsonObject result = outcome.result();
+    String label = result.containsKey("error") ? result.getJsonObject("error").getString("code")
+        : result.getInteger("status") / 100 + "xx";
+    metrics.counter("loopline.scrape.fetches", "outcome", label).increment();
+  }
+
+  /** One hop, then the next while the answer is a redirect: robots.txt and the guard are checked at each. */
+  private Future<Answer> follow(URI url, Options options, Abort abort, List<URI> visited) {
+    visited.add(url);
+    Future<Void> permitted = options.robots() && settings.robots() ? robotsAllow(url, options) : Future.succeededFuture();
+    return permitted
+        .compose(v -> withRetries(url, options, abort, 0, settings.maxBodyBytes(), true))
+        .compose(answer -> {
+          String location = answer.headers().get("Location");
+          if (answer.status() < 300 || answer.status() >= 400 || answer.status() == 304 || location == null) {
+            return Future.succeededFuture(answer);
+          }
+          URI next = ScrapeUrls.resolve(url, location);
+          if (next == null) {
+            return Future.failedFuture(new FetchFailure("invalid-redirect", "redirect to a URL that cannot be fetched: "
+                + location, false));
+          }
+          if (visited.contains(next)) {
+            return Future.failedFuture(new FetchFailure("redirect-loop", "redirect loop back to " + next, false));
+          }
+          if (visited.size() > settings.maxRedirects()) {
+            return Future.failedFuture(new FetchFailure("too-many-redirects",
+                "more than " + settings.maxRedirects() + " redirects", false));
+          }
+          return follow(next, options, abort, visited);
+        });
+  }
+
+  /** An attempt, and up to {@code retries} more after a connection error, 429 or 5xx. */
+  private Future<Answer> withRetries(URI url, Options options, Abort abort, int attempt, long maxBody,
+      boolean retry) {
+    boolean mayRetry = retry && attempt < settings.retries();
+    return attempt(url, options, abort, maxBody, mayRetry).transform(done -> {
+      if (abort.aborted()) {
+        return Future.failedFuture(new FetchFailure("cancelled", "the job was cancelled", false));
+      }
+      Long delay = null;
+      if (done.failed() && done.cause() instanceof FetchFailure f && f.retryable && mayRetry) {
+        delay = backoff(attempt);
+      } else if (done.succeeded() && mayRetry && retriesAfter(done.result().status(), done.result().headers())) {
+        delay = Math.max(retryAfterMs(done.result().headers().get("Retry-After")), backoff(attempt));
+      }
+      if (delay == null) {
+        return done.succeeded() ? Future.succeededFuture(done.result()) : Future.failedFuture(done.cause());
+      }
+      Promise<Answer> later = Promise.promise();
+      long timer = vertx.setTimer(Math.max(1, delay), t ->
+          withRetries(url, options, abort, attempt + 1, maxBody, retry).onComplete(later));
+      abort.current = () -> {
+        vertx.cancelTimer(timer);
+        later.tryFail(new FetchFailure("cancelled", "the job was cancelled", false));
+      };
+      return later.future();
+    });
+  }
+
+  /** A 429 or 5xx is retried unless its Retry-After asks for a longer wait than {@code maxBackoffMs}. */
+  private boolean retriesAfter(int status, MultiMap headers) {
+    return (status == 429 || status >= 500 && status <= 599)
+        && retryAfterMs(headers.get("Retry-After")) <= settings.maxBackoffMs();
+  }
+
+  /** Exponential backoff with equal jitter: half the delay fixed, half random. */
+  private long backoff(int attempt) {
+    long delay = Math.min(settings.maxBackoffMs(), settings.backoffMs() << Math.min(20, attempt));
+    return delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+  }
+
+  /** Retry-After as delay-seconds or an HTTP date; 0 when absent or unreadable. */
+  static long retryAfterMs(String value) {
+    if (value == null || value.isBlank()) {
+      return 0;
+    }
+    try {
+      return Math.max(0, Long.parseLong(value.trim()) * 1000);
+    } catch (NumberFormatException e) {
+      try {
+        ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+        return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
+      } catch (RuntimeException notADate) {
+        return 0;
+      }
+    }
+  }
+
+  /**
+   * One request: resolve, check every address the name has, wait for the limits, connect to the checked
+   * address (the Host header and TLS name stay the URL's), read the body up to {@code maxBody}.
+   * {@code discard}: the answer will be retried if it is a 429 or 5xx, so its body is not kept.
+   */
+  private Future<Answer> attempt(URI url, Options options, Abort abort, long maxBody, boolean discard) {
+    String host = ScrapeUrls.host(url);
+    return resolve(host).compose(address -> {
+      if (abort.aborted()) {
+        return Future.failedFuture(new FetchFailure("cancelled", "the job was cancelled", false));
+      }
+      String refused = guard.refusal(host, address);
+      if (refused != null) {
+        return Future.failedFuture(new FetchFailure("blocked", host + " is refused: " + refused, false));
+      }
+      List<HostLimiter.Limit> limits = new ArrayList<>(options.limits());
+      limits.add(new HostLimiter.Limit("host:" + host, Math.min(settings.perHostConcurrency(), options.perHostConcurrency())));
+      HostLimiter.Ticket ticket = limiter.acquire(host, limits);
+      abort.current = ticket::release;
+      return ticket.granted()
+          .recover(e -> Future.failedFuture(new FetchFailure("cancelled", "the job was cancelled", false)))
+          .compose(v -> exchange(url, address, abort, maxBody, discard))
+          .onComplete(done -> ticket.release());
+    });
+  }
+
+  private Future<InetAddress> resolve(String host) {
+    String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (AddressClassifier.isLiteral(bare)) {
+      return Future.succeededFuture(AddressClassifier.literal(bare));
+    }
+    return vertx.executeBlocking(() -> {
+      InetAddress[] all = InetAddress.getAllByName(bare);
+      // Every address of the name must pass, so a name with one public and one private record is refused.
+      for (InetAddress a : all) {
+        if (guard.refusal(host, a) != null) {
+          return a;
+        }
+      }
+      return all[0];
+    }, false).recover(e -> Future.failedFuture(e instanceof UnknownHostException
+        ? new FetchFailure("dns", "cannot resolve " + bare, false)
+        : new FetchFailure("dns", "cannot resolve " + bare + ": " + e.getMessage(), false)));
+  }
+
+  private Future<Answer> exchange(URI url, InetAddress address, Abort abort, long maxBody, boolean discard) {
+    boolean https = "https".equals(url.getScheme());
+    RequestOptions request = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setServer(SocketAddress.inetSocketAddress(ScrapeUrls.port(url), address.getHostAddress()))
+        .setHost(url.getHost())
+        .setPort(ScrapeUrls.port(url))
+        .setSsl(https)
+        .setURI(ScrapeUrls.requestTarget(url))
+        .setConnectTimeout(settings.connectTimeoutMs())
+        .setIdleTimeout(settings.idleTimeoutMs())
+        .putHeader("User-Agent", settings.userAgent())
+        .putHeader("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+    Promise<Answer> answer = Promise.promise();
+    HttpClientRequest[] sent = new HttpClientRequest[1];
+    long timer = vertx.setTimer(settings.totalTimeoutMs(), t -> {
+      answer.tryFail(new FetchFailure("timeout", "no complete answer within " + settings.totalTimeoutMs() + " ms", false));
+      if (sent[0] != null) {
+        sent[0].reset();
+      }
+    });
+    abort.current = () -> {
+      answer.tryFail(new FetchFailure("cancelled", "the job was cancelled", false));
+      if (sent[0] != null) {
+        sent[0].reset();
+      }
+    };
+    client.request(request)
+        .compose(req -> {
+          sent[0] = req;
+          // Our own resets (truncation, timeout, cancel) end here too, after the answer is settled.
+          req.exceptionHandler(e -> answer.tryFail(connectionFailure(e)));
+          if (answer.future().isComplete()) {
+            req.reset();
+          }
+          return req.send();
+        })
+        .onSuccess(response -> read(url, response, maxBody, discard, answer))
+        .onFailure(e -> answer.tryFail(connectionFailure(e)));
+    return answer.future().onComplete(done -> vertx.cancelTimer(timer));
+  }
+
+  private void read(URI url, HttpClientResponse response, long maxBody, boolean discard, Promise<Answer> answer) {
+    SocketAddress remote = response.request().connection().remoteAddress();
+    String remoteAddress = remote == null ? null : remote.hostAddress();
+    // The connection was opened to the checked address; check what it is connected to all the same.
+    if (remoteAddress != null && AddressClassifier.isLiteral(remoteAddress)
+        && guard.refusal(url.getHost(), AddressClassifier.literal(remoteAddress)) != null) {
+      response.request().reset();
+      answer.tryFail(new FetchFailure("blocked", "connected to a refused address " + remoteAddress, false));
+      return;
+    }
+    int status = response.statusCode();
+    boolean redirect = status >= 300 && status < 400 && response.getHeader("Location") != null;
+    long limit = redirect || discard && retriesAfter(status, response.headers()) ? DISCARD_LIMIT : maxBody;
+    boolean keep = limit == maxBody;
+    Buffer body = Buffer.buffer();
+    long[] bytes = {0};
+    response.handler(chunk -> {
+      if (answer.future().isComplete()) {
+        return;
+      }
+      long room = limit - bytes[0];
+      if (chunk.length() <= room) {
+        bytes[0] += chunk.length();
+        if (keep) {
+          body.appendBuffer(chunk);
+        }
+        return;
+      }
+      if (keep && room > 0) {
+        body.appendBuffer(chunk, 0, (int) room);
+      }
+      bytes[0] += Math.max(0, room);
+      // The rest is not read: the connection is closed rather than drained.
+      answer.tryComplete(new Answer(url, status, response.headers(), body, bytes[0], true, remoteAddress));
+      response.request().reset();
+    });
+    response.exceptionHandler(e -> answer.tryFail(new FetchFailure("connection", "the answer broke off: " + e.getMessage(), false)));
+    response.endHandler(v -> answer.tryComplete(new Answer(url, status, response.headers(), body, bytes[0], false, remoteAddress)));
+  }
+
+  private static FetchFailure connectionFailure(Throwable e) {
+    if (e instanceof FetchFailure f) {
+      return f;
+    }
+    String message = String.valueOf(e.getMessage());
+    // A connect timeout is a connection error (retried); a server that went silent mid-answer is not retried.
+    if (e.getClass().getSimpleName().contains("ConnectTimeout")) {
+      return new FetchFailure("connection", message, true);
+    }
+    if (e instanceof TimeoutException || message.toLowerCase(Locale.ROOT).contains("timeout")
+        || message.toLowerCase(Locale.ROOT).contains("timed out")) {
+      return new FetchFailure("timeout", message, false);
+    }
+    return new FetchFailure("connection", message, true);
+  }
+
+  /** Robots rules of the URL's origin, fetched once and kept for {@code robotsCacheTtlSeconds}. */
+  private Future<Void> robotsAllow(URI url, Options options) {
+    String origin = ScrapeUrls.origin(url);
+    Future<RobotsRules> rules = robots.getIfPresent(origin);
+    if (rules == null) {
+      Future<RobotsRules> fetched = fetchRobots(url, options);
+      robots.put(origin, fetched);
+      fetched.onSuccess(r -> {
+        if (r == UNREACHABLE) {
+          robots.asMap().remove(origin, fetched);
+        }
+      });
+      rules = fetched;
+    }
+    return rules.compose(r -> r.allows(ScrapeUrls.requestTarget(url))
+        ? Future.succeededFuture()
+        : Future.failedFuture(new FetchFailure("robots", "robots.txt of " + origin + " disallows this path", false)));
+  }
+
+  /**
+   * RFC 9309: a 4xx robots.txt allows everything, a 5xx forbids everything. When the host cannot be reached
+   * the page fetch fails by itself, so nothing is cached and the fetch goes ahead to fail with its own error.
+   */
+  private Future<RobotsRules> fetchRobots(URI page, Options options) {
+    URI url = URI.create(ScrapeUrls.origin(page) + "/robots.txt");
+    Options plain = new Options(false, false, List.of(), options.perHostConcurrency(), false);
+    List<URI> visited = new ArrayList<>();
+    return robotsHop(url, plain, visited).transform(done -> {
+      if (done.failed()) {
+        return Future.succeededFuture(UNREACHABLE);
+      }
+      Answer a = done.result();
+      if (a.status() >= 200 && a.status() < 300) {
+        return Future.succeededFuture(RobotsRules.parse(a.body().toString(StandardCharsets.UTF_8), agentToken));
+      }
+      return Future.succeededFuture(a.status() >= 500 ? RobotsRules.DISALLOW_ALL : RobotsRules.ALLOW_ALL);
+    });
+  }
+
+  private Future<Answer> robotsHop(URI url, Options options, List<URI> visited) {
+    visited.add(url);
+    return withRetries(url, options, new Abort(), 0, ROBOTS_LIMIT, true).compose(a -> {
+      String location = a.headers().get("Location");
+      URI next = a.status() >= 300 && a.status() < 400 && location != null ? ScrapeUrls.resolve(url, location) : null;
+      if (next == null || visited.contains(next) || visited.size() > settings.maxRedirects()) {
+        return Future.succeededFuture(a);
+      }
+      return robotsHop(next, options, visited);
+    });
+  }
+
+  /** The result of a completed fetch; HTML is parsed on the parse workers. */
+  private Future<Outcome> describe(String raw, Answer a, Options options, long start) {
+    String contentType = a.headers().get("Content-Type");
+    JsonObject result = new JsonObject()
+        .put("url", raw)
+        .put("finalUrl", a.url().toString())
+        .put("status", a.status())
+        .put("contentType", contentType)
+        .put("bytes", a.bytes())
+        .put("truncated", a.truncated())
+        .put("sha256", sha256(a.body()));
+    if (!isHtml(contentType)) {
+      return Future.succeededFuture(new Outcome(result.put("elapsedMs", elapsedMs(start)), List.of()));
+    }
+    DeliveryOptions delivery = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)
+        .addHeader(ParseVerticle.URL, a.url().toString())
+        .addHeader(ParseVerticle.EXCERPT, String.valueOf(settings.excerptChars()));
+    String charset = charset(contentType);
+    if (charset != null) {
+      delivery.addHeader(ParseVerticle.CHARSET, charset);
+    }
+    return vertx.eventBus().<JsonObject>request(Addresses.SCRAPE_PARSE, a.body(), delivery)
+        .map(Message::body)
+        .map(parsed -> {
+          JsonArray links = parsed.getJsonArray("links");
+          List<String> all = links.stream().map(String::valueOf).toList();
+          result.put("title", parsed.getString("title"))
+              .put("description", parsed.getString("description"))
+              .put("linkCount", all.size())
+              .put("links", new JsonArray(all.subList(0, Math.min(all.size(), settings.linksReturned()))
+                  .stream().map(Object.class::cast).toList()))
+              .put("excerpt", parsed.getString("excerpt"))
+              .put("elapsedMs", elapsedMs(start));
+          return new Outcome(result, options.allLinks() ? all : List.of());
+        })
+        .recover(e -> Future.succeededFuture(new Outcome(result.put("parseError", e.getMessage())
+            .put("elapsedMs", elapsedMs(start)), List.of())));
+  }
+
+  static boolean isHtml(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    return type.equals("text/html") || type.equals("application/xhtml+xml");
+  }
+
+  private static String charset(String contentType) {
+    for (String part : contentType.split(";")) {
+      String p = part.trim();
+      if (p.toLowerCase(Locale.ROOT).startsWith("charset=")) {
+        String name = p.substring(8).replace("\"", "").trim();
+        try {
+          return java.nio.charset.Charset.isSupported(name) ? name : null;
+        } catch (RuntimeException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static JsonObject failure(String raw, Throwable e, long start) {
+    return e instanceof FetchFailure f
+        ? error(raw, f.code, f.getMessage(), start)
+        : error(raw, "internal", String.valueOf(e.getMessage()), start);
+  }
+
+  private static JsonObject error(String raw, String code, String message, long start) {
+    return new JsonObject().put("url", raw).put("elapsedMs", elapsedMs(start))
+        .put("error", new JsonObject().put("code", code).put("message", message));
+  }
+
+  private static long elapsedMs(long start) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
+  static String sha256(Buffer body) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String cacheKey(URI url) {
+    return "scrape:" + sha256(Buffer.buffer(url.toString()));
+  }
+
+  private Future<JsonObject> cacheGet(URI url) {
+    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_GET, new JsonObject().put("key", cacheKey(url)),
+            new DeliveryOptions().setSendTimeout(1000))
+        .map(m -> new JsonObject(m.body().getString("value")))
+        .otherwise((JsonObject) null);
+  }
+
+  private void cachePut(URI url, JsonObject result) {
+    JsonObject stored = result.copy();
+    stored.remove("cached");
+    vertx.eventBus().request(Addresses.CACHE_PUT, new JsonObject().put("key", cacheKey(url)).put("value", stored.encode())
+        .put("contentType", "application/json").put("ttl", settings.cacheTtlSeconds()),
+        new DeliveryOptions().setSendTimeout(1000));
+  }
+}

@@ -1,0 +1,209 @@
+package io.loopline.scrape;
+
+import io.loopline.config.ScrapeSettings;
+import io.loopline.contract.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs scrape-job pages on this node: claims pending pages from PostgreSQL under a lease (woken when a job
+ * is stored, with a poll as a fallback), fetches them within the job's limits, renews the leases of the
+ * pages in flight, and stores each result once. A page whose lease is lost, or whose job is cancelled, has
+ * its fetch stopped. On stop it claims no more, stops its fetches and gives their pages back at once; a
+ * node that dies leaves them to whichever node claims them after the lease.
+ */
+final class ScrapeJobRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(ScrapeJobRunner.class);
+
+  /** Claims of one page that may end without a stored result before it is given up. */
+  static final int MAX_ATTEMPTS = 3;
+
+  private record Running(long jobId, Fetcher.Abort abort, Future<?> done) {}
+
+  private final Vertx vertx;
+  private final Fetcher fetcher;
+  private final ScrapeSettings settings;
+  private final String owner = ProcessHandle.current().pid() + "-scrape-" + UUID.randomUUID().toString().substring(0, 8);
+  private final Map<Long, Running> running = new HashMap<>();
+  private MessageConsumer<JsonObject> wakeups;
+  private MessageConsumer<JsonObject> cancellations;
+  private long pollTimer = -1;
+  private long renewTimer = -1;
+  private Future<?> claimInFlight = Future.succeededFuture();
+  private boolean claiming;
+  private boolean claimAgain;
+  private boolean stopping;
+
+  ScrapeJobRunner(Vertx vertx, Fetcher fetcher, ScrapeSettings settings) {
+    this.vertx = vertx;
+    this.fetcher = fetcher;
+    this.settings = settings;
+  }
+
+  Future<Void> start() {
+    wakeups = vertx.eventBus().consumer(Addresses.SCRAPE_JOBS_AVAILABLE, m -> claim());
+    cancellations = vertx.eventBus().consumer(Addresses.SCRAPE_JOBS_CANCELLED, m -> abortJob(m.body().getLong("id")));
+    pollTimer = vertx.setPeriodic(settings.pollMs(), t -> claim());
+    renewTimer = vertx.setPeriodic(Math.max(100, settings.leaseMs() / 3), t -> renew());
+    return Future.all(wakeups.completion(), cancellations.completion()).onSuccess(v -> claim()).mapEmpty();
+  }
+
+  /** Claims as many pages as there are free slots; a wake-up during a claim leads to one more. */
+  private void claim() {
+    int free = settings.jobConcurrency() - running.size();
+    if (stopping || free <= 0) {
+      return;
+    }
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    claiming = true;
+    claimAgain = false;
+    claimInFlight = request(Addresses.SCRAPE_PAGES_CLAIM, new JsonObject().put("owner", owner).put("limit", free)
+            .put("leaseMs", settings.leaseMs()))
+        .onComplete(claimed -> {
+          claiming = false;
+          if (claimed.failed()) {
+            log.debug("scrape claim failed: {}", claimed.cause().getMessage());
+            return;
+          }
+          if (stopping) {
+            return; // left leased: the release in stop() hands them back
+          }
+          JsonArray pages = claimed.result().getJsonArray("pages");
+          pages.forEach(page -> run((JsonObject) page));
+          if (claimAgain || pages.size() == free) {
+            claim();
+          }
+        });
+  }
+
+  private void run(JsonObject page) {
+    long id = page.getLong("id");
+    long jobId = page.getLong("jobId");
+    JsonObject options = page.getJsonObject("options");
+    int depth = page.getInteger("depth");
+    boolean follow = depth < options.getInteger("depth", 0);
+    int concurrency = Math.min(options.getInteger("concurrency", settings.globalConcurrency()), settings.globalConcurrency());
+    Fetcher.Options fetch = new Fetcher.Options(
+        options.getBoolean("robots", true),
+        options.getBoolean("cache", true) && !follow, // a cached result lacks the links to follow
+        List.of(new HostLimiter.Limit("node", settings.globalConcurrency()), new HostLimiter.Limit("job:" + jobId, concurrency)),
+        Math.min(options.getInteger("perHostConcurrency", settings.perHostConcurrency()), settings.perHostConcurrency()),
+        follow);
+    Fetcher.Abort abort = new Fetcher.Abort();
+    Future<Fetcher.Outcome> fetched = page.getInteger("attempts") > MAX_ATTEMPTS
+        ? Future.succeededFuture(abandoned(page))
+        : fetcher.fetch(page.getString("url"), fetch, abort);
+    Future<JsonObject> stored = fetched.compose(outcome -> {
+      if (abort.aborted()) {
+        return Future.failedFuture("stopped");
+      }
+      JsonObject result = outcome.result();
+      boolean failed = result.containsKey("error") || result.getInteger("status", 0) >= 400;
+      List<String> links = follow && !failed ? ScraperVerticle.sameHost(URI.create(page.getString("url")), outcome.links()) : List.of();
+      return request(Addresses.SCRAPE_PAGES_COMPLETE, new JsonObject().put("id", id).put("owner", owner)
+          .put("failed", failed).put("result", result).put("links", new JsonArray(links.stream().map(Object.class::cast).toList())));
+    });
+    running.put(id, new Running(jobId, abort, stored));
+    stored.onComplete(done -> {
+      running.remove(id);
+      if (done.succeeded()) {
+        announce(done.result());
+      } else if (!abort.aborted()) {
+        log.warn("scrape page {}: result not stored ({}); it runs again when its lease ends", id, done.cause().getMessage());
+      }
+      claim();
+    });
+  }
+
+  /**
+   * A page claimed more than {@link #MAX_ATTEMPTS} times never had its result stored: its runners died or
+   * stopped each time (its fetch may be what kills them), so it is failed instead of fetched again.
+   */
+  private static Fetcher.Outcome abandoned(JsonObject page) {
+    return new Fetcher.Outcome(new JsonObject().put("url", page.getString("url")).put("elapsedMs", 0)
+        .put("error", new JsonObject().put("code", "abandoned").put("message",
+            "claimed " + (page.getInteger("attempts") - 1) + " times without a stored result; not fetched again")),
+        List.of());
+  }
+
+  /** The page's result, the job's progress, and the end of the job, to whoever listens. */
+  private void announce(JsonObject completed) {
+    JsonObject job = completed.getJsonObject("job");
+    long jobId = job.getLong("id");
+    String address = Addresses.scrapeJobEvents(jobId);
+    var bus = vertx.eventBus();
+    bus.publish(address, new JsonObject().put("event", "page").put("jobId", jobId).put("page", completed.getJsonObject("page")));
+    bus.publish(address, new JsonObject().put("event", "progress").put("job", job));
+    bus.publish(Addresses.SCRAPE_PROGRESS, job);
+    if (!"running".equals(job.getString("state"))) {
+      bus.publish(address, new JsonObject().put("event", "end").put("job", job));
+    }
+  }
+
+  private void abortJob(long jobId) {
+    running.values().stream().filter(r -> r.jobId() == jobId).toList().forEach(r -> r.abort().abort());
+  }
+
+  /** Renews the leases of pages in flight; a page not renewed (lease lost, job cancelled) has its fetch stopped. */
+  private void renew() {
+    if (running.isEmpty()) {
+      return;
+    }
+    Set<Long> ids = new HashSet<>(running.keySet());
+    request(Addresses.SCRAPE_PAGES_RENEW, new JsonObject().put("owner", owner)
+            .put("ids", new JsonArray(ids.stream().map(Object.class::cast).toList())).put("leaseMs", settings.leaseMs()))
+        .onSuccess(reply -> {
+          reply.getJsonArray("renewed").forEach(id -> ids.remove(((Number) id).longValue()));
+          ids.forEach(id -> {
+            Running r = running.get(id);
+            if (r != null) {
+              r.abort().abort();
+            }
+          });
+        })
+        .onFailure(e -> log.warn("scrape lease renewal failed: {}", e.getMessage()));
+  }
+
+  private Future<JsonObject> request(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body).map(Message::body);
+  }
+
+  /** Claims no more, stops the fetches in flight, and gives their pages back at once. */
+  Future<Void> stop() {
+    stopping = true;
+    vertx.cancelTimer(pollTimer);
+    vertx.cancelTimer(renewTimer);
+    List<Running> stopped = List.copyOf(running.values());
+    List<Future<?>> inFlight = new java.util.ArrayList<>();
+    stopped.forEach(r -> inFlight.add(r.done()));
+    stopped.forEach(r -> r.abort().abort());
+    return Future.join(wakeups.unregister(), cancellations.unregister())
+        .transform(v -> claimInFlight.otherwiseEmpty())
+        .transform(v -> Future.join(inFlight))
+        .transform(v -> request(Addresses.SCRAPE_PAGES_RELEASE, new JsonObject().put("owner", owner)))
+        .onSuccess(released -> {
+          if (released.getInteger("released") > 0) {
+            log.info("released {} scrape pages to other runners", released.getInteger("released"));
+          }
+        })
+        .otherwiseEmpty()
+        .mapEmpty();
+  }
+}

@@ -1,0 +1,298 @@
+package io.loopline.scrape;
+
+import static io.loopline.support.Responses.assertProblem;
+import static io.loopline.support.TestNode.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.loopline.contract.Addresses;
+import io.loopline.support.Poll;
+import io.loopline.support.TestNode;
+import io.loopline.support.TestServers;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Durable scrape jobs: stored in PostgreSQL, run under leases, streamed as events, cancelled, resumed after a restart. */
+class ScrapeJobsIT {
+
+  private static final Duration LIMIT = Duration.ofSeconds(60);
+
+  private static TestSite site;
+  private static TestNode node;
+
+  @BeforeAll
+  static void start() {
+    site = new TestSite();
+    node = TestNode.start(scrapeConfig());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+    if (site != null) {
+      site.close();
+    }
+  }
+
+  private static JsonObject scrapeConfig() {
+    return new JsonObject().put("scrape", new JsonObject()
+        .put("allow", new JsonArray().add("127.0.0.2/31"))
+        .put("pollMs", 200)
+        .put("backoffMs", 50)
+        .put("cacheTtlSeconds", 0));
+  }
+
+  private static JsonObject roles(String... roles) {
+    return scrapeConfig().put("roles", new JsonArray(Arrays.asList((Object[]) roles)));
+  }
+
+  private static JsonObject submit(TestNode to, JsonObject options, List<String> urls) {
+    HttpResponse<Buffer> accepted = await(to.client().post("/scrape-jobs").sendJsonObject(new JsonObject()
+        .put("urls", new JsonArray(new ArrayList<Object>(urls))).put("options", options)));
+    assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+    JsonObject job = accepted.bodyAsJsonObject();
+    assertThat(accepted.getHeader("Location")).isEqualTo("/scrape-jobs/" + job.getLong("id"));
+    return job;
+  }
+
+  private static JsonObject job(TestNode at, long id) {
+    return await(at.vertx().eventBus().<JsonObject>request(Addresses.SCRAPE_JOBS_GET, new JsonObject().put("id", id))
+        .map(Message::body));
+  }
+
+  private static void awaitState(TestNode at, long id, String state) {
+    Poll.until("scrape job " + id + " " + state, LIMIT, () -> state.equals(job(at, id).getString("state")));
+  }
+
+  @Test
+  void aJobStoresEachPageOnceCountsItAndListsTheResults() throws Exception {
+    List<String> urls = new ArrayList<>();
+    IntStream.range(100, 110).forEach(i -> urls.add(site.url("/page/" + i)));
+    urls.add("HTTP://" + TestSite.HOST_A + ":" + site.port() + "/page/100#again"); // the same page
+    urls.add("not a url");
+    urls.add(site.url("/error/job"));
+    long id = submit(node, new JsonObject(), urls).getLong("id");
+
+    awaitState(node, id, "done");
+    JsonObject job = await(node.client().get("/scrape-jobs/" + id).send()).bodyAsJsonObject();
+    assertThat(job.getJsonObject("counts").getMap()).containsEntry("total", 12).containsEntry("done", 10)
+        .containsEntry("failed", 2).containsEntry("pending", 0);
+    assertThat(job.getString("startedAt")).isNotNull();
+    assertThat(job.getString("finishedAt")).isNotNull();
+    assertThat(job.getLong("elapsedMs")).isNotNegative();
+    assertThat(site.requests("/page/100")).isEqualTo(1);
+
+    JsonObject first = await(node.client().get("/scrape-jobs/" + id + "/pages?limit=5").send()).bodyAsJsonObject();
+    assertThat(first.getJsonArray("pages")).hasSize(5);
+    JsonObject page = first.getJsonArray("pages").getJsonObject(0);
+    assertThat(page.getString("url")).isEqualTo(site.url("/page/100"));
+    assertThat(page.getString("state")).isEqualTo("done");
+    assertThat(page.getJsonObject("result").getString("title")).isEqualTo("Page 100");
+    List<String> seen = new ArrayList<>();
+    String next = first.getString("next");
+    first.getJsonArray("pages").forEach(p -> seen.add(((JsonObject) p).getString("url")));
+    while (next != null) {
+      JsonObject more = await(node.client().get("/scrape-jobs/" + id + "/pages?limit=5&cursor=" + next).send()).bodyAsJsonObject();
+      more.getJsonArray("pages").forEach(p -> seen.add(((JsonObject) p).getString("url")));
+      next = more.getString("next");
+    }
+    assertThat(seen).hasSize(12).doesNotHaveDuplicates();
+
+    JsonArray failed = await(node.client().get("/scrape-jobs/" + id + "/pages?state=failed").send()).bodyAsJsonObject()
+        .getJsonArray("pages");
+    assertThat(failed.stream().map(p -> ((JsonObject) p).getString("url"))).containsExactlyInAnyOrder("not a url", site.url("/error/job"));
+    assertThat(count(node, "SELECT count(*) FROM scrape_pages WHERE job_id = " + id)).isEqualTo(12);
+    assertProblem(await(node.client().delete("/scrape-jobs/" + id).send()), 409);
+    assertProblem(await(node.client().get("/scrape-jobs/999999").send()), 404);
+    assertProblem(await(node.client().get("/scrape-jobs/" + id + "/pages?state=lost").send()), 400);
+  }
+
+  @Test
+  void sameHostLinksAreFollowedToTheDepthWithinMaxPages() {
+    long id = submit(node, new JsonObject().put("depth", 2).put("maxPages", 4), List.of(site.url("/page/200"))).getLong("id");
+
+    awaitState(node, id, "done");
+    JsonObject job = job(node, id);
+    assertThat(job.getJsonObject("counts").getInteger("total")).isEqualTo(4);
+    JsonArray pages = await(node.client().get("/scrape-jobs/" + id + "/pages").send()).bodyAsJsonObject().getJsonArray("pages");
+    assertThat(pages.stream().map(p -> ((JsonObject) p).getString("url") + " " + ((JsonObject) p).getInteger("depth")))
+        .containsExactly(site.url("/page/200") + " 0", site.url("/page/201") + " 1", site.url("/page/202") + " 1",
+            site.url("/page/200") .replace("200", "203") + " 2");
+    // The other host's link is never followed.
+    assertThat(site.requests("/elsewhere")).isZero();
+  }
+
+  @Test
+  void eventsStreamEachPageAndProgressUntilTheEnd() {
+    List<String> urls = List.of(site.url("/slow?ms=1500&e=1"), site.url("/slow?ms=100&e=2"), site.url("/slow?ms=100&e=3"));
+    long id = submit(node, new JsonObject().put("concurrency", 1), urls).getLong("id");
+
+    HttpResponse<Buffer> stream = await(node.client().get("/scrape-jobs/" + id + "/events").send());
+
+    assertThat(stream.statusCode()).isEqualTo(200);
+    assertThat(stream.getHeader("Content-Type")).isEqualTo("text/event-stream");
+    List<String[]> events = Arrays.stream(stream.bodyAsString().split("\n\n"))
+        .filter(e -> e.startsWith("event: "))
+        .map(e -> new String[] {e.substring(7, e.indexOf('\n')), e.substring(e.indexOf("data: ") + 6)})
+        .toList();
+    assertThat(events.get(0)[0]).isEqualTo("progress");
+    assertThat(events.get(events.size() - 1)[0]).isEqualTo("end");
+    JsonObject end = new JsonObject(events.get(events.size() - 1)[1]);
+    assertThat(end.getString("state")).isEqualTo("done");
+    assertThat(end.getJsonObject("counts").getInteger("done")).isEqualTo(3);
+    List<JsonObject> pages = events.stream().filter(e -> e[0].equals("page")).map(e -> new JsonObject(e[1])).toList();
+    assertThat(pages).hasSize(3).allSatisfy(p -> assertThat(p.getJsonObject("result").getInteger("status")).isEqualTo(200));
+    // A finished job's stream is its state and the end at once.
+    String again = await(node.client().get("/scrape-jobs/" + id + "/events").send()).bodyAsString();
+    assertThat(again).startsWith("event: progress\n").contains("event: end\n");
+    assertProblem(await(node.client().get("/scrape-jobs/999999/events").send()), 404);
+  }
+
+  @Test
+  void cancellingStopsTheFetchesInFlightAndThePendingPages() throws Exception {
+    List<String> urls = IntStream.range(0, 6).mapToObj(i -> site.urlB("/slow?ms=600000&c=" + i)).toList();
+    long id = submit(node, new JsonObject().put("concurrency", 2).put("robots", false), urls).getLong("id");
+    Poll.until("two fetches in flight", LIMIT, () -> site.inFlight(TestSite.HOST_B) == 2);
+
+    HttpResponse<Buffer> cancelled = await(node.client().delete("/scrape-jobs/" + id).send());
+
+    assertThat(cancelled.statusCode()).isEqualTo(200);
+    assertThat(cancelled.bodyAsJsonObject().getString("state")).isEqualTo("cancelled");
+    assertThat(cancelled.bodyAsJsonObject().getJsonObject("counts").getInteger("cancelled")).isEqualTo(6);
+    Poll.until("the fetches in flight stopped", LIMIT, () -> site.inFlight(TestSite.HOST_B) == 0);
+    assertThat(count(node, "SELECT count(*) FROM scrape_pages WHERE state = 'cancelled' AND job_id = " + id)).isEqualTo(6);
+    assertThat(IntStream.range(0, 6).map(i -> site.requests("/slow?ms=600000&c=" + i)).sum()).isEqualTo(2);
+    assertThat(job(node, id).getString("state")).isEqualTo("cancelled");
+  }
+
+  @Test
+  void theSameOperationsAreOnTheEventBus() {
+    var bus = node.vertx().eventBus();
+    JsonObject job = await(bus.<JsonObject>request(Addresses.SCRAPE_JOBS_SUBMIT, new JsonObject()
+        .put("urls", new JsonArray().add(site.url("/page/300")))).map(Message::body));
+    awaitState(node, job.getLong("id"), "done");
+    JsonObject pages = await(bus.<JsonObject>request(Addresses.SCRAPE_JOBS_PAGES, new JsonObject().put("id", job.getLong("id")))
+        .map(Message::body));
+    assertThat(pages.getJsonArray("pages").getJsonObject(0).getJsonObject("result").getString("title")).isEqualTo("Page 300");
+    ReplyException tooDeep = catchThrowableOfType(ReplyException.class, () -> await(bus.request(Addresses.SCRAPE_JOBS_SUBMIT,
+        new JsonObject().put("urls", new JsonArray().add(site.url("/x"))).put("options", new JsonObject().put("depth", 3)))));
+    assertThat(tooDeep.failureCode()).isEqualTo(400);
+  }
+
+  @Test
+  void twoScraperNodesShareAJobAndKeepItsCountsAndPageLimitExact() throws Exception {
+    try (TestNode store = TestNode.start(roles("persistence"));
+        TestNode one = TestNode.join(store, roles("persistence", "scraper"));
+        TestNode two = TestNode.join(store, roles("persistence", "scraper"))) {
+      JsonArray urls = new JsonArray(IntStream.range(0, 20).mapToObj(i -> (Object) site.url("/page/" + (1000 + 10 * i))).toList());
+      JsonObject job = await(one.vertx().eventBus().<JsonObject>request(Addresses.SCRAPE_JOBS_SUBMIT, new JsonObject()
+          .put("urls", urls).put("options", new JsonObject().put("depth", 1).put("maxPages", 30))).map(Message::body));
+      long id = job.getLong("id");
+
+      awaitState(store, id, "done");
+      JsonObject counts = job(store, id).getJsonObject("counts");
+      assertThat(counts.getMap()).containsEntry("total", 30).containsEntry("done", 30).containsEntry("failed", 0);
+      assertThat(count(store, "SELECT count(DISTINCT url) FROM scrape_pages WHERE state = 'done' AND job_id = " + id)).isEqualTo(30);
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE job_id = " + id)).isEqualTo(30);
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE depth = 1 AND job_id = " + id)).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void aJobInterruptedByARestartCompletesWithEachPageStoredOnce() throws Exception {
+    try (TestNode store = TestNode.start(roles("persistence"))) {
+      TestNode first = TestNode.join(store, roles("http", "persistence", "scraper"));
+      List<String> urls = IntStream.range(0, 16).mapToObj(i -> site.url("/slow?ms=200&r=" + i)).toList();
+      long id = submit(first, new JsonObject().put("concurrency", 2), urls).getLong("id");
+      Poll.until("some pages done", LIMIT, () -> count(store, "SELECT count(*) FROM scrape_pages WHERE state = 'done'") >= 4);
+
+      first.close();
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE state = 'running' OR lease_owner IS NOT NULL")).isZero();
+      assertThat(job(store, id).getString("state")).isEqualTo("running");
+      assertThat(job(store, id).getJsonObject("counts").getInteger("done")).isLessThan(16);
+
+      try (TestNode second = TestNode.join(store, roles("persistence", "scraper"))) {
+        awaitState(store, id, "done");
+      }
+      assertThat(job(store, id).getJsonObject("counts").getInteger("done")).isEqualTo(16);
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE job_id = " + id)).isEqualTo(16);
+      assertThat(count(store, "SELECT count(DISTINCT url) FROM scrape_pages WHERE job_id = " + id
+          + " AND state = 'done' AND result IS NOT NULL")).isEqualTo(16);
+    }
+  }
+
+  @Test
+  void pagesOfARunnerThatDiedAreRunAgainAfterTheLease() throws Exception {
+    try (TestNode store = TestNode.start(roles("persistence"))) {
+      var bus = store.vertx().eventBus();
+      JsonObject job = await(bus.<JsonObject>request(Addresses.SCRAPE_JOBS_STORE, new JsonObject()
+          .put("options", new JsonObject().put("depth", 0).put("maxPages", 3)).put("maxPages", 3)
+          .put("urls", new JsonArray().add(site.url("/page/400")).add(site.url("/page/401")).add(site.url("/page/402"))))
+          .map(Message::body));
+      // A runner that claims two pages and dies: it never renews or completes them.
+      JsonObject claimed = await(bus.<JsonObject>request(Addresses.SCRAPE_PAGES_CLAIM, new JsonObject()
+          .put("owner", "crashed-runner").put("limit", 2).put("leaseMs", 300)).map(Message::body));
+      assertThat(claimed.getJsonArray("pages")).hasSize(2);
+
+      try (TestNode runner = TestNode.join(store, roles("persistence", "scraper"))) {
+        awaitState(store, job.getLong("id"), "done");
+      }
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE attempts = 2")).isEqualTo(2);
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE state = 'done'")).isEqualTo(3);
+      ReplyException late = catchThrowableOfType(ReplyException.class, () -> await(bus.request(Addresses.SCRAPE_PAGES_COMPLETE,
+          new JsonObject().put("id", claimed.getJsonArray("pages").getJsonObject(0).getLong("id")).put("owner", "crashed-runner")
+              .put("result", new JsonObject()))));
+      assertThat(late.failureCode()).isEqualTo(409);
+    }
+  }
+
+  @Test
+  void aPageWhoseRunnersKeepDyingIsFailedNotFetchedForever() throws Exception {
+    try (TestNode store = TestNode.start(roles("persistence"))) {
+      var bus = store.vertx().eventBus();
+      JsonObject job = await(bus.<JsonObject>request(Addresses.SCRAPE_JOBS_STORE, new JsonObject()
+          .put("options", new JsonObject()).put("maxPages", 1).put("urls", new JsonArray().add(site.url("/page/600"))))
+          .map(Message::body));
+      // Three runners in a row claim the page and die with it.
+      for (int i = 0; i < ScrapeJobRunner.MAX_ATTEMPTS; i++) {
+        String owner = "doomed-" + i;
+        Poll.until(owner + " claims the page", LIMIT, () -> await(bus.<JsonObject>request(Addresses.SCRAPE_PAGES_CLAIM,
+            new JsonObject().put("owner", owner).put("limit", 1).put("leaseMs", 1)).map(Message::body))
+            .getJsonArray("pages").size() == 1);
+      }
+
+      try (TestNode runner = TestNode.join(store, roles("persistence", "scraper"))) {
+        awaitState(store, job.getLong("id"), "done");
+      }
+      JsonObject page = await(bus.<JsonObject>request(Addresses.SCRAPE_JOBS_PAGES, new JsonObject().put("id", job.getLong("id")))
+          .map(Message::body)).getJsonArray("pages").getJsonObject(0);
+      assertThat(page.getString("state")).isEqualTo("failed");
+      assertThat(page.getJsonObject("result").getJsonObject("error").getString("code")).isEqualTo("abandoned");
+      assertThat(site.requests("/page/600")).isZero();
+    }
+  }
+
+  private static long count(TestNode at, String sql) throws SQLException {
+    try (Connection db = TestServers.jdbc(at.databaseUrl()); ResultSet rows = db.createStatement().executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+}

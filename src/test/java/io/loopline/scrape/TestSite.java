@@ -1,0 +1,204 @@
+package io.loopline.scrape;
+
+import static io.loopline.support.TestNode.await;
+
+import io.loopline.support.TestNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.NetServer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The web the scraper tests point at: one site served on 127.0.0.2 and 127.0.0.3 (two hosts to the
+ * scraper), on loopback only, with pages that are slow, redirect, loop, answer 429 or 500, stream 50 MiB,
+ * are not HTML or are broken HTML, and a robots.txt that forbids {@code /private}. It counts requests by
+ * path and the fetches in flight per host (the address connected to), and keeps the highest count seen.
+ * A trap on 127.0.0.1 counts any connection the SSRF guard should have prevented.
+ */
+final class TestSite implements AutoCloseable {
+
+  static final String HOST_A = "127.0.0.2";
+  static final String HOST_B = "127.0.0.3";
+  static final String TRAP = "127.0.0.1";
+  static final long BIG_BYTES = 50L * 1024 * 1024;
+
+  private final Vertx vertx = Vertx.vertx();
+  private final int port = TestNode.freePort();
+  private final int trapPort = TestNode.freePort();
+  private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> maxInFlight = new ConcurrentHashMap<>();
+  private final AtomicInteger trapConnections = new AtomicInteger();
+  private final List<HttpServer> servers;
+  private final NetServer trap;
+
+  TestSite() {
+    servers = List.of(vertx.createHttpServer().requestHandler(this::handle),
+        vertx.createHttpServer().requestHandler(this::handle));
+    await(Future.all(servers.get(0).listen(port, HOST_A), servers.get(1).listen(port, HOST_B)));
+    trap = vertx.createNetServer().connectHandler(socket -> {
+      trapConnections.incrementAndGet();
+      socket.close();
+    });
+    await(trap.listen(trapPort, TRAP));
+  }
+
+  String url(String path) {
+    return "http://" + HOST_A + ":" + port + path;
+  }
+
+  String urlB(String path) {
+    return "http://" + HOST_B + ":" + port + path;
+  }
+
+  /** The same path on the address the guard must refuse. */
+  String trapUrl(String path) {
+    return "http://" + TRAP + ":" + trapPort + path;
+  }
+
+  int port() {
+    return port;
+  }
+
+  int requests(String pathAndQuery) {
+    AtomicInteger n = requests.get(pathAndQuery);
+    return n == null ? 0 : n.get();
+  }
+
+  int inFlight(String host) {
+    AtomicInteger n = inFlight.get(host);
+    return n == null ? 0 : n.get();
+  }
+
+  int maxInFlight(String host) {
+    AtomicInteger n = maxInFlight.get(host);
+    return n == null ? 0 : n.get();
+  }
+
+  void resetMax() {
+    maxInFlight.clear();
+  }
+
+  int trapConnections() {
+    return trapConnections.get();
+  }
+
+  static String page(int n) {
+    return "<!doctype html><html><head><title>Page " + n + "</title>"
+        + "<meta name=\"description\" content=\"About page " + n + "\"></head><body>"
+        + "<h1>Page " + n + "</h1><p>Text of page " + n + " " + "word ".repeat(100) + "</p>"
+        + "<a href=\"/page/" + (n + 1) + "\">next</a> <a href=\"/page/" + (n + 1) + "#top\">next again</a> "
+        + "<a href=\"page/../" + (n + 2) + "\">relative</a> <a href=\"mailto:a@b.c\">mail</a> "
+        + "<a href=\"http://" + HOST_B + "/elsewhere\">other host</a> <a href=\"#here\">self</a>"
+        + "</body></html>";
+  }
+
+  private void handle(HttpServerRequest req) {
+    String host = req.localAddress().hostAddress();
+    String path = req.path();
+    requests.computeIfAbsent(req.uri(), k -> new AtomicInteger()).incrementAndGet();
+    int now = inFlight.computeIfAbsent(host, k -> new AtomicInteger()).incrementAndGet();
+    maxInFlight.computeIfAbsent(host, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+    HttpServerResponse res = req.response();
+    boolean[] counted = {true};
+    Runnable done = () -> {
+      if (counted[0]) {
+        counted[0] = false;
+        inFlight.get(host).decrementAndGet();
+      }
+    };
+    res.endHandler(v -> done.run());
+    res.closeHandler(v -> done.run());
+    String[] parts = path.split("/");
+    if (path.equals("/robots.txt")) {
+      res.putHeader("Content-Type", "text/plain").end("User-agent: *\nDisallow: /private\nAllow: /private/open\n");
+    } else if (path.startsWith("/page/")) {
+      html(res, page(Integer.parseInt(parts[2])));
+    } else if (path.equals("/slow")) {
+      long ms = Long.parseLong(req.getParam("ms"));
+      vertx.setTimer(ms, t -> {
+        if (!res.closed()) {
+          html(res, page(0));
+        }
+      });
+    } else if (path.startsWith("/redirect/")) {
+      int n = Integer.parseInt(parts[2]);
+      if (n == 0) {
+        html(res, page(0));
+      } else {
+        res.setStatusCode(302).putHeader("Location", "/redirect/" + (n - 1)).end();
+      }
+    } else if (path.equals("/loop/a") || path.equals("/loop/b")) {
+      res.setStatusCode(301).putHeader("Location", path.endsWith("a") ? "/loop/b" : "/loop/a").end();
+    } else if (path.equals("/to-trap")) {
+      res.setStatusCode(302).putHeader("Location", trapUrl("/page/1")).end();
+    } else if (path.startsWith("/busy/")) {
+      // 429 with Retry-After: 1 the first time, then the page
+      if (requests(req.uri()) == 1) {
+        res.setStatusCode(429).putHeader("Retry-After", "1").end("slow down");
+      } else {
+        html(res, page(1));
+      }
+    } else if (path.startsWith("/busy-long/")) {
+      res.setStatusCode(429).putHeader("Retry-After", "3600").end("come back tomorrow");
+    } else if (path.startsWith("/flaky/")) {
+      if (requests(req.uri()) == 1) {
+        res.setStatusCode(503).end("try again");
+      } else {
+        html(res, page(2));
+      }
+    } else if (path.startsWith("/error/")) {
+      res.setStatusCode(500).end("broken");
+    } else if (path.equals("/big")) {
+      streamBig(res);
+    } else if (path.equals("/data.json")) {
+      res.putHeader("Content-Type", "application/json").end("{\"a\": 1}");
+    } else if (path.equals("/broken")) {
+      html(res, "<html><head><title>Broken</title><body><p>unclosed <div><a href='/page/1'>one<b><i>x</p></div>"
+          + "<a href=\"http://[::1\">bad</a><table><td>cell");
+    } else if (path.startsWith("/private/")) {
+      html(res, page(9));
+    } else {
+      res.setStatusCode(404).end();
+    }
+  }
+
+  private static void html(HttpServerResponse res, String body) {
+    res.putHeader("Content-Type", "text/html; charset=utf-8").end(body);
+  }
+
+  /** 50 MiB, written as the client reads: never held in memory. */
+  private void streamBig(HttpServerResponse res) {
+    res.setChunked(true).putHeader("Content-Type", "application/octet-stream");
+    Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
+    long[] sent = {0};
+    Runnable[] pump = new Runnable[1];
+    pump[0] = () -> {
+      while (!res.closed() && sent[0] < BIG_BYTES && !res.writeQueueFull()) {
+        res.write(chunk);
+        sent[0] += chunk.length();
+      }
+      if (res.closed()) {
+        return;
+      }
+      if (sent[0] >= BIG_BYTES) {
+        res.end();
+      } else {
+        res.drainHandler(v -> pump[0].run());
+      }
+    };
+    pump[0].run();
+  }
+
+  @Override
+  public void close() {
+    await(vertx.close());
+  }
+}

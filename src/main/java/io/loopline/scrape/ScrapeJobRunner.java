@@ -2,8 +2,10 @@ package io.loopline.scrape;
 
 import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.contract.LocalFirst;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -39,6 +41,8 @@ final class ScrapeJobRunner {
   private final ScrapeSettings settings;
   private final String owner = ProcessHandle.current().pid() + "-scrape-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<Long, Running> running = new HashMap<>();
+  /** Claims and completions go to this node's persistence verticle when it has one. */
+  private final LocalFirst persistence;
   private MessageConsumer<JsonObject> wakeups;
   private MessageConsumer<JsonObject> cancellations;
   private long pollTimer = -1;
@@ -49,6 +53,7 @@ final class ScrapeJobRunner {
   private boolean stopping;
 
   ScrapeJobRunner(Vertx vertx, Fetcher fetcher, ScrapeSettings settings) {
+    this.persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
     this.vertx = vertx;
     this.fetcher = fetcher;
     this.settings = settings;
@@ -182,7 +187,7 @@ final class ScrapeJobRunner {
   }
 
   private Future<JsonObject> request(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body).map(Message::body);
+    return persistence.<JsonObject>request(address, body, new DeliveryOptions()).map(Message::body);
   }
 
   /** Claims no more, stops the fetches in flight, and gives their pages back at once. */

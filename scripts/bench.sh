@@ -4,7 +4,8 @@
 # the same 10,000 items from the same PostgreSQL. Writes a Markdown report to docs/benchmarks/.
 #
 #   scripts/bench.sh                      every workload
-#   scripts/bench.sh items-cached sleep   chosen workloads: items-uncached items-cached sleep health
+#   scripts/bench.sh items-cached sleep   chosen workloads: items-uncached items-cached sleep health scrape
+#                                         chat scrape-cluster
 #
 # Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 10: the JVM compiles its hot paths meanwhile), BENCH_CONNECTIONS (default 64),
 # BENCH_SLEEP_CONNECTIONS (default 5000). Traffic stays on 127.0.0.1.
@@ -16,7 +17,9 @@ WARMUP=${BENCH_WARMUP:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 SLEEP_CONNECTIONS=${BENCH_SLEEP_CONNECTIONS:-5000}
 WORKLOADS=("$@")
-[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(items-uncached items-cached sleep health)
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(items-uncached items-cached sleep health scrape chat)
+SCRAPE_PAGES=${BENCH_SCRAPE_PAGES:-5000}
+SITE_PID=
 PG=postgresql://postgres@127.0.0.1:5432
 DB_NAME=loopline_bench
 DB_URL=$PG/$DB_NAME
@@ -50,7 +53,11 @@ stop_server() {
   fi
   SERVER_PID=""
 }
-cleanup() { stop_server; rm -rf "$WORK"; }
+stop_site() {
+  if [ -n "$SITE_PID" ]; then kill "$SITE_PID" 2>/dev/null || true; wait "$SITE_PID" 2>/dev/null || true; fi
+  SITE_PID=""
+}
+cleanup() { stop_server; stop_site; stop_nodes; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 wait_ready() {
@@ -67,6 +74,8 @@ start_server() {
   local name=$1
   stop_server
   PORT=$((PORT + 1))
+  local scrape_env=(LOOPLINE_SCRAPE_ALLOW=127.0.0.2 LOOPLINE_SCRAPE_GLOBAL_CONCURRENCY=256
+    LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY=256 LOOPLINE_SCRAPE_JOB_CONCURRENCY=256 LOOPLINE_SCRAPE_CACHE_TTL_SECONDS=0)
   local loopline_env=(LOOPLINE_HTTP_PORT=$PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL
     LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$WORK/data LOOPLINE_RATE_LIMIT_ENABLED=false
     LOOPLINE_REDIS_NAMESPACE=loopline-bench:)
@@ -76,6 +85,9 @@ start_server() {
         taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
     loopline|loopline-cached)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+    loopline-scrape)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL "${scrape_env[@]}" \
         taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
     loopline-limited)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_RATE_LIMIT_ENABLED=true \
@@ -128,6 +140,98 @@ measure() {
   log "$workload $server: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, CPU $cpu%, peak RSS $rss MB"
 }
 
+# The local site every scraper fetches: each page after 50 ms, on 127.0.0.2 (allowed by LOOPLINE_SCRAPE_ALLOW).
+start_site() {
+  stop_site
+  SITE_PORT=$((PORT + 100))
+  taskset -c 1 java -Xmx256m -cp target/loopline.jar bench/site/Site.java 127.0.0.2 $SITE_PORT 50 >"$WORK/site.log" 2>&1 &
+  SITE_PID=$!
+  for _ in $(seq 1 300); do curl -s -o /dev/null "http://127.0.0.2:$SITE_PORT/page/1" && break; sleep 0.2; done
+  seq 1 "$SCRAPE_PAGES" | sed "s|^|http://127.0.0.2:$SITE_PORT/page/|" >"$WORK/urls.txt"
+  head -500 "$WORK/urls.txt" | sed 's|/page/|/page/9|' >"$WORK/warm.txt"
+}
+
+# scrape_job PORT URL_FILE: runs a scrape job on the Loopline node at PORT and prints its seconds and pages/s.
+scrape_job() {
+  local port=$1 file=$2 body id state
+  body=$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"urls": [l.strip() for l in open(sys.argv[1]) if l.strip()], "options": {"concurrency": 256, "perHostConcurrency": 256, "robots": False, "cache": False}}))' "$file")
+  local start end
+  start=$(date +%s.%N)
+  id=$(curl -s -X POST "http://127.0.0.1:$port/scrape-jobs" -H 'Content-Type: application/json' -d @- <<<"$body" \
+    | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  for _ in $(seq 1 6000); do
+    state=$(curl -s "http://127.0.0.1:$port/scrape-jobs/$id" | /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["state"] + " " + str(j["counts"]["failed"]))')
+    [[ $state == done* || $state == cancelled* ]] && break
+    sleep 0.1
+  done
+  end=$(date +%s.%N)
+  awk -v s="$start" -v e="$end" -v n="$(wc -l <"$file")" -v st="$state" \
+    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s\n", n, n - f[2], e - s, n / (e - s), f[1]}'
+}
+
+# record_scrape WORKLOAD SERVER RESULT_LINE [PID]: one row; errors are the pages that did not come back 200.
+record_scrape() {
+  local rate seconds pages ok rss="-"
+  rate=$(sed -E 's/.*rate=([^ ]+).*/\1/' <<<"$3")
+  seconds=$(sed -E 's/.*seconds=([^ ]+).*/\1/' <<<"$3")
+  pages=$(sed -E 's/.*pages=([^ ]+).*/\1/' <<<"$3")
+  ok=$(sed -E 's/.*ok=([^ ]+).*/\1/' <<<"$3")
+  [ -n "${4:-}" ] && [ -e "/proc/$4/status" ] && rss=$(peak_rss_mb "$4")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" 256 "$rate pages/s" "$seconds s for $pages" "-" \
+    "$((pages - ok))" "-" "$rss" >>"$RESULTS"
+  log "$1 $2: $3"
+}
+
+run_scrape() {
+  start_site
+  start_server loopline-scrape
+  scrape_job $PORT "$WORK/warm.txt" >/dev/null
+  local line
+  line=$(scrape_job $PORT "$WORK/urls.txt")
+  record_scrape scrape loopline "$line" "$SERVER_PID"
+  stop_server
+  line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
+  record_scrape scrape aiohttp-scraper "$line"
+  line=$(cd "$WORK" && URL_FILE="$WORK/urls.txt" taskset -c 0 /usr/bin/python3 -m scrapy runspider "$OLDPWD/bench/peers/scrapy_spider.py" 2>/dev/null | grep '^RESULT')
+  record_scrape scrape scrapy "$line"
+  stop_site
+}
+
+# Scrape throughput with one and then two clustered scraper nodes (the second on the other core).
+NODE_PIDS=()
+stop_nodes() {
+  for pid in "${NODE_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${NODE_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+  NODE_PIDS=()
+}
+start_cluster_node() {
+  local cpu=$1 roles=$2 port=$3 name=$4
+  env LOOPLINE_HTTP_PORT=$port LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL LOOPLINE_LOG_LEVEL=WARN \
+    LOOPLINE_DATA_DIR=$WORK/$name LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_URL=$REDIS_URL \
+    LOOPLINE_REDIS_NAMESPACE=loopline-bench: LOOPLINE_CLUSTER_ENABLED=true LOOPLINE_CLUSTER_NAME=loopline-bench-$$ \
+    LOOPLINE_ROLES=$roles LOOPLINE_SCRAPE_ALLOW=127.0.0.2 LOOPLINE_SCRAPE_GLOBAL_CONCURRENCY=256 \
+    LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY=256 LOOPLINE_SCRAPE_JOB_CONCURRENCY=256 LOOPLINE_SCRAPE_CACHE_TTL_SECONDS=0 \
+    taskset -c "$cpu" java -Xmx256m -jar target/loopline.jar >"$WORK/$name.log" 2>&1 &
+  NODE_PIDS+=($!)
+  for _ in $(seq 1 600); do grep -q "Loopline ready" "$WORK/$name.log" && return 0; sleep 0.1; done
+  log "$name did not start"; tail -20 "$WORK/$name.log" >&2; exit 1
+}
+run_scrape_cluster() {
+  start_site
+  PORT=$((PORT + 1))
+  start_cluster_node 0 http,persistence,cache,scraper,worker $PORT node1
+  scrape_job $PORT "$WORK/warm.txt" >/dev/null
+  local line
+  line=$(scrape_job $PORT "$WORK/urls.txt")
+  record_scrape scrape-cluster "1 scraper node" "$line"
+  start_cluster_node 1 scraper $((PORT + 1)) node2
+  scrape_job $PORT "$WORK/warm.txt" >/dev/null
+  line=$(scrape_job $PORT "$WORK/urls.txt")
+  record_scrape scrape-cluster "2 scraper nodes" "$line"
+  stop_nodes
+  stop_site
+}
+
 prepare_data() {
   log "preparing $DB_NAME with 10,000 items"
   psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB_NAME" -c "CREATE DATABASE $DB_NAME"
@@ -163,7 +267,10 @@ run_workload() {
         start_server $server
         measure health $server "$CONNECTIONS" "http://127.0.0.1:$PORT/health/live" bench/wrk/fixed.lua
       done ;;
-    *) log "unknown workload $1 (items-uncached items-cached sleep health)"; exit 2 ;;
+    scrape) run_scrape ;;
+    scrape-cluster) run_scrape_cluster ;;
+    chat) run_chat ;;
+    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster)"; exit 2 ;;
   esac
   stop_server
 }
@@ -196,7 +303,12 @@ report() {
         for (i = 1; i <= n; i++) {
           w = order[i]; l = rps[w "/loopline"]; if (l == "") l = rps[w "/loopline-cached"]; if (l == "") l = rps[w "/loopline-uncached"]
           line = "- " w ":"
-          split("fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached", peers, " ")
+          if (w == "scrape-cluster") {
+            one = rps[w "/1 scraper node"]; two = rps[w "/2 scraper nodes"]
+            if (one > 0) print "- scrape-cluster: 2 scraper nodes / 1 = " sprintf("%.2f", two / one) "x"
+            continue
+          }
+          split("fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy", peers, " ")
           for (p in peers) { o = rps[w "/" peers[p]]; if (o != "" && o > 0) line = line sprintf(" %.2fx %s;", l / o, peers[p]) }
           print line
         }

@@ -118,6 +118,7 @@ public final class HttpVerticle extends VerticleBase {
       router.route("/metrics").method(HttpMethod.GET).handler(PrometheusScrapingHandler.create(metricsRegistry));
     }
     router.route().failureHandler(problems::handleFailure);
+    router.errorHandler(400, problems::badRequest); // e.g. a path with a broken %-escape, refused by the router
     router.errorHandler(404, problems::notFound);
     router.errorHandler(405, problems::methodNotAllowed);
     router.errorHandler(500, problems::handleFailure);

@@ -61,6 +61,17 @@ final class Problems {
     send(ctx, toProblem(ctx));
   }
 
+  /**
+   * Error handler for 400 raised by the router itself before any route ran, such as a path whose
+   * %-escapes cannot be decoded; a 400 that carries a known failure is described as usual.
+   */
+  void badRequest(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    boolean known = failure instanceof Problem.ProblemException || failure instanceof HttpException
+        || failure instanceof ReplyException;
+    send(ctx, known ? toProblem(ctx) : Problem.of(400, "The request could not be read (a %-escape in the path is not valid)"));
+  }
+
   /** Error handler for 404: no route matches the path. */
   void notFound(RoutingContext ctx) {
     send(ctx, Problem.of(404, "No resource at " + ctx.request().path()));

@@ -1,6 +1,7 @@
 package io.loopline;
 
 import io.loopline.cache.CacheVerticle;
+import io.loopline.chat.ChatVerticle;
 import io.loopline.config.ConfigException;
 import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
@@ -184,7 +185,7 @@ public final class Loopline {
   /** Backends first, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
     Future<Void> chain = Future.succeededFuture();
-    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.HTTP)) {
+    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.HTTP)) {
       if (roles.contains(role)) {
         chain = chain.compose(v -> deploy(role));
       }
@@ -204,8 +205,9 @@ public final class Loopline {
           .setWorkerPoolName("loopline-worker")
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
+      case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("http", "log", "cache"))
+          .setConfig(config.sections("http", "log", "cache", "chat"))
           .setInstances(config.http().instancesOrCores()));
     };
   }

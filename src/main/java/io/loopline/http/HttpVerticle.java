@@ -2,6 +2,7 @@ package io.loopline.http;
 
 import io.loopline.cache.NearCache;
 import io.loopline.config.CacheSettings;
+import io.loopline.config.ChatSettings;
 import io.loopline.config.HttpSettings;
 import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
@@ -30,6 +31,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private HttpSettings settings;
   private HttpServer server;
+  private ChatRoutes chat;
 
   @Override
   public Future<?> start() {
@@ -60,6 +62,8 @@ public final class HttpVerticle extends VerticleBase {
     new CacheRoutes(bus).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
+    chat = new ChatRoutes(vertx, bus, ChatSettings.from(config()), settings.busTimeoutMs());
+    chat.mount(builder);
 
     Router router = builder.createRouter();
     router.route("/openapi.yaml").method(HttpMethod.GET).method(HttpMethod.HEAD)
@@ -71,6 +75,7 @@ public final class HttpVerticle extends VerticleBase {
         .handler(StaticHandler.create("web/docs"));
     router.route("/docs/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + buildInfo("swaggerUi")));
+    chat.mountPage(router);
     String metricsRegistry = config().getString(Metrics.CONFIG_KEY);
     if (metricsRegistry != null) {
       router.route("/metrics").method(HttpMethod.GET).handler(PrometheusScrapingHandler.create(metricsRegistry));
@@ -82,10 +87,13 @@ public final class HttpVerticle extends VerticleBase {
     return router;
   }
 
-  /** Stops accepting connections and lets in-flight requests finish, up to the configured timeout. */
+  /** Closes the chat sockets, then stops accepting connections and lets in-flight requests finish, up to the configured timeout. */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(settings.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
+    Future<Void> sockets = chat == null ? Future.succeededFuture() : chat.close();
+    return sockets.eventually(() -> server == null
+        ? Future.succeededFuture()
+        : server.shutdown(settings.shutdownTimeoutSeconds(), TimeUnit.SECONDS));
   }
 
   private static String buildInfo(String key) {

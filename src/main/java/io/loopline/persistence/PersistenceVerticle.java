@@ -39,6 +39,7 @@ public final class PersistenceVerticle extends VerticleBase {
     UserStore users = new UserStore(db);
     ItemStore items = new ItemStore(db);
     JobStore jobs = new JobStore(db);
+    ChatStore chat = new ChatStore(db);
     countJobs(jobs, Metrics.registry(config()));
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     return Future.all(List.of(
@@ -65,7 +66,9 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.JOBS_RENEW, jobs::renew),
         answer(Addresses.JOBS_COMPLETE, jobs::complete),
         answer(Addresses.JOBS_FAIL, jobs::fail),
-        answer(Addresses.JOBS_RELEASE, jobs::release)));
+        answer(Addresses.JOBS_RELEASE, jobs::release),
+        answer(Addresses.CHAT_HISTORY_APPEND, chat::append),
+        answer(Addresses.CHAT_HISTORY_LIST, chat::list)));
   }
 
   /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */

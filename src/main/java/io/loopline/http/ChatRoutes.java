@@ -1,0 +1,111 @@
+package io.loopline.http;
+
+import io.loopline.config.ChatSettings;
+import io.loopline.contract.Addresses;
+import io.loopline.contract.ChatNames;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+
+/**
+ * {@code /chat}: the rooms' WebSocket, messages over HTTP, history and members from the contract, and the
+ * chat page at {@code /chat/}. Its sockets belong to this HTTP verticle ({@link ChatSockets}).
+ */
+final class ChatRoutes {
+
+  /** The page's own scripts and styles, and WebSockets to this origin; nothing inline, no frames. */
+  static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+      + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+  private final BusClient bus;
+  private final ChatSettings settings;
+  private final ChatSockets sockets;
+
+  ChatRoutes(Vertx vertx, BusClient bus, ChatSettings settings, long busTimeoutMs) {
+    this.bus = bus;
+    this.settings = settings;
+    this.sockets = new ChatSockets(vertx, settings, busTimeoutMs);
+  }
+
+  /** The contract's chat operations. */
+  void mount(RouterBuilder builder) {
+    builder.getRoute("chatSocket").addHandler(this::upgrade);
+    builder.getRoute("postChatMessage").addHandler(this::post);
+    builder.getRoute("listChatMessages").addHandler(this::history);
+    builder.getRoute("listChatMembers").addHandler(this::members);
+  }
+
+  /** The page, outside the contract. */
+  void mountPage(Router router) {
+    router.routeWithRegex("^/chat$").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> ctx.redirect("/chat/"));
+    router.route("/chat/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> {
+          ctx.response().putHeader("Content-Security-Policy", PAGE_POLICY)
+              .putHeader("X-Content-Type-Options", "nosniff")
+              .putHeader("Referrer-Policy", "no-referrer");
+          ctx.next();
+        })
+        .handler(StaticHandler.create("web/chat"));
+  }
+
+  Future<Void> close() {
+    return sockets.close();
+  }
+
+  private void upgrade(RoutingContext ctx) {
+    String room = room(ctx);
+    String name = (String) Resources.query(ctx, "name");
+    if (!ChatNames.validSender(name)) {
+      ctx.fail(Problem.validation("name: must be 1 to 32 letters, digits, spaces and . _ -",
+          new io.vertx.core.json.JsonArray().add(Problem.fieldError("/query/name",
+              "must be 1 to 32 letters, digits, spaces and . _ -, not starting or ending with a space"))).exception());
+      return;
+    }
+    ctx.request().toWebSocket()
+        .onSuccess(ws -> sockets.accept(ws, room, name))
+        .onFailure(e -> {
+          if (!ctx.response().headWritten() && !ctx.response().ended()) {
+            ctx.fail(Problem.of(400, "Not a WebSocket upgrade: " + e.getMessage()).exception());
+          }
+        });
+  }
+
+  private void post(RoutingContext ctx) {
+    JsonObject body = Resources.body(ctx);
+    bus.request(Addresses.CHAT_SEND, new JsonObject()
+            .put("room", room(ctx)).put("sender", body.getString("sender")).put("text", body.getValue("text")))
+        .onSuccess(message -> ctx.response().setStatusCode(201)
+            .putHeader("Content-Type", "application/json").end(message.encode()))
+        .onFailure(ctx::fail);
+  }
+
+  private void history(RoutingContext ctx) {
+    Object limit = Resources.query(ctx, "limit");
+    int n = limit == null ? Math.min(50, settings.historyMaxLimit()) : ((Number) limit).intValue();
+    if (n > settings.historyMaxLimit()) {
+      ctx.fail(Problem.validation("limit: at most " + settings.historyMaxLimit(), new io.vertx.core.json.JsonArray()
+          .add(Problem.fieldError("/query/limit", "must be at most " + settings.historyMaxLimit()))).exception());
+      return;
+    }
+    JsonObject page = new JsonObject().put("room", room(ctx)).put("limit", n);
+    Object before = Resources.query(ctx, "before");
+    if (before != null) {
+      page.put("before", ((Number) before).longValue());
+    }
+    bus.request(Addresses.CHAT_HISTORY_LIST, page).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  private void members(RoutingContext ctx) {
+    bus.request(Addresses.CHAT_MEMBERS, new JsonObject().put("room", room(ctx))).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  private static String room(RoutingContext ctx) {
+    return Resources.validated(ctx).getPathParameters().get("room").getString();
+  }
+}

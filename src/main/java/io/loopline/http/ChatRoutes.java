@@ -34,14 +34,18 @@ final class ChatRoutes {
 
   /** The contract's chat operations. */
   void mount(RouterBuilder builder) {
-    builder.getRoute("chatSocket").addHandler(this::upgrade);
+    // Upgrades are taken by the route of mountPage, before the body handler reads the request; a plain GET
+    // of the socket's path gets here, is validated, and is told it needs an upgrade.
+    builder.getRoute("chatSocket").addHandler(ctx -> ctx.fail(Problem.of(400,
+        "This is a WebSocket endpoint: send a WebSocket upgrade (Upgrade: websocket)").exception()));
     builder.getRoute("postChatMessage").addHandler(this::post);
     builder.getRoute("listChatMessages").addHandler(this::history);
     builder.getRoute("listChatMembers").addHandler(this::members);
   }
 
-  /** The page, outside the contract. */
+  /** The socket upgrade, ahead of every other handler, and the page, both outside the contract's router. */
   void mountPage(Router router) {
+    router.get("/chat/rooms/:room/ws").order(Integer.MIN_VALUE).handler(this::upgrade);
     router.routeWithRegex("^/chat$").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(ctx -> ctx.redirect("/chat/"));
     router.route("/chat/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
@@ -58,9 +62,20 @@ final class ChatRoutes {
     return sockets.close();
   }
 
+  /** Checks what the contract would (room, name) itself, so that nothing reads the request before the upgrade. */
   private void upgrade(RoutingContext ctx) {
-    String room = room(ctx);
-    String name = (String) Resources.query(ctx, "name");
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+      ctx.next();
+      return;
+    }
+    String room = ctx.pathParam("room");
+    if (!ChatNames.validRoom(room)) {
+      ctx.fail(Problem.validation("room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -",
+          new io.vertx.core.json.JsonArray().add(Problem.fieldError("/path/room",
+              "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"))).exception());
+      return;
+    }
+    String name = ctx.queryParams().get("name");
     if (!ChatNames.validSender(name)) {
       ctx.fail(Problem.validation("name: must be 1 to 32 letters, digits, spaces and . _ -",
           new io.vertx.core.json.JsonArray().add(Problem.fieldError("/query/name",

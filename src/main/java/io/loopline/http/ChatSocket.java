@@ -113,6 +113,9 @@ final class ChatSocket {
   }
 
   private void write(String text) {
+    if (ws.isClosed()) {
+      return; // the peer's close is on its way to closeHandler
+    }
     if (ws.writeQueueFull()) {
       close(TRY_AGAIN_LATER, "slow consumer: events not read in time");
       return;
@@ -121,7 +124,7 @@ final class ChatSocket {
   }
 
   void ping() {
-    if (!closed && !ws.writeQueueFull()) {
+    if (!closed && !ws.isClosed() && !ws.writeQueueFull()) {
       lastPing = System.nanoTime();
       ws.writePing(Buffer.buffer());
     }
@@ -133,7 +136,9 @@ final class ChatSocket {
     }
     closed = true;
     host.left(this);
-    ws.close(code, reason);
+    if (!ws.isClosed()) {
+      ws.close(code, reason);
+    }
   }
 
   boolean isClosed() {

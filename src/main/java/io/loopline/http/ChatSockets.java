@@ -90,7 +90,13 @@ final class ChatSockets {
     long seq = event.body().getLong("seq");
     // A copy: a socket closed for being slow leaves the set while we iterate.
     for (ChatSocket socket : local.sockets.toArray(ChatSocket[]::new)) {
-      socket.deliver(text, seq);
+      try {
+        socket.deliver(text, seq);
+      } catch (RuntimeException e) {
+        // One socket's trouble must not keep the event from the others.
+        log.debug("chat delivery to a socket failed: {}", e.toString());
+        socket.close(ChatSocket.GOING_AWAY, "write failed");
+      }
     }
   }
 

@@ -10,17 +10,24 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.JsonArray;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rooms' sequencer, one per cluster: every message, join and leave of every room passes through this
- * verticle's single event loop, which stamps it with the room's next {@code seq} and publishes it on the
- * room's address. So every socket host, on any node, receives a room's events in one order. It also keeps
- * who is in each room ({@link Presence}) and queues messages for PostgreSQL ({@link HistoryWriter}).
- * Receives the {@code chat} section.
+ * verticle's single event loop, which stamps it with the room's next {@code seq} and sends it to each
+ * socket host with a member in the room ({@link Addresses#chatHost}), then publishes it on the room's
+ * address ({@link Addresses#chatRoom}). So every socket host, on any node, receives a room's events in one
+ * order. It also keeps who is in each room and on which host ({@link Presence}), and queues messages for
+ * PostgreSQL ({@link HistoryWriter}). Receives the {@code chat} section.
  */
 public final class ChatVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ChatVerticle.class);
 
   private final Sequence sequence = new Sequence();
   private final Presence presence = new Presence();
@@ -31,6 +38,7 @@ public final class ChatVerticle extends VerticleBase {
   public Future<?> start() {
     settings = ChatSettings.from(config());
     history = new HistoryWriter(vertx, settings);
+    vertx.setPeriodic(settings.hostLeaseMs(), t -> expireHosts());
     EventBus bus = vertx.eventBus();
     return Future.all(List.of(
         bus.<JsonObject>consumer(Addresses.CHAT_SEND, this::send).completion(),
@@ -38,6 +46,7 @@ public final class ChatVerticle extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.CHAT_LEAVE, this::leave).completion(),
         bus.<JsonObject>consumer(Addresses.CHAT_HOST_GONE, this::hostGone).completion(),
         bus.<JsonObject>consumer(Addresses.CHAT_MEMBERS, this::members).completion(),
+        bus.<JsonObject>consumer(Addresses.CHAT_HOST_ALIVE, this::hostAlive).completion(),
         bus.<Object>consumer(Addresses.health(Role.CHAT), m -> m.reply(new JsonObject()
             .put("role", Role.CHAT.id()).put("historyBacklog", history.backlog()))).completion()));
   }
@@ -67,7 +76,7 @@ public final class ChatVerticle extends VerticleBase {
         .put("id", UUID.randomUUID().toString())
         .put("sender", sender)
         .put("text", t);
-    vertx.eventBus().publish(Addresses.chatRoom(room), message);
+    fanOut(room, message);
     history.add(message);
     request.reply(message);
   }
@@ -83,7 +92,7 @@ public final class ChatVerticle extends VerticleBase {
     }
     presence.join(room, member, name, body.getString("host", ""));
     JsonObject event = sequence.stamp("join", room).put("member", Presence.member(member, name));
-    vertx.eventBus().publish(Addresses.chatRoom(room), event);
+    fanOut(room, event);
     request.reply(new JsonObject()
         .put("event", event)
         .put("memberCount", presence.count(room))
@@ -109,8 +118,47 @@ public final class ChatVerticle extends VerticleBase {
   }
 
   private void publishLeave(String room, String member, String name) {
-    vertx.eventBus().publish(Addresses.chatRoom(room),
-        sequence.stamp("leave", room).put("member", Presence.member(member, name)));
+    fanOut(room, sequence.stamp("leave", room).put("member", Presence.member(member, name)));
+  }
+
+  /**
+   * To every socket host with a member in the room, in this order (one sender, one receiver: the bus keeps
+   * it), and to the room's address for services that follow it.
+   */
+  private void fanOut(String room, JsonObject event) {
+    EventBus bus = vertx.eventBus();
+    for (String host : presence.hosts(room)) {
+      bus.send(Addresses.chatHost(host), event);
+    }
+    bus.publish(Addresses.chatRoom(room), event);
+  }
+
+  /** A host's lease: it is alive, and these are its members (learned back after this verticle restarted). */
+  private void hostAlive(Message<JsonObject> lease) {
+    String host = lease.body().getString("host");
+    if (host == null) {
+      return;
+    }
+    presence.renew(host);
+    JsonArray members = lease.body().getJsonArray("members", new JsonArray());
+    for (int i = 0; i < members.size(); i++) {
+      JsonObject m = members.getJsonObject(i);
+      String room = m.getString("room");
+      String member = m.getString("id");
+      if (ChatNames.validRoom(room) && member != null && ChatNames.validSender(m.getString("name"))
+          && !presence.contains(room, member)) {
+        presence.join(room, member, m.getString("name"), host);
+      }
+    }
+  }
+
+  private void expireHosts() {
+    long before = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(3 * settings.hostLeaseMs());
+    for (String host : presence.expired(before)) {
+      List<Presence.Gone> gone = presence.leaveHost(host);
+      log.warn("chat socket host {} missed three leases: {} members left", host, gone.size());
+      gone.forEach(g -> publishLeave(g.room(), g.member(), g.name()));
+    }
   }
 
   private void members(Message<JsonObject> request) {

@@ -6,10 +6,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Who is in each room, cluster-wide: every socket host reports its joins and leaves to the sequencer. */
+/**
+ * Who is in each room, cluster-wide, and which socket host holds each member: every socket host reports
+ * its joins and leaves to the sequencer, and renews a lease for itself.
+ */
 final class Presence {
 
   record Gone(String room, String member, String name) {}
@@ -18,9 +23,17 @@ final class Presence {
 
   /** Room to members in the order they joined. */
   private final Map<String, LinkedHashMap<String, Entry>> rooms = new HashMap<>();
+  /** Socket host to when it was last heard from (nanoTime). */
+  private final Map<String, Long> hosts = new HashMap<>();
 
   void join(String room, String member, String name, String host) {
     rooms.computeIfAbsent(room, r -> new LinkedHashMap<>()).put(member, new Entry(name, host));
+    hosts.put(host, System.nanoTime());
+  }
+
+  boolean contains(String room, String member) {
+    LinkedHashMap<String, Entry> members = rooms.get(room);
+    return members != null && members.containsKey(member);
   }
 
   /** The name of the member that left, or null if it was not there. */
@@ -36,8 +49,34 @@ final class Presence {
     return left == null ? null : left.name();
   }
 
-  /** Every member held by a socket host that stopped. */
+  /** The socket hosts holding members of the room, each once. */
+  Set<String> hosts(String room) {
+    Set<String> out = new LinkedHashSet<>();
+    LinkedHashMap<String, Entry> members = rooms.get(room);
+    if (members != null) {
+      members.values().forEach(e -> out.add(e.host()));
+    }
+    return out;
+  }
+
+  void renew(String host) {
+    hosts.put(host, System.nanoTime());
+  }
+
+  /** Hosts not heard from since {@code before} (nanoTime). */
+  List<String> expired(long before) {
+    List<String> out = new ArrayList<>();
+    hosts.forEach((host, seen) -> {
+      if (seen - before < 0) {
+        out.add(host);
+      }
+    });
+    return out;
+  }
+
+  /** Every member held by a socket host that stopped or died. */
   List<Gone> leaveHost(String host) {
+    hosts.remove(host);
     List<Gone> gone = new ArrayList<>();
     for (Iterator<Map.Entry<String, LinkedHashMap<String, Entry>>> r = rooms.entrySet().iterator(); r.hasNext(); ) {
       Map.Entry<String, LinkedHashMap<String, Entry>> room = r.next();

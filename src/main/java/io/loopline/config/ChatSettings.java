@@ -16,7 +16,8 @@ public record ChatSettings(
     int historyQueueMax,
     int historyBatchSize,
     long historyRetryMs,
-    int welcomeMembersMax) {
+    int welcomeMembersMax,
+    long hostLeaseMs) {
 
   /** Reads the section from a verticle's config ({@code {"chat": {...}}}). */
   public static ChatSettings from(JsonObject config) {
@@ -34,6 +35,7 @@ public record ChatSettings(
         chat.getInteger("historyQueueMax"),
         chat.getInteger("historyBatchSize"),
         chat.getLong("historyRetryMs"),
-        chat.getInteger("welcomeMembersMax"));
+        chat.getInteger("welcomeMembersMax"),
+        chat.getLong("hostLeaseMs"));
   }
 }

@@ -156,10 +156,16 @@ public final class Addresses {
   /** A socket left a room. Request: {@code {"room", "member"}}. Publishes a {@code leave} event; reply {@code {}}. */
   public static final String CHAT_LEAVE = PREFIX + "chat.leave";
   /**
-   * Every socket host that stopped: its members leave every room. Request: {@code {"host"}}. Reply:
+   * A socket host that stopped: its members leave every room. Request: {@code {"host"}}. Reply:
    * {@code {"left": n}}.
    */
   public static final String CHAT_HOST_GONE = PREFIX + "chat.hostGone";
+  /**
+   * A socket host's lease, sent every {@code chat.hostLeaseMs}: {@code {"host", "members": [{"room", "id",
+   * "name"}]}} (send, no reply). A host not heard from for three leases is taken as dead and its members
+   * leave; members the sequencer does not know (it restarted) are counted in again.
+   */
+  public static final String CHAT_HOST_ALIVE = PREFIX + "chat.hostAlive";
   /** Who is connected to a room, cluster-wide. Request: {@code {"room"}}. Reply: {@code {"room", "members": [{"id", "name"}]}}. */
   public static final String CHAT_MEMBERS = PREFIX + "chat.members";
   /**
@@ -178,11 +184,21 @@ public final class Addresses {
 
   /**
    * A room's events, published by its sequencer in the room's order: {@code message}, {@code join} and
-   * {@code leave} objects, each with the room's {@code seq}. Every socket host with a member in the room
-   * consumes it.
+   * {@code leave} objects, each with the room's {@code seq}. For services that follow a room; the sockets
+   * get the same events through {@link #chatHost(String)}.
    */
   public static String chatRoom(String room) {
     return PREFIX + "chat.room." + room;
+  }
+
+  /**
+   * One socket host (an HTTP verticle instance), registered when it starts: the sequencer sends it every
+   * event of every room where it holds a member, in the room's order. Sending to an address registered
+   * long before the join, rather than publishing to a room address subscribed at the join, means no event
+   * can miss a host whose subscription has not yet reached every node of a cluster.
+   */
+  public static String chatHost(String host) {
+    return PREFIX + "chat.host." + host;
   }
 
   /**

@@ -58,6 +58,11 @@ final class ChatRoutes {
         .handler(StaticHandler.create("web/chat"));
   }
 
+  /** Completes when the sockets' event-bus address is registered. */
+  Future<Void> ready() {
+    return sockets.ready();
+  }
+
   Future<Void> close() {
     return sockets.close();
   }

@@ -9,6 +9,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,10 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The chat sockets of one HTTP verticle (a "socket host"). For each room with a local member it consumes
- * the room's address once and writes every event to each local socket, so the sequencer publishes a
- * message once per host, not once per socket. Joins and leaves are reported to the sequencer, which keeps
- * the cluster-wide member list. One timer pings every socket and closes the idle ones.
+ * The chat sockets of one HTTP verticle: a "socket host". It consumes its own address,
+ * {@code loopline.chat.host.<id>}, registered before it accepts any socket; the sequencer sends there
+ * every event of every room where this host has a member, once per host, and the host writes it to each
+ * local socket of the room. Joins and leaves are reported to the sequencer, which keeps the cluster-wide
+ * member list, and a lease tells it this host is alive. One timer pings every socket and closes idle ones.
  */
 final class ChatSockets {
 
@@ -36,23 +38,26 @@ final class ChatSockets {
   private final ChatSettings settings;
   private final DeliveryOptions delivery;
   private final String host = UUID.randomUUID().toString();
-  private final Map<String, LocalRoom> rooms = new HashMap<>();
+  private final Map<String, Set<ChatSocket>> rooms = new HashMap<>();
   private final Set<ChatSocket> sockets = new LinkedHashSet<>();
+  private final MessageConsumer<JsonObject> inbox;
   private final long ticker;
-
-  private static final class LocalRoom {
-    final Set<ChatSocket> sockets = new LinkedHashSet<>();
-    MessageConsumer<JsonObject> consumer;
-    Future<Void> ready;
-  }
+  private final long leases;
 
   ChatSockets(Vertx vertx, ChatSettings settings, long busTimeoutMs) {
     this.vertx = vertx;
     this.bus = vertx.eventBus();
     this.settings = settings;
     this.delivery = new DeliveryOptions().setSendTimeout(busTimeoutMs);
+    this.inbox = bus.consumer(Addresses.chatHost(host), this::deliver);
     long tick = Math.max(20, Math.min(settings.pingIntervalMs(), settings.idleTimeoutMs()) / 2);
     this.ticker = vertx.setPeriodic(tick, t -> keepAlive());
+    this.leases = vertx.setPeriodic(settings.hostLeaseMs(), t -> renewLease());
+  }
+
+  /** Completes when this host's address is registered: before that, no socket is accepted. */
+  Future<Void> ready() {
+    return inbox.completion();
   }
 
   /** A new socket in {@code room}: paused until the sequencer has counted it in and it has its welcome. */
@@ -60,14 +65,12 @@ final class ChatSockets {
     ws.pause();
     ChatSocket socket = new ChatSocket(ws, room, UUID.randomUUID().toString(), name, this, settings);
     sockets.add(socket);
-    LocalRoom local = rooms.computeIfAbsent(room, this::subscribe);
-    local.sockets.add(socket);
-    local.ready
-        .compose(v -> bus.<JsonObject>request(Addresses.CHAT_JOIN, new JsonObject()
-            .put("room", room).put("member", socket.member).put("name", name).put("host", host), delivery))
+    rooms.computeIfAbsent(room, r -> new LinkedHashSet<>()).add(socket);
+    bus.<JsonObject>request(Addresses.CHAT_JOIN, new JsonObject()
+            .put("room", room).put("member", socket.member).put("name", name).put("host", host), delivery)
         .onSuccess(answer -> {
           if (socket.isClosed()) {
-            leave(socket); // closed while joining: the sequencer counted it in after the leave was sent
+            leave(socket); // closed while joining: the sequencer may have counted it in after its leave
           } else {
             socket.joined(answer.body());
           }
@@ -78,18 +81,15 @@ final class ChatSockets {
         });
   }
 
-  private LocalRoom subscribe(String room) {
-    LocalRoom local = new LocalRoom();
-    local.consumer = bus.consumer(Addresses.chatRoom(room), event -> deliver(local, event));
-    local.ready = local.consumer.completion();
-    return local;
-  }
-
-  private void deliver(LocalRoom local, Message<JsonObject> event) {
+  private void deliver(Message<JsonObject> event) {
+    Set<ChatSocket> local = rooms.get(event.body().getString("room"));
+    if (local == null) {
+      return;
+    }
     String text = event.body().encode();
     long seq = event.body().getLong("seq");
     // A copy: a socket closed for being slow leaves the set while we iterate.
-    for (ChatSocket socket : local.sockets.toArray(ChatSocket[]::new)) {
+    for (ChatSocket socket : local.toArray(ChatSocket[]::new)) {
       try {
         socket.deliver(text, seq);
       } catch (RuntimeException e) {
@@ -100,7 +100,7 @@ final class ChatSockets {
     }
   }
 
-  /** A message from one of this host's sockets, to its room's sequencer. */
+  /** A message from one of this host's sockets, to the sequencer. */
   Future<JsonObject> send(ChatSocket socket, String text) {
     return bus.<JsonObject>request(Addresses.CHAT_SEND, new JsonObject()
         .put("room", socket.room).put("sender", socket.name).put("member", socket.member).put("text", text), delivery)
@@ -112,10 +112,9 @@ final class ChatSockets {
     if (!sockets.remove(socket)) {
       return;
     }
-    LocalRoom local = rooms.get(socket.room);
-    if (local != null && local.sockets.remove(socket) && local.sockets.isEmpty()) {
+    Set<ChatSocket> local = rooms.get(socket.room);
+    if (local != null && local.remove(socket) && local.isEmpty()) {
       rooms.remove(socket.room);
-      local.consumer.unregister();
     }
     leave(socket);
   }
@@ -123,6 +122,14 @@ final class ChatSockets {
   private void leave(ChatSocket socket) {
     bus.request(Addresses.CHAT_LEAVE, new JsonObject().put("room", socket.room).put("member", socket.member), delivery)
         .onFailure(e -> log.debug("chat leave not recorded: {}", e.getMessage()));
+  }
+
+  private void renewLease() {
+    JsonArray members = new JsonArray();
+    for (ChatSocket socket : sockets) {
+      members.add(new JsonObject().put("room", socket.room).put("id", socket.member).put("name", socket.name));
+    }
+    bus.send(Addresses.CHAT_HOST_ALIVE, new JsonObject().put("host", host).put("members", members));
   }
 
   private void keepAlive() {
@@ -141,13 +148,14 @@ final class ChatSockets {
   /** On stop: every socket closed with 1001, and the sequencer told that this host's members are gone. */
   Future<Void> close() {
     vertx.cancelTimer(ticker);
+    vertx.cancelTimer(leases);
     List<ChatSocket> open = new ArrayList<>(sockets);
     sockets.clear();
-    rooms.values().forEach(r -> r.consumer.unregister());
     rooms.clear();
     open.forEach(s -> s.close(ChatSocket.GOING_AWAY, "server stopping"));
     return bus.request(Addresses.CHAT_HOST_GONE, new JsonObject().put("host", host), delivery)
         .<Void>mapEmpty()
-        .recover(e -> Future.succeededFuture());
+        .recover(e -> Future.succeededFuture())
+        .eventually(inbox::unregister);
   }
 }

@@ -42,7 +42,8 @@ public final class HttpVerticle extends VerticleBase {
           .setPort(settings.port())
           .setCompressionSupported(settings.compression())
           .setAcceptBacklog(settings.acceptBacklog()));
-      return server.requestHandler(router(contract)).listen();
+      Router router = router(contract);
+      return chat.ready().compose(v -> server.requestHandler(router).listen());
     });
   }
 

@@ -42,14 +42,19 @@ class ChatIT {
   private static final int VIOLATIONS = 3;
   private static final int HISTORY_MAX = 20;
   private static final long IDLE_MS = 1500;
+  private static final long LEASE_MS = 200;
 
   private static TestNode node;
   private static WebClient client;
   private static Vertx clients;
 
+  private static String sequencer;
+
   @BeforeAll
   static void start() {
-    node = TestNode.start(new JsonObject().put("chat", new JsonObject()
+    // The chat role is deployed here rather than by the launcher, so that a test can restart it.
+    node = TestNode.start(new JsonObject().put("roles", new JsonArray().add("http").add("persistence"))
+        .put("chat", new JsonObject()
         .put("maxFrameBytes", MAX_FRAME)
         .put("maxMessageLength", MAX_LENGTH)
         // A bucket that does not refill within a test: each connection may send exactly BURST messages.
@@ -60,9 +65,16 @@ class ChatIT {
         .put("pingIntervalMs", 300)
         .put("idleTimeoutMs", IDLE_MS)
         .put("historyMaxLimit", HISTORY_MAX)
-        .put("historyQueueMax", 100_000)));
+        .put("historyQueueMax", 100_000)
+        .put("hostLeaseMs", LEASE_MS)));
+    sequencer = deploySequencer();
     client = node.client();
     clients = Vertx.vertx();
+  }
+
+  private static String deploySequencer() {
+    return await(node.vertx().deployVerticle(ChatVerticle::new,
+        new DeploymentOptions().setConfig(node.node().config().sections("chat"))));
   }
 
   @AfterAll
@@ -355,6 +367,35 @@ class ChatIT {
       }
     } finally {
       await(node.vertx().undeploy(deployment));
+    }
+  }
+
+  @Test
+  void membersOfAHostThatDiedWithoutAWordLeaveAfterThreeMissedLeases() {
+    String room = room();
+    try (ChatClient ada = connect(room, "ada")) {
+      // A socket host on a node that then died: it joined a member and never renews its lease.
+      await(node.vertx().eventBus().request(Addresses.CHAT_JOIN, new JsonObject()
+          .put("room", room).put("member", "ghost-1").put("name", "ghost").put("host", "dead-host")));
+      assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("ghost");
+      assertThat(members(room)).containsExactly("ada", "ghost");
+
+      assertThat(ada.next("leave").getJsonObject("member").getString("name")).isEqualTo("ghost");
+      assertThat(members(room)).containsExactly("ada");
+    }
+  }
+
+  @Test
+  void aRestartedSequencerLearnsTheMembersBackFromTheLeases() {
+    String room = room();
+    try (ChatClient ada = connect(room, "ada"); ChatClient grace = connect(room, "grace")) {
+      await(node.vertx().undeploy(sequencer));
+      sequencer = deploySequencer();
+
+      Poll.until("members listed again", Duration.ofSeconds(10), () -> members(room).size() == 2);
+      assertThat(members(room)).containsExactlyInAnyOrder("ada", "grace");
+      ada.say("after the restart");
+      assertThat(grace.next("message").getString("text")).isEqualTo("after the restart");
     }
   }
 

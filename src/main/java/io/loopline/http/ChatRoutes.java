@@ -6,6 +6,7 @@ import io.loopline.contract.ChatNames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -75,16 +76,13 @@ final class ChatRoutes {
     }
     String room = ctx.pathParam("room");
     if (!ChatNames.validRoom(room)) {
-      ctx.fail(Problem.validation("room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -",
-          new io.vertx.core.json.JsonArray().add(Problem.fieldError("/path/room",
-              "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"))).exception());
+      ctx.fail(invalid("/path/room", "room", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"));
       return;
     }
     String name = ctx.queryParams().get("name");
     if (!ChatNames.validSender(name)) {
-      ctx.fail(Problem.validation("name: must be 1 to 32 letters, digits, spaces and . _ -",
-          new io.vertx.core.json.JsonArray().add(Problem.fieldError("/query/name",
-              "must be 1 to 32 letters, digits, spaces and . _ -, not starting or ending with a space"))).exception());
+      ctx.fail(invalid("/query/name", "name",
+          "must be 1 to 32 letters, digits, spaces and . _ -, not starting or ending with a space"));
       return;
     }
     ctx.request().toWebSocket()
@@ -109,8 +107,7 @@ final class ChatRoutes {
     Object limit = Resources.query(ctx, "limit");
     int n = limit == null ? Math.min(50, settings.historyMaxLimit()) : ((Number) limit).intValue();
     if (n > settings.historyMaxLimit()) {
-      ctx.fail(Problem.validation("limit: at most " + settings.historyMaxLimit(), new io.vertx.core.json.JsonArray()
-          .add(Problem.fieldError("/query/limit", "must be at most " + settings.historyMaxLimit()))).exception());
+      ctx.fail(invalid("/query/limit", "limit", "must be at most " + settings.historyMaxLimit()));
       return;
     }
     JsonObject page = new JsonObject().put("room", room(ctx)).put("limit", n);
@@ -123,6 +120,10 @@ final class ChatRoutes {
 
   private void members(RoutingContext ctx) {
     bus.request(Addresses.CHAT_MEMBERS, new JsonObject().put("room", room(ctx))).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  private static Problem.ProblemException invalid(String pointer, String field, String detail) {
+    return Problem.validation(field + ": " + detail, new JsonArray().add(Problem.fieldError(pointer, detail))).exception();
   }
 
   private static String room(RoutingContext ctx) {

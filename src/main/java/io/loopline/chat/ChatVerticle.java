@@ -140,6 +140,11 @@ public final class ChatVerticle extends VerticleBase {
       return;
     }
     presence.renew(host);
+    if (lease.body().getBoolean("probe", false)) {
+      // A new host asks whether events from here reach it: it accepts sockets once this one arrives.
+      vertx.eventBus().send(Addresses.chatHost(host), new JsonObject().put("type", "probe"));
+      lease.reply(new JsonObject());
+    }
     JsonArray members = lease.body().getJsonArray("members", new JsonArray());
     for (int i = 0; i < members.size(); i++) {
       JsonObject m = members.getJsonObject(i);

@@ -163,7 +163,9 @@ public final class Addresses {
   /**
    * A socket host's lease, sent every {@code chat.hostLeaseMs}: {@code {"host", "members": [{"room", "id",
    * "name"}]}} (send, no reply). A host not heard from for three leases is taken as dead and its members
-   * leave; members the sequencer does not know (it restarted) are counted in again.
+   * leave; members the sequencer does not know (it restarted) are counted in again. With {@code "probe":
+   * true} (a host starting) the sequencer sends {@code {"type": "probe"}} to the host's address and replies
+   * {@code {}}: the host accepts sockets once the probe arrived.
    */
   public static final String CHAT_HOST_ALIVE = PREFIX + "chat.hostAlive";
   /** Who is connected to a room, cluster-wide. Request: {@code {"room"}}. Reply: {@code {"room", "members": [{"id", "name"}]}}. */

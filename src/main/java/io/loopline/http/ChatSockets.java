@@ -3,11 +3,14 @@ package io.loopline.http;
 import io.loopline.config.ChatSettings;
 import io.loopline.contract.Addresses;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,6 +46,11 @@ final class ChatSockets {
   private final MessageConsumer<JsonObject> inbox;
   private final long ticker;
   private final long leases;
+  private final Promise<Void> probed = Promise.promise();
+  private final long probeStart = System.nanoTime();
+  private long probeTimer;
+  private static final long PROBE_EVERY_MS = 100;
+  private static final long PROBE_LIMIT_MS = 5000;
 
   ChatSockets(Vertx vertx, ChatSettings settings, long busTimeoutMs) {
     this.vertx = vertx;
@@ -55,9 +63,30 @@ final class ChatSockets {
     this.leases = vertx.setPeriodic(settings.hostLeaseMs(), t -> renewLease());
   }
 
-  /** Completes when this host's address is registered: before that, no socket is accepted. */
+  /**
+   * Completes when this host's address is registered and, if the sequencer answers, when an event it sent
+   * here has arrived: on a clustered bus a registration reaches the other nodes a little later, and the
+   * host accepts sockets only once the sequencer's node can route to it. With no chat role on the bus it
+   * goes on at once; if the probe never arrives, after {@link #PROBE_LIMIT_MS}.
+   */
   Future<Void> ready() {
-    return inbox.completion();
+    return inbox.completion().compose(v -> {
+      probeTimer = vertx.setPeriodic(0, PROBE_EVERY_MS, t -> {
+        if (System.nanoTime() - probeStart > TimeUnit.MILLISECONDS.toNanos(PROBE_LIMIT_MS)) {
+          log.warn("chat sequencer did not reach this socket host within {} ms; accepting sockets anyway", PROBE_LIMIT_MS);
+          probed.tryComplete();
+        } else {
+          bus.request(Addresses.CHAT_HOST_ALIVE, new JsonObject().put("host", host).put("probe", true)
+                  .put("members", new JsonArray()), new DeliveryOptions().setSendTimeout(PROBE_EVERY_MS))
+              .onFailure(e -> {
+                if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+                  probed.tryComplete(); // no chat role running anywhere: nothing to wait for
+                }
+              });
+        }
+      });
+      return probed.future().onComplete(done -> vertx.cancelTimer(probeTimer));
+    });
   }
 
   /** A new socket in {@code room}: paused until the sequencer has counted it in and it has its welcome. */
@@ -82,6 +111,10 @@ final class ChatSockets {
   }
 
   private void deliver(Message<JsonObject> event) {
+    if ("probe".equals(event.body().getString("type"))) {
+      probed.tryComplete();
+      return;
+    }
     Set<ChatSocket> local = rooms.get(event.body().getString("room"));
     if (local == null) {
       return;
@@ -147,6 +180,8 @@ final class ChatSockets {
 
   /** On stop: every socket closed with 1001, and the sequencer told that this host's members are gone. */
   Future<Void> close() {
+    vertx.cancelTimer(probeTimer);
+    probed.tryComplete();
     vertx.cancelTimer(ticker);
     vertx.cancelTimer(leases);
     List<ChatSocket> open = new ArrayList<>(sockets);

@@ -29,7 +29,17 @@ public final class ChatFanoutBench {
   private static final String MARK = "\"text\":\"";
   private static final int WARMUP = 100;
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+      System.exit(0);
+    } catch (Throwable e) {
+      e.printStackTrace();
+      System.exit(1); // Vert.x threads would keep the JVM alive
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 8080;
     int sockets = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
     int messages = args.length > 2 ? Integer.parseInt(args[2]) : 200;

@@ -56,7 +56,8 @@ final class ChatRoutes {
               .putHeader("Referrer-Policy", "no-referrer");
           ctx.next();
         })
-        .handler(StaticHandler.create("web/chat"));
+        // No "immutable" day-long caching: the page changes with each release and has no hashed file names.
+        .handler(StaticHandler.create("web/chat").setCachingEnabled(false));
   }
 
   /** Completes when the sockets' event-bus address is registered. */

@@ -1,6 +1,7 @@
 package io.loopline.config;
 
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /** The {@code chat} section: socket limits, keep-alive, and the history queue. */
 public record ChatSettings(
@@ -17,7 +18,8 @@ public record ChatSettings(
     int historyBatchSize,
     long historyRetryMs,
     int welcomeMembersMax,
-    long hostLeaseMs) {
+    long hostLeaseMs,
+    List<String> allowedOrigins) {
 
   /** Reads the section from a verticle's config ({@code {"chat": {...}}}). */
   public static ChatSettings from(JsonObject config) {
@@ -36,6 +38,7 @@ public record ChatSettings(
         chat.getInteger("historyBatchSize"),
         chat.getLong("historyRetryMs"),
         chat.getInteger("welcomeMembersMax"),
-        chat.getLong("hostLeaseMs"));
+        chat.getLong("hostLeaseMs"),
+        chat.getJsonArray("allowedOrigins").stream().map(String::valueOf).toList());
   }
 }

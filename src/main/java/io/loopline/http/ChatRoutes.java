@@ -75,6 +75,11 @@ final class ChatRoutes {
       ctx.next();
       return;
     }
+    String origin = ctx.request().getHeader("Origin");
+    if (origin != null && !allowedOrigin(ctx, origin)) {
+      ctx.fail(Problem.of(403, "WebSockets from pages of " + origin + " are not allowed here (chat.allowedOrigins)").exception());
+      return;
+    }
     String room = ctx.pathParam("room");
     if (!ChatNames.validRoom(room)) {
       ctx.fail(invalid("/path/room", "room", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"));
@@ -121,6 +126,18 @@ final class ChatRoutes {
 
   private void members(RoutingContext ctx) {
     bus.request(Addresses.CHAT_MEMBERS, new JsonObject().put("room", room(ctx))).onSuccess(ctx::json).onFailure(ctx::fail);
+  }
+
+  /**
+   * A browser says which page opened the socket: this server's own pages may, and those of the configured
+   * origins; any other site's page may not act for its visitor here (cross-site WebSocket hijacking).
+   */
+  private boolean allowedOrigin(RoutingContext ctx, String origin) {
+    String host = ctx.request().getHeader("Host");
+    if (host != null && (origin.equalsIgnoreCase("http://" + host) || origin.equalsIgnoreCase("https://" + host))) {
+      return true;
+    }
+    return settings.allowedOrigins().contains("*") || settings.allowedOrigins().stream().anyMatch(origin::equalsIgnoreCase);
   }
 
   private static Problem.ProblemException invalid(String pointer, String field, String detail) {

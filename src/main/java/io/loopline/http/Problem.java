@@ -53,6 +53,7 @@ public record Problem(int status, String type, String title, String detail, Json
   private static String slug(int status) {
     return switch (status) {
       case 400 -> "bad-request";
+      case 403 -> "forbidden";
       case 404 -> "not-found";
       case 405 -> "method-not-allowed";
       case 409 -> "conflict";

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A Loopline cluster on this machine, on loopback only, sharing one PostgreSQL and one Redis.
 #
-#   scripts/cluster.sh 3                 start 3 nodes with every role (HTTP on 8081, 8082, 8083)
-#   scripts/cluster.sh add [ROLES]       add a node to the running cluster, e.g. add scraper
+#   scripts/cluster.sh 3                 start 3 nodes (HTTP on 8081, 8082, 8083): the first with every role,
+#                                        the others with every role but chat (one chat sequencer per cluster)
+#   scripts/cluster.sh add [ROLES]       add a node to the running cluster (default: every role but chat),
+#                                        e.g. add scraper
 #   scripts/cluster.sh status            the nodes, their roles and ports
 #   scripts/cluster.sh stop              SIGTERM every node (each drains and leaves the cluster)
 #
@@ -38,6 +40,7 @@ next_index() {
 
 start_node() {
   local roles=${1:-http,persistence,cache,scraper,worker}
+  [ "$roles" = all ] && roles=http,persistence,cache,scraper,worker,chat
   local i
   i=$(next_index)
   local dir=$RUN/node$i
@@ -93,5 +96,6 @@ case $1 in
     scripts/services.sh
     ensure_database
     mkdir -p "$RUN"
-    for _ in $(seq 1 "$1"); do start_node ""; done ;;
+    start_node all
+    for _ in $(seq 2 "$1"); do start_node ""; done ;;
 esac

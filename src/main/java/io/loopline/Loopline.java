@@ -5,6 +5,7 @@ import io.loopline.cluster.BridgeVerticle;
 import io.loopline.cluster.Clustering;
 import io.loopline.config.Cidr;
 import io.loopline.config.ClusterSettings;
+import io.loopline.chat.ChatVerticle;
 import io.loopline.config.ConfigException;
 import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
@@ -218,7 +219,7 @@ public final class Loopline {
   /** Backends first, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
     Future<Void> chain = Future.succeededFuture();
-    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.HTTP)) {
+    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.HTTP)) {
       if (roles.contains(role)) {
         chain = chain.compose(v -> deploy(role));
       }
@@ -248,8 +249,9 @@ public final class Loopline {
           .setWorkerPoolName("loopline-worker")
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
+      case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("http", "log", "cache", "scrape", "auth", "rateLimit", "redis"))
+          .setConfig(config.sections("http", "log", "cache", "scrape", "chat", "auth", "rateLimit", "redis"))
           .setInstances(config.http().instancesOrCores()));
     };
   }

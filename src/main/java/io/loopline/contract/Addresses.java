@@ -218,7 +218,68 @@ public final class Addresses {
   /** Parse HTML on this node's parse workers (local only). Body: the bytes; headers {@code url, charset, excerpt}. */
   public static final String SCRAPE_PARSE = PREFIX + "scrape.parse";
 
+  /**
+   * Post a message to a room (the room's sequencer, on the chat role). Request: {@code {"room", "sender",
+   * "text", "member"?}}. Reply: the stamped message {@code {"type": "message", "id", "seq", "room", "sender",
+   * "text", "time"}}, which is also published on {@link #chatRoom(String)}. Fails 400 (invalid room, sender
+   * or text), 503 (the history backlog is full: PostgreSQL is too slow or down).
+   */
+  public static final String CHAT_SEND = PREFIX + "chat.send";
+  /**
+   * A socket joined a room. Request: {@code {"room", "member", "name", "host"}}; {@code member} is unique
+   * per connection, {@code host} names the socket host that holds it. Publishes a {@code join} event and
+   * replies {@code {"event": the join event, "members": [{"id", "name"}...]}}.
+   */
+  public static final String CHAT_JOIN = PREFIX + "chat.join";
+  /** A socket left a room. Request: {@code {"room", "member"}}. Publishes a {@code leave} event; reply {@code {}}. */
+  public static final String CHAT_LEAVE = PREFIX + "chat.leave";
+  /**
+   * A socket host that stopped: its members leave every room. Request: {@code {"host"}}. Reply:
+   * {@code {"left": n}}.
+   */
+  public static final String CHAT_HOST_GONE = PREFIX + "chat.hostGone";
+  /**
+   * A socket host's lease, sent every {@code chat.hostLeaseMs}: {@code {"host", "members": [{"room", "id",
+   * "name"}]}} (send, no reply). A host not heard from for three leases is taken as dead and its members
+   * leave; members the sequencer does not know (it restarted) are counted in again. With {@code "probe":
+   * true} (a host starting) the sequencer sends {@code {"type": "probe"}} to the host's address and replies
+   * {@code {}}: the host accepts sockets once the probe arrived.
+   */
+  public static final String CHAT_HOST_ALIVE = PREFIX + "chat.hostAlive";
+  /** Who is connected to a room, cluster-wide. Request: {@code {"room"}}. Reply: {@code {"room", "members": [{"id", "name"}]}}. */
+  public static final String CHAT_MEMBERS = PREFIX + "chat.members";
+  /**
+   * Store messages (sent by the sequencer, in batches; idempotent by room and seq). Request:
+   * {@code {"messages": [message...]}}. Reply: {@code {"stored": n}}. Fails 503 when PostgreSQL is unavailable.
+   */
+  public static final String CHAT_HISTORY_APPEND = PREFIX + "chat.history.append";
+  /**
+   * A page of a room's stored messages, oldest first, all older than {@code before}. Request:
+   * {@code {"room", "before"?: seq, "limit": 1..1000}}. Reply: {@code {"room", "messages": [...], "next": the
+   * seq to pass as before for the page before, or null}}.
+   */
+  public static final String CHAT_HISTORY_LIST = PREFIX + "chat.history.list";
+
   private Addresses() {}
+
+  /**
+   * A room's events, published by its sequencer in the room's order: {@code message}, {@code join} and
+   * {@code leave} objects, each with the room's {@code seq}. For services that follow a room; the sockets
+   * get the same events through {@link #chatHost(String)}.
+   */
+  public static String chatRoom(String room) {
+    return PREFIX + "chat.room." + room;
+  }
+
+  /**
+   * One socket host (an HTTP verticle instance), registered when it starts: the sequencer sends it every
+   * event of every room where it holds a member, in the room's order. Sending to an address registered
+   * long before the join, rather than publishing to a room address subscribed at the join, means no event
+   * can miss a host whose subscription has not yet reached every node of a cluster.
+   */
+  public static String chatHost(String host) {
+    return PREFIX + "chat.host." + host;
+  }
 
   /**
    * Health of one role: {@code loopline.<role>.health}, answered by that role's verticle.

@@ -17,7 +17,9 @@ public enum Role {
   /** Outgoing HTTP fetches. */
   SCRAPER,
   /** Worker verticles for blocking work. */
-  WORKER;
+  WORKER,
+  /** The chat rooms' sequencer: orders each room's messages, keeps its members, queues its history. */
+  CHAT;
 
   /** The role's name in configuration and on the bus, e.g. {@code persistence}. */
   public String id() {

@@ -3,6 +3,7 @@ package io.loopline.http;
 import io.loopline.cache.NearCache;
 import io.loopline.config.AccessSettings;
 import io.loopline.config.CacheSettings;
+import io.loopline.config.ChatSettings;
 import io.loopline.config.HttpSettings;
 import io.loopline.config.RedisSettings;
 import io.loopline.config.ScrapeSettings;
@@ -40,6 +41,7 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private RateLimits limits;
   private ApiKeys keys;
+  private ChatRoutes chat;
 
   @Override
   public Future<?> start() {
@@ -65,7 +67,7 @@ public final class HttpVerticle extends VerticleBase {
           .setMaxWebSocketFrameSize(settings.maxWebSocketFrameBytes())
           .setMaxWebSocketMessageSize(settings.maxWebSocketMessageBytes()));
       Router router = router(contract, bus, access);
-      return server
+      return chat.ready().compose(ready -> server
           .connectionHandler(slowClients::connected)
           .invalidRequestHandler(Problems::invalidRequest)
           .requestHandler(slowClients.around(request -> {
@@ -76,20 +78,22 @@ public final class HttpVerticle extends VerticleBase {
               router.handle(request);
             }
           }))
-          .listen();
+          .listen());
     });
   }
 
   private Router router(Contract contract, BusClient bus, AccessSettings access) {
     Problems problems = new Problems(contract.openApi(), settings.retryAfterSeconds());
     RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), new RequestReader());
-    builder.rootHandler(new RequestLog(config().getJsonObject("log").getBoolean("access"), contract.openApi()));
+    RequestLog requestLog = new RequestLog(config().getJsonObject("log").getBoolean("access"), contract.openApi());
+    builder.rootHandler(requestLog);
     builder.rootHandler(new SecurityHeaders());
     if (!settings.corsAllowedOrigins().isEmpty()) {
       builder.rootHandler(cors(settings.corsAllowedOrigins()));
     }
     builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
-    builder.rootHandler(new Access(access, keys, limits, new ClientAddress(access.trustedProxies()), Metrics.registry(config())));
+    Access accessControl = new Access(access, keys, limits, new ClientAddress(access.trustedProxies()), Metrics.registry(config()));
+    builder.rootHandler(accessControl);
     Resources resources = new Resources(bus);
     CacheSettings cache = CacheSettings.from(config());
     ItemReads itemReads = new ItemReads(vertx, NearCache.of(vertx, cache), bus, cache.lookupTimeoutMs(),
@@ -102,6 +106,8 @@ public final class HttpVerticle extends VerticleBase {
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
     new AdminRoutes(bus, resources).mount(builder);
+    chat = new ChatRoutes(vertx, bus, ChatSettings.from(config()), settings.busTimeoutMs());
+    chat.mount(builder);
 
     Router router = builder.createRouter();
     router.route("/openapi.yaml").method(HttpMethod.GET).method(HttpMethod.HEAD)
@@ -113,6 +119,7 @@ public final class HttpVerticle extends VerticleBase {
         .handler(StaticHandler.create("web/docs"));
     router.route("/docs/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + buildInfo("swaggerUi")));
+    chat.mountPage(router, List.of(requestLog, accessControl));
     String metricsRegistry = config().getString(Metrics.CONFIG_KEY);
     if (metricsRegistry != null) {
       router.route("/metrics").method(HttpMethod.GET).handler(PrometheusScrapingHandler.create(metricsRegistry));
@@ -125,10 +132,13 @@ public final class HttpVerticle extends VerticleBase {
     return router;
   }
 
-  /** Stops accepting connections and lets in-flight requests finish, up to the configured timeout. */
+  /** Closes the chat sockets, then stops accepting connections and lets in-flight requests finish, up to the configured timeout. */
   @Override
   public Future<?> stop() {
-    Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(settings.shutdownTimeoutSeconds(), TimeUnit.SECONDS);
+    Future<Void> sockets = chat == null ? Future.succeededFuture() : chat.close();
+    Future<Void> drained = sockets.eventually(() -> server == null
+        ? Future.succeededFuture()
+        : server.shutdown(settings.shutdownTimeoutSeconds(), TimeUnit.SECONDS));
     return drained.eventually(() -> keys == null ? Future.succeededFuture() : keys.close()).andThen(v -> {
       if (limits != null) {
         limits.close();

@@ -41,16 +41,17 @@ public final class PersistenceVerticle extends VerticleBase {
     JobStore jobs = new JobStore(db);
     ApiKeyStore keys = new ApiKeyStore(db);
     ScrapeStore scrapes = new ScrapeStore(db);
+    ChatStore chat = new ChatStore(db);
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     // First, alone: with a small pool, nothing else may take the connection it needs.
     return keys.bootstrap(config().getJsonObject("admin").getString("key")).compose(v -> {
       countJobs(jobs, Metrics.registry(config()));
-      return register(users, items, jobs, keys, scrapes, cache);
+      return register(users, items, jobs, keys, scrapes, chat, cache);
     });
   }
 
   private Future<?> register(UserStore users, ItemStore items, JobStore jobs, ApiKeyStore keys, ScrapeStore scrapes,
-      CacheInvalidation cache) {
+      ChatStore chat, CacheInvalidation cache) {
     return Future.all(List.of(
         wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
@@ -89,7 +90,9 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_PAGES_CLAIM, scrapes::claim),
         answer(Addresses.SCRAPE_PAGES_RENEW, scrapes::renew),
         answer(Addresses.SCRAPE_PAGES_COMPLETE, scrapes::complete),
-        answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release)));
+        answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release),
+        answer(Addresses.CHAT_HISTORY_APPEND, chat::append),
+        answer(Addresses.CHAT_HISTORY_LIST, chat::list)));
   }
 
   /** Runners stop the job's fetches; event streams end. */

@@ -1,0 +1,149 @@
+package io.loopline.chat;
+
+import static io.loopline.support.TestNode.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.loopline.config.LooplineConfig;
+import io.loopline.http.HttpVerticle;
+import io.loopline.observe.RequestIds;
+import io.loopline.persistence.Migrations;
+import io.loopline.persistence.PersistenceVerticle;
+import io.loopline.support.ChatClient;
+import io.loopline.support.Poll;
+import io.loopline.support.TestNode;
+import io.loopline.support.TestServers;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two Vert.x instances on one clustered event bus (Hazelcast, loopback only: TCP-IP join to 127.0.0.1,
+ * no multicast, no cloud discovery, no phone-home). Node A runs persistence, the chat sequencer and HTTP;
+ * node B runs HTTP only. A room's sockets on both nodes get its messages once, in one order.
+ */
+class ChatClusterIT {
+
+  private static String database;
+  private static Vertx nodeA;
+  private static Vertx nodeB;
+  private static Vertx clients;
+  private static int portA;
+  private static int portB;
+
+  @BeforeAll
+  static void start() {
+    RequestIds.register(); // as the launcher does, before any Vert.x of this JVM is built
+    database = TestServers.createDatabase();
+    Migrations.migrate(database);
+    int hzA = TestNode.freePort();
+    int hzB = TestNode.freePort();
+    String cluster = "loopline-chat-it-" + UUID.randomUUID();
+    nodeA = clustered(cluster, hzA, hzA, hzB);
+    nodeB = clustered(cluster, hzB, hzA, hzB);
+    portA = TestNode.freePort();
+    portB = TestNode.freePort();
+    LooplineConfig config = LooplineConfig.defaults().with(new JsonObject()
+        .put("db", new JsonObject().put("url", database))
+        .put("chat", new JsonObject().put("hostLeaseMs", 500)));
+    await(nodeA.deployVerticle(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db", "cache"))));
+    await(nodeA.deployVerticle(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat"))));
+    await(nodeA.deployVerticle(HttpVerticle::new, new DeploymentOptions().setConfig(http(config, portA))));
+    await(nodeB.deployVerticle(HttpVerticle::new, new DeploymentOptions().setConfig(http(config, portB))));
+    clients = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (clients != null) {
+      await(clients.close());
+    }
+    for (Vertx node : new Vertx[] {nodeB, nodeA}) {
+      if (node != null) {
+        await(node.close());
+      }
+    }
+    if (database != null) {
+      TestServers.dropDatabase(database);
+    }
+  }
+
+  private static JsonObject http(LooplineConfig config, int port) {
+    JsonObject sections = config.sections("http", "log", "cache", "chat");
+    sections.getJsonObject("http").put("host", "127.0.0.1").put("port", port).put("instances", 1);
+    return sections;
+  }
+
+  /** A clustered Vert.x whose Hazelcast member and event bus listen on 127.0.0.1 and look nowhere else. */
+  private static Vertx clustered(String cluster, int port, int... members) {
+    Config hazelcast = ConfigUtil.loadConfig();
+    hazelcast.setClusterName(cluster);
+    hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
+    hazelcast.setProperty("hazelcast.socket.bind.any", "false");
+    hazelcast.setProperty("hazelcast.logging.type", "slf4j");
+    NetworkConfig network = hazelcast.getNetworkConfig();
+    network.setPort(port).setPortAutoIncrement(false);
+    network.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true);
+    for (int member : members) {
+      join.getTcpIpConfig().addMember("127.0.0.1:" + member);
+    }
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0).setClusterPublicHost("127.0.0.1"));
+    return await(Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered());
+  }
+
+  @Test
+  void socketsOnBothNodesGetTheRoomsMessagesOnceInOneOrder() {
+    String room = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
+    try (ChatClient ada = ChatClient.connect(clients, portA, room, "ada");
+         ChatClient grace = ChatClient.connect(clients, portB, room, "grace")) {
+      assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("grace");
+      assertThat(grace.welcome.getJsonArray("members").stream().map(m -> ((JsonObject) m).getString("name")))
+          .containsExactly("ada", "grace");
+      for (int i = 0; i < 5; i++) {
+        ada.say("a" + i);
+        grace.say("g" + i);
+      }
+      List<JsonObject> atAda = ada.next("message", 10);
+      List<JsonObject> atGrace = grace.next("message", 10);
+      assertThat(atGrace).isEqualTo(atAda);
+      assertThat(atAda.stream().map(m -> m.getLong("seq")).toList()).isSorted().doesNotHaveDuplicates();
+      assertThat(atAda.stream().map(m -> m.getString("text")).filter(t -> t.startsWith("g")))
+          .containsExactly("g0", "g1", "g2", "g3", "g4");
+
+      WebClient toB = WebClient.create(clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(portB));
+      try {
+        JsonArray members = await(toB.get("/chat/rooms/" + room + "/members").send()).bodyAsJsonObject().getJsonArray("members");
+        assertThat(members.stream().map(m -> ((JsonObject) m).getString("name"))).containsExactly("ada", "grace");
+        assertThat(await(toB.post("/chat/rooms/" + room + "/messages")
+            .sendJsonObject(new JsonObject().put("sender", "http").put("text", "posted to B"))).statusCode()).isEqualTo(201);
+        assertThat(ada.next("message").getString("text")).isEqualTo("posted to B");
+        assertThat(grace.next("message").getString("text")).isEqualTo("posted to B");
+        // History, stored on node A, read through node B.
+        Poll.until("history through node B", Duration.ofSeconds(10), () -> await(toB.get("/chat/rooms/" + room + "/messages").send())
+            .bodyAsJsonObject().getJsonArray("messages").size() == 11);
+      } finally {
+        toB.close();
+      }
+    }
+  }
+}

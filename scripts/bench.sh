@@ -232,6 +232,20 @@ run_scrape_cluster() {
   stop_site
 }
 
+# Chat fan-out: scripts/bench-chat.sh (1,000 sockets in one room, 200 messages); its p50 and p99 are recorded.
+run_chat() {
+  stop_server
+  local out line
+  out=$(BENCH_PORT=$((PORT + 50)) scripts/bench-chat.sh 1000 200 100 2>&1 | tail -5)
+  line=$(grep 'fan-out of' <<<"$out" || echo "fan-out failed: $out")
+  log "chat loopline: $line"
+  local p50 p99
+  p50=$(sed -nE 's/.*p50 ([0-9.]+) ms.*/\1/p' <<<"$line")
+  p99=$(sed -nE 's/.*p99 ([0-9.]+) ms.*/\1/p' <<<"$line")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' chat loopline "1000 sockets" "200 messages" "${p50:--}" "${p99:--}" \
+    "$([ -n "$p99" ] && echo 0 || echo 1)" - - >>"$RESULTS"
+}
+
 prepare_data() {
   log "preparing $DB_NAME with 10,000 items"
   psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB_NAME" -c "CREATE DATABASE $DB_NAME"

@@ -251,7 +251,7 @@ public final class Loopline {
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
-          .setConfig(config.sections("http", "log", "cache", "scrape", "chat", "auth", "rateLimit", "redis"))
+          .setConfig(config.sections(HttpVerticle.SECTIONS))
           .setInstances(config.http().instancesOrCores()));
     };
   }

@@ -14,6 +14,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.List;
 import io.vertx.ext.web.Route;
+import io.vertx.ext.web.handler.PlatformHandler;
 import io.vertx.core.Handler;
 
 /**
@@ -54,6 +55,12 @@ final class ChatRoutes {
    */
   void mountPage(Router router, List<Handler<RoutingContext>> checks) {
     Route upgrade = router.get("/chat/rooms/:room/ws").order(Integer.MIN_VALUE);
+    // Held until the upgrade: while the checks wait (a key lookup, a Redis budget), the request must not be
+    // read to its end, or toWebSocket() refuses it.
+    upgrade.handler((PlatformHandler) ctx -> {
+      ctx.request().pause();
+      ctx.next();
+    });
     checks.forEach(upgrade::handler);
     upgrade.handler(this::upgrade);
     router.routeWithRegex("^/chat$").method(HttpMethod.GET).method(HttpMethod.HEAD)

@@ -37,6 +37,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class HttpVerticle extends VerticleBase {
 
+  /** The configuration sections an HTTP verticle receives. */
+  public static final String[] SECTIONS = {"http", "log", "cache", "scrape", "chat", "auth", "rateLimit", "redis"};
+
   private HttpSettings settings;
   private HttpServer server;
   private RateLimits limits;

@@ -359,7 +359,7 @@ class ChatIT {
   @Test
   void twoSocketHostsOnOneEventBusDeliverTheRoomsMessagesAcrossThem() {
     int port = TestNode.freePort();
-    JsonObject config = node.node().config().sections("http", "log", "cache", "chat");
+    JsonObject config = node.node().config().sections(HttpVerticle.SECTIONS);
     config.getJsonObject("http").put("port", port).put("instances", 1);
     String deployment = await(node.vertx().deployVerticle(HttpVerticle::new, new DeploymentOptions().setConfig(config)));
     String room = room();

@@ -3,8 +3,10 @@ package io.loopline.cluster;
 import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.ChatClient;
 import io.loopline.support.Poll;
 import io.loopline.support.TestNode;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,8 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Nodes in separate Vert.x instances, each its own Hazelcast member, clustered over loopback: a backend
- * node (persistence, cache, worker, scraper), and two HTTP-only nodes that reach it over the clustered bus.
+ * Three nodes in separate Vert.x instances, each its own Hazelcast member, clustered over loopback: a
+ * backend node (persistence, cache, worker, scraper, chat), and two HTTP-only nodes that reach it over the
+ * clustered bus.
  */
 class ClusterIT {
 
@@ -35,7 +38,7 @@ class ClusterIT {
   static void start() {
     String cluster = "loopline-test-" + UUID.randomUUID();
     bridgePort = TestNode.freePort();
-    backend = TestNode.start(clustered(cluster, "persistence", "cache", "worker", "scraper")
+    backend = TestNode.start(clustered(cluster, "persistence", "cache", "worker", "scraper", "chat")
         .put("bridge", new JsonObject().put("enabled", true).put("port", bridgePort)));
     front = TestNode.join(backend, clustered(cluster, "http"));
     other = TestNode.join(backend, clustered(cluster, "http"));
@@ -66,6 +69,23 @@ class ClusterIT {
     assertThat(read.statusCode()).isEqualTo(200);
     assertThat(read.bodyAsJsonObject().getString("name")).isEqualTo("clustered");
     assertThat(backend.vertx().isClustered()).isTrue();
+  }
+
+  @Test
+  void aChatMessageSentToOneNodeReachesASocketOnAnother() {
+    Vertx clients = Vertx.vertx();
+    try (ChatClient ada = ChatClient.connect(clients, other.port(), "cluster-room", "ada")) {
+      HttpResponse<Buffer> sent = await(front.client().post("/chat/rooms/cluster-room/messages")
+          .sendJsonObject(new JsonObject().put("sender", "grace").put("text", "hello from the front node")));
+      assertThat(sent.statusCode()).as(sent.bodyAsString()).isEqualTo(201);
+
+      JsonObject received = ada.next("message");
+
+      assertThat(received.getString("text")).isEqualTo("hello from the front node");
+      assertThat(received.getLong("seq")).isEqualTo(sent.bodyAsJsonObject().getLong("seq"));
+    } finally {
+      await(clients.close());
+    }
   }
 
   @Test

@@ -232,7 +232,7 @@ public final class Loopline {
 
   private Future<Void> deploy(Role role) {
     return switch (role) {
-      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db", "cache", "admin")));
+      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections(PersistenceVerticle.SECTIONS)));
       case CACHE -> deploy(CacheVerticle::new, new DeploymentOptions().setConfig(config.sections("redis", "cache")));
       // Parsers first: the scraper's runner may fetch and parse as soon as it starts.
       case SCRAPER -> deploy(ParseVerticle::new, new DeploymentOptions()

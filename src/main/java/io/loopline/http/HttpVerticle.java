@@ -53,7 +53,7 @@ public final class HttpVerticle extends VerticleBase {
     BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs(), vertx.isClustered());
     limits = new RateLimits(vertx, access, RedisSettings.from(config()), Metrics.registry(config()));
     keys = new ApiKeys(bus, access.keyCacheMs());
-    SlowClients slowClients = new SlowClients(vertx, settings.headerTimeoutMs());
+    SlowClients slowClients = new SlowClients(vertx, settings.headerTimeoutMs(), settings.bodyTimeoutMs());
     return keys.listen(vertx.eventBus()).compose(v -> Contract.load(vertx)).compose(contract -> {
       server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(settings.host())

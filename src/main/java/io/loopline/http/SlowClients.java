@@ -9,20 +9,23 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Cuts off clients that open a connection and then send a request's headers too slowly (slowloris): from
- * the moment an HTTP/1.x connection opens, or its previous response ended, the next request's headers must
- * be complete within {@code headerTimeoutMs}. The idle timeout covers clients that send nothing at all.
- * One instance per HTTP server instance, so its map is only touched from that server's event loop.
+ * Cuts off clients that send too slowly. Headers (slowloris): from the moment an HTTP/1.x connection opens,
+ * or its previous response ended, the next request's headers must be complete within {@code
+ * headerTimeoutMs}. Bodies: once the headers are in, the whole request must have arrived within {@code
+ * bodyTimeoutMs}. The idle timeout covers clients that send nothing at all. One instance per HTTP server
+ * instance, so its map is only touched from that server's event loop.
  */
 final class SlowClients {
 
   private final Vertx vertx;
   private final long headerTimeoutMs;
+  private final long bodyTimeoutMs;
   private final Map<HttpConnection, Long> deadlines = new HashMap<>();
 
-  SlowClients(Vertx vertx, long headerTimeoutMs) {
+  SlowClients(Vertx vertx, long headerTimeoutMs, long bodyTimeoutMs) {
     this.vertx = vertx;
     this.headerTimeoutMs = headerTimeoutMs;
+    this.bodyTimeoutMs = bodyTimeoutMs;
   }
 
   void connected(HttpConnection connection) {
@@ -35,9 +38,18 @@ final class SlowClients {
     return request -> {
       HttpConnection connection = request.connection();
       disarm(connection);
-      if (request.version() != HttpVersion.HTTP_2) {
-        request.response().endHandler(v -> arm(connection));
-      }
+      // A WebSocket upgrade has no body to wait for (and the request stays paused until the handshake).
+      long body = request.isEnded() || request.headers().contains("Upgrade") ? -1 : vertx.setTimer(bodyTimeoutMs, t -> {
+        if (!request.isEnded()) {
+          connection.close();
+        }
+      });
+      request.response().endHandler(v -> {
+        vertx.cancelTimer(body);
+        if (request.version() != HttpVersion.HTTP_2) {
+          arm(connection);
+        }
+      });
       next.handle(request);
     };
   }

@@ -28,6 +28,9 @@ import java.util.function.Function;
  */
 public final class PersistenceVerticle extends VerticleBase {
 
+  /** The configuration sections a persistence verticle receives. */
+  public static final String[] SECTIONS = {"db", "cache", "admin"};
+
   private Database db;
   private JobWakeups wakeups;
 

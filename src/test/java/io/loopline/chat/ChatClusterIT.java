@@ -61,7 +61,7 @@ class ChatClusterIT {
     LooplineConfig config = LooplineConfig.defaults().with(new JsonObject()
         .put("db", new JsonObject().put("url", database))
         .put("chat", new JsonObject().put("hostLeaseMs", 500)));
-    await(nodeA.deployVerticle(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections("db", "cache"))));
+    await(nodeA.deployVerticle(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections(PersistenceVerticle.SECTIONS))));
     await(nodeA.deployVerticle(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat"))));
     await(nodeA.deployVerticle(HttpVerticle::new, new DeploymentOptions().setConfig(http(config, portA))));
     await(nodeB.deployVerticle(HttpVerticle::new, new DeploymentOptions().setConfig(http(config, portB))));
@@ -84,7 +84,7 @@ class ChatClusterIT {
   }
 
   private static JsonObject http(LooplineConfig config, int port) {
-    JsonObject sections = config.sections("http", "log", "cache", "chat");
+    JsonObject sections = config.sections(HttpVerticle.SECTIONS);
     sections.getJsonObject("http").put("host", "127.0.0.1").put("port", port).put("instances", 1);
     return sections;
   }

@@ -29,6 +29,7 @@ class RequestLimitsIT {
         .put("maxUriLength", 2048)
         .put("maxHeaderBytes", 4096)
         .put("headerTimeoutMs", 500)
+        .put("bodyTimeoutMs", 1000)
         .put("corsAllowedOrigins", new JsonArray().add("https://app.example"))));
     clients = Vertx.vertx();
   }
@@ -75,6 +76,26 @@ class RequestLimitsIT {
       clients.cancelTimer(trickle);
     }
     assertThat(await(node.client().get("/items").send()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aClientThatSendsItsBodyTooSlowlyIsCutOffWhileOthersAreServed() {
+    NetSocket slow = await(clients.createNetClient().connect(node.port(), "127.0.0.1"));
+    Promise<Void> closed = Promise.promise();
+    slow.closeHandler(v -> closed.tryComplete());
+    slow.write("POST /items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+    long started = System.nanoTime();
+    // One byte every 100 ms: never idle, never done.
+    long trickle = clients.setPeriodic(100, t -> slow.write(" "));
+    try {
+      assertThat(await(node.client().get("/items").send()).statusCode()).isEqualTo(200);
+
+      await(closed.future());
+
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(900), Duration.ofSeconds(6));
+    } finally {
+      clients.cancelTimer(trickle);
+    }
   }
 
   @Test

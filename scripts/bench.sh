@@ -7,13 +7,13 @@
 #   scripts/bench.sh items-cached sleep   chosen workloads: items-uncached items-cached sleep health scrape
 #                                         chat scrape-cluster
 #
-# Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 10: the JVM compiles its hot paths meanwhile), BENCH_CONNECTIONS (default 64),
+# Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 30: on one core the JVM needs that long to compile its hot paths), BENCH_CONNECTIONS (default 64),
 # BENCH_SLEEP_CONNECTIONS (default 5000). Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${BENCH_DURATION:-15}
-WARMUP=${BENCH_WARMUP:-10}
+WARMUP=${BENCH_WARMUP:-30}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 SLEEP_CONNECTIONS=${BENCH_SLEEP_CONNECTIONS:-5000}
 WORKLOADS=("$@")
@@ -91,7 +91,7 @@ start_server() {
         taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
     loopline-limited)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_RATE_LIMIT_ENABLED=true \
-        LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT=1000000000 \
+        LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT=60000000 \
         taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
     ceiling|ceiling-cached)
       taskset -c 0 java -Xmx256m -cp target/loopline.jar bench/ceiling/Ceiling.java $PORT $DB_URL \
@@ -206,7 +206,7 @@ stop_nodes() {
 }
 start_cluster_node() {
   local cpu=$1 roles=$2 port=$3 name=$4
-  env LOOPLINE_HTTP_PORT=$port LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL LOOPLINE_LOG_LEVEL=WARN \
+  env LOOPLINE_HTTP_PORT=$port LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL LOOPLINE_LOG_LEVEL=INFO \
     LOOPLINE_DATA_DIR=$WORK/$name LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_URL=$REDIS_URL \
     LOOPLINE_REDIS_NAMESPACE=loopline-bench: LOOPLINE_CLUSTER_ENABLED=true LOOPLINE_CLUSTER_NAME=loopline-bench-$$ \
     LOOPLINE_ROLES=$roles LOOPLINE_SCRAPE_ALLOW=127.0.0.2 LOOPLINE_SCRAPE_GLOBAL_CONCURRENCY=256 \

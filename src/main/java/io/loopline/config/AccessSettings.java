@@ -28,6 +28,10 @@ public record AccessSettings(
       if (limit < 1 || windowSeconds < 1) {
         throw new ConfigException("rateLimit: limit and windowSeconds must be at least 1, got " + limit + "/" + windowSeconds);
       }
+      if ((long) limit > windowSeconds * 1_000_000L) {
+        // The limiters count in microseconds: one request per microsecond is the finest budget they keep.
+        throw new ConfigException("rateLimit: at most one request per microsecond, got " + limit + " per " + windowSeconds + " s");
+      }
     }
   }
 

@@ -112,7 +112,7 @@ final class Access implements Handler<RoutingContext> {
         ctx.put(CALLER, caller);
         ctx.next();
       }
-    });
+    }).onFailure(ctx::fail);
   }
 
   /** Null when the caller may make this request, else the 401 or 403 that says why not. */

@@ -58,7 +58,8 @@ if stored:
     found = int(stored)
     line += f" writes_acknowledged={acked} found={found}"
     verdict = verdict and found >= acked
-tail = [status for t, status in s["timeline"] if t > max(x for x, _ in s["timeline"]) - 3]
+end = max(t for t, _ in s["timeline"])
+tail = [status for t, status in s["timeline"] if t > end - 3]
 resumed = all(str(status).startswith("2") for status in tail)
 line += f" resumed={'yes' if resumed else 'no'}"
 verdict = verdict and resumed

@@ -53,7 +53,7 @@ for minute in $(seq 1 $((SECONDS_TOTAL / 60))); do
   sample "$minute" | tee -a "$WORK/samples.txt"
 done
 wait $LOAD
-/usr/bin/python3 - "$WORK/soak.json" "$WORK/samples.txt" <<'EOF'
+/usr/bin/python3 - "$WORK/soak.json" "$WORK/samples.txt" "$SECONDS_TOTAL" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
 samples = [list(map(int, line.split())) for line in open(sys.argv[2]) if line.strip()]
@@ -65,7 +65,7 @@ last = samples[-1]
 heap_growth = (last[1] - base[1]) / max(base[1], 1)
 fd_growth = last[2] - base[2]
 ok = errors == 0 and s["wrong"] == 0 and heap_growth < 0.25 and fd_growth <= 10
-print(f"soak: {len(samples) - 1} min, requests={s['requests']} errors={errors} wrong={s['wrong']} "
+print(f"soak: {int(sys.argv[3]) // 60} min, requests={s['requests']} errors={errors} wrong={s['wrong']} "
       f"slowest={s['slowest']:.2f}s heap_after_gc {base[1]}->{last[1]} MB fds {base[2]}->{last[2]} "
       + ("PASS" if ok else "FAIL"))
 sys.exit(0 if ok else 1)

@@ -29,9 +29,9 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Over a thousand generated hostile requests: broken and hostile JSON, wrong types, huge numbers, deep
+ * A thousand generated hostile requests: broken and hostile JSON, wrong types, huge numbers, deep
  * nesting, traversal and injection in paths and queries, invalid UTF-8, broken chunked framing, oversized
- * parts. Every answer must be a 4xx problem+json (or a closed connection for what is not HTTP), never a
+ * parts, malformed WebSocket frames after a valid handshake. Every answer must be a 4xx problem+json (or a closed connection for what is not HTTP), never a
  * 5xx, and the node must keep serving good requests all along.
  */
 class HostileInputIT {
@@ -172,7 +172,16 @@ class HostileInputIT {
       return out.toByteArray();
     });
     Arbitrary<byte[]> randomBytes = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(300);
-    return Arbitraries.oneOf(asText.map(s -> s.getBytes(StandardCharsets.UTF_8)), invalidUtf8, randomBytes);
+    // A valid chat WebSocket handshake followed by malformed frames: unmasked, reserved bits and opcodes,
+    // lengths that lie, invalid UTF-8 in text frames.
+    Arbitrary<byte[]> badFrames = Arbitraries.bytes().array(byte[].class).ofMinSize(2).ofMaxSize(64).map(frame -> {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      out.writeBytes(("GET /chat/rooms/fuzz/ws?name=fuzz HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.writeBytes(frame);
+      return out.toByteArray();
+    });
+    return Arbitraries.oneOf(asText.map(s -> s.getBytes(StandardCharsets.UTF_8)), invalidUtf8, randomBytes, badFrames);
   }
 
   private static void assertNoServerError(HttpResponse<Buffer> response, String what) {

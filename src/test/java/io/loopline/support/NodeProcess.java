@@ -90,12 +90,18 @@ public final class NodeProcess implements AutoCloseable {
     return String.join("\n", log);
   }
 
+  /** After the process ended: waits for the rest of its output to be read. */
+  private void drain() throws InterruptedException {
+    reader.join(TimeUnit.SECONDS.toMillis(10));
+  }
+
   /** kill -9: no shutdown hook, no draining, nothing released. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** Stops the process with SIGTERM if it still runs (kill -9 after 30 s), and reads its output to the end. */
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
@@ -104,6 +110,6 @@ public final class NodeProcess implements AutoCloseable {
         process.destroyForcibly();
       }
     }
-    reader.join(TimeUnit.SECONDS.toMillis(5));
+    drain();
   }
 }

@@ -69,7 +69,9 @@ class HostLimiterTest {
     });
 
     assertThat(starts).hasSize(3);
-    assertThat(starts.get(1) - starts.get(0)).isGreaterThanOrEqualTo(99);
-    assertThat(starts.get(2) - starts.get(1)).isGreaterThanOrEqualTo(99);
+    // The limiter grants at 100 ms steps; the test reads the clock in each grant's callback, a few ms after
+    // the limiter did (and in whole ms), so it allows 10 ms for that, never less spacing than that.
+    assertThat(starts.get(1) - starts.get(0)).isGreaterThanOrEqualTo(90);
+    assertThat(starts.get(2) - starts.get(1)).isGreaterThanOrEqualTo(90);
   }
 }

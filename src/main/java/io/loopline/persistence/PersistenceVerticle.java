@@ -3,10 +3,8 @@ package io.loopline.persistence;
 import io.loopline.config.CacheSettings;
 import io.loopline.config.DbSettings;
 import io.loopline.contract.Addresses;
-import io.loopline.contract.BusHeaders;
-import io.loopline.contract.Failures;
+import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
-import io.loopline.observe.RequestIds;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.loopline.observe.Metrics;
@@ -107,20 +105,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */
   private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
-    return vertx.eventBus().<Object>consumer(address, message -> {
-      RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
-      if (!(message.body() instanceof JsonObject body)) {
-        message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
-        return;
-      }
-      Future<JsonObject> result;
-      try {
-        result = operation.apply(body);
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
-      }
-      result.onSuccess(message::reply).onFailure(e -> StoreFailure.reply(message, e));
-    }).completion();
+    return Operations.answer(vertx.eventBus(), address, operation, StoreFailure::reply);
   }
 
   /** Gauges of jobs per state, refreshed every 15 s: a backlog shows as a growing {@code pending}. */

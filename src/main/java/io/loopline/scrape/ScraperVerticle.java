@@ -3,6 +3,7 @@ package io.loopline.scrape;
 import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
+import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
 import io.loopline.observe.Metrics;
 import io.micrometer.core.instrument.Gauge;
@@ -75,19 +76,8 @@ public final class ScraperVerticle extends VerticleBase {
   }
 
   private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
-    return vertx.eventBus().<Object>consumer(address, message -> {
-      if (!(message.body() instanceof JsonObject body)) {
-        message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
-        return;
-      }
-      Future<JsonObject> result;
-      try {
-        result = operation.apply(body);
-      } catch (IllegalArgumentException e) {
-        result = Future.failedFuture(e);
-      }
-      result.onSuccess(message::reply).onFailure(e -> message.fail(failureCode(e), String.valueOf(e.getMessage())));
-    }).completion();
+    return Operations.answer(vertx.eventBus(), address, operation,
+        (message, e) -> message.fail(failureCode(e), String.valueOf(e.getMessage())));
   }
 
   /** A coded failure passes on as it is; no persistence role on the bus, or one too slow, is a 503. */

@@ -1,0 +1,38 @@
+package io.loopline.contract;
+
+import io.loopline.observe.RequestIds;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * How a verticle answers an address of the event-bus contract: the body must be a JSON object (else 400),
+ * the caller's request id goes into the log context, the operation's result is the reply, and any failure,
+ * thrown or returned, is answered by {@code failure} with a coded event-bus failure.
+ */
+public final class Operations {
+
+  private Operations() {}
+
+  /** Registers {@code operation} at {@code address}; the future completes once the consumer is registered. */
+  public static Future<Void> answer(EventBus bus, String address, Function<JsonObject, Future<JsonObject>> operation,
+      BiConsumer<Message<?>, Throwable> failure) {
+    return bus.<Object>consumer(address, message -> {
+      RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
+      if (!(message.body() instanceof JsonObject body)) {
+        message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
+        return;
+      }
+      Future<JsonObject> result;
+      try {
+        result = operation.apply(body);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(message::reply).onFailure(e -> failure.accept(message, e));
+    }).completion();
+  }
+}

@@ -3,6 +3,7 @@ package io.loopline.http;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import java.util.HashMap;
@@ -38,8 +39,8 @@ final class SlowClients {
     return request -> {
       HttpConnection connection = request.connection();
       disarm(connection);
-      // A WebSocket upgrade has no body to wait for (and the request stays paused until the handshake).
-      long body = request.isEnded() || request.headers().contains("Upgrade") ? -1 : vertx.setTimer(bodyTimeoutMs, t -> {
+      // Only a request that announces a body can send it slowly; most (GETs, WebSocket upgrades) need no timer.
+      long body = request.isEnded() || !announcesBody(request) ? -1 : vertx.setTimer(bodyTimeoutMs, t -> {
         if (!request.isEnded()) {
           connection.close();
         }
@@ -52,6 +53,12 @@ final class SlowClients {
       });
       next.handle(request);
     };
+  }
+
+  /** HTTP/1.1 framing: a body follows only with Transfer-Encoding or a Content-Length other than 0. */
+  private static boolean announcesBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING) || length != null && !length.trim().equals("0");
   }
 
   private void arm(HttpConnection connection) {

@@ -29,7 +29,6 @@ final class Access implements Handler<RoutingContext> {
 
   /** Query parameters that look like credentials; a request carrying one is refused, not served anonymously. */
   private static final Set<String> QUERY_CREDENTIALS = Set.of("api_key", "apikey", "api-key", "key", "access_token", "token");
-  static final String CALLER = "loopline.caller";
 
   /** Who a request is counted as: a key's holder, or an address. */
   record Caller(ApiKeys.Holder key, String address) {
@@ -109,7 +108,6 @@ final class Access implements Handler<RoutingContext> {
         }
         ctx.fail(refusal.exception());
       } else {
-        ctx.put(CALLER, caller);
         ctx.next();
       }
     }).onFailure(ctx::fail);

@@ -70,11 +70,6 @@ final class RateLimits {
     }
   }
 
-  /** True when budgets are shared by every node right now. */
-  boolean shared() {
-    return breaker != null && breaker.state() == io.vertx.circuitbreaker.CircuitBreakerState.CLOSED;
-  }
-
   Future<Gcra.Decision> take(String client, Quota quota) {
     if (breaker == null) {
       return Future.succeededFuture(local.take(client, quota));

@@ -3,6 +3,7 @@ package io.loopline.http;
 import io.loopline.observe.RequestIds;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -53,6 +54,11 @@ final class Problems {
 
   /** Failure handler for every route. */
   void handleFailure(RoutingContext ctx) {
+    if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
+      // The client went away mid-request (or was cut off as too slow): nobody to answer, nothing broken.
+      log.debug("client gone before the answer: {} {}", ctx.request().method(), ctx.request().path());
+      return;
+    }
     if (ctx.response().headWritten()) {
       log.warn("failure after the response started: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
       ctx.response().reset();
@@ -132,7 +138,10 @@ final class Problems {
           ? busValidation(ctx, reply.getMessage())
           : fromBus(reply);
     }
-    if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+    if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      // A handler refused the request with a client status (the CORS handler's 403 for an origin not
+      // allowed, say): the status stands; its exception is no server fault.
+      log.debug("{} on {} {}: {}", ctx.statusCode(), ctx.request().method(), ctx.request().path(), String.valueOf(failure));
       return Problem.of(ctx.statusCode(), defaultDetail(ctx.statusCode()));
     }
     return unexpected(ctx, failure);

@@ -15,18 +15,33 @@ import java.util.Map;
  * headerTimeoutMs}. Bodies: once the headers are in, the whole request must have arrived within {@code
  * bodyTimeoutMs}. The idle timeout covers clients that send nothing at all. One instance per HTTP server
  * instance, so its map is only touched from that server's event loop.
+ *
+ * <p>The header clock also ends idle keep-alive connections. A client that reuses a pooled connection just
+ * as it is closed sees "connection closed", so HTTP/1.x answers say {@code Keep-Alive: timeout=N}, a second
+ * under the header timeout: clients that read it (Vert.x, curl, most pools) retire the connection first.
  */
 final class SlowClients {
 
   private final Vertx vertx;
   private final long headerTimeoutMs;
   private final long bodyTimeoutMs;
+  private final String keepAlive;
   private final Map<HttpConnection, Long> deadlines = new HashMap<>();
 
   SlowClients(Vertx vertx, long headerTimeoutMs, long bodyTimeoutMs) {
     this.vertx = vertx;
     this.headerTimeoutMs = headerTimeoutMs;
     this.bodyTimeoutMs = bodyTimeoutMs;
+    this.keepAlive = keepAliveHint(headerTimeoutMs);
+  }
+
+  /**
+   * {@code timeout=N} in whole seconds, at least a second under the header timeout; none when that leaves
+   * less than a second (the header cannot say it, and {@code timeout=0} reads as "no limit" to some clients).
+   */
+  static String keepAliveHint(long headerTimeoutMs) {
+    long seconds = headerTimeoutMs / 1000 - 1;
+    return seconds >= 1 ? "timeout=" + seconds : null;
   }
 
   void connected(HttpConnection connection) {
@@ -45,6 +60,9 @@ final class SlowClients {
           connection.close();
         }
       });
+      if (keepAlive != null && request.version() != HttpVersion.HTTP_2) {
+        request.response().putHeader(HttpHeaders.KEEP_ALIVE, keepAlive);
+      }
       request.response().endHandler(v -> {
         vertx.cancelTimer(body);
         if (request.version() != HttpVersion.HTTP_2) {

@@ -87,7 +87,9 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router router(Contract contract, BusClient bus, AccessSettings access) {
     Problems problems = new Problems(contract.openApi(), settings.retryAfterSeconds());
-    RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), new RequestReader());
+    RequestReader reader = new RequestReader();
+    RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), reader);
+    ContractValidation.mount(vertx, contract.openApi(), builder, reader);
     RequestLog requestLog = new RequestLog(config().getJsonObject("log").getBoolean("access"), contract.openApi());
     builder.rootHandler(requestLog);
     builder.rootHandler(new SecurityHeaders());

@@ -45,6 +45,7 @@ public final class HttpVerticle extends VerticleBase {
   private RateLimits limits;
   private ApiKeys keys;
   private ChatRoutes chat;
+  private SlowClients slowClients;
 
   @Override
   public Future<?> start() {
@@ -53,7 +54,7 @@ public final class HttpVerticle extends VerticleBase {
     BusClient bus = new BusClient(vertx.eventBus(), settings.busTimeoutMs(), vertx.isClustered());
     limits = new RateLimits(vertx, access, RedisSettings.from(config()), Metrics.registry(config()));
     keys = new ApiKeys(bus, access.keyCacheMs());
-    SlowClients slowClients = new SlowClients(vertx, settings.headerTimeoutMs(), settings.bodyTimeoutMs());
+    slowClients = new SlowClients(vertx, settings.headerTimeoutMs(), settings.bodyTimeoutMs());
     return keys.listen(vertx.eventBus()).compose(v -> Contract.load(vertx)).compose(contract -> {
       server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(settings.host())
@@ -147,6 +148,9 @@ public final class HttpVerticle extends VerticleBase {
     return drained.eventually(() -> keys == null ? Future.succeededFuture() : keys.close()).andThen(v -> {
       if (limits != null) {
         limits.close();
+      }
+      if (slowClients != null) {
+        slowClients.close();
       }
     });
   }

@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
@@ -27,6 +29,13 @@ final class HealthRoutes {
       Role.SCRAPER, "scraper",
       Role.WORKER, "worker");
   private static final long CHECK_TIMEOUT_MS = 2000;
+  /**
+   * Liveness has nothing to ask but the event loop that answers it, so it is a constant in the health-check
+   * module's format; running the module for it set and cancelled a procedure timer on every probe.
+   */
+  private static final String LIVE = new JsonObject().put("status", "UP")
+      .put("checks", new JsonArray().add(new JsonObject().put("id", "eventLoop").put("status", "UP")))
+      .put("outcome", "UP").encode();
 
   private final Vertx vertx;
 
@@ -35,11 +44,11 @@ final class HealthRoutes {
   }
 
   void mount(RouterBuilder builder) {
-    HealthChecks live = HealthChecks.create(vertx).register("eventLoop", promise -> promise.complete(Status.OK()));
     HealthChecks ready = HealthChecks.create(vertx);
     // Registered with a longer timeout than the bus request, so a slow role reports DOWN, not a procedure error.
     CHECKS.forEach((role, name) -> ready.register(name, CHECK_TIMEOUT_MS * 2, promise -> askRole(role, promise)));
-    builder.getRoute("healthLive").addHandler(HealthCheckHandler.createWithHealthChecks(live));
+    builder.getRoute("healthLive").addHandler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json;charset=UTF-8").end(LIVE));
     builder.getRoute("healthReady").addHandler(HealthCheckHandler.createWithHealthChecks(ready));
   }
 

@@ -51,7 +51,9 @@ class FoundationIT {
     HttpResponse<Buffer> response = await(client.get("/health/live").send());
 
     assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.getHeader("Content-Type")).startsWith("application/json");
     assertThat(response.bodyAsJsonObject().getString("status")).isEqualTo("UP");
+    assertThat(response.bodyAsJsonObject().getJsonArray("checks").getJsonObject(0).getString("id")).isEqualTo("eventLoop");
   }
 
   @Test

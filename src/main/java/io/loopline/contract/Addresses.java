@@ -207,6 +207,13 @@ public final class Addresses {
    * lease was lost or the job cancelled.
    */
   public static final String SCRAPE_PAGES_COMPLETE = PREFIX + "scrape.pages.complete";
+  /**
+   * For scrape runners: store the results of several pages of one job that have no links to follow, and
+   * count them, in one statement. Request: {@code {"jobId", "owner", "pages": [{"id", "failed", "result"}]}}.
+   * Reply: {@code {"completed": [{"job", "page"}]}}, one entry per page stored; a page whose lease was lost
+   * is left out.
+   */
+  public static final String SCRAPE_PAGES_COMPLETE_MANY = PREFIX + "scrape.pages.completeMany";
   /** For scrape runners that stop: give leased pages back at once. Request: {@code {"owner"}}. Reply: {@code {"released": n}}. */
   public static final String SCRAPE_PAGES_RELEASE = PREFIX + "scrape.pages.release";
   /** Published when a scrape job is stored (notification): {@code {"id"}}. Runners claim at once. */

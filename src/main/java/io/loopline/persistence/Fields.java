@@ -36,9 +36,14 @@ final class Fields {
   }
 
   static long id(JsonObject message) {
-    Object value = message.getValue("id");
+    return id(message, "id");
+  }
+
+  /** A positive integer id in {@code field}. */
+  static long id(JsonObject message, String field) {
+    Object value = message.getValue(field);
     if (!(value instanceof Number number) || number.longValue() < 1 || number.doubleValue() != number.longValue()) {
-      throw StoreFailure.invalid("id: must be a positive integer");
+      throw StoreFailure.invalid(field + ": must be a positive integer");
     }
     return number.longValue();
   }

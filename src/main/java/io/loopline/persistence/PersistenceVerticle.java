@@ -91,6 +91,7 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_PAGES_CLAIM, scrapes::claim),
         answer(Addresses.SCRAPE_PAGES_RENEW, scrapes::renew),
         answer(Addresses.SCRAPE_PAGES_COMPLETE, scrapes::complete),
+        answer(Addresses.SCRAPE_PAGES_COMPLETE_MANY, scrapes::completeMany),
         answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release),
         answer(Addresses.CHAT_HISTORY_APPEND, chat::append),
         answer(Addresses.CHAT_HISTORY_LIST, chat::list)));

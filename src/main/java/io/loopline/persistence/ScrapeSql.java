@@ -61,6 +61,33 @@ final class ScrapeSql {
       WHERE id = $1 RETURNING\s""" + JOB_COLUMNS;
 
   /**
+   * Completions of one job's pages with no links to add, in one statement: the job row is locked and
+   * counted once for the batch (one job per batch, so two batches never wait on each other's job rows).
+   */
+  static final String FINISH_LEAVES = """
+      WITH input AS (
+        SELECT i.id, i.state, i.result FROM jsonb_to_recordset($3::jsonb) AS i(id bigint, state text, result jsonb)),
+      page AS (
+        UPDATE scrape_pages p SET state = i.state, result = i.result, finished_at = now(), lease_owner = NULL,
+                                  lease_expires_at = NULL
+        FROM input i WHERE p.id = i.id AND p.job_id = $1 AND p.lease_owner = $2 AND p.state = 'running'
+        RETURNING p.id AS page_id, p.job_id AS page_job_id, p.url AS page_url, p.depth AS page_depth,
+                  p.state AS page_state, p.attempts AS page_attempts, p.result AS page_result,
+                  p.finished_at AS page_finished_at),
+      counted AS (
+        SELECT count(*) FILTER (WHERE page_state = 'done') AS done_n,
+               count(*) FILTER (WHERE page_state = 'failed') AS failed_n FROM page),
+      job AS (
+        UPDATE scrape_jobs j SET done = j.done + c.done_n, failed = j.failed + c.failed_n,
+          state = CASE WHEN j.done + c.done_n + j.failed + c.failed_n >= j.total THEN 'done' ELSE j.state END,
+          finished_at = CASE WHEN j.done + c.done_n + j.failed + c.failed_n >= j.total THEN now() END,
+          updated_at = now()
+        FROM counted c WHERE j.id = $1 AND c.done_n + c.failed_n > 0
+        RETURNING j.id, j.state, j.options, j.max_pages, j.total, j.done, j.failed, j.created_at, j.started_at,
+                  j.finished_at, now() AS now)
+      SELECT job.*, page.* FROM page CROSS JOIN job ORDER BY page.page_id""";
+
+  /**
    * A completion with no links to add, in one pipelined statement: the counter update takes the job row's
    * lock and, under READ COMMITTED, counts on the latest row, so no transaction is needed.
    */

@@ -21,6 +21,8 @@ final class ScrapeStore {
 
   private static final Set<String> PAGE_STATES = Set.of("pending", "running", "done", "failed", "cancelled");
   private static final int OWNER_MAX = 200;
+  /** Pages one completion batch may carry. */
+  static final int MAX_BATCH = 256;
 
   private final Database db;
 
@@ -114,6 +116,33 @@ final class ScrapeStore {
   Future<JsonObject> release(JsonObject message) {
     String owner = Fields.text(message, "owner", OWNER_MAX, true);
     return db.run(ScrapeSql.RELEASE, Tuple.of(owner)).map(rows -> new JsonObject().put("released", rows.rowCount()));
+  }
+
+  /**
+   * Request: {@code {"jobId", "owner", "pages": [{"id", "failed", "result"}]}} (at most {@link #MAX_BATCH}).
+   * Reply: {@code {"completed": [{"job", "page"}]}}, without the pages whose lease was lost.
+   */
+  Future<JsonObject> completeMany(JsonObject message) {
+    long jobId = Fields.id(message, "jobId");
+    String owner = Fields.text(message, "owner", OWNER_MAX, true);
+    JsonArray pages = message.getJsonArray("pages", new JsonArray());
+    if (pages.isEmpty() || pages.size() > MAX_BATCH) {
+      return Future.failedFuture(StoreFailure.invalid("pages: between 1 and " + MAX_BATCH + " pages"));
+    }
+    JsonArray input = new JsonArray();
+    for (Object item : pages) {
+      if (!(item instanceof JsonObject page) || !(page.getValue("id") instanceof Number id)) {
+        return Future.failedFuture(StoreFailure.invalid("pages: each page needs a numeric id"));
+      }
+      input.add(new JsonObject().put("id", id.longValue())
+          .put("state", page.getBoolean("failed", false) ? "failed" : "done")
+          .put("result", page.getJsonObject("result")));
+    }
+    return db.run(ScrapeSql.FINISH_LEAVES, Tuple.of(jobId, owner, input)).map(rows -> {
+      JsonArray completed = new JsonArray();
+      rows.forEach(row -> completed.add(new JsonObject().put("job", toJob(row)).put("page", toPage(row, "page_"))));
+      return new JsonObject().put("completed", completed);
+    });
   }
 
   /** Request: {@code {"id", "owner", "failed", "result", "links"}}. Reply: {@code {"job", "page", "added"}}. */

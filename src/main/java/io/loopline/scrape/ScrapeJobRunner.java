@@ -43,6 +43,7 @@ final class ScrapeJobRunner {
   private final Map<Long, Running> running = new HashMap<>();
   /** Claims and completions go to this node's persistence verticle when it has one. */
   private final LocalFirst persistence;
+  private final Completions completions;
   private MessageConsumer<JsonObject> wakeups;
   private MessageConsumer<JsonObject> cancellations;
   private long pollTimer = -1;
@@ -54,6 +55,7 @@ final class ScrapeJobRunner {
 
   ScrapeJobRunner(Vertx vertx, Fetcher fetcher, ScrapeSettings settings) {
     this.persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
+    this.completions = new Completions(vertx, owner, this::request);
     this.vertx = vertx;
     this.fetcher = fetcher;
     this.settings = settings;
@@ -122,6 +124,9 @@ final class ScrapeJobRunner {
       JsonObject result = outcome.result();
       boolean failed = result.containsKey("error") || result.getInteger("status", 0) >= 400;
       List<String> links = follow && !failed ? ScraperVerticle.sameHost(URI.create(page.getString("url")), outcome.links()) : List.of();
+      if (links.isEmpty()) {
+        return completions.add(jobId, id, failed, result);
+      }
       return request(Addresses.SCRAPE_PAGES_COMPLETE, new JsonObject().put("id", id).put("owner", owner)
           .put("failed", failed).put("result", result).put("links", new JsonArray(links.stream().map(Object.class::cast).toList())));
     });
@@ -199,6 +204,7 @@ final class ScrapeJobRunner {
     List<Future<?>> inFlight = new java.util.ArrayList<>();
     stopped.forEach(r -> inFlight.add(r.done()));
     stopped.forEach(r -> r.abort().abort());
+    completions.flush();
     return Future.join(wakeups.unregister(), cancellations.unregister())
         .transform(v -> claimInFlight.otherwiseEmpty())
         .transform(v -> Future.join(inFlight))

@@ -264,6 +264,43 @@ class ScrapeJobsIT {
   }
 
   @Test
+  void aBatchOfResultsIsStoredAndCountedOnceLeavingOutPagesNotLeasedToItsRunner() throws Exception {
+    try (TestNode store = TestNode.start(roles("persistence"))) {
+      var bus = store.vertx().eventBus();
+      JsonObject job = await(bus.<JsonObject>request(Addresses.SCRAPE_JOBS_STORE, new JsonObject()
+          .put("options", new JsonObject()).put("maxPages", 3)
+          .put("urls", new JsonArray().add(site.url("/page/700")).add(site.url("/page/701")).add(site.url("/page/702"))))
+          .map(Message::body));
+      long jobId = job.getLong("id");
+      JsonArray claimed = await(bus.<JsonObject>request(Addresses.SCRAPE_PAGES_CLAIM, new JsonObject()
+          .put("owner", "batch-runner").put("limit", 2).put("leaseMs", 60_000)).map(Message::body)).getJsonArray("pages");
+      long first = claimed.getJsonObject(0).getLong("id");
+      long second = claimed.getJsonObject(1).getLong("id");
+      long notLeased = count(store, "SELECT id FROM scrape_pages WHERE job_id = " + jobId + " AND state = 'pending'");
+
+      JsonObject reply = await(bus.<JsonObject>request(Addresses.SCRAPE_PAGES_COMPLETE_MANY, new JsonObject()
+          .put("jobId", jobId).put("owner", "batch-runner").put("pages", new JsonArray()
+              .add(new JsonObject().put("id", first).put("failed", false).put("result", new JsonObject().put("status", 200)))
+              .add(new JsonObject().put("id", second).put("failed", true).put("result", new JsonObject().put("status", 500)))
+              .add(new JsonObject().put("id", notLeased).put("failed", false).put("result", new JsonObject()))))
+          .map(Message::body));
+
+      assertThat(reply.getJsonArray("completed")).extracting(c -> ((JsonObject) c).getJsonObject("page").getLong("id"))
+          .containsExactly(first, second);
+      JsonObject counts = reply.getJsonArray("completed").getJsonObject(1).getJsonObject("job").getJsonObject("counts");
+      assertThat(counts.getInteger("done")).isEqualTo(1);
+      assertThat(counts.getInteger("failed")).isEqualTo(1);
+      assertThat(counts.getInteger("pending")).isEqualTo(1);
+      assertThat(count(store, "SELECT count(*) FROM scrape_pages WHERE job_id = " + jobId + " AND state = 'pending' AND result IS NULL"))
+          .isEqualTo(1);
+      assertThat(count(store, "SELECT done * 10 + failed FROM scrape_jobs WHERE id = " + jobId)).isEqualTo(11);
+      ReplyException empty = catchThrowableOfType(ReplyException.class, () -> await(bus.request(Addresses.SCRAPE_PAGES_COMPLETE_MANY,
+          new JsonObject().put("jobId", jobId).put("owner", "batch-runner").put("pages", new JsonArray()))));
+      assertThat(empty.failureCode()).isEqualTo(400);
+    }
+  }
+
+  @Test
   void aPageWhoseRunnersKeepDyingIsFailedNotFetchedForever() throws Exception {
     try (TestNode store = TestNode.start(roles("persistence"))) {
       var bus = store.vertx().eventBus();

@@ -1,0 +1,94 @@
+package io.loopline.scrape;
+
+import io.loopline.contract.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * A scrape runner's page results with no links to follow, gathered per job and stored together: a batch
+ * leaves when it holds {@link #MAX_PAGES} pages or {@link #MAX_DELAY_MS} after its first page. Stored one
+ * by one, every result locked and counted on its job's row in turn, which capped a job near 500 pages/s;
+ * a batch locks and counts once. Results wait at most that delay; a runner that dies before sending them
+ * loses only what its leases give back anyway. Used from the runner's event loop only.
+ */
+final class Completions {
+
+  static final int MAX_PAGES = 64;
+  static final long MAX_DELAY_MS = 10;
+
+  private record Waiting(long id, boolean failed, JsonObject result, Promise<JsonObject> stored) {}
+
+  private final class Batch {
+    final long jobId;
+    final List<Waiting> pages = new ArrayList<>();
+    final long timer;
+
+    Batch(long jobId) {
+      this.jobId = jobId;
+      this.timer = vertx.setTimer(MAX_DELAY_MS, t -> send(this));
+    }
+  }
+
+  private final Vertx vertx;
+  private final String owner;
+  private final BiFunction<String, JsonObject, Future<JsonObject>> request;
+  private final Map<Long, Batch> open = new HashMap<>();
+
+  Completions(Vertx vertx, String owner, BiFunction<String, JsonObject, Future<JsonObject>> request) {
+    this.vertx = vertx;
+    this.owner = owner;
+    this.request = request;
+  }
+
+  /** Stores a page's result with others of its job; completes with {@code {"job", "page"}} once stored. */
+  Future<JsonObject> add(long jobId, long pageId, boolean failed, JsonObject result) {
+    Batch batch = open.computeIfAbsent(jobId, Batch::new);
+    Promise<JsonObject> stored = Promise.promise();
+    batch.pages.add(new Waiting(pageId, failed, result, stored));
+    if (batch.pages.size() >= MAX_PAGES) {
+      send(batch);
+    }
+    return stored.future();
+  }
+
+  /** Sends every open batch now (the runner is stopping). */
+  void flush() {
+    List.copyOf(open.values()).forEach(this::send);
+  }
+
+  private void send(Batch batch) {
+    if (open.get(batch.jobId) != batch) {
+      return; // already sent (full, then its timer fired)
+    }
+    open.remove(batch.jobId);
+    vertx.cancelTimer(batch.timer);
+    JsonArray pages = new JsonArray();
+    batch.pages.forEach(p -> pages.add(new JsonObject().put("id", p.id()).put("failed", p.failed()).put("result", p.result())));
+    request.apply(Addresses.SCRAPE_PAGES_COMPLETE_MANY,
+            new JsonObject().put("jobId", batch.jobId).put("owner", owner).put("pages", pages))
+        .onSuccess(reply -> {
+          Map<Long, JsonObject> completed = new HashMap<>();
+          reply.getJsonArray("completed").forEach(c -> {
+            JsonObject done = (JsonObject) c;
+            completed.put(done.getJsonObject("page").getLong("id"), done);
+          });
+          batch.pages.forEach(p -> {
+            JsonObject done = completed.get(p.id());
+            if (done != null) {
+              p.stored().complete(done);
+            } else {
+              p.stored().fail("scrape page " + p.id() + " is no longer leased to this runner (lease lost or job cancelled)");
+            }
+          });
+        })
+        .onFailure(e -> batch.pages.forEach(p -> p.stored().fail(e)));
+  }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Where Loopline spends its CPU on one HTTP workload: starts the jar pinned to CPU 0 with a JFR recording,
+# drives it with wrk on CPU 1 (warm-up, then 15 s recorded), and prints the hottest methods.
+#
+#   scripts/profile.sh health           GET /health/live
+#   scripts/profile.sh items-cached     GET /items/{random id} with Redis and the near cache
+#   scripts/profile.sh items-uncached   the same, every read from PostgreSQL
+#   scripts/profile.sh WORKLOAD PATTERN  inclusive list filtered by a regex (default: Loopline, Vert.x Web, OpenAPI, Micrometer)
+#
+# The recording stays in /tmp/loopline-profile/WORKLOAD.jfr for `jfr` or bench/profile/jfr_top.py
+# (--callers METHOD shows who calls a method). Traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORKLOAD=${1:?workload: health, items-cached or items-uncached}
+PATTERN=${2:-}
+PORT=18600
+PG=postgresql://postgres@127.0.0.1:5432
+DB=loopline_profile
+OUT=/tmp/loopline-profile
+mkdir -p "$OUT"
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+scripts/services.sh >/dev/null
+[ -f target/loopline.jar ] || ./mvnw -q -B --no-transfer-progress -DskipTests package
+
+env=(LOOPLINE_HTTP_PORT=$PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$PG/$DB LOOPLINE_LOG_LEVEL=WARN
+  LOOPLINE_DATA_DIR=$OUT/data LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_NAMESPACE=loopline-profile:)
+case $WORKLOAD in
+  health) url=http://127.0.0.1:$PORT/health/live; script=bench/wrk/fixed.lua; env+=(LOOPLINE_REDIS_URL=redis://127.0.0.1:6379) ;;
+  items-cached) url=http://127.0.0.1:$PORT; script=bench/wrk/random-item.lua; env+=(LOOPLINE_REDIS_URL=redis://127.0.0.1:6379) ;;
+  items-uncached) url=http://127.0.0.1:$PORT; script=bench/wrk/random-item.lua; env+=(LOOPLINE_REDIS_URL= LOOPLINE_CACHE_NEAR_MAX_ENTRIES=0) ;;
+  *) echo "unknown workload $WORKLOAD" >&2; exit 2 ;;
+esac
+
+psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
+env "${env[@]}" taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$OUT/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/live" && break; sleep 0.2; done
+psql -q "$PG/$DB" -c "INSERT INTO items (name, description, price, tags) SELECT 'item ' || n, 'item number ' || n,
+  (n % 1000) + 0.99, ARRAY['bench'] FROM generate_series(1, 10000) AS n"
+
+taskset -c 1 wrk -t1 -c64 -d20s -s "$script" "$url" >/dev/null 2>&1 # warm-up: the JIT compiles the hot paths
+jcmd $pid JFR.start name=profile settings=profile filename="$OUT/$WORKLOAD.jfr" >/dev/null
+taskset -c 1 wrk -t1 -c64 -d15s --latency -s "$script" "$url" | grep -E "Requests/sec|99%|Non-2xx|errors" || true
+jcmd $pid JFR.dump name=profile filename="$OUT/$WORKLOAD.jfr" >/dev/null
+bench/profile/jfr_top.py "$OUT/$WORKLOAD.jfr" ${PATTERN:+"$PATTERN"}

@@ -8,7 +8,8 @@
 #   scripts/profile.sh WORKLOAD PATTERN  inclusive list filtered by a regex (default: Loopline, Vert.x Web, OpenAPI, Micrometer)
 #
 # The recording stays in /tmp/loopline-profile/WORKLOAD.jfr for `jfr` or bench/profile/jfr_top.py
-# (--callers METHOD shows who calls a method). Traffic stays on 127.0.0.1.
+# (--callers METHOD shows who calls a method). The recording slows the server several times over: compare
+# shares of samples between runs, never the rates printed here with the benchmark. Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORKLOAD=${1:?workload: health, items-cached or items-uncached}
@@ -40,7 +41,7 @@ psql -q "$PG/$DB" -c "INSERT INTO items (name, description, price, tags) SELECT 
   (n % 1000) + 0.99, ARRAY['bench'] FROM generate_series(1, 10000) AS n"
 
 taskset -c 1 wrk -t1 -c64 -d20s -s "$script" "$url" >/dev/null 2>&1 # warm-up: the JIT compiles the hot paths
-jcmd $pid JFR.start name=profile settings=profile filename="$OUT/$WORKLOAD.jfr" >/dev/null
+jcmd $pid JFR.start name=profile settings=default filename="$OUT/$WORKLOAD.jfr" >/dev/null
 taskset -c 1 wrk -t1 -c64 -d15s --latency -s "$script" "$url" | grep -E "Requests/sec|99%|Non-2xx|errors" || true
 jcmd $pid JFR.dump name=profile filename="$OUT/$WORKLOAD.jfr" >/dev/null
 bench/profile/jfr_top.py "$OUT/$WORKLOAD.jfr" ${PATTERN:+"$PATTERN"}

@@ -256,6 +256,26 @@ class ItemsIT {
   }
 
   @Test
+  void bodiesOverTheInlineSizeAreValidatedTheSameWay() throws SQLException {
+    long before = count("SELECT count(*) FROM items");
+    // Over ContractValidation.INLINE_BODY_BYTES, validation runs on a worker thread: the answers must not change.
+    JsonObject tooLong = new JsonObject().put("name", "x").put("price", "1").put("description", "d".repeat(20_000));
+    assertThat(tooLong.encode().length()).isGreaterThan(ContractValidation.INLINE_BODY_BYTES);
+
+    JsonObject problem = assertProblem(post(tooLong), 400);
+
+    assertThat(problem.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("pointer"))).contains("/body/description");
+    assertThat(count("SELECT count(*) FROM items")).isEqualTo(before);
+    // A valid large body passes: 50 long URLs, all refused by the SSRF guard before any connection.
+    JsonArray urls = new JsonArray();
+    IntStream.range(0, 50).forEach(i -> urls.add("http://127.0.0.1:9/" + "p".repeat(400) + i));
+    HttpResponse<Buffer> scraped = await(client.post("/scrape").sendJsonObject(new JsonObject().put("urls", urls)));
+    assertThat(scraped.statusCode()).isEqualTo(200);
+    assertThat(scraped.bodyAsJsonObject().getJsonArray("results")).hasSize(50)
+        .allSatisfy(r -> assertThat(((JsonObject) r).getJsonObject("error").getString("code")).isEqualTo("blocked"));
+  }
+
+  @Test
   void sqlMetaCharactersAreStoredAsText() throws SQLException {
     String name = "Robert'); DROP TABLE items; --";
     long id = create(name, "1.00");

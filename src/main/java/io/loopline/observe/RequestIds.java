@@ -3,7 +3,7 @@ package io.loopline.observe;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.context.storage.ContextLocal;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -30,7 +30,22 @@ public final class RequestIds {
   public static String acceptOrCreate(String fromClient) {
     return fromClient != null && ACCEPTABLE.matcher(fromClient).matches()
         ? fromClient
-        : UUID.randomUUID().toString().replace("-", "");
+        : create();
+  }
+
+  /**
+   * 128 random bits as 32 hex digits. Ids only need to be unique, not unguessable, so they come from
+   * {@link ThreadLocalRandom} rather than {@code UUID.randomUUID()}, whose {@code SecureRandom} reads
+   * {@code /dev/urandom} under a lock shared by every event loop.
+   */
+  static String create() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return hex16(random.nextLong()) + hex16(random.nextLong());
+  }
+
+  private static String hex16(long bits) {
+    String hex = Long.toHexString(bits);
+    return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
   }
 
   /** The id of the work the current thread runs, or null outside a request. */

@@ -210,8 +210,8 @@ public final class Addresses {
   /**
    * For scrape runners: store the results of several pages of one job that have no links to follow, and
    * count them, in one statement. Request: {@code {"jobId", "owner", "pages": [{"id", "failed", "result"}]}}.
-   * Reply: {@code {"completed": [{"job", "page"}]}}, one entry per page stored; a page whose lease was lost
-   * is left out.
+   * Reply: {@code {"completed": [{"job", "page"}]}}, one entry per page stored (the page without its
+   * result, which the caller sent); a page whose lease was lost is left out.
    */
   public static final String SCRAPE_PAGES_COMPLETE_MANY = PREFIX + "scrape.pages.completeMany";
   /** For scrape runners that stop: give leased pages back at once. Request: {@code {"owner"}}. Reply: {@code {"released": n}}. */

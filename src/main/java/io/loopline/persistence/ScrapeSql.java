@@ -63,6 +63,7 @@ final class ScrapeSql {
   /**
    * Completions of one job's pages with no links to add, in one statement: the job row is locked and
    * counted once for the batch (one job per batch, so two batches never wait on each other's job rows).
+   * The results are not read back: the caller has them.
    */
   static final String FINISH_LEAVES = """
       WITH input AS (
@@ -72,7 +73,7 @@ final class ScrapeSql {
                                   lease_expires_at = NULL
         FROM input i WHERE p.id = i.id AND p.job_id = $1 AND p.lease_owner = $2 AND p.state = 'running'
         RETURNING p.id AS page_id, p.job_id AS page_job_id, p.url AS page_url, p.depth AS page_depth,
-                  p.state AS page_state, p.attempts AS page_attempts, p.result AS page_result,
+                  p.state AS page_state, p.attempts AS page_attempts, NULL::jsonb AS page_result,
                   p.finished_at AS page_finished_at),
       counted AS (
         SELECT count(*) FILTER (WHERE page_state = 'done') AS done_n,

@@ -83,6 +83,7 @@ final class Completions {
           batch.pages.forEach(p -> {
             JsonObject done = completed.get(p.id());
             if (done != null) {
+              done.getJsonObject("page").put("result", p.result()); // not read back from the database
               p.stored().complete(done);
             } else {
               p.stored().fail("scrape page " + p.id() + " is no longer leased to this runner (lease lost or job cancelled)");

@@ -90,7 +90,7 @@ final class SlowClients {
         }
       }
       if (keepAlive != null && request.version() != HttpVersion.HTTP_2) {
-        request.response().putHeader(HttpHeaders.KEEP_ALIVE, keepAlive);
+        request.response().putHeader("Keep-Alive", keepAlive);
       }
       next.handle(request);
     };

@@ -48,7 +48,7 @@ public class Ceiling extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    db = PgBuilder.client().with(new PoolOptions().setMaxSize(4)).connectingTo(PgConnectOptions.fromUri(url).setPipeliningLimit(256))
+    db = PgBuilder.client().with(new PoolOptions().setMaxSize(4)).connectingTo(PgConnectOptions.fromUri(url).setPipeliningLimit(256).setCachePreparedStatements(true))
         .using(vertx).build();
     return vertx.createHttpServer(new HttpServerOptions().setPort(port).setAcceptBacklog(4096))
         .requestHandler(this::handle).listen();

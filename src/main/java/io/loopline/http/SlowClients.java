@@ -38,11 +38,14 @@ final class SlowClients {
   private final Map<HttpConnection, Deadlines> connections = new HashMap<>();
   private final long sweeper;
 
-  /** What one connection must do by when; {@code NONE} when it owes nothing (a request is being answered). */
+  /**
+   * What one connection must do by when: its next headers ({@code NONE} while a request is answered), and
+   * the body of the request it is {@code receiving}, if that announced one.
+   */
   private static final class Deadlines {
     long headersBy = NONE;
-    long bodyBy = NONE;
     HttpServerRequest receiving;
+    long bodyBy;
   }
 
   SlowClients(Vertx vertx, long headerTimeoutMs, long bodyTimeoutMs) {
@@ -84,7 +87,6 @@ final class SlowClients {
         if (request.version() != HttpVersion.HTTP_2) {
           request.response().endHandler(v -> {
             deadlines.receiving = null;
-            deadlines.bodyBy = NONE;
             deadlines.headersBy = System.nanoTime() + headerTimeoutNanos;
           });
         }
@@ -113,8 +115,7 @@ final class SlowClients {
     for (Map.Entry<HttpConnection, Deadlines> entry : connections.entrySet()) {
       Deadlines deadlines = entry.getValue();
       boolean headersLate = now - deadlines.headersBy > 0 && deadlines.headersBy != NONE;
-      boolean bodyLate = deadlines.bodyBy != NONE && now - deadlines.bodyBy > 0
-          && deadlines.receiving != null && !deadlines.receiving.isEnded();
+      boolean bodyLate = deadlines.receiving != null && now - deadlines.bodyBy > 0 && !deadlines.receiving.isEnded();
       if (headersLate || bodyLate) {
         late = late == null ? new ArrayList<>() : late;
         late.add(entry.getKey());

@@ -3,6 +3,7 @@ package io.loopline.observe;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.context.storage.ContextLocal;
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -17,6 +18,7 @@ public final class RequestIds {
 
   private static final ContextLocal<String> LOCAL = ContextLocal.registerLocal(String.class);
   private static final ContextLocal<String> TRACE = ContextLocal.registerLocal(String.class);
+  private static final HexFormat HEX = HexFormat.of();
   private static final Pattern ACCEPTABLE = Pattern.compile("^[A-Za-z0-9._:-]{1,64}$");
 
   private RequestIds() {}
@@ -40,12 +42,7 @@ public final class RequestIds {
    */
   static String create() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
-    return hex16(random.nextLong()) + hex16(random.nextLong());
-  }
-
-  private static String hex16(long bits) {
-    String hex = Long.toHexString(bits);
-    return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
+    return HEX.toHexDigits(random.nextLong()) + HEX.toHexDigits(random.nextLong());
   }
 
   /** The id of the work the current thread runs, or null outside a request. */

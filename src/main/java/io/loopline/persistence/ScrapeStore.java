@@ -131,10 +131,10 @@ final class ScrapeStore {
     }
     JsonArray input = new JsonArray();
     for (Object item : pages) {
-      if (!(item instanceof JsonObject page) || !(page.getValue("id") instanceof Number id)) {
-        return Future.failedFuture(StoreFailure.invalid("pages: each page needs a numeric id"));
+      if (!(item instanceof JsonObject page)) {
+        return Future.failedFuture(StoreFailure.invalid("pages: each page must be an object"));
       }
-      input.add(new JsonObject().put("id", id.longValue())
+      input.add(new JsonObject().put("id", Fields.id(page))
           .put("state", page.getBoolean("failed", false) ? "failed" : "done")
           .put("result", page.getJsonObject("result")));
     }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.StorableText;
 import io.loopline.support.ChatClient;
+import io.loopline.support.Cleanup;
 import io.loopline.support.LogCapture;
 import io.loopline.support.Poll;
 import io.loopline.support.TestNode;
@@ -45,12 +46,11 @@ class ChatPoisonIT {
 
   @AfterAll
   static void stop() {
-    if (clients != null) {
-      await(clients.close());
-    }
-    if (node != null) {
-      node.close();
-    }
+    Cleanup.run(() -> {
+      if (clients != null) {
+        await(clients.close());
+      }
+    }, () -> Cleanup.closeAll(node));
   }
 
   @Test

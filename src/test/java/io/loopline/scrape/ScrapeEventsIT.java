@@ -5,6 +5,7 @@ import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.contract.Addresses;
+import io.loopline.support.Cleanup;
 import io.loopline.support.EventStream;
 import io.loopline.support.EventStream.Event;
 import io.loopline.support.Poll;
@@ -63,15 +64,11 @@ class ScrapeEventsIT {
 
   @AfterAll
   static void stop() {
-    if (clients != null) {
-      await(clients.close());
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (site != null) {
-      site.close();
-    }
+    Cleanup.run(() -> {
+      if (clients != null) {
+        await(clients.close());
+      }
+    }, () -> Cleanup.closeAll(node, site));
   }
 
   @Test

@@ -46,12 +46,9 @@ class ChatPoisonIT {
 
   @AfterAll
   static void stop() {
-    Cleanup.run(() -> {
-      if (clients != null) {
-        await(clients.close());
-      }
-    }, () -> Cleanup.closeAll(node));
+    Cleanup.closeAll(clients == null ? null : () -> await(clients.close()), node);
   }
+
 
   @Test
   void aNulIsRefusedOverHttpAndOnTheSocketWhichStaysOpen() {

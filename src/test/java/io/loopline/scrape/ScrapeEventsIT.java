@@ -64,12 +64,9 @@ class ScrapeEventsIT {
 
   @AfterAll
   static void stop() {
-    Cleanup.run(() -> {
-      if (clients != null) {
-        await(clients.close());
-      }
-    }, () -> Cleanup.closeAll(node, site));
+    Cleanup.closeAll(clients == null ? null : () -> await(clients.close()), node, site);
   }
+
 
   @Test
   void eachEventArrivesAsItsPageIsStoredWithThePagesSeqAsItsIdAndTheStreamEnds() {

@@ -95,7 +95,10 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_PAGES_COMPLETE_MANY, scrapes::completeMany),
         answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release),
         answer(Addresses.CHAT_HISTORY_APPEND, chat::append),
-        answer(Addresses.CHAT_HISTORY_LIST, chat::list)));
+        answer(Addresses.CHAT_HISTORY_LIST, chat::list),
+        answer(Addresses.CHAT_LEASE_TAKE, chat::takeLease),
+        answer(Addresses.CHAT_LEASE_RENEW, chat::renewLease),
+        answer(Addresses.CHAT_LEASE_RELEASE, chat::releaseLease)));
   }
 
   /** Runners stop the job's fetches; event streams end. */

@@ -7,6 +7,7 @@ import io.loopline.support.ChatClient;
 import io.loopline.support.Cleanup;
 import io.loopline.support.NodeProcess;
 import io.loopline.support.Poll;
+import io.loopline.support.Responses;
 import io.loopline.support.TestRun;
 import io.loopline.support.TestServers;
 import io.vertx.core.Vertx;
@@ -85,6 +86,15 @@ class ChatFailoverIT {
         () -> nodes.stream().filter(n -> metric(http.get(n), "loopline_chat_sequencer_leader") == 1).toList(),
         found -> found.size() == 1);
     NodeProcess sequencer = leaders.get(0);
+    // Readiness tells the truth in the cluster: three members, one sequencer, the same for every node.
+    List<JsonObject> before = new ArrayList<>();
+    for (WebClient node : http.values()) {
+      before.add(Poll.value("node ready with three members", Duration.ofSeconds(60), () -> readiness(node),
+          checks -> checks != null && checks.getJsonObject("cluster").getJsonObject("data").getJsonArray("members").size() == 3));
+    }
+    String firstSequencer = before.get(0).getJsonObject("chat").getJsonObject("data").getString("sequencer");
+    assertThat(before).allSatisfy(checks ->
+        assertThat(checks.getJsonObject("chat").getJsonObject("data").getString("sequencer")).isEqualTo(firstSequencer));
     Map<NodeProcess, ChatClient> socketOn = new HashMap<>();
     for (NodeProcess node : nodes) {
       ChatClient socket = ChatClient.connect(clients, node.port(), ROOM, "on-" + node.port());
@@ -136,6 +146,13 @@ class ChatFailoverIT {
     log.info("first message taken {} ms after kill -9 of the sequencer's node; {} refused with 503 before",
         TimeUnit.NANOSECONDS.toMillis(firstTaken), statuses.stream().filter(s -> s == 503).count());
     assertThat(Duration.ofNanos(firstTaken)).as("takeover time").isLessThan(TAKEOVER);
+
+    // Readiness after the takeover: two members, another sequencer, a later epoch.
+    long firstEpoch = before.get(0).getJsonObject("chat").getJsonObject("data").getLong("epoch");
+    JsonObject after = Poll.value("a survivor ready with two members", Duration.ofSeconds(60), () -> readiness(survivors.get(0)),
+        checks -> checks != null && checks.getJsonObject("cluster").getJsonObject("data").getJsonArray("members").size() == 2);
+    assertThat(after.getJsonObject("chat").getJsonObject("data").getString("sequencer")).isNotEqualTo(firstSequencer);
+    assertThat(after.getJsonObject("chat").getJsonObject("data").getLong("epoch")).isGreaterThan(firstEpoch);
 
     // History: every acknowledged message, once, in seq order.
     List<JsonObject> history = history(survivors.get(0));
@@ -202,6 +219,17 @@ class ChatFailoverIT {
       before = page.getLong("next");
     } while (before != null);
     return all;
+  }
+
+  /** The readiness checks by id when the node answers 200, else null. */
+  private static JsonObject readiness(WebClient node) {
+    HttpResponse<Buffer> ready = await(node.get("/health/ready").send());
+    if (ready.statusCode() != 200) {
+      return null;
+    }
+    JsonObject checks = new JsonObject();
+    Responses.checks(ready.bodyAsJsonObject()).forEach(checks::put);
+    return checks;
   }
 
   private static List<Long> seqs(List<JsonObject> messages) {

@@ -449,6 +449,12 @@ class ChatIT {
       assertThat(posted.bodyAsJsonObject().getLong("seq")).isGreaterThan(ack.getLong("seq"));
       ada.sendText(new JsonObject().put("type", "message").put("text", "x").put("ref", "r".repeat(65)).encode());
       assertError(ada.next("error"), "invalid_message");
+
+      String metrics = await(client.get("/metrics").send()).bodyAsString();
+      assertThat(metrics).contains("loopline_chat_sockets ", "loopline_chat_messages_in_total{outcome=\"accepted\"}",
+          "loopline_chat_messages_out_total ", "loopline_chat_fanout_seconds_count ", "loopline_chat_commit_seconds_count ",
+          "loopline_chat_sequencer_leader 1.0", "loopline_chat_sequencer_epoch ", "loopline_chat_sequencer_elections_total ",
+          "loopline_chat_history_queue ", "loopline_chat_history_failed_total ");
     }
   }
 

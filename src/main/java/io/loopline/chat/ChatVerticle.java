@@ -300,9 +300,9 @@ public final class ChatVerticle extends VerticleBase {
 
   /** Readiness: the active sequencer answers, unless its history cannot be written. */
   private void health(Message<JsonObject> request) {
-    String failure = history.failure();
-    if (failure != null) {
-      request.fail(Failures.UNAVAILABLE, "chat history cannot be written: " + failure);
+    String stuck = history.stuck();
+    if (stuck != null) {
+      request.fail(Failures.UNAVAILABLE, "chat history cannot be written: " + stuck);
       return;
     }
     request.reply(new JsonObject().put("role", Role.CHAT.id()).put("sequencer", holder).put("epoch", lease.epoch())

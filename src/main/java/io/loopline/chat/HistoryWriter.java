@@ -35,6 +35,8 @@ final class HistoryWriter {
 
   private static final Logger log = LoggerFactory.getLogger(HistoryWriter.class);
   private static final long DRAIN_LIMIT_MS = 5000;
+  /** A batch written for longer than this makes the writer stuck (readiness). */
+  private static final long STUCK_MS = 5000;
 
   private record Entry(JsonObject message, Promise<Void> stored) {}
 
@@ -49,8 +51,9 @@ final class HistoryWriter {
   private boolean writing;
   /** Messages at the head of the queue, from a refused batch, still to be written one at a time. */
   private int alone;
-  /** Messages at the head of the queue being written now. */
+  /** Messages at the head of the queue being written now, since {@link #writeStarted} (nanoTime). */
   private int inFlight;
+  private long writeStarted;
   /** nanoTime of the last write that failed for the database's sake; writes are refused shortly after it. */
   private long unavailableAt;
   private boolean unavailable;
@@ -82,9 +85,18 @@ final class HistoryWriter {
     return unavailable && System.nanoTime() - unavailableAt < TimeUnit.MILLISECONDS.toNanos(settings.historyRetryMs());
   }
 
-  /** Why the last write failed for the database's sake, while writes fail so. */
-  String failure() {
-    return unavailable ? lastFailure : null;
+  /**
+   * Why the writer is stuck, or null: a write failed for the database's sake less than
+   * {@code historyRetryMs} ago, or a batch has been on its way for longer than {@link #STUCK_MS}.
+   */
+  String stuck() {
+    if (refusing()) {
+      return lastFailure;
+    }
+    if (inFlight > 0 && System.nanoTime() - writeStarted > TimeUnit.MILLISECONDS.toNanos(STUCK_MS)) {
+      return "a batch of " + inFlight + " has been written for over " + STUCK_MS + " ms";
+    }
+    return null;
   }
 
   int backlog() {
@@ -123,6 +135,7 @@ final class HistoryWriter {
       batch.add(it.next().message());
     }
     inFlight = n;
+    writeStarted = System.nanoTime();
     persistence.<JsonObject>request(Addresses.CHAT_HISTORY_APPEND, new JsonObject().put("epoch", epoch).put("messages", batch), delivery)
         .onComplete(done -> inFlight = 0)
         .onSuccess(reply -> {

@@ -1,6 +1,7 @@
 package io.loopline.persistence;
 
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -29,7 +30,7 @@ public final class Migrations {
   }
 
   /**
-   * Whether a failed migration may pass later by itself: the server could not be reached, refused
+   * Whether a failed migration (or a first query) may pass later by itself: the server could not be reached, refused
    * connections for now, or is starting up or out of connections (SQLSTATE classes 08, 53 and 57P03).
    * Anything else (bad credentials, a database that does not exist, a migration that fails or does not
    * match what was applied) needs a person.
@@ -40,8 +41,8 @@ public final class Migrations {
           || e instanceof UnknownHostException) {
         return true;
       }
-      if (e instanceof SQLException sql && sql.getSQLState() != null) {
-        String state = sql.getSQLState();
+      String state = e instanceof SQLException sql ? sql.getSQLState() : e instanceof PgException pg ? pg.getSqlState() : null;
+      if (state != null) {
         return state.startsWith("08") || state.startsWith("53") || state.equals("57P03");
       }
     }

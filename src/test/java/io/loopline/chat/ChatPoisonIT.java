@@ -100,7 +100,11 @@ class ChatPoisonIT {
 
       assertThat(log.await("chat message not stored")).contains("room poisoned");
       String metrics = await(node.client().get("/metrics").send()).bodyAsString();
-      assertThat(metrics).contains("loopline_chat_history_failed_total 1.0");
+      assertThat(metrics).contains("loopline_chat_history_failed_total 1.0",
+          "loopline_chat_messages_in_total{outcome=\"accepted\"} ", "loopline_chat_messages_in_total{outcome=\"refused\"} 1.0",
+          "loopline_chat_commit_seconds_count ", "loopline_chat_sequencer_leader 1.0", "loopline_chat_sequencer_epoch ",
+          "loopline_chat_sequencer_elections_total 1.0", "loopline_chat_history_queue 0.0", "loopline_chat_sockets ",
+          "loopline_chat_messages_out_total ", "loopline_chat_fanout_seconds_count ");
     }
   }
 

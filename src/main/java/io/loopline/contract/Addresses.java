@@ -114,6 +114,14 @@ public final class Addresses {
   public static final String CACHE_PUT = PREFIX + "cache.put";
   /** Remove a value. Request: {@code {"key"}}. Reply: {@code {"key"}}. Fails 400, 404 (absent), 503. */
   public static final String CACHE_DELETE = PREFIX + "cache.delete";
+  /**
+   * As {@link #CACHE_GET}, in Loopline's internal key space, which the public key-value API ({@code /cache/{key}}
+   * and the three addresses above) cannot name: for what verticles keep for themselves (scrape results). Not
+   * for bridge clients.
+   */
+  public static final String CACHE_INTERNAL_GET = PREFIX + "cache.internal.get";
+  /** As {@link #CACHE_PUT}, in the internal key space of {@link #CACHE_INTERNAL_GET}. */
+  public static final String CACHE_INTERNAL_PUT = PREFIX + "cache.internal.put";
 
   /**
    * The shared (Redis) tier of the item cache. Request: {@code {"id"}}. Reply on a hit: {@code {"id",

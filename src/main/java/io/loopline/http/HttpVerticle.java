@@ -72,7 +72,10 @@ public final class HttpVerticle extends VerticleBase {
           .setMaxWebSocketMessageSize(settings.maxWebSocketMessageBytes()));
       Router router = router(contract, bus, access);
       return chat.ready().compose(ready -> server
-          .connectionHandler(slowClients::connected)
+          .connectionHandler(connection -> {
+            HttpVersions.watch(connection);
+            slowClients.connected(connection);
+          })
           .invalidRequestHandler(Problems::invalidRequest)
           .requestHandler(slowClients.around(request -> {
             // Vert.x Web throws on an HTTP/1.x request without Host; it is the client's mistake: 400.

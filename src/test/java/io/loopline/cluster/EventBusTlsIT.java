@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.config.ClusterSettings;
 import io.loopline.config.LooplineConfig;
+import io.loopline.support.Cleanup;
 import io.loopline.support.Poll;
+import io.loopline.support.TestRun;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -14,20 +16,19 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,8 +45,8 @@ class EventBusTlsIT {
 
   @Test
   void onlyHoldersOfTheClustersCertificateSendOrReceive() throws Exception {
-    Path dir = Files.createTempDirectory("loopline-tls-");
-    String cluster = "loopline-test-" + UUID.randomUUID();
+    Path dir = TestRun.tempDir();
+    String cluster = TestRun.uniqueName();
     List<Vertx> started = new ArrayList<>();
     try {
       Path trust = authority(dir, "cluster-ca");
@@ -91,12 +92,9 @@ class EventBusTlsIT {
       }
       assertThat(await(b.eventBus().<String>request("tls-test.echo", "still", SHORT)).body()).isEqualTo("echo still");
     } finally {
-      for (Vertx vertx : started) {
-        await(vertx.close());
-      }
-      try (Stream<Path> files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-      }
+      Cleanup.run(
+          () -> Cleanup.run(started.stream().map(vertx -> (Cleanup.Step) () -> await(vertx.close())).toArray(Cleanup.Step[]::new)),
+          () -> TestRun.deleteTree(dir));
     }
   }
 
@@ -116,9 +114,16 @@ class EventBusTlsIT {
     }
   }
 
+  /**
+   * A clustered Vert.x configured as a node is ({@link Clustering}), its Hazelcast member on a port from the OS;
+   * the first one started is the member the others join.
+   */
   private static Vertx start(List<Vertx> started, String cluster, JsonObject tls) {
+    JsonArray members = started.isEmpty() ? new JsonArray()
+        : new JsonArray().add(Clustering.member((HazelcastClusterManager) ((VertxInternal) started.get(0)).clusterManager()));
     ClusterSettings settings = LooplineConfig.defaults().with(new JsonObject().put("cluster", new JsonObject()
-        .put("enabled", true).put("name", cluster).put("heartbeatTimeoutSeconds", 5).put("tls", tls))).cluster();
+        .put("enabled", true).put("name", cluster).put("hazelcastPort", 0).put("members", members)
+        .put("heartbeatTimeoutSeconds", 5).put("tls", tls))).cluster();
     VertxOptions options = new VertxOptions();
     Clustering.eventBus(options, settings);
     Vertx vertx = await(Vertx.builder().with(options).withClusterManager(Clustering.clusterManager(settings)).buildClustered());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import io.loopline.support.Cleanup;
 import io.loopline.support.TestNode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -109,16 +110,7 @@ class SecurityIT {
 
   @AfterAll
   static void stop() {
-    try {
-      await(http.close());
-      await(vertx.close());
-    } finally {
-      try {
-        open.close();
-      } finally {
-        closed.close();
-      }
-    }
+    Cleanup.run(() -> await(http.close()), () -> await(vertx.close()), () -> TestNode.closeAll(open, closed));
   }
 
   @TestFactory

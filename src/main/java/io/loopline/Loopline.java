@@ -10,6 +10,7 @@ import io.loopline.config.ConfigException;
 import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
 import io.loopline.contract.ApiKeyFormat;
+import io.loopline.contract.RecordBatchCodec;
 import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
 import io.loopline.observe.LogSetup;
@@ -21,6 +22,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import io.loopline.jobs.JobRunnerVerticle;
 import io.loopline.jobs.WorkerVerticle;
+import io.loopline.mqtt.MqttVerticle;
 import io.loopline.persistence.EmbeddedDatabase;
 import io.loopline.persistence.Migrations;
 import io.loopline.persistence.PersistenceVerticle;
@@ -164,6 +166,7 @@ public final class Loopline {
       if (metrics != null) {
         metrics.registerNodeMeters();
       }
+      RecordBatchCodec.register(vertx);
       boot(vertx, config, roles, db, metrics, tracing, otel, started);
     });
     return started.future();
@@ -219,8 +222,9 @@ public final class Loopline {
   /** Backends first, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
     Future<Void> chain = Future.succeededFuture();
-    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.HTTP)) {
-      if (roles.contains(role)) {
+    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.MQTT, Role.HTTP)) {
+      boolean mqttOff = role == Role.MQTT && !config.json().getJsonObject("mqtt").getBoolean("enabled");
+      if (roles.contains(role) && !mqttOff) {
         chain = chain.compose(v -> deploy(role));
       }
     }
@@ -250,6 +254,7 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
+      case MQTT -> deploy(MqttVerticle::new, new DeploymentOptions().setConfig(config.sections(MqttVerticle.SECTIONS)));
       case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
           .setConfig(config.sections(HttpVerticle.SECTIONS))
           .setInstances(config.http().instancesOrCores()));

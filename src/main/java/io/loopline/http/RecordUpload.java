@@ -62,6 +62,8 @@ final class RecordUpload {
   private boolean paused;
   private boolean bodyEnded;
   private boolean finished;
+  /** The answer of an upload that stopped early, given once the batches already sent are settled. */
+  private Problem stoppedWith;
   private long accepted;
   private long rejected;
 
@@ -191,15 +193,19 @@ final class RecordUpload {
         : bus.requestSession(session, records, settings.writeTimeoutMs());
     written.onComplete(result -> {
       writing--;
-      if (result.failed()) {
+      if (result.succeeded()) {
+        accepted += records.size();
+        if (!atomic) {
+          stored.add(first, last);
+        }
+      } else {
         failed(result.cause());
+      }
+      if (finished) {
+        answerStopped();
         return;
       }
-      accepted += records.size();
-      if (!atomic) {
-        stored.add(first, last);
-      }
-      if (paused && !finished) {
+      if (paused) {
         paused = false;
         parser.resume();
       }
@@ -227,7 +233,11 @@ final class RecordUpload {
     committed.onSuccess(v -> {
       metrics.upload("ok");
       ctx.json(new JsonObject().put("accepted", accepted).put("rejected", rejected).put("errors", errors));
-    }).onFailure(e -> answerFailure(e, "unavailable"));
+    }).onFailure(e -> {
+      metrics.upload("unavailable");
+      stoppedWith = problemOf(e);
+      answerStopped();
+    });
   }
 
   private void tooLarge() {
@@ -260,37 +270,35 @@ final class RecordUpload {
 
   /** A batch could not be stored: 503 (database or persistence role unavailable), or what the bus said. */
   private void failed(Throwable failure) {
-    if (finished) {
-      return;
-    }
-    finish();
-    answerFailure(failure, "unavailable");
+    stop("unavailable", problemOf(failure));
   }
 
-  private void answerFailure(Throwable failure, String outcome) {
-    metrics.upload(outcome);
-    Problem problem = failure instanceof Problem.ProblemException known ? known.problem()
+  private static Problem problemOf(Throwable failure) {
+    return failure instanceof Problem.ProblemException known ? known.problem()
         : failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
             ? Problem.of(503, "The database did not store a batch in time")
             : failure instanceof ReplyException reply ? Problems.fromBus(reply) : Problem.of(503, "A backend is unavailable");
-    respond(problem);
   }
 
-  /** Ends the upload early with {@code problem}: nothing more is parsed (the connection closes after the answer). */
+  /**
+   * Ends the upload early with {@code problem}: nothing more is read. The answer waits for the batches already
+   * sent, so that what it says is stored is exactly what is.
+   */
   private void stop(String outcome, Problem problem) {
     if (finished) {
       return;
     }
     finish();
     metrics.upload(outcome);
-    respond(problem);
+    stoppedWith = problem;
+    answerStopped();
   }
 
-  private void respond(Problem problem) {
-    if (ctx.response().closed() || ctx.response().ended()) {
+  private void answerStopped() {
+    if (stoppedWith == null || writing > 0 || ctx.response().closed() || ctx.response().ended()) {
       return;
     }
-    problems.send(ctx, problem, atomic ? new JsonObject().put("accepted", 0)
+    problems.send(ctx, stoppedWith, atomic ? new JsonObject().put("accepted", 0)
         : new JsonObject().put("accepted", accepted).put("rejected", rejected).put("storedLines", stored.toJson()));
   }
 

@@ -10,8 +10,8 @@ import java.util.function.Supplier;
 
 /**
  * The {@code loopline_ingest_*} series, named in one place: records accepted (durable) and rejected by source
- * ({@code http}, {@code mqtt}, {@code bus}), the time of each batch write, uploads by outcome, MQTT
- * connections, in-flight messages and dropped messages. Meters are resolved once and kept (vertx-micrometer
+ * ({@code http}, {@code mqtt}, {@code bus}), the time of each batch write, uploads by outcome, records read
+ * by exports, MQTT connections, in-flight messages and dropped messages. Meters are resolved once and kept (vertx-micrometer
  * does not cache them).
  */
 public final class IngestMetrics {
@@ -42,6 +42,11 @@ public final class IngestMetrics {
   /** An MQTT message dropped without storing it, by why: {@code topic}, {@code payload}, {@code overload}, {@code qos}. */
   public void mqttDropped(String reason) {
     counter("loopline.ingest.mqtt.dropped", "reason", reason, "MQTT messages dropped without storing, by reason").increment();
+  }
+
+  /** Records read by NDJSON exports, chunk by chunk, as clients take them. */
+  public void exported(long records) {
+    counter("loopline.ingest.export.records", "format", "ndjson", "Records read from PostgreSQL by NDJSON exports").increment(records);
   }
 
   /** How long each batch took to store (one statement, or one batch of an atomic upload). */

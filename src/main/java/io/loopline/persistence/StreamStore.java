@@ -340,6 +340,7 @@ final class StreamStore {
           return body -> {
             if (body instanceof JsonObject command && Boolean.TRUE.equals(command.getValue("fetch"))) {
               return rows.read(settings.exportChunkRows()).map(chunk -> {
+                metrics.exported(chunk.size());
                 Buffer lines = Buffer.buffer(chunk.size() * 96);
                 for (Row row : chunk) {
                   lines.appendString(recordJson(row).encode()).appendByte((byte) '\n');

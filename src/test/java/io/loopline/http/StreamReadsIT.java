@@ -143,12 +143,11 @@ class StreamReadsIT {
           })));
       assertThat(paused.getHeader("Content-Type")).isEqualTo(StreamRoutes.NDJSON);
       AtomicReference<Double> sampled = new AtomicReference<>(-1.0);
-      Poll.until("the export stops reading", Duration.ofSeconds(60), () -> {
-        double now = exported();
-        boolean stalled = now == sampled.getAndSet(now);
-        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-        return stalled;
-      });
+      Poll.until("the export stops reading", Duration.ofSeconds(60), Duration.ofMillis(500),
+          () -> {
+            double now = exported();
+            return now == sampled.getAndSet(now);
+          });
       assertThat(sampled.get() - exportedBefore).as("records read while the client read nothing").isLessThan(15_000);
 
       // The export holds the only export session (ingest.exportSessions: 1): another is refused, not queued.

@@ -234,10 +234,9 @@ class StreamUploadIT {
   @Test
   void aDatabaseThatGoesAwayMidUploadIsA503AndNothingHalfWritten() {
     String database = TestServers.createDatabase();
-    String name = database.substring(database.lastIndexOf('/') + 1);
-    try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432)) {
+    try (TcpProxy proxy = TcpProxy.toPostgres()) {
       JsonObject viaProxy = new JsonObject()
-          .put("db", new JsonObject().put("url", "postgresql://postgres@127.0.0.1:" + proxy.port() + "/" + name)
+          .put("db", new JsonObject().put("url", proxy.url(database))
               .put("connectTimeoutMs", 1000).put("queryTimeoutMs", 2000))
           .put("ingest", INGEST);
       try (TestNode flaky = TestNode.start(viaProxy)) {
@@ -347,13 +346,10 @@ class StreamUploadIT {
 
     /** Waits until the connection took nothing for half a second, and returns how much it had taken. */
     long awaitStall() {
-      Poll.until("the upload stalls", Duration.ofSeconds(60), () -> {
+      Poll.until("the upload stalls", Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
         long now = written.get();
         boolean stalled = now == sampled && now < limit;
         sampled = now;
-        if (!stalled) {
-          java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-        }
         return stalled;
       });
       return sampled;

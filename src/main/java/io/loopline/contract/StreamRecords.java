@@ -53,6 +53,37 @@ public final class StreamRecords {
     return Double.isFinite(value) ? null : "value: must be a finite number";
   }
 
+  /**
+   * Checks a record's fields and adds it to {@code batch}; what is wrong with it, when something is. {@code time}
+   * is RFC 3339 text, or null for the server's time; {@code attrs} JSON object text of at most {@link
+   * #ATTRS_MAX_BYTES}, or null.
+   */
+  public static String add(RecordBatch.Builder batch, String device, String time, boolean valued, double value, String attrs) {
+    String problem = deviceProblem(device);
+    if (problem != null) {
+      return problem;
+    }
+    if (!valued) {
+      return "value: is required";
+    }
+    problem = valueProblem(value);
+    if (problem != null) {
+      return problem;
+    }
+    long micros;
+    if (time == null) {
+      micros = nowMicros();
+    } else {
+      try {
+        micros = parseTime(time);
+      } catch (IllegalArgumentException e) {
+        return e.getMessage();
+      }
+    }
+    batch.add(device, micros, value, attrs);
+    return null;
+  }
+
   /** The time now, in microseconds since the epoch (millisecond resolution): for records sent without one. */
   public static long nowMicros() {
     return System.currentTimeMillis() * 1000L;

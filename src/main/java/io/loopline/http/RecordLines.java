@@ -1,13 +1,9 @@
 package io.loopline.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import io.loopline.contract.RecordBatch;
+import io.loopline.contract.RecordJson;
 import io.loopline.contract.StreamRecords;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -21,14 +17,11 @@ import java.util.Set;
 /**
  * One line of an upload into one record: NDJSON (a JSON object a line) or CSV (a header line naming the
  * columns {@code device}, {@code value} and optionally {@code time}; other columns become attributes, as
- * strings). Each line is read by a streaming parser in one pass, so the work is linear in its length and no
- * line needs a tree of its own, let alone the whole body. A line either adds a record to the batch or returns
+ * strings). Each line is read in one pass ({@link RecordJson} for NDJSON), so the work is linear in its length
+ * and no line needs a tree of its own, let alone the whole body. A line either adds a record to the batch or returns
  * what is wrong with it.
  */
 abstract class RecordLines {
-
-  private static final JsonFactory JSON = JsonFactory.builder().build();
-  private static final int DETAIL_MAX = 200;
 
   /** The reader for a request's {@code Content-Type}, or null when it is not one of ours. */
   static RecordLines forContentType(String contentType) {
@@ -70,78 +63,7 @@ abstract class RecordLines {
 
     @Override
     String add(byte[] line, int length, RecordBatch.Builder batch) {
-      try (JsonParser parser = JSON.createParser(line, 0, length)) {
-        if (parser.nextToken() != JsonToken.START_OBJECT) {
-          return "a line must be a JSON object";
-        }
-        String device = null;
-        String time = null;
-        double value = 0;
-        boolean valued = false;
-        String attrs = null;
-        int seen = 0; // one bit per known field: a field given twice is refused, not silently overwritten
-        for (JsonToken token = parser.nextToken(); token != JsonToken.END_OBJECT; token = parser.nextToken()) {
-          String field = parser.currentName();
-          int bit = switch (field) {
-            case "device" -> 1;
-            case "time" -> 2;
-            case "value" -> 4;
-            case "attrs" -> 8;
-            default -> 0;
-          };
-          if ((seen & bit) != 0) {
-            return field + ": appears twice";
-          }
-          seen |= bit;
-          token = parser.nextToken();
-          switch (field) {
-            case "device" -> {
-              if (token != JsonToken.VALUE_STRING) {
-                return "device: must be a string";
-              }
-              device = parser.getText();
-            }
-            case "time" -> {
-              if (token == JsonToken.VALUE_STRING) {
-                time = parser.getText();
-              } else if (token != JsonToken.VALUE_NULL) {
-                return "time: must be an RFC 3339 date-time string";
-              }
-            }
-            case "value" -> {
-              if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
-                return "value: must be a finite number";
-              }
-              value = parser.getDoubleValue();
-              valued = true;
-            }
-            case "attrs" -> {
-              if (token == JsonToken.START_OBJECT) {
-                int start = (int) parser.currentTokenLocation().getByteOffset();
-                parser.skipChildren();
-                int end = (int) parser.currentLocation().getByteOffset();
-                if (end - start > StreamRecords.ATTRS_MAX_BYTES) {
-                  return "attrs: must be at most " + StreamRecords.ATTRS_MAX_BYTES + " bytes of JSON";
-                }
-                attrs = new String(line, start, end - start, StandardCharsets.UTF_8);
-              } else if (token != JsonToken.VALUE_NULL) {
-                return "attrs: must be a JSON object";
-              }
-            }
-            default -> {
-              return field + ": is not a known field (device, time, value, attrs)";
-            }
-          }
-        }
-        if (parser.nextToken() != null) {
-          return "a line must hold one JSON object and nothing after it";
-        }
-        return record(batch, device, time, valued, value, attrs);
-      } catch (JsonProcessingException e) {
-        return "not valid JSON: " + shorten(e.getOriginalMessage());
-      } catch (IOException e) {
-        return "not valid JSON";
-      }
+      return RecordJson.add(line, length, null, batch);
     }
   }
 
@@ -219,7 +141,7 @@ abstract class RecordLines {
       if (attrsJson != null && attrsJson.getBytes(StandardCharsets.UTF_8).length > StreamRecords.ATTRS_MAX_BYTES) {
         return "attrs: the attribute columns make more than " + StreamRecords.ATTRS_MAX_BYTES + " bytes of JSON";
       }
-      return record(batch, fields.get(deviceColumn), time, true, Double.parseDouble(value), attrsJson);
+      return StreamRecords.add(batch, fields.get(deviceColumn), time, true, Double.parseDouble(value), attrsJson);
     }
 
     /** The fields of one line, unquoted. */
@@ -277,34 +199,6 @@ abstract class RecordLines {
     }
   }
 
-  /** Checks the fields and adds the record; the problem when there is one. */
-  private static String record(RecordBatch.Builder batch, String device, String time, boolean valued, double value,
-      String attrs) {
-    String problem = StreamRecords.deviceProblem(device);
-    if (problem != null) {
-      return problem;
-    }
-    if (!valued) {
-      return "value: is required";
-    }
-    problem = StreamRecords.valueProblem(value);
-    if (problem != null) {
-      return problem;
-    }
-    long micros;
-    if (time == null) {
-      micros = StreamRecords.nowMicros();
-    } else {
-      try {
-        micros = StreamRecords.parseTime(time);
-      } catch (IllegalArgumentException e) {
-        return e.getMessage();
-      }
-    }
-    batch.add(device, micros, value, attrs);
-    return null;
-  }
-
   /** A number as JSON writes it: {@code -12}, {@code 0.5}, {@code 1e-3}; no NaN, Infinity, hex or suffixes. */
   static boolean isNumber(String text) {
     int n = text.length();
@@ -344,8 +238,4 @@ abstract class RecordLines {
     return i == n && Double.isFinite(Double.parseDouble(text));
   }
 
-  private static String shorten(String message) {
-    String oneLine = String.valueOf(message).replace('\n', ' ');
-    return oneLine.length() <= DETAIL_MAX ? oneLine : oneLine.substring(0, DETAIL_MAX) + "...";
-  }
 }

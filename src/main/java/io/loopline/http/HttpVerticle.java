@@ -111,7 +111,7 @@ public final class HttpVerticle extends VerticleBase {
     new ItemRoutes(resources, itemReads).mount(builder);
     new JobRoutes(bus, resources).mount(builder);
     new CacheRoutes(bus).mount(builder);
-    new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config())).mount(builder);
+    new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config()), Metrics.registry(config())).mount(builder);
     new StreamRoutes(vertx, bus, problems, slowClients, IngestSettings.from(config()),
         new IngestMetrics(Metrics.registry(config()))).mount(builder);
     new DemoRoutes(vertx).mount(builder);

@@ -67,6 +67,7 @@ public final class Loopline {
   private final List<String> deployments = new ArrayList<>();
   /** The HTTP verticles deployed, for the port they listen on. */
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+  private final List<MqttVerticle> mqttVerticles = new CopyOnWriteArrayList<>();
 
   private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded, String metricsRegistry,
       OpenTelemetry ownTracing) {
@@ -261,7 +262,11 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
-      case MQTT -> deploy(MqttVerticle::new, new DeploymentOptions().setConfig(config.sections(MqttVerticle.SECTIONS)));
+      case MQTT -> deploy(() -> {
+        MqttVerticle verticle = new MqttVerticle();
+        mqttVerticles.add(verticle);
+        return verticle;
+      }, new DeploymentOptions().setConfig(config.sections(MqttVerticle.SECTIONS)));
       case HTTP -> deploy(() -> {
         HttpVerticle verticle = new HttpVerticle();
         httpVerticles.add(verticle);
@@ -312,6 +317,11 @@ public final class Loopline {
   /** The port HTTP listens on (the one the OS chose when {@code http.port} is 0); -1 without the HTTP role. */
   public int httpPort() {
     return httpVerticles.isEmpty() ? -1 : httpVerticles.get(0).actualPort();
+  }
+
+  /** The port MQTT listens on (the one the OS chose when {@code mqtt.port} is 0); -1 when this node runs no MQTT server. */
+  public int mqttPort() {
+    return mqttVerticles.isEmpty() ? -1 : mqttVerticles.get(0).actualPort();
   }
 
   /** The configuration in effect, with the embedded database's URL filled in. */

@@ -83,7 +83,9 @@ public final class RecordJson {
           case "attrs" -> {
             if (token == JsonToken.START_OBJECT) {
               int start = (int) parser.currentTokenLocation().getByteOffset();
-              parser.skipChildren();
+              if (!storableObject(parser)) {
+                return "attrs: " + StorableText.REASON;
+              }
               int end = (int) parser.currentLocation().getByteOffset();
               if (end - start > StreamRecords.ATTRS_MAX_BYTES) {
                 return "attrs: must be at most " + StreamRecords.ATTRS_MAX_BYTES + " bytes of JSON";
@@ -107,6 +109,29 @@ public final class RecordJson {
     } catch (IOException e) {
       return "not valid JSON";
     }
+  }
+
+  /**
+   * Reads the object the parser is at to its end (as {@code skipChildren} would), checking that PostgreSQL can
+   * store every member name and string in it: {@code jsonb} refuses {@code \u0000}, and a lone surrogate has no
+   * UTF-8 form.
+   */
+  private static boolean storableObject(JsonParser parser) throws IOException {
+    boolean storable = true;
+    int depth = 1;
+    while (depth > 0) {
+      JsonToken token = parser.nextToken();
+      if (token == null) {
+        throw new com.fasterxml.jackson.core.JsonParseException(parser, "attrs: the object is not closed");
+      }
+      switch (token) {
+        case START_OBJECT, START_ARRAY -> depth++;
+        case END_OBJECT, END_ARRAY -> depth--;
+        case FIELD_NAME, VALUE_STRING -> storable &= StorableText.storable(parser.getText());
+        default -> { }
+      }
+    }
+    return storable;
   }
 
   private static String shorten(String message) {

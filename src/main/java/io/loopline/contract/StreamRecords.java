@@ -25,7 +25,10 @@ public final class StreamRecords {
     return stream != null && STREAM.matcher(stream).matches();
   }
 
-  /** Why {@code device} cannot be a device id, or null when it can: 1 to 128 characters, not blank, no control characters. */
+  /**
+   * Why {@code device} cannot be a device id, or null when it can: 1 to 128 characters, not blank, no control
+   * characters, nothing PostgreSQL cannot store ({@link StorableText}).
+   */
   public static String deviceProblem(String device) {
     if (device == null) {
       return "device: is required";
@@ -45,7 +48,7 @@ public final class StreamRecords {
     if (length > DEVICE_MAX && device.codePointCount(0, length) > DEVICE_MAX) {
       return "device: must be at most " + DEVICE_MAX + " characters";
     }
-    return null;
+    return StorableText.storable(device) ? null : "device: " + StorableText.REASON;
   }
 
   /** Why {@code value} cannot be a record's value, or null when it can (a finite number). */

@@ -2,6 +2,7 @@ package io.loopline.http;
 
 import io.loopline.contract.RecordBatch;
 import io.loopline.contract.RecordJson;
+import io.loopline.contract.StorableText;
 import io.loopline.contract.StreamRecords;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
@@ -97,6 +98,9 @@ abstract class RecordLines {
       Set<String> seen = new HashSet<>();
       for (int i = 0; i < names.size(); i++) {
         String name = names.get(i).trim();
+        if (!StorableText.storable(name)) {
+          return "header: column " + (i + 1) + " " + StorableText.REASON;
+        }
         if (name.isEmpty() || !seen.add(name)) {
           return "header: column names must be present and different (column " + (i + 1) + ")";
         }
@@ -133,6 +137,9 @@ abstract class RecordLines {
       JsonObject attrs = null;
       for (int i = 0; i < columns.length; i++) {
         if (i != deviceColumn && i != timeColumn && i != valueColumn && !fields.get(i).isEmpty()) {
+          if (!StorableText.storable(fields.get(i))) {
+            return columns[i] + ": " + StorableText.REASON;
+          }
           attrs = attrs == null ? new JsonObject() : attrs;
           attrs.put(columns[i], fields.get(i));
         }

@@ -91,6 +91,9 @@ class RecordLinesTest {
     assertThat(add(lines, "d\"x,1,")).startsWith("a field with a double quote must be quoted");
     assertThat(add(lines, ",1,")).startsWith("device: must be 1 to 128 characters");
     assertThat(add(lines, "d,1,2026-12-01")).startsWith("time: must be an RFC 3339");
+    RecordLines withAttribute = new RecordLines.Csv();
+    assertThat(withAttribute.header(bytes("device,value,site"), 17)).isNull();
+    assertThat(add(withAttribute, "d,1,a\u0000b")).startsWith("site: must not contain U+0000");
     byte[] latin1 = {'d', (byte) 0xe9, ',', '1', ','};
     assertThat(lines.add(latin1, latin1.length, batch)).isEqualTo("not valid UTF-8");
     assertThat(batch.size()).isZero();

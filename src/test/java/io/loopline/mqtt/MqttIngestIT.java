@@ -1,0 +1,249 @@
+package io.loopline.mqtt;
+
+import static io.loopline.support.TestNode.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.loopline.support.MetricsScrape;
+import io.loopline.support.Poll;
+import io.loopline.support.StoredRecords;
+import io.loopline.support.StoredRecords.Stored;
+import io.loopline.support.TestNode;
+import io.loopline.support.TestServers;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mqtt.MqttClient;
+import io.vertx.mqtt.MqttClientOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code mqtt} role with real MQTT clients: Debian's {@code mosquitto_pub} (3.1.1 and 5) and the Vert.x MQTT
+ * client. A QoS 1 PUBACK comes only once the record is in PostgreSQL; a payload that is no record is dropped and
+ * counted while the connection stays; API keys; the in-flight bounds.
+ */
+class MqttIngestIT {
+
+  private static TestNode node;
+  private static Vertx vertx;
+  private static String writerKey;
+  private static String readerKey;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start(new JsonObject()
+        .put("mqtt", new JsonObject().put("enabled", true).put("port", 0))
+        .put("ingest", new JsonObject().put("writeTimeoutMs", 120_000))
+        .put("db", new JsonObject().put("queryTimeoutMs", 120_000))); // tests hold a stream's lock on purpose
+    vertx = Vertx.vertx();
+    writerKey = createKey("device-fleet", "write");
+    readerKey = createKey("dashboard", "read");
+  }
+
+  @AfterAll
+  static void stop() {
+    TestNode.closeAll(() -> await(vertx.close()), node);
+  }
+
+  @Test
+  void mosquittoPubAtQos1ReturnsOnceTheRecordIsStored() throws Exception {
+    for (String version : List.of("mqttv311", "mqttv5")) {
+      String stream = "mosquitto-" + version;
+      Result published = mosquittoPub(node.node().mqttPort(), "-V", version, "-q", "1", "-t", "streams/" + stream + "/boiler-7",
+          "-u", "boiler-7", "-P", writerKey, "-m", "{\"value\": 21.5, \"time\": \"2026-12-01T10:00:00Z\", \"attrs\": {\"unit\": \"C\"}}");
+      assertThat(published.exit()).as(published.output()).isZero();
+      // mosquitto_pub exits after the PUBACK: the record is already in PostgreSQL, no waiting.
+      assertThat(StoredRecords.of(node.databaseUrl(), stream))
+          .containsExactly(new Stored(1, "boiler-7", "2026-12-01T10:00:00.000000Z", 21.5, "{\"unit\": \"C\"}"));
+      assertThat(mosquittoPub(node.node().mqttPort(), "-V", version, "-q", "1", "-t", "streams/" + stream + "/boiler-8",
+          "-m", "42").exit()).isZero();
+      assertThat(StoredRecords.of(node.databaseUrl(), stream)).extracting(Stored::device, Stored::value)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("boiler-7", 21.5), org.assertj.core.groups.Tuple.tuple("boiler-8", 42.0));
+    }
+  }
+
+  @Test
+  void aQos1PubackWaitsForTheCommit() throws Exception {
+    Acks acks = new Acks();
+    MqttClient client = connect(node.node().mqttPort(), "held-device", writerKey, acks);
+    try (Connection lock = TestServers.jdbc(node.databaseUrl())) {
+      lock.setAutoCommit(false);
+      holdStream(lock, "held");
+      int id = await(client.publish("streams/held/valve-1", json(1.5, "2026-12-01T10:00:00Z"), MqttQoS.AT_LEAST_ONCE, false, false));
+      Poll.until("the batch waits for the lock", Duration.ofSeconds(30), () -> waitingForLocks(node.databaseUrl(), lock) == 1);
+      assertThat(acks.received).as("no PUBACK while the record is not committed").doesNotContain(id);
+      assertThat(StoredRecords.count(node.databaseUrl(), "held")).isZero();
+      lock.rollback();
+      Poll.until("the PUBACK after the commit", Duration.ofSeconds(30), () -> acks.received.contains(id));
+    }
+    assertThat(StoredRecords.of(node.databaseUrl(), "held")).extracting(Stored::device).containsExactly("valve-1");
+    await(client.disconnect());
+  }
+
+  @Test
+  void aPayloadThatIsNoRecordIsDroppedAndCountedAndTheConnectionStays() {
+    double payloads = dropped("payload");
+    double topics = dropped("topic");
+    Acks acks = new Acks();
+    MqttClient client = connect(node.node().mqttPort(), "sloppy-device", null, acks);
+    int bad = await(client.publish("streams/sloppy/d1", Buffer.buffer("twenty-one"), MqttQoS.AT_LEAST_ONCE, false, false));
+    int badTopic = await(client.publish("devices/d1", json(1, null), MqttQoS.AT_LEAST_ONCE, false, false));
+    await(client.publish("streams/sloppy/d1", Buffer.buffer("{\"value\": 1, \"colour\": 2}"), MqttQoS.AT_MOST_ONCE, false, false));
+    int good = await(client.publish("streams/sloppy/d1", json(7, null), MqttQoS.AT_LEAST_ONCE, false, false));
+    Poll.until("every QoS 1 message acknowledged", Duration.ofSeconds(30), () -> acks.received.containsAll(Set.of(bad, badTopic, good)));
+    assertThat(client.isConnected()).isTrue();
+    assertThat(StoredRecords.of(node.databaseUrl(), "sloppy")).extracting(Stored::value).containsExactly(7.0);
+    assertThat(dropped("payload")).isEqualTo(payloads + 2);
+    assertThat(dropped("topic")).isEqualTo(topics + 1);
+    assertThat(MetricsScrape.value(node, "loopline_ingest_records_accepted_total{source=\"mqtt\"}")).isPositive();
+    await(client.disconnect());
+  }
+
+  @Test
+  void clientsAuthenticateWithAnApiKeyThatMayWrite() throws Exception {
+    assertThatThrownBy(() -> connect(node.node().mqttPort(), "guesser", "ll_not-a-key-at-all", new Acks()))
+        .hasMessageContaining("BAD_USER_NAME_OR_PASSWORD");
+    assertThatThrownBy(() -> connect(node.node().mqttPort(), "reader", readerKey, new Acks()))
+        .hasMessageContaining("NOT_AUTHORIZED");
+    Result refused = mosquittoPub(node.node().mqttPort(), "-V", "mqttv5", "-q", "1", "-t", "streams/auth/d", "-u", "dashboard", "-P", readerKey, "-m", "1");
+    assertThat(refused.exit()).as(refused.output()).isNotZero();
+    assertThat(StoredRecords.count(node.databaseUrl(), "auth")).isZero();
+
+    // A key revoked while its device is connected ends the connection.
+    String key = createKey("soon-revoked", "write");
+    Acks acks = new Acks();
+    MqttClient client = connect(node.node().mqttPort(), "revoked-device", key, acks);
+    JsonObject keys = await(node.client().get("/admin/api-keys").bearerTokenAuthentication(TestNode.ADMIN_KEY).send()).bodyAsJsonObject();
+    long id = keys.getJsonArray("keys").stream().map(k -> (JsonObject) k)
+        .filter(k -> k.getString("name").equals("soon-revoked")).findFirst().orElseThrow().getLong("id");
+    assertThat(await(node.client().delete("/admin/api-keys/" + id).bearerTokenAuthentication(TestNode.ADMIN_KEY).send()).statusCode())
+        .isBetween(200, 204);
+    Poll.until("the connection of the revoked key closes", Duration.ofSeconds(30), () -> acks.closed);
+  }
+
+  @Test
+  void inFlightMessagesAreBoundedPerConnectionAndPerNode() throws Exception {
+    try (TestNode limited = TestNode.start(new JsonObject()
+        .put("mqtt", new JsonObject().put("enabled", true).put("port", 0).put("maxInflightPerConnection", 2).put("maxInflight", 3))
+        .put("ingest", new JsonObject().put("writeTimeoutMs", 120_000))
+        .put("db", new JsonObject().put("queryTimeoutMs", 120_000)));
+        Connection lock = TestServers.jdbc(limited.databaseUrl())) {
+      lock.setAutoCommit(false);
+      holdStream(lock, "bounded");
+      double overload = MetricsScrape.value(limited, "loopline_ingest_mqtt_dropped_total{reason=\"overload\"}");
+
+      // Per connection: a third unacknowledged QoS 1 message ends an MQTT 3.1.1 connection (it cannot be refused alone).
+      Acks eager = new Acks();
+      MqttClient client = connect(limited.node().mqttPort(), "eager", null, eager);
+      for (int i = 0; i < 3; i++) {
+        client.publish("streams/bounded/eager", json(i, null), MqttQoS.AT_LEAST_ONCE, false, false);
+      }
+      Poll.until("the connection over its bound closes", Duration.ofSeconds(30), () -> eager.closed);
+      assertThat(inflight(limited)).isEqualTo(2);
+
+      // Per node: one more message fits; then QoS 0 is dropped, and an MQTT 5 QoS 1 message refused (0x97).
+      MqttClient other = connect(limited.node().mqttPort(), "other", null, new Acks());
+      await(other.publish("streams/bounded/other", json(10, null), MqttQoS.AT_MOST_ONCE, false, false));
+      await(other.publish("streams/bounded/other", json(11, null), MqttQoS.AT_MOST_ONCE, false, false));
+      Poll.until("the node is full", Duration.ofSeconds(30), () -> inflight(limited) == 3
+          && MetricsScrape.value(limited, "loopline_ingest_mqtt_dropped_total{reason=\"overload\"}") == overload + 2);
+      Result quota = mosquittoPub(limited.node().mqttPort(), "-V", "mqttv5", "-q", "1", "-t", "streams/bounded/v5", "-m", "1");
+      assertThat(quota.output()).containsIgnoringCase("quota exceeded");
+      assertThat(other.isConnected()).as("QoS 0 over the bound is dropped, the connection stays").isTrue();
+
+      lock.rollback();
+      Poll.until("the messages in flight stored", Duration.ofSeconds(30), () -> StoredRecords.count(limited.databaseUrl(), "bounded") == 3);
+      assertThat(StoredRecords.of(limited.databaseUrl(), "bounded")).extracting(Stored::value).containsExactlyInAnyOrder(0.0, 1.0, 10.0);
+      Poll.until("nothing in flight", Duration.ofSeconds(30), () -> inflight(limited) == 0);
+      await(other.disconnect());
+    }
+  }
+
+  /** Keeps batches of {@code stream} from committing until {@code lock} ends its transaction: they wait for the stream's row. */
+  static void holdStream(Connection lock, String stream) throws Exception {
+    lock.createStatement().execute("INSERT INTO streams (name, records, first_time, last_time) VALUES ('" + stream + "', 0, now(), now())");
+  }
+
+  /**
+   * Backends waiting for a lock {@code lock}'s session holds, seen from a connection of its own (within a
+   * transaction PostgreSQL shows a snapshot of {@code pg_stat_activity} that does not move).
+   */
+  static int waitingForLocks(String databaseUrl, Connection lock) throws Exception {
+    int holder;
+    try (ResultSet pid = lock.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+      pid.next();
+      holder = pid.getInt(1);
+    }
+    try (Connection look = TestServers.jdbc(databaseUrl);
+        ResultSet rows = look.createStatement().executeQuery(
+            "SELECT count(*) FROM pg_stat_activity WHERE " + holder + " = ANY(pg_blocking_pids(pid))")) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  static Buffer json(double value, String time) {
+    JsonObject payload = new JsonObject().put("value", value);
+    return (time == null ? payload : payload.put("time", time)).toBuffer();
+  }
+
+  /** What a client heard back: PUBACKs by packet id, and whether its connection closed. */
+  static final class Acks {
+    final Set<Integer> received = ConcurrentHashMap.newKeySet();
+    volatile boolean closed;
+  }
+
+  /** A Vert.x MQTT 3.1.1 client connected with this password (an API key), or without one. */
+  static MqttClient connect(int port, String clientId, String password, Acks acks) {
+    MqttClientOptions options = new MqttClientOptions().setClientId(clientId).setMaxInflightQueue(100).setAckTimeout(120);
+    if (password != null) {
+      options.setUsername(clientId).setPassword(password);
+    }
+    MqttClient client = MqttClient.create(vertx, options);
+    client.publishCompletionHandler(acks.received::add);
+    client.closeHandler(v -> acks.closed = true);
+    await(client.connect(port, "127.0.0.1"));
+    return client;
+  }
+
+  record Result(int exit, String output) {}
+
+  /** Runs Debian's {@code mosquitto_pub} against 127.0.0.1:{@code port} (30 s at most). */
+  static Result mosquittoPub(int port, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("mosquitto_pub", "-h", "127.0.0.1", "-p", String.valueOf(port), "-d"));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("mosquitto_pub did not finish in 30 s");
+    }
+    return new Result(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+  }
+
+  private static String createKey(String name, String scope) {
+    return await(node.client().post("/admin/api-keys").bearerTokenAuthentication(TestNode.ADMIN_KEY)
+        .sendJsonObject(new JsonObject().put("name", name).put("scopes", new JsonArray().add(scope)))).bodyAsJsonObject().getString("key");
+  }
+
+  private static double dropped(String reason) {
+    return MetricsScrape.value(node, "loopline_ingest_mqtt_dropped_total{reason=\"" + reason + "\"}");
+  }
+
+  private static double inflight(TestNode on) {
+    return MetricsScrape.value(on, "loopline_ingest_mqtt_inflight");
+  }
+}

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopline.support.MetricsScrape;
+import io.loopline.support.NodeProcess;
 import io.loopline.support.Poll;
 import io.loopline.support.StoredRecords;
 import io.loopline.support.StoredRecords.Stored;
@@ -15,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
 import java.io.IOException;
@@ -24,6 +26,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -173,6 +176,119 @@ class MqttIngestIT {
     }
   }
 
+  @Test
+  void overTlsWithKeysRequired() throws Exception {
+    SelfSignedCertificate certificate = SelfSignedCertificate.create("localhost");
+    try (TestNode secure = TestNode.start(new JsonObject()
+        .put("mqtt", new JsonObject().put("enabled", true).put("port", 0)
+            .put("tlsCertPath", certificate.certificatePath()).put("tlsKeyPath", certificate.privateKeyPath()))
+        .put("auth", new JsonObject().put("required", true)))) {
+      int port = secure.node().mqttPort();
+      String key = createKey(secure, "tls-fleet", "write");
+      Acks acks = new Acks();
+      MqttClient client = connect(port, "tls-device", key, acks, true);
+      int id = await(client.publish("streams/tls/d1", json(3.5, null), MqttQoS.AT_LEAST_ONCE, false, false));
+      Poll.until("acknowledged", Duration.ofSeconds(30), () -> acks.received.contains(id));
+      assertThat(StoredRecords.of(secure.databaseUrl(), "tls")).extracting(Stored::value).containsExactly(3.5);
+      await(client.disconnect());
+
+      assertThatThrownBy(() -> connect(port, "anonymous", null, new Acks(), true)).hasMessageContaining("NOT_AUTHORIZED");
+      assertThatThrownBy(() -> connect(port, "plain", key, new Acks(), false)).as("plain TCP to a TLS port").isNotNull();
+      Result published = mosquittoPub(port, "--cafile", certificate.certificatePath(), "--insecure", "-q", "1",
+          "-t", "streams/tls/d2", "-u", "d2", "-P", key, "-m", "4.5");
+      assertThat(published.exit()).as(published.output()).isZero();
+      assertThat(StoredRecords.count(secure.databaseUrl(), "tls")).isEqualTo(2);
+    }
+  }
+
+  /**
+   * QoS 1 across a node killed before its batch committed: the client got no PUBACK, so it publishes again to
+   * the next node. If PostgreSQL never ran the dead node's statement the record is stored once; if it still
+   * committed it (the statement was already in the server) it is stored twice: at least once, as QoS 1 promises.
+   */
+  @Test
+  void aNodeKilledBeforeTheCommitLeavesItToTheClientToPublishAgain() throws Exception {
+    String database = TestServers.createDatabase();
+    String lost = "killed-lost";
+    String late = otherLane(lost);
+    Map<String, String> env = Map.of("LOOPLINE_MQTT_ENABLED", "true", "LOOPLINE_MQTT_PORT", "0",
+        "LOOPLINE_DB_QUERY_TIMEOUT_MS", "120000", "LOOPLINE_INGEST_WRITE_TIMEOUT_MS", "120000");
+    try (Connection lockLost = TestServers.jdbc(database); Connection lockLate = TestServers.jdbc(database)) {
+      NodeProcess victim = NodeProcess.start(database, env);
+      try {
+        int port = mqttPort(victim);
+        lockLost.setAutoCommit(false);
+        lockLate.setAutoCommit(false);
+        holdStream(lockLost, lost);
+        holdStream(lockLate, late);
+        Acks acks = new Acks();
+        MqttClient device = connect(port, "kill-device", null, acks);
+        Buffer first = json(1, "2026-12-01T10:00:00Z");
+        Buffer second = json(2, "2026-12-01T10:00:01Z");
+        await(device.publish("streams/" + lost + "/d", first, MqttQoS.AT_LEAST_ONCE, false, false));
+        await(device.publish("streams/" + late + "/d", second, MqttQoS.AT_LEAST_ONCE, false, false));
+        Poll.until("both batches wait in PostgreSQL", Duration.ofSeconds(60),
+            () -> waitingForLocks(database, lockLost) == 1 && waitingForLocks(database, lockLate) == 1);
+        assertThat(acks.received).isEmpty();
+
+        victim.kill();
+        // One statement of the dead node is ended before it ran; the other is left to commit once its lock goes.
+        int holder = backendPid(lockLost);
+        try (Connection admin = TestServers.jdbc(database)) {
+          admin.createStatement().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+              + holder + " = ANY(pg_blocking_pids(pid))");
+        }
+        lockLost.rollback();
+        lockLate.rollback();
+        Poll.until("the dead node's other statement committed", Duration.ofSeconds(30),
+            () -> StoredRecords.count(database, late) == 1);
+        assertThat(StoredRecords.count(database, lost)).isZero();
+        await(device.disconnect().recover(e -> io.vertx.core.Future.succeededFuture()));
+      } finally {
+        victim.close();
+      }
+
+      try (NodeProcess next = NodeProcess.start(database, env)) {
+        Acks acks = new Acks();
+        MqttClient device = connect(mqttPort(next), "kill-device", null, acks);
+        // What a QoS 1 client does with messages that got no PUBACK: publishes them again, flagged DUP.
+        int again = await(device.publish("streams/" + lost + "/d", json(1, "2026-12-01T10:00:00Z"), MqttQoS.AT_LEAST_ONCE, true, false));
+        int againLate = await(device.publish("streams/" + late + "/d", json(2, "2026-12-01T10:00:01Z"), MqttQoS.AT_LEAST_ONCE, true, false));
+        Poll.until("both acknowledged", Duration.ofSeconds(30), () -> acks.received.containsAll(Set.of(again, againLate)));
+        await(device.disconnect());
+      }
+      assertThat(StoredRecords.of(database, lost)).as("not lost")
+          .containsExactly(new Stored(1, "d", "2026-12-01T10:00:00.000000Z", 1, null));
+      assertThat(StoredRecords.of(database, late)).as("twice, as at-least-once allows").containsExactly(
+          new Stored(1, "d", "2026-12-01T10:00:01.000000Z", 2, null), new Stored(2, "d", "2026-12-01T10:00:01.000000Z", 2, null));
+    } finally {
+      TestServers.dropDatabase(database);
+    }
+  }
+
+  /** A stream name that the persistence verticle writes on another connection than {@code stream}'s (4 by default). */
+  private static String otherLane(String stream) {
+    for (int i = 0; ; i++) {
+      String candidate = "killed-late-" + i;
+      if (Math.floorMod(candidate.hashCode(), 4) != Math.floorMod(stream.hashCode(), 4)) {
+        return candidate;
+      }
+    }
+  }
+
+  private static int mqttPort(NodeProcess process) throws InterruptedException {
+    String line = process.awaitLine("MQTT on "); // logged as the MQTT role starts, before the node is ready
+    process.port();
+    return Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+  }
+
+  private static int backendPid(Connection connection) throws Exception {
+    try (ResultSet pid = connection.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+      pid.next();
+      return pid.getInt(1);
+    }
+  }
+
   /** Keeps batches of {@code stream} from committing until {@code lock} ends its transaction: they wait for the stream's row. */
   static void holdStream(Connection lock, String stream) throws Exception {
     lock.createStatement().execute("INSERT INTO streams (name, records, first_time, last_time) VALUES ('" + stream + "', 0, now(), now())");
@@ -209,7 +325,14 @@ class MqttIngestIT {
 
   /** A Vert.x MQTT 3.1.1 client connected with this password (an API key), or without one. */
   static MqttClient connect(int port, String clientId, String password, Acks acks) {
+    return connect(port, clientId, password, acks, false);
+  }
+
+  static MqttClient connect(int port, String clientId, String password, Acks acks, boolean tls) {
     MqttClientOptions options = new MqttClientOptions().setClientId(clientId).setMaxInflightQueue(100).setAckTimeout(120);
+    if (tls) {
+      options.setSsl(true).setTrustAll(true).setHostnameVerificationAlgorithm("");
+    }
     if (password != null) {
       options.setUsername(clientId).setPassword(password);
     }
@@ -235,7 +358,11 @@ class MqttIngestIT {
   }
 
   private static String createKey(String name, String scope) {
-    return await(node.client().post("/admin/api-keys").bearerTokenAuthentication(TestNode.ADMIN_KEY)
+    return createKey(node, name, scope);
+  }
+
+  private static String createKey(TestNode on, String name, String scope) {
+    return await(on.client().post("/admin/api-keys").bearerTokenAuthentication(TestNode.ADMIN_KEY)
         .sendJsonObject(new JsonObject().put("name", name).put("scopes", new JsonArray().add(scope)))).bodyAsJsonObject().getString("key");
   }
 

@@ -57,7 +57,7 @@ public final class ScraperVerticle extends VerticleBase {
         // Trace context stays inside: third-party sites get no traceparent.
         .setTracingPolicy(TracingPolicy.IGNORE),
         new PoolOptions().setHttp1MaxSize(settings.perHostConcurrency()).setMaxWaitQueueSize(-1));
-    HostLimiter limiter = new HostLimiter(vertx, settings.perHostDelayMs());
+    HostLimiter limiter = new HostLimiter(vertx);
     MeterRegistry metrics = Metrics.registry(config());
     Gauge.builder("loopline.scrape.in.flight", limiter, l -> l.inUse("node"))
         .description("Fetches running now on this node").register(metrics);

@@ -71,25 +71,6 @@ class AddressClassifierTest {
   }
 
   @Test
-  void robotsRulesPickTheLongestMatch() {
-    RobotsRules rules = RobotsRules.parse("""
-        User-agent: other
-        Disallow: /
-
-        User-agent: *
-        Disallow: /private
-        Allow: /private/open
-        Disallow: /*.pdf$
-        """, "loopline");
-    assertThat(rules.allows("/")).isTrue();
-    assertThat(rules.allows("/private/x")).isFalse();
-    assertThat(rules.allows("/private/open/x")).isTrue();
-    assertThat(rules.allows("/a/b.pdf")).isFalse();
-    assertThat(rules.allows("/a/b.pdf?x")).isTrue();
-    assertThat(RobotsRules.parse("User-agent: Loopline\nDisallow: /\n\nUser-agent: *\nAllow: /\n", "loopline").allows("/x")).isFalse();
-  }
-
-  @Test
   void urlsAreNormalised() {
     assertThat(ScrapeUrls.normalise("HTTP://Example.COM:80/a/../b?q=1#frag").toString()).isEqualTo("http://example.com/b?q=1");
     assertThat(ScrapeUrls.normalise("https://example.com").toString()).isEqualTo("https://example.com/");

@@ -173,19 +173,20 @@ final class Fetcher {
     try {
       url = ScrapeUrls.normalise(raw);
     } catch (IllegalArgumentException e) {
-      return Future.succeededFuture(new Outcome(error(raw, "invalid-url", e.getMessage(), start), List.of()));
+      return Future.succeededFuture(cleaned(new Outcome(error(raw, "invalid-url", e.getMessage(), start), List.of())));
     }
     Future<JsonObject> cached = options.cache() && settings.cacheTtlSeconds() > 0
         ? cacheGet(url) : Future.succeededFuture(null);
     return cached.compose(hit -> {
       if (hit != null) {
-        return Future.succeededFuture(new Outcome(hit.put("url", raw).put("cached", true)
-            .put("elapsedMs", elapsedMs(start)), List.of()));
+        return Future.succeededFuture(cleaned(new Outcome(hit.put("url", raw).put("cached", true)
+            .put("elapsedMs", elapsedMs(start)), List.of())));
       }
       return follow(url, options, abort, new ArrayList<>())
           .onComplete(done -> abort.finish(vertx)) // the deadline bounds the fetch; the parse has its own
           .compose(answer -> describe(raw, answer, options, start))
           .recover(e -> Future.succeededFuture(new Outcome(failure(raw, e, start), List.of())))
+          .map(Fetcher::cleaned)
           .onSuccess(this::count)
           .onSuccess(outcome -> {
             if (options.cache() && settings.cacheTtlSeconds() > 0 && !outcome.result().containsKey("error")) {
@@ -193,6 +194,12 @@ final class Fetcher {
             }
           });
     });
+  }
+
+  /** The result with what PostgreSQL refuses cleaned out of its text, and each text bounded ({@link ScrapedText}). */
+  private static Outcome cleaned(Outcome outcome) {
+    ScrapedText.result(outcome.result());
+    return outcome;
   }
 
   /** Fetches by outcome: the status class ({@code 2xx}...) or the error code ({@code blocked}, {@code robots}...). */

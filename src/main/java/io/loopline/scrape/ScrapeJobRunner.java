@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -136,7 +137,10 @@ final class ScrapeJobRunner {
       if (done.succeeded()) {
         announce(done.result());
       } else if (!abort.aborted()) {
-        log.warn("scrape page {}: result not stored ({}); it runs again when its lease ends", id, done.cause().getMessage());
+        Throwable e = done.cause();
+        // A refusal from the store is expected and says enough; anything else is a defect, with its trace.
+        log.warn("scrape page {}: result not stored ({}); it runs again when its lease ends", id, e.getMessage(),
+            e instanceof ReplyException ? null : e);
       }
       claim();
     });

@@ -124,6 +124,31 @@ class ScrapeJobsIT {
     assertProblem(await(node.client().get("/scrape-jobs/" + id + "/pages?state=lost").send()), 400);
   }
 
+  /**
+   * A site decides what a result holds: here text longer than anyone needs, and an emoji where the excerpt
+   * ends. Before results were cleaned and bounded, all of it was stored, and the excerpt kept half the emoji
+   * (stored as '?'). A NUL never gets this far today (the HTTP client refuses it in headers, jsoup drops or
+   * replaces it in HTML): ScrapedTextTest covers it.
+   */
+  @Test
+  void aPageWhoseTextTheDatabaseWouldRefuseIsStoredCleanedAndBounded() {
+    List<String> urls = List.of(site.url("/hostile-text"), site.url("/page/401"), site.url("/page/402"));
+    long id = submit(node, new JsonObject(), urls).getLong("id");
+
+    awaitState(node, id, "done");
+    JsonArray pages = await(node.client().get("/scrape-jobs/" + id + "/pages").send()).bodyAsJsonObject().getJsonArray("pages");
+    assertThat(pages.stream().map(p -> ((JsonObject) p).getString("state"))).containsExactly("done", "done", "done");
+    JsonObject result = pages.getJsonObject(0).getJsonObject("result");
+    String title = result.getString("title");
+    assertThat(title.codePointCount(0, title.length())).isEqualTo(1000);
+    assertThat(title).endsWith("t\uD83D\uDE00");
+    assertThat(result.getString("description")).hasSize(2000);
+    // The excerpt ends in the emoji, whole: cut in half, its high surrogate would be stored as '?'.
+    String excerpt = result.getString("excerpt");
+    assertThat(excerpt.codePointCount(0, excerpt.length())).isEqualTo(300);
+    assertThat(excerpt).isEqualTo("a".repeat(299) + "\uD83D\uDE00");
+  }
+
   @Test
   void sameHostLinksAreFollowedToTheDepthWithinMaxPages() {
     long id = submit(node, new JsonObject().put("depth", 2).put("maxPages", 4), List.of(site.url("/page/200"))).getLong("id");

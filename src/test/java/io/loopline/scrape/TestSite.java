@@ -36,6 +36,14 @@ final class TestSite implements AutoCloseable {
   /** The robots.txt every host serves unless a test gives it another. */
   static final String ROBOTS = "User-agent: *\nDisallow: /private\nAllow: /private/open\n";
 
+  /**
+   * A page with text longer than a result keeps, an emoji at the 300th character of its body text, where the
+   * excerpt ends (cut in the middle, its high surrogate alone would be stored as '?'), and NULs in its text.
+   */
+  static final String HOSTILE_TEXT = "<!doctype html><html><head><title>" + "t".repeat(999) + "\uD83D\uDE00" + "t".repeat(500)
+      + "</title><meta name=\"description\" content=\"" + "d".repeat(3000) + "\"></head><body><p>" + "a".repeat(299)
+      + "\uD83D\uDE00" + "b".repeat(50) + "\u0000</p><a href=\"/page/" + "\u0000".repeat(3) + "1\">x</a></body></html>";
+
   /** A robots.txt a host serves after {@code delayMs}; a negative delay never answers. */
   record Robots(String text, long delayMs) {}
 
@@ -232,6 +240,8 @@ final class TestSite implements AutoCloseable {
       res.setStatusCode(500).end("broken");
     } else if (path.equals("/big")) {
       streamBig(res);
+    } else if (path.equals("/hostile-text")) {
+      html(res, HOSTILE_TEXT);
     } else if (path.equals("/data.json")) {
       res.putHeader("Content-Type", "application/json").end("{\"a\": 1}");
     } else if (path.equals("/broken")) {

@@ -182,9 +182,17 @@ public final class Addresses {
   public static final String SCRAPE_JOBS_GET = PREFIX + "scrape.jobs.get";
   /**
    * A page of a job's pages in id order. Request: {@code {"id", "state"?, "limit"?, "cursor"?}}. Reply:
-   * {@code {"pages": [{"id", "url", "depth", "state", "attempts", "result", "finishedAt"}], "next"}}. Fails 400, 404.
+   * {@code {"pages": [{"id", "url", "depth", "state", "attempts", "result", "finishedAt", "seq"}], "next"}}. A
+   * page's {@code seq} is its place in the order the job's pages were stored (null until it is). Fails 400, 404.
    */
   public static final String SCRAPE_JOBS_PAGES = PREFIX + "scrape.jobs.pages";
+  /**
+   * What a job's event stream needs to catch up. Request: {@code {"id", "after"?, "limit"?}} ({@code limit} 1 to
+   * 200, default 50). Reply: {@code {"job", "last", "pages"}}: the job, the last seq it gave a page, and, when
+   * {@code after} is given, the pages stored after that seq in seq order. Seqs commit in increasing order, so
+   * nothing below a seq read is stored later. Fails 400, 404.
+   */
+  public static final String SCRAPE_JOBS_EVENTS = PREFIX + "scrape.jobs.events";
   /**
    * Cancel a job: pending pages are dropped and fetches in flight are stopped. Request: {@code {"id"}}.
    * Reply: the job. Fails 404, 409 (already done or cancelled).
@@ -298,9 +306,10 @@ public final class Addresses {
   }
   /**
    * Events of one scrape job, published (notification): {@code {"event": "page", "jobId", "page": {"id", "url",
-   * "depth", "state", "result"}}} for each page stored, {@code {"event": "progress", "job"}} after it, and
+   * "depth", "state", "result", "seq"}}} for each page stored, {@code {"event": "progress", "job"}} after it, and
    * {@code {"event": "end", "job"}} when the job is done or cancelled. {@code GET /scrape-jobs/{id}/events}
-   * streams them as Server-Sent Events.
+   * streams them as Server-Sent Events; they may arrive out of seq order (runners on several nodes), and the
+   * stream reads the pages back from {@link #SCRAPE_JOBS_EVENTS} when they do.
    */
   public static String scrapeJobEvents(long jobId) {
     return PREFIX + "scrape.jobs." + jobId + ".events";

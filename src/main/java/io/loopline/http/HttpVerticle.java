@@ -58,7 +58,8 @@ public final class HttpVerticle extends VerticleBase {
     return keys.listen(vertx.eventBus()).compose(v -> Contract.load(vertx)).compose(contract -> {
       server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(settings.host())
-          .setPort(settings.port())
+          // Port 0: one port chosen by the OS, shared by every instance (Vert.x shares a negative port).
+          .setPort(settings.port() == 0 ? -1 : settings.port())
           .setCompressionSupported(settings.compression())
           .setAcceptBacklog(settings.acceptBacklog())
           // Without cleartext HTTP/2 detection a connection is announced as it opens, so SlowClients can
@@ -108,7 +109,7 @@ public final class HttpVerticle extends VerticleBase {
     new ItemRoutes(resources, itemReads).mount(builder);
     new JobRoutes(bus, resources).mount(builder);
     new CacheRoutes(bus).mount(builder);
-    new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config())).mount(builder);
+    new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config()), Metrics.registry(config())).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
     new AdminRoutes(bus, resources).mount(builder);
@@ -136,6 +137,11 @@ public final class HttpVerticle extends VerticleBase {
     router.errorHandler(405, problems::methodNotAllowed);
     router.errorHandler(500, problems::handleFailure);
     return router;
+  }
+
+  /** The port this verticle listens on: the configured one, or the one the OS chose for port 0. */
+  public int actualPort() {
+    return server.actualPort();
   }
 
   /** Closes the chat sockets, then stops accepting connections and lets in-flight requests finish, up to the configured timeout. */

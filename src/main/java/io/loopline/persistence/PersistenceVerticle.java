@@ -87,6 +87,7 @@ public final class PersistenceVerticle extends VerticleBase {
             vertx.eventBus().publish(Addresses.SCRAPE_JOBS_AVAILABLE, new JsonObject().put("id", job.getLong("id"))))),
         answer(Addresses.SCRAPE_JOBS_GET, scrapes::get),
         answer(Addresses.SCRAPE_JOBS_PAGES, scrapes::pages),
+        answer(Addresses.SCRAPE_JOBS_EVENTS, scrapes::events),
         answer(Addresses.SCRAPE_JOBS_CANCEL, m -> scrapes.cancel(m).onSuccess(this::cancelled)),
         answer(Addresses.SCRAPE_PAGES_CLAIM, scrapes::claim),
         answer(Addresses.SCRAPE_PAGES_RENEW, scrapes::renew),

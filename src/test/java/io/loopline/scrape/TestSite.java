@@ -2,8 +2,6 @@ package io.loopline.scrape;
 
 import static io.loopline.support.TestNode.await;
 
-import io.loopline.support.TestNode;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -48,10 +46,10 @@ final class TestSite implements AutoCloseable {
   record Robots(String text, long delayMs) {}
 
   private final Vertx vertx = Vertx.vertx();
-  private final int port = TestNode.freePort();
+  private final int port;
   /** More ports on both hosts: other origins, with robots.txt of their own, for tests that need fresh ones. */
-  private final List<Integer> otherPorts = List.of(TestNode.freePort(), TestNode.freePort(), TestNode.freePort());
-  private final int trapPort = TestNode.freePort();
+  private final List<Integer> otherPorts = new ArrayList<>();
+  private final int trapPort;
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> maxInFlight = new ConcurrentHashMap<>();
@@ -61,22 +59,36 @@ final class TestSite implements AutoCloseable {
   private final List<HttpServer> servers;
   private final NetServer trap;
 
+  /**
+   * Host A on a port the OS chooses, host B on the same port (its address is another), so four times (the
+   * main origins and three others); the trap on its own port.
+   */
   TestSite() {
     servers = new ArrayList<>();
-    List<Future<HttpServer>> listening = new ArrayList<>();
-    for (int p : ports()) {
-      for (String host : List.of(HOST_A, HOST_B)) {
-        HttpServer server = vertx.createHttpServer().requestHandler(this::handle);
-        servers.add(server);
-        listening.add(server.listen(p, host));
-      }
-    }
-    await(Future.all(listening));
     trap = vertx.createNetServer().connectHandler(socket -> {
       trapConnections.incrementAndGet();
       socket.close();
     });
-    await(trap.listen(trapPort, TRAP));
+    try {
+      port = listenOnBothHosts();
+      for (int i = 0; i < 3; i++) {
+        otherPorts.add(listenOnBothHosts());
+      }
+      trapPort = await(trap.listen(0, TRAP)).actualPort();
+    } catch (RuntimeException e) {
+      await(vertx.close());
+      throw e;
+    }
+  }
+
+  private int listenOnBothHosts() {
+    HttpServer a = vertx.createHttpServer().requestHandler(this::handle);
+    HttpServer b = vertx.createHttpServer().requestHandler(this::handle);
+    servers.add(a);
+    servers.add(b);
+    int chosen = await(a.listen(0, HOST_A)).actualPort();
+    await(b.listen(chosen, HOST_B));
+    return chosen;
   }
 
   String url(String path) {
@@ -90,12 +102,6 @@ final class TestSite implements AutoCloseable {
   /** {@code path} at another port of {@code host} ({@code n} from 1 to 3): an origin no other test uses. */
   String otherOrigin(String host, int n, String path) {
     return "http://" + host + ":" + otherPorts.get(n - 1) + path;
-  }
-
-  private List<Integer> ports() {
-    List<Integer> all = new ArrayList<>(otherPorts);
-    all.add(0, port);
-    return all;
   }
 
   /** The same path on the address the guard must refuse. */
@@ -149,6 +155,15 @@ final class TestSite implements AutoCloseable {
         + "<a href=\"page/../" + (n + 2) + "\">relative</a> <a href=\"mailto:a@b.c\">mail</a> "
         + "<a href=\"http://" + HOST_B + "/elsewhere\">other host</a> <a href=\"#here\">self</a>"
         + "</body></html>";
+  }
+
+  /** A page whose result is large: twenty same-host links of about a kilobyte each. */
+  static String linkPage(int n) {
+    StringBuilder links = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      links.append("<a href=\"/page/").append(n).append('-').append(i).append('-').append("x".repeat(1000)).append("\">l</a> ");
+    }
+    return "<!doctype html><html><head><title>Links " + n + "</title></head><body>" + links + "</body></html>";
   }
 
   private void handle(HttpServerRequest req) {
@@ -238,6 +253,8 @@ final class TestSite implements AutoCloseable {
       }
     } else if (path.startsWith("/error/")) {
       res.setStatusCode(500).end("broken");
+    } else if (path.startsWith("/links/")) {
+      html(res, linkPage(Integer.parseInt(parts[2])));
     } else if (path.equals("/big")) {
       streamBig(res);
     } else if (path.equals("/hostile-text")) {

@@ -9,8 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -87,7 +85,7 @@ final class HistoryWriter {
           writeBatch();
         })
         .onFailure(e -> {
-          if (!refused(e)) {
+          if (!Failures.refused(e)) {
             log.warn("chat history not written ({} queued), retrying in {} ms: {}", queue.size(),
                 settings.historyRetryMs(), e.getMessage());
             vertx.setTimer(settings.historyRetryMs(), t -> writeBatch());
@@ -112,15 +110,6 @@ final class HistoryWriter {
       queue.poll();
     }
     alone = Math.max(0, alone - n);
-  }
-
-  /**
-   * The store refused what it was given (a 4xx, or a 500 for a value it could not handle): sending the
-   * same again cannot succeed. Anything else (503, no answer in time, no persistence verticle) may pass later.
-   */
-  private static boolean refused(Throwable failure) {
-    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && reply.failureCode() >= 400 && reply.failureCode() != Failures.UNAVAILABLE && reply.failureCode() < 600;
   }
 
   /** Completes when the queue is empty, or after a few seconds with what could not be written logged. */

@@ -65,7 +65,7 @@ public final class ScraperVerticle extends VerticleBase {
     Gauge.builder("loopline.scrape.in.flight", limiter, l -> l.inUse("node"))
         .description("Fetches running now on this node").register(metrics);
     fetcher = new Fetcher(vertx, client, settings, new AddressClassifier(settings.allow()), limiter, metrics);
-    runner = new ScrapeJobRunner(vertx, fetcher, settings);
+    runner = new ScrapeJobRunner(vertx, fetcher, settings, metrics);
     var bus = vertx.eventBus();
     return Future.all(List.of(
             bus.<JsonObject>consumer(Addresses.health(Role.SCRAPER), this::health).completion(),

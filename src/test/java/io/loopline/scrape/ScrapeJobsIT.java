@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.loopline.contract.Addresses;
+import io.loopline.support.LogCapture;
 import io.loopline.support.Poll;
 import io.loopline.support.TestNode;
 import io.loopline.support.TestServers;
@@ -147,6 +148,43 @@ class ScrapeJobsIT {
     String excerpt = result.getString("excerpt");
     assertThat(excerpt.codePointCount(0, excerpt.length())).isEqualTo(300);
     assertThat(excerpt).isEqualTo("a".repeat(299) + "\uD83D\uDE00");
+  }
+
+  /**
+   * A result the database refuses (here a constraint the test plants against one page's title) used to fail
+   * its whole batch after every lease, holding its job and the pages beside it. The batch is now stored page
+   * by page: the refused page is stored as failed ({@code unstorable}), counted and logged; every other page,
+   * of this job and the next, is stored.
+   */
+  @Test
+  void aResultTheDatabaseRefusesIsSetAsideAndThePagesBesideItAreStored() throws Exception {
+    String planted = "ALTER TABLE scrape_pages ADD CONSTRAINT planted_poison CHECK (result->>'title' IS DISTINCT FROM 'Page 513')";
+    try (Connection db = TestServers.jdbc(node.databaseUrl()); LogCapture log = new LogCapture(ScrapeJobRunner.class.getName())) {
+      db.createStatement().execute(planted);
+      try {
+        List<String> urls = IntStream.range(510, 520).mapToObj(i -> site.url("/page/" + i)).toList();
+        long id = submit(node, new JsonObject(), urls).getLong("id");
+
+        awaitState(node, id, "done");
+        JsonObject counts = job(node, id).getJsonObject("counts");
+        assertThat(counts.getInteger("done")).isEqualTo(9);
+        assertThat(counts.getInteger("failed")).isEqualTo(1);
+        JsonArray failed = await(node.client().get("/scrape-jobs/" + id + "/pages?state=failed").send()).bodyAsJsonObject()
+            .getJsonArray("pages");
+        assertThat(failed).hasSize(1);
+        assertThat(failed.getJsonObject(0).getString("url")).isEqualTo(site.url("/page/513"));
+        assertThat(failed.getJsonObject(0).getJsonObject("result").getJsonObject("error").getString("code")).isEqualTo("unstorable");
+        assertThat(log.await("result refused by the store")).contains("job " + id).contains("/page/513");
+        assertThat(await(node.client().get("/metrics").send()).bodyAsString())
+            .containsPattern("loopline_scrape_pages_unstorable_total [1-9]");
+
+        long next = submit(node, new JsonObject(), List.of(site.url("/page/520"), site.url("/page/521"))).getLong("id");
+        awaitState(node, next, "done");
+        assertThat(job(node, next).getJsonObject("counts").getInteger("done")).isEqualTo(2);
+      } finally {
+        db.createStatement().execute("ALTER TABLE scrape_pages DROP CONSTRAINT planted_poison");
+      }
+    }
   }
 
   @Test

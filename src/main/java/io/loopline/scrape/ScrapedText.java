@@ -11,7 +11,9 @@ import java.util.Map;
  * surrogate, which JSON encodes as an escape {@code jsonb} cannot read). Every string of a result is
  * cleaned: U+0000 removed, a lone surrogate replaced by U+FFFD; and cut, without splitting a surrogate
  * pair, to a bound in characters (code points) per field: {@link #TITLE}, {@link #DESCRIPTION}, and the
- * others named here; any string not named, at any depth, to {@link #OTHER}.
+ * others named here; any string not named, at any depth, to {@link #OTHER}. The cleaning counterpart of
+ * {@link io.loopline.contract.StorableText}, which refuses such text where clients send it: a site's text
+ * is not refused, it is what was fetched.
  */
 final class ScrapedText {
 

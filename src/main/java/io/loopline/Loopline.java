@@ -10,6 +10,7 @@ import io.loopline.config.ConfigException;
 import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
 import io.loopline.contract.ApiKeyFormat;
+import io.loopline.contract.RecordBatchCodec;
 import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
 import io.loopline.observe.LogSetup;
@@ -21,6 +22,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import io.loopline.jobs.JobRunnerVerticle;
 import io.loopline.jobs.WorkerVerticle;
+import io.loopline.mqtt.MqttVerticle;
 import io.loopline.persistence.EmbeddedDatabase;
 import io.loopline.persistence.Migrations;
 import io.loopline.persistence.PersistenceVerticle;
@@ -65,6 +67,7 @@ public final class Loopline {
   private final List<String> deployments = new ArrayList<>();
   /** The HTTP verticles deployed, for the port they listen on. */
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+  private final List<MqttVerticle> mqttVerticles = new CopyOnWriteArrayList<>();
 
   private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded, String metricsRegistry,
       OpenTelemetry ownTracing) {
@@ -153,8 +156,13 @@ public final class Loopline {
       } catch (ConfigException e) {
         return Future.failedFuture(e);
       }
-      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{})", cluster.name(), cluster.members(),
-          cluster.host(), cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+");
+      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{}), event bus {}", cluster.name(), cluster.members(),
+          cluster.host(), cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+",
+          cluster.tls().enabled() ? "over mutual TLS" : "in clear text");
+      if (!cluster.tls().enabled() && !Clustering.loopbackOnly(cluster)) {
+        log.warn("Cluster: the event bus is reachable beyond loopback without TLS: any process that joins the"
+            + " Hazelcast cluster can send and receive bus messages. Set cluster.tls (see docs/security.md).");
+      }
       built = builder.with(options).withClusterManager(manager).buildClustered();
     } else {
       built = Future.succeededFuture(builder.with(options).build());
@@ -171,6 +179,7 @@ public final class Loopline {
       if (metrics != null) {
         metrics.registerNodeMeters();
       }
+      RecordBatchCodec.register(vertx);
       boot(vertx, config, roles, db, metrics, tracing, otel, started);
     });
     return started.future();
@@ -226,8 +235,9 @@ public final class Loopline {
   /** Backends first, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
     Future<Void> chain = Future.succeededFuture();
-    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.HTTP)) {
-      if (roles.contains(role)) {
+    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.MQTT, Role.HTTP)) {
+      boolean mqttOff = role == Role.MQTT && !config.json().getJsonObject("mqtt").getBoolean("enabled");
+      if (roles.contains(role) && !mqttOff) {
         chain = chain.compose(v -> deploy(role));
       }
     }
@@ -257,6 +267,11 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
+      case MQTT -> deploy(() -> {
+        MqttVerticle verticle = new MqttVerticle();
+        mqttVerticles.add(verticle);
+        return verticle;
+      }, new DeploymentOptions().setConfig(config.sections(MqttVerticle.SECTIONS)));
       case HTTP -> deploy(() -> {
         HttpVerticle verticle = new HttpVerticle();
         httpVerticles.add(verticle);
@@ -307,6 +322,11 @@ public final class Loopline {
   /** The port HTTP listens on (the one the OS chose when {@code http.port} is 0); -1 without the HTTP role. */
   public int httpPort() {
     return httpVerticles.isEmpty() ? -1 : httpVerticles.get(0).actualPort();
+  }
+
+  /** The port MQTT listens on (the one the OS chose when {@code mqtt.port} is 0); -1 when this node runs no MQTT server. */
+  public int mqttPort() {
+    return mqttVerticles.isEmpty() ? -1 : mqttVerticles.get(0).actualPort();
   }
 
   /** The configuration in effect, with the embedded database's URL filled in. */

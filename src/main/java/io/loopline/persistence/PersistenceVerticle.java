@@ -2,11 +2,13 @@ package io.loopline.persistence;
 
 import io.loopline.config.CacheSettings;
 import io.loopline.config.DbSettings;
+import io.loopline.config.IngestSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.loopline.observe.IngestMetrics;
 import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -27,10 +29,11 @@ import java.util.function.Function;
 public final class PersistenceVerticle extends VerticleBase {
 
   /** The configuration sections a persistence verticle receives. */
-  public static final String[] SECTIONS = {"db", "cache", "admin"};
+  public static final String[] SECTIONS = {"db", "cache", "admin", "ingest"};
 
   private Database db;
   private JobWakeups wakeups;
+  private StreamStore streams;
 
   @Override
   public Future<?> start() {
@@ -43,6 +46,7 @@ public final class PersistenceVerticle extends VerticleBase {
     ApiKeyStore keys = new ApiKeyStore(db);
     ScrapeStore scrapes = new ScrapeStore(db);
     ChatStore chat = new ChatStore(db);
+    streams = new StreamStore(vertx, db, IngestSettings.from(config()), new IngestMetrics(Metrics.registry(config())));
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     // First, alone: with a small pool, nothing else may take the connection it needs.
     return keys.bootstrap(config().getJsonObject("admin").getString("key")).compose(v -> {
@@ -95,7 +99,15 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_PAGES_COMPLETE_MANY, scrapes::completeMany),
         answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release),
         answer(Addresses.CHAT_HISTORY_APPEND, chat::append),
-        answer(Addresses.CHAT_HISTORY_LIST, chat::list)));
+        answer(Addresses.CHAT_HISTORY_LIST, chat::list),
+        Operations.answerAny(vertx.eventBus(), Addresses.STREAMS_APPEND, streams::append, StoreFailure::reply),
+        answer(Addresses.STREAMS_ATOMIC, streams::atomic),
+        answer(Addresses.STREAMS_LIST, streams::list),
+        answer(Addresses.STREAMS_GET, streams::get),
+        answer(Addresses.STREAMS_SERIES, streams::series),
+        answer(Addresses.STREAMS_RECORDS, streams::records),
+        answer(Addresses.STREAMS_AFTER, streams::after),
+        answer(Addresses.STREAMS_EXPORT, streams::export)));
   }
 
   /** Runners stop the job's fetches; event streams end. */
@@ -132,6 +144,8 @@ public final class PersistenceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     Future<Void> listening = wakeups == null ? Future.succeededFuture() : wakeups.close();
-    return listening.eventually(() -> db == null ? Future.succeededFuture() : db.close());
+    return listening
+        .eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
+        .eventually(() -> db == null ? Future.succeededFuture() : db.close());
   }
 }

@@ -151,7 +151,7 @@ final class HistoryWriter {
               && reply.failureCode() == Failures.CONFLICT) {
             failQueued(0, Failures.UNAVAILABLE, "the chat sequencer changed; try again");
             fenced.run();
-          } else if (!refused(e)) {
+          } else if (!Failures.refused(e)) {
             unavailable = true;
             unavailableAt = System.nanoTime();
             lastFailure = e.getMessage();
@@ -181,15 +181,6 @@ final class HistoryWriter {
       queue.pollLast().stored().fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, reason));
     }
     alone = Math.min(alone, keep);
-  }
-
-  /**
-   * The store refused what it was given (a 4xx, or a 500 for a value it could not handle): sending the
-   * same again cannot succeed. Anything else (503, no answer in time, no persistence verticle) may pass later.
-   */
-  private static boolean refused(Throwable failure) {
-    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && reply.failureCode() >= 400 && reply.failureCode() != Failures.UNAVAILABLE && reply.failureCode() < 600;
   }
 
   /** Completes when the queue is empty, or after a few seconds with what could not be written refused. */

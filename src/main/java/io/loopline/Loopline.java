@@ -14,6 +14,7 @@ import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
 import io.loopline.observe.LogSetup;
 import io.loopline.observe.Metrics;
+import io.loopline.observe.NodeVerticle;
 import io.loopline.observe.RequestIds;
 import io.loopline.observe.Tracing;
 import io.opentelemetry.api.OpenTelemetry;
@@ -216,9 +217,10 @@ public final class Loopline {
         .mapEmpty();
   }
 
-  /** Backends first, HTTP last, so that the first request finds every consumer registered. */
+  /** The node's own card first, then backends, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
-    Future<Void> chain = Future.succeededFuture();
+    JsonObject nodeConfig = config.sections("http", "metrics").put("roles", config.json().getJsonArray("roles"));
+    Future<Void> chain = deploy(NodeVerticle::new, new DeploymentOptions().setConfig(nodeConfig));
     for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.HTTP)) {
       if (roles.contains(role)) {
         chain = chain.compose(v -> deploy(role));

@@ -263,6 +263,18 @@ final class Fetcher {
     });
   }
 
+  /**
+   * The address to connect to for {@code host}: resolved, and every address of the name checked by the SSRF
+   * guard; fails with an {@code IllegalArgumentException} saying why when it is refused or unknown.
+   */
+  Future<InetAddress> guardedAddress(String host) {
+    return resolve(host).recover(e -> Future.failedFuture(new IllegalArgumentException(e.getMessage()))).compose(address -> {
+      String refused = guard.refusal(host, address);
+      return refused == null ? Future.succeededFuture(address)
+          : Future.failedFuture(new IllegalArgumentException(host + " is refused: " + refused));
+    });
+  }
+
   private Future<InetAddress> resolve(String host) {
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     if (AddressClassifier.isLiteral(bare)) {

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MetricsNaming;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,7 +26,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class MeterHistory {
 
-  private static final MetricsNaming NAMES = MetricsNaming.v4Names();
+  /** Vert.x's meter names (its MetricsNaming gives them without the prefix of their kind). */
+  private static final String HTTP_RESPONSE_TIME = "vertx.http.server.response.time";
+  private static final String BUS_PENDING = "vertx.eventbus.pending";
+  private static final String BUS_DELIVERED = "vertx.eventbus.delivered";
+  private static final String POOL_IN_USE = "vertx.pool.in.use";
+  private static final String POOL_QUEUED = "vertx.pool.queue.pending";
 
   private final MeterRegistry registry;
   private final int capacity;
@@ -52,8 +56,8 @@ final class MeterHistory {
         .put("routes", routes(seconds))
         .put("cache", cacheTiers())
         .put("eventBus", new JsonObject()
-            .put("pending", gaugeSum(NAMES.getEbPending()))
-            .put("deliveredPerSecond", rate(counters(NAMES.getEbDelivered()), seconds)))
+            .put("pending", gaugeSum(BUS_PENDING))
+            .put("deliveredPerSecond", rate(counters(BUS_DELIVERED), seconds)))
         .put("pools", pools())
         .put("heapBytes", gaugeSum("jvm.memory.used", "area", "heap"))
         .put("cpu", gaugeSum("process.cpu.usage"))
@@ -103,7 +107,7 @@ final class MeterHistory {
     Map<String, double[]> counts = new TreeMap<>();
     Map<String, double[]> buckets = new HashMap<>();
     Map<String, double[]> bounds = new HashMap<>();
-    for (Timer timer : registry.find(NAMES.getHttpResponseTime()).timers()) {
+    for (Timer timer : registry.find(HTTP_RESPONSE_TIME).timers()) {
       Meter.Id id = timer.getId();
       String route = id.getTag("route");
       String key = id.getTag("method") + " " + (route == null || route.isEmpty() ? "(no route)" : route);
@@ -177,8 +181,8 @@ final class MeterHistory {
   /** Per pool ({@code type/name}): connections or threads in use, and requests waiting for one. */
   private JsonObject pools() {
     JsonObject pools = new JsonObject();
-    addPoolGauges(pools, NAMES.getPoolInUse(), "inUse");
-    addPoolGauges(pools, NAMES.getPoolQueuePending(), "queued");
+    addPoolGauges(pools, POOL_IN_USE, "inUse");
+    addPoolGauges(pools, POOL_QUEUED, "queued");
     return pools;
   }
 

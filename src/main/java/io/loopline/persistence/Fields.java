@@ -126,6 +126,14 @@ final class Fields {
     return number.intValue();
   }
 
+  /** A job's attempt limit in {@code field}: an integer from 1 to 100. */
+  static int attempts(Object value, String field) {
+    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > 100) {
+      throw StoreFailure.invalid(field + ": must be an integer from 1 to 100");
+    }
+    return n.intValue();
+  }
+
   /** An RFC 3339 time with an offset ({@code 2026-12-01T10:00:00Z}) in {@code field}, or null when absent. */
   static OffsetDateTime instant(JsonObject message, String field) {
     Object value = message.getValue(field);

@@ -116,13 +116,7 @@ final class JobStore {
 
   private static int maxAttempts(JsonObject message, JobType type) {
     Object value = message.getValue("maxAttempts");
-    if (value == null) {
-      return type.maxAttempts();
-    }
-    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > 100) {
-      throw StoreFailure.invalid("maxAttempts: must be an integer from 1 to 100");
-    }
-    return n.intValue();
+    return value == null ? type.maxAttempts() : Fields.attempts(value, "maxAttempts");
   }
 
   Future<JsonObject> retry(JsonObject message) {

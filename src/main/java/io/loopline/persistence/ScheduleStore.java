@@ -58,7 +58,7 @@ final class ScheduleStore {
     type.refusal(payload).ifPresent(refusal -> {
       throw StoreFailure.invalid("job." + refusal);
     });
-    Integer attempts = job.getValue("maxAttempts") == null ? null : attempts(job.getValue("maxAttempts"));
+    Integer attempts = job.getValue("maxAttempts") == null ? null : Fields.attempts(job.getValue("maxAttempts"), "job.maxAttempts");
     String cron = message.getString("cron");
     String zone = message.getString("timeZone", "UTC");
     return vertx.executeBlocking(() -> CronRule.parse(cron, zone).after(Instant.now()).orElseThrow(), false)
@@ -157,13 +157,6 @@ final class ScheduleStore {
       return conn.preparedQuery(ScheduleSql.ADVANCE).execute(Tuple.of(id, next, last, lastJob))
           .compose(v -> enqueue(conn, rows, plans, index + 1, made + count));
     });
-  }
-
-  private static int attempts(Object value) {
-    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > 100) {
-      throw StoreFailure.invalid("job.maxAttempts: must be an integer from 1 to 100");
-    }
-    return n.intValue();
   }
 
   private static JsonObject single(RowSet<Row> rows, long id) {

@@ -89,7 +89,6 @@ class ScheduledJobsIT {
     Vertx vertx = Vertx.vertx();
     AtomicInteger calls = new AtomicInteger();
     Queue<JsonObject> received = new ConcurrentLinkedQueue<>();
-    int port = TestNode.freePort();
     HttpServer hooks = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
       if (request.path().equals("/flaky")) {
         received.add(new JsonObject().put("method", request.method().name()).put("signature", request.getHeader("X-Signature"))
@@ -99,14 +98,13 @@ class ScheduledJobsIT {
         request.response().setStatusCode(404).end("no such hook");
       }
     }));
-    await(hooks.listen(port, HOOK_HOST));
+    int port = await(hooks.listen(0, HOOK_HOST)).actualPort();
     AtomicInteger trapped = new AtomicInteger();
-    int trapPort = TestNode.freePort();
     NetServer trap = vertx.createNetServer().connectHandler(socket -> {
       trapped.incrementAndGet();
       socket.close();
     });
-    await(trap.listen(trapPort, "127.0.0.1"));
+    int trapPort = await(trap.listen(0, "127.0.0.1")).actualPort();
     JsonObject settings = fastJobs(TestNode.tempDir())
         .put("scrape", new JsonObject().put("allow", new JsonArray().add(HOOK_HOST)));
     try (TestNode node = TestNode.start(settings)) {
@@ -142,10 +140,9 @@ class ScheduledJobsIT {
   @Test
   void aScrapeJobTypeStartsAScrapeJob() {
     Vertx vertx = Vertx.vertx();
-    int port = TestNode.freePort();
-    await(vertx.createHttpServer().requestHandler(request -> request.response()
+    int port = await(vertx.createHttpServer().requestHandler(request -> request.response()
         .putHeader("Content-Type", "text/html").end("<html><head><title>Scheduled</title></head><body>hi</body></html>"))
-        .listen(port, HOOK_HOST));
+        .listen(0, HOOK_HOST)).actualPort();
     JsonObject settings = fastJobs(TestNode.tempDir())
         .put("scrape", new JsonObject().put("allow", new JsonArray().add(HOOK_HOST)).put("robots", false));
     try (TestNode node = TestNode.start(settings)) {

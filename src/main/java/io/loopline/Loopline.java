@@ -42,6 +42,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -63,6 +64,8 @@ public final class Loopline {
   /** The tracing SDK this node built and so must flush and close; null when given one or none. */
   private final OpenTelemetry ownTracing;
   private final List<String> deployments = new ArrayList<>();
+  /** The HTTP verticles deployed, for the port they listen on. */
+  private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
 
   private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded, String metricsRegistry,
       OpenTelemetry ownTracing) {
@@ -142,26 +145,30 @@ public final class Loopline {
       builder.withTracer(new OpenTelemetryTracingFactory(otel));
     }
     Future<Vertx> built;
+    HazelcastClusterManager manager = null;
     if (config.clusterEnabled()) {
       ClusterSettings cluster = config.cluster();
       Clustering.eventBus(options, cluster);
-      HazelcastClusterManager manager;
       try {
         manager = Clustering.clusterManager(cluster);
       } catch (ConfigException e) {
         return Future.failedFuture(e);
       }
-      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{}+)", cluster.name(), cluster.members(),
-          cluster.host(), cluster.hazelcastPort());
+      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{})", cluster.name(), cluster.members(),
+          cluster.host(), cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+");
       built = builder.with(options).withClusterManager(manager).buildClustered();
     } else {
       built = Future.succeededFuture(builder.with(options).build());
     }
+    HazelcastClusterManager joined = manager;
     Promise<Loopline> started = Promise.promise();
     built.onFailure(e -> {
       log.error("Loopline did not start: the cluster could not be joined: {}", e.toString());
       started.fail(e);
     }).onSuccess(vertx -> {
+      if (joined != null) {
+        log.info("Cluster: joined as member {}", Clustering.member(joined));
+      }
       if (metrics != null) {
         metrics.registerNodeMeters();
       }
@@ -192,7 +199,7 @@ public final class Loopline {
               .map(node);
         })
         .onSuccess(node -> {
-          log.info("Loopline ready: HTTP on port {}", roles.contains(Role.HTTP) ? config.http().port() : "none");
+          log.info("Loopline ready: HTTP on port {}", roles.contains(Role.HTTP) ? node.httpPort() : "none");
           started.complete(node);
         })
         .onFailure(e -> {
@@ -252,7 +259,11 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
-      case HTTP -> deploy(HttpVerticle::new, new DeploymentOptions()
+      case HTTP -> deploy(() -> {
+        HttpVerticle verticle = new HttpVerticle();
+        httpVerticles.add(verticle);
+        return verticle;
+      }, new DeploymentOptions()
           .setConfig(config.sections(HttpVerticle.SECTIONS))
           .setInstances(config.http().instancesOrCores()));
     };
@@ -293,6 +304,11 @@ public final class Loopline {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** The port HTTP listens on (the one the OS chose when {@code http.port} is 0); -1 without the HTTP role. */
+  public int httpPort() {
+    return httpVerticles.isEmpty() ? -1 : httpVerticles.get(0).actualPort();
   }
 
   /** The configuration in effect, with the embedded database's URL filled in. */

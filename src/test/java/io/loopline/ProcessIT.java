@@ -3,6 +3,7 @@ package io.loopline;
 import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.Cleanup;
 import io.loopline.support.NodeProcess;
 import io.loopline.support.TestServers;
 import io.vertx.core.Future;
@@ -35,13 +36,16 @@ class ProcessIT {
   }
 
   @AfterEach
-  void cleanUp() throws InterruptedException {
-    if (node != null) {
-      node.kill();
-      node.close();
-    }
-    await(vertx.close());
-    TestServers.dropDatabase(database);
+  void cleanUp() {
+    Cleanup.run(
+        () -> {
+          if (node != null) {
+            node.kill();
+            node.close();
+          }
+        },
+        () -> await(vertx.close()),
+        () -> TestServers.dropDatabase(database));
   }
 
   @Test
@@ -49,7 +53,8 @@ class ProcessIT {
     node = NodeProcess.start(database, Map.of("LOOPLINE_LOG_LEVEL", "DEBUG"));
     node.awaitLine("Loopline ready");
     assertThat(node.log())
-        .contains("Database: PostgreSQL at 127.0.0.1:5432/" + database.substring(database.lastIndexOf('/') + 1))
+        .contains("Database: PostgreSQL at " + TestServers.POSTGRES_HOST + ":" + TestServers.POSTGRES_PORT + "/"
+            + database.substring(database.lastIndexOf('/') + 1))
         .contains("Cache: Redis at " + TestServers.REDIS);
 
     WebClient client = client(node.port());

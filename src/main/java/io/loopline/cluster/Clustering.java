@@ -30,13 +30,21 @@ public final class Clustering {
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(settings.heartbeatTimeoutSeconds()));
     config.setProperty("hazelcast.tcp.join.port.try.count", "20");
-    config.getNetworkConfig().setPort(settings.hazelcastPort()).setPortAutoIncrement(true).setPortCount(20);
+    // Port 0: one the OS picks (other members then need this node's address from its log).
+    config.getNetworkConfig().setPort(settings.hazelcastPort())
+        .setPortAutoIncrement(settings.hazelcastPort() != 0).setPortCount(20);
     config.getNetworkConfig().getInterfaces().setEnabled(true).clear().addInterface(settings.host());
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setMembers(settings.members());
     return new HazelcastClusterManager(config);
+  }
+
+  /** The {@code host:port} this node's Hazelcast member listens on, once it has joined. */
+  public static String member(HazelcastClusterManager manager) {
+    var address = manager.getHazelcastInstance().getCluster().getLocalMember().getAddress();
+    return address.getHost() + ":" + address.getPort();
   }
 
   /** Where this node's event bus listens for other nodes, and the address it tells them. */

@@ -65,7 +65,8 @@ public final class HttpVerticle extends VerticleBase {
     return keys.listen(vertx.eventBus()).compose(v -> Contract.load(vertx)).compose(contract -> {
       server = vertx.createHttpServer(new HttpServerOptions()
           .setHost(settings.host())
-          .setPort(settings.port())
+          // Port 0: one port chosen by the OS, shared by every instance (Vert.x shares a negative port).
+          .setPort(settings.port() == 0 ? -1 : settings.port())
           .setCompressionSupported(settings.compression())
           .setAcceptBacklog(settings.acceptBacklog())
           // Without cleartext HTTP/2 detection a connection is announced as it opens, so SlowClients can
@@ -154,6 +155,11 @@ public final class HttpVerticle extends VerticleBase {
     router.errorHandler(405, problems::methodNotAllowed);
     router.errorHandler(500, problems::handleFailure);
     return router;
+  }
+
+  /** The port this verticle listens on: the configured one, or the one the OS chose for port 0. */
+  public int actualPort() {
+    return server.actualPort();
   }
 
   /** Closes the chat sockets, then stops accepting connections and lets in-flight requests finish, up to the configured timeout. */

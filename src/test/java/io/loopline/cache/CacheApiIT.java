@@ -33,8 +33,7 @@ class CacheApiIT {
 
   @AfterAll
   static void stop() {
-    redis.close();
-    node.close();
+    TestNode.closeAll(redis, node);
   }
 
   @Test

@@ -11,6 +11,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.loopline.contract.Addresses;
 import io.loopline.support.BusWatch;
+import io.loopline.support.Cleanup;
 import io.loopline.support.LogCapture;
 import io.loopline.support.RedisProbe;
 import io.loopline.support.TestNode;
@@ -26,7 +27,6 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.redis.client.Redis;
 import java.util.List;
-import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,9 +52,7 @@ class ItemCacheIT {
 
   @AfterAll
   static void stop() {
-    redis.close();
-    b.close();
-    a.close();
+    TestNode.closeAll(redis, b, a);
   }
 
   @Test
@@ -163,7 +161,7 @@ class ItemCacheIT {
   @Test
   void theRedisTierNeverReplacesANewerVersionOrATombstone() {
     Vertx vertx = Vertx.vertx();
-    String namespace = "loopline-test-" + UUID.randomUUID() + ":";
+    String namespace = TestServers.newNamespace();
     try {
       Redis client = Redis.createClient(vertx, TestServers.REDIS);
       RedisItems items = new RedisItems(client, namespace);
@@ -189,9 +187,7 @@ class ItemCacheIT {
       assertThat(await(items.get(2))).isNull();
       client.close();
     } finally {
-      redis.delete(namespace + "item:1");
-      redis.delete(namespace + "item:2");
-      await(vertx.close());
+      Cleanup.run(() -> await(vertx.close()), () -> TestServers.deleteNamespace(namespace));
     }
   }
 }

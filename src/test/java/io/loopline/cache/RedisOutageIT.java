@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.loopline.support.RedisProbe;
 import io.loopline.support.TcpProxy;
 import io.loopline.support.TestNode;
+import io.loopline.support.TestServers;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -26,9 +27,9 @@ class RedisOutageIT {
 
   @Test
   void readsAndWritesGoOnWithoutRedisAndRedisIsUsedAgainWhenItIsBack() throws Exception {
-    try (TcpProxy proxy = new TcpProxy("127.0.0.1", 6379); RedisProbe redis = new RedisProbe()) {
+    try (TcpProxy proxy = TcpProxy.toRedis(); RedisProbe redis = new RedisProbe()) {
       JsonObject viaProxy = new JsonObject()
-          .put("redis", new JsonObject().put("url", "redis://127.0.0.1:" + proxy.port()).put("timeoutMs", 300))
+          .put("redis", new JsonObject().put("url", proxy.url(TestServers.REDIS)).put("timeoutMs", 300))
           .put("cache", new JsonObject().put("breakerMaxFailures", 2).put("breakerResetMs", 500).put("invalidationTimeoutMs", 500));
       try (TestNode node = TestNode.start(viaProxy)) {
         awaitCacheState(node, "up");

@@ -6,19 +6,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import io.loopline.cluster.Clustering;
 import io.loopline.config.LooplineConfig;
 import io.loopline.http.HttpVerticle;
 import io.loopline.observe.RequestIds;
 import io.loopline.persistence.Migrations;
 import io.loopline.persistence.PersistenceVerticle;
 import io.loopline.support.ChatClient;
+import io.loopline.support.Cleanup;
 import io.loopline.support.Poll;
-import io.loopline.support.TestNode;
+import io.loopline.support.TestRun;
 import io.loopline.support.TestServers;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -51,60 +54,62 @@ class ChatClusterIT {
     RequestIds.register(); // as the launcher does, before any Vert.x of this JVM is built
     database = TestServers.createDatabase();
     Migrations.migrate(database);
-    int hzA = TestNode.freePort();
-    int hzB = TestNode.freePort();
-    String cluster = "loopline-chat-it-" + UUID.randomUUID();
-    nodeA = clustered(cluster, hzA, hzA, hzB);
-    nodeB = clustered(cluster, hzB, hzA, hzB);
-    portA = TestNode.freePort();
-    portB = TestNode.freePort();
+    String cluster = TestRun.uniqueName();
+    nodeA = clustered(cluster, null);
+    nodeB = clustered(cluster, nodeA);
     LooplineConfig config = LooplineConfig.defaults().with(new JsonObject()
         .put("db", new JsonObject().put("url", database))
         .put("chat", new JsonObject().put("hostLeaseMs", 500)));
     await(nodeA.deployVerticle(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections(PersistenceVerticle.SECTIONS))));
     await(nodeA.deployVerticle(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat"))));
-    await(nodeA.deployVerticle(HttpVerticle::new, new DeploymentOptions().setConfig(http(config, portA))));
-    await(nodeB.deployVerticle(HttpVerticle::new, new DeploymentOptions().setConfig(http(config, portB))));
+    portA = deployHttp(nodeA, config);
+    portB = deployHttp(nodeB, config);
     clients = Vertx.vertx();
   }
 
   @AfterAll
   static void stop() {
-    if (clients != null) {
-      await(clients.close());
-    }
-    for (Vertx node : new Vertx[] {nodeB, nodeA}) {
-      if (node != null) {
-        await(node.close());
-      }
-    }
-    if (database != null) {
-      TestServers.dropDatabase(database);
+    Cleanup.run(
+        () -> close(clients),
+        () -> close(nodeB),
+        () -> close(nodeA),
+        () -> TestServers.dropDatabase(database));
+  }
+
+  private static void close(Vertx vertx) {
+    if (vertx != null) {
+      await(vertx.close());
     }
   }
 
-  private static JsonObject http(LooplineConfig config, int port) {
+  /** An HTTP verticle on a port the OS chooses; returns that port. */
+  private static int deployHttp(Vertx node, LooplineConfig config) {
     JsonObject sections = config.sections(HttpVerticle.SECTIONS);
-    sections.getJsonObject("http").put("host", "127.0.0.1").put("port", port).put("instances", 1);
-    return sections;
+    sections.getJsonObject("http").put("host", "127.0.0.1").put("port", 0).put("instances", 1);
+    HttpVerticle http = new HttpVerticle();
+    await(node.deployVerticle(http, new DeploymentOptions().setConfig(sections)));
+    return http.actualPort();
   }
 
-  /** A clustered Vert.x whose Hazelcast member and event bus listen on 127.0.0.1 and look nowhere else. */
-  private static Vertx clustered(String cluster, int port, int... members) {
+  /**
+   * A clustered Vert.x whose Hazelcast member (on a port the OS chooses) and event bus listen on 127.0.0.1
+   * and look nowhere else: the first one has no members to join, the second joins the first's.
+   */
+  private static Vertx clustered(String cluster, Vertx first) {
     Config hazelcast = ConfigUtil.loadConfig();
     hazelcast.setClusterName(cluster);
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
     hazelcast.setProperty("hazelcast.socket.bind.any", "false");
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
     NetworkConfig network = hazelcast.getNetworkConfig();
-    network.setPort(port).setPortAutoIncrement(false);
+    network.setPort(0).setPortAutoIncrement(false);
     network.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true);
-    for (int member : members) {
-      join.getTcpIpConfig().addMember("127.0.0.1:" + member);
+    if (first != null) {
+      join.getTcpIpConfig().addMember(Clustering.member((HazelcastClusterManager) ((VertxInternal) first).clusterManager()));
     }
     VertxOptions options = new VertxOptions()
         .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0).setClusterPublicHost("127.0.0.1"));

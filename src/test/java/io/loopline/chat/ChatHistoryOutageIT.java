@@ -29,11 +29,10 @@ class ChatHistoryOutageIT {
   @Test
   void messagesFlowWhilePostgresqlIsDownUntilTheHistoryQueueIsFullAndAreAllStoredAfterwards() {
     String database = TestServers.createDatabase();
-    String name = database.substring(database.lastIndexOf('/') + 1);
     Vertx clients = Vertx.vertx();
-    try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432)) {
+    try (TcpProxy proxy = TcpProxy.toPostgres()) {
       JsonObject config = new JsonObject()
-          .put("db", new JsonObject().put("url", "postgresql://postgres@127.0.0.1:" + proxy.port() + "/" + name)
+          .put("db", new JsonObject().put("url", proxy.url(database))
               .put("connectTimeoutMs", 1000).put("queryTimeoutMs", 1000))
           .put("chat", new JsonObject().put("historyQueueMax", QUEUE_MAX).put("historyRetryMs", 200));
       try (TestNode node = TestNode.start(config);

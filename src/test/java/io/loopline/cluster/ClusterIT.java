@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.support.ChatClient;
 import io.loopline.support.Poll;
+import io.loopline.support.Ports;
 import io.loopline.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,7 +16,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -36,25 +36,26 @@ class ClusterIT {
 
   @BeforeAll
   static void start() {
-    String cluster = "loopline-test-" + UUID.randomUUID();
-    bridgePort = TestNode.freePort();
-    backend = TestNode.start(clustered(cluster, "persistence", "cache", "worker", "scraper", "chat")
-        .put("bridge", new JsonObject().put("enabled", true).put("port", bridgePort)));
-    front = TestNode.join(backend, clustered(cluster, "http"));
-    other = TestNode.join(backend, clustered(cluster, "http"));
+    // The bridge cannot listen on port 0 and say where: a port free a moment ago, tried again if taken.
+    backend = Ports.retryOnConflict(() -> {
+      bridgePort = Ports.free();
+      return TestNode.start(clustered("persistence", "cache", "worker", "scraper", "chat")
+          .put("bridge", new JsonObject().put("enabled", true).put("port", bridgePort)));
+    });
+    front = TestNode.join(backend, clustered("http"));
+    other = TestNode.join(backend, clustered("http"));
   }
 
   @AfterAll
   static void stop() {
-    other.close();
-    front.close();
-    backend.close();
+    TestNode.closeAll(other, front, backend);
   }
 
-  static JsonObject clustered(String name, String... roles) {
+  /** A clustered node with these roles (TestNode gives it a unique cluster name and ports from the OS). */
+  static JsonObject clustered(String... roles) {
     return new JsonObject()
         .put("roles", new JsonArray(java.util.List.of((Object[]) roles)))
-        .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("heartbeatTimeoutSeconds", 5));
+        .put("cluster", new JsonObject().put("enabled", true).put("heartbeatTimeoutSeconds", 5));
   }
 
   @Test
@@ -109,7 +110,7 @@ class ClusterIT {
 
   @Test
   void aNodeThatLeavesIsForgottenAndTheRestKeepServing() {
-    try (TestNode leaving = TestNode.join(backend, clustered(backend.node().config().cluster().name(), "http"))) {
+    try (TestNode leaving = TestNode.join(backend, clustered("http"))) {
       assertThat(await(leaving.client().get("/health/ready").send()).statusCode()).isEqualTo(200);
     }
     Poll.until("the cluster has three members again", Duration.ofSeconds(10),

@@ -3,8 +3,10 @@ package io.loopline.cluster;
 import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.Cleanup;
 import io.loopline.support.NodeProcess;
 import io.loopline.support.Poll;
+import io.loopline.support.TestRun;
 import io.loopline.support.TestServers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,7 +24,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -36,31 +37,35 @@ import org.junit.jupiter.api.Test;
 class NodeDeathIT {
 
   private String database;
+  private String namespace;
   private Vertx vertx;
 
   @BeforeEach
   void setUp() {
     database = TestServers.createDatabase();
+    namespace = TestServers.newNamespace();
     vertx = Vertx.vertx();
   }
 
   @AfterEach
   void tearDown() {
-    await(vertx.close());
-    TestServers.dropDatabase(database);
+    Cleanup.run(
+        () -> await(vertx.close()),
+        () -> TestServers.dropDatabase(database),
+        () -> TestServers.deleteNamespace(namespace));
   }
 
   @Test
   void aKilledNodeLosesNoAcknowledgedWriteOrAcceptedJob() throws Exception {
-    Map<String, String> cluster = Map.of(
-        "LOOPLINE_CLUSTER_ENABLED", "true",
-        "LOOPLINE_CLUSTER_NAME", "loopline-test-" + UUID.randomUUID(),
+    String cluster = TestRun.uniqueName();
+    Map<String, String> settings = Map.of(
         "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "3",
-        "LOOPLINE_REDIS_NAMESPACE", "loopline-test-" + UUID.randomUUID() + ":",
+        "LOOPLINE_REDIS_NAMESPACE", namespace,
         "LOOPLINE_JOBS_LEASE_MS", "2000",
-        "LOOPLINE_JOBS_LOG_PATH", io.loopline.support.TestNode.tempDir().resolve("jobs.txt").toString(),
+        "LOOPLINE_JOBS_LOG_PATH", TestRun.tempDir().resolve("jobs.txt").toString(),
         "LOOPLINE_RATE_LIMIT_ENABLED", "false");
-    try (NodeProcess survivor = NodeProcess.start(database, cluster); NodeProcess victim = NodeProcess.start(database, cluster)) {
+    try (NodeProcess survivor = NodeProcess.start(database, with(settings, NodeProcess.cluster(cluster)));
+        NodeProcess victim = NodeProcess.start(database, with(settings, NodeProcess.cluster(cluster, survivor.hazelcastMember())))) {
       survivor.awaitLine("Loopline ready");
       victim.awaitLine("Loopline ready");
       WebClient toSurvivor = client(survivor.port());
@@ -125,6 +130,12 @@ class NodeDeathIT {
       HttpResponse<Buffer> after = await(toSurvivor.post("/items").sendJsonObject(new JsonObject().put("name", "after").put("price", "2.00")));
       assertThat(after.statusCode()).isEqualTo(201);
     }
+  }
+
+  private static Map<String, String> with(Map<String, String> settings, Map<String, String> more) {
+    Map<String, String> all = new java.util.HashMap<>(settings);
+    all.putAll(more);
+    return all;
   }
 
   private WebClient client(int port) {

@@ -37,7 +37,7 @@ class ApiKeysIT {
 
   @AfterAll
   static void stop() {
-    node.close();
+    TestNode.closeAll(node);
   }
 
   @Test

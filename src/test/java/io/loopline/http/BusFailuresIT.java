@@ -31,7 +31,7 @@ class BusFailuresIT {
 
   @AfterAll
   static void stop() {
-    node.close();
+    TestNode.closeAll(node);
   }
 
   @Test

@@ -42,7 +42,7 @@ class ItemsIT {
 
   @AfterAll
   static void stop() {
-    node.close();
+    TestNode.closeAll(node);
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.support.TcpProxy;
 import io.loopline.support.TestNode;
+import io.loopline.support.TestServers;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -110,9 +111,9 @@ class RateLimitIT {
 
   @Test
   void withRedisGoneEachNodeLimitsOnItsOwn() {
-    try (TcpProxy proxy = new TcpProxy("127.0.0.1", 6379)) {
+    try (TcpProxy proxy = TcpProxy.toRedis()) {
       JsonObject viaProxy = FIVE_READS.copy()
-          .put("redis", new JsonObject().put("url", "redis://127.0.0.1:" + proxy.port()));
+          .put("redis", new JsonObject().put("url", proxy.url(TestServers.REDIS)));
       viaProxy.getJsonObject("rateLimit").put("redisTimeoutMs", 200);
       try (TestNode node = TestNode.start(viaProxy)) {
         assertThat(await(node.client().get("/items").send()).statusCode()).isEqualTo(200);

@@ -3,12 +3,14 @@ package io.loopline.http;
 import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.Ports;
 import io.loopline.support.Responses;
 import io.loopline.support.TestNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.net.Socket;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -30,10 +32,10 @@ class ReadinessIT {
   }
 
   @Test
-  void readyButCacheDegradedWhileRedisDoesNotAnswer() {
-    JsonObject deadRedis = new JsonObject().put("redis", new JsonObject()
-        .put("url", "redis://127.0.0.1:" + TestNode.freePort()).put("timeoutMs", 300));
-    try (TestNode node = TestNode.start(deadRedis)) {
+  void readyButCacheDegradedWhileRedisDoesNotAnswer() throws Exception {
+    try (Socket nothingListens = Ports.closed();
+        TestNode node = TestNode.start(new JsonObject().put("redis", new JsonObject()
+            .put("url", "redis://127.0.0.1:" + nothingListens.getLocalPort()).put("timeoutMs", 300)))) {
       HttpResponse<Buffer> response = await(node.client().get("/health/ready").send());
 
       assertThat(response.statusCode()).isEqualTo(200);

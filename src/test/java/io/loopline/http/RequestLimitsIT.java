@@ -46,8 +46,7 @@ class RequestLimitsIT {
 
   @AfterAll
   static void stop() {
-    await(clients.close());
-    node.close();
+    TestNode.closeAll(clients == null ? null : () -> await(clients.close()), node);
   }
 
   @Test

@@ -32,7 +32,7 @@ class UsersIT {
 
   @AfterAll
   static void stop() {
-    node.close();
+    TestNode.closeAll(node);
   }
 
   @Test

@@ -105,10 +105,9 @@ class DatabaseTroubleIT {
   @Test
   void postgresqlGoneAnswers503AndTheNodeRecoversAlone() throws Exception {
     String database = TestServers.createDatabase();
-    String name = database.substring(database.lastIndexOf('/') + 1);
-    try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432)) {
+    try (TcpProxy proxy = TcpProxy.toPostgres()) {
       JsonObject viaProxy = new JsonObject().put("db", new JsonObject()
-          .put("url", "postgresql://postgres@127.0.0.1:" + proxy.port() + "/" + name)
+          .put("url", proxy.url(database))
           .put("connectTimeoutMs", 1000).put("queryTimeoutMs", 1000));
       try (TestNode node = TestNode.start(viaProxy)) {
         List<Long> acknowledged = new ArrayList<>();

@@ -30,7 +30,7 @@ class PersistenceBusIT {
 
   @AfterAll
   static void stop() {
-    node.close();
+    TestNode.closeAll(node);
   }
 
   @Test

@@ -17,8 +17,8 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -35,20 +35,18 @@ class ScrapeClusterIT {
 
   @Test
   void twoScraperNodesShareAJobAndTheSurvivorFinishesItWhenOneIsKilled() throws Exception {
-    String cluster = "loopline-test-" + UUID.randomUUID();
     try (TestSite site = new TestSite();
         TestNode store = TestNode.start(new JsonObject()
             .put("roles", new JsonArray().add("http").add("persistence").add("cache"))
-            .put("cluster", new JsonObject().put("enabled", true).put("name", cluster).put("heartbeatTimeoutSeconds", 3)))) {
-      Map<String, String> scraper = Map.of(
+            .put("cluster", new JsonObject().put("enabled", true).put("heartbeatTimeoutSeconds", 3)))) {
+      Map<String, String> scraper = new HashMap<>(NodeProcess.cluster(store.node().config().cluster().name(), store.hazelcastMember()));
+      scraper.putAll(Map.of(
           "LOOPLINE_ROLES", "http,scraper",
-          "LOOPLINE_CLUSTER_ENABLED", "true",
-          "LOOPLINE_CLUSTER_NAME", cluster,
           "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "3",
           "LOOPLINE_REDIS_NAMESPACE", store.redisNamespace(),
           "LOOPLINE_SCRAPE_ALLOW", TestSite.HOST_A,
           "LOOPLINE_SCRAPE_LEASE_MS", "2000",
-          "LOOPLINE_SCRAPE_JOB_CONCURRENCY", "4");
+          "LOOPLINE_SCRAPE_JOB_CONCURRENCY", "4"));
       try (NodeProcess victim = NodeProcess.start(store.databaseUrl(), scraper);
           NodeProcess survivor = NodeProcess.start(store.databaseUrl(), scraper)) {
         victim.awaitLine("Loopline ready");

@@ -2,8 +2,6 @@ package io.loopline.scrape;
 
 import static io.loopline.support.TestNode.await;
 
-import io.loopline.support.TestNode;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -30,8 +28,8 @@ final class TestSite implements AutoCloseable {
   static final long BIG_BYTES = 50L * 1024 * 1024;
 
   private final Vertx vertx = Vertx.vertx();
-  private final int port = TestNode.freePort();
-  private final int trapPort = TestNode.freePort();
+  private final int port;
+  private final int trapPort;
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> maxInFlight = new ConcurrentHashMap<>();
@@ -39,15 +37,22 @@ final class TestSite implements AutoCloseable {
   private final List<HttpServer> servers;
   private final NetServer trap;
 
+  /** Host A on a port the OS chooses, host B on the same port (its address is another), the trap on its own. */
   TestSite() {
     servers = List.of(vertx.createHttpServer().requestHandler(this::handle),
         vertx.createHttpServer().requestHandler(this::handle));
-    await(Future.all(servers.get(0).listen(port, HOST_A), servers.get(1).listen(port, HOST_B)));
     trap = vertx.createNetServer().connectHandler(socket -> {
       trapConnections.incrementAndGet();
       socket.close();
     });
-    await(trap.listen(trapPort, TRAP));
+    try {
+      port = await(servers.get(0).listen(0, HOST_A)).actualPort();
+      await(servers.get(1).listen(port, HOST_B));
+      trapPort = await(trap.listen(0, TRAP)).actualPort();
+    } catch (RuntimeException e) {
+      await(vertx.close());
+      throw e;
+    }
   }
 
   String url(String path) {

@@ -12,6 +12,7 @@ import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  * frame it receives is queued for the test to take in order, and its close code is kept.
  */
 public final class ChatClient implements AutoCloseable {
+
+  /** The longest wait for a frame or a close: generous, a shared machine may stall for seconds. */
+  public static final Duration WAIT = Duration.ofSeconds(30);
 
   private final WebSocketClient client;
   private final ClientWebSocket socket;
@@ -44,9 +48,14 @@ public final class ChatClient implements AutoCloseable {
   /** Connects as {@code name} to {@code room} and waits for the welcome. */
   public static ChatClient connect(Vertx vertx, int port, String room, String name) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20));
-    return new ChatClient(client, client.webSocket(), new WebSocketConnectOptions()
-        .setHost("127.0.0.1").setPort(port)
-        .setURI("/chat/rooms/" + room + "/ws?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)));
+    try {
+      return new ChatClient(client, client.webSocket(), new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(port)
+          .setURI("/chat/rooms/" + room + "/ws?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)));
+    } catch (RuntimeException | AssertionError e) {
+      client.close();
+      throw e;
+    }
   }
 
   public void say(String text) {
@@ -65,27 +74,32 @@ public final class ChatClient implements AutoCloseable {
     await(socket.writeBinaryMessage(data));
   }
 
-  /** The next frame, whatever its type; fails after 10 s. */
+  /** The next frame, whatever its type; fails after {@link #WAIT}. */
   public JsonObject next() {
+    return next(System.nanoTime() + WAIT.toNanos(), "a frame");
+  }
+
+  /** The next frame of this type, skipping others (joins and leaves of other clients, say); fails after {@link #WAIT}. */
+  public JsonObject next(String type) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      JsonObject frame = next(deadline, "a '" + type + "' frame");
+      if (type.equals(frame.getString("type"))) {
+        return frame;
+      }
+    }
+  }
+
+  private JsonObject next(long deadline, String what) {
     try {
-      JsonObject frame = received.poll(10, TimeUnit.SECONDS);
+      JsonObject frame = received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (frame == null) {
-        throw new AssertionError("no frame within 10 s");
+        throw new AssertionError("no " + what + " within " + WAIT.toSeconds() + " s");
       }
       return frame;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** The next frame of this type, skipping others (joins and leaves of other clients, say). */
-  public JsonObject next(String type) {
-    while (true) {
-      JsonObject frame = next();
-      if (type.equals(frame.getString("type"))) {
-        return frame;
-      }
+      throw new IllegalStateException("interrupted waiting for " + what, e);
     }
   }
 
@@ -105,12 +119,15 @@ public final class ChatClient implements AutoCloseable {
     return out;
   }
 
-  /** The close code the server sent, waiting up to 15 s for the close. */
+  /** The close code the server sent, waiting up to {@link #WAIT} for the close. */
   public short closeCode() {
     try {
-      return closed.get(15, TimeUnit.SECONDS);
+      return closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for the close", e);
     } catch (Exception e) {
-      throw new AssertionError("the socket was not closed within 15 s", e);
+      throw new AssertionError("the socket was not closed within " + WAIT.toSeconds() + " s", e);
     }
   }
 
@@ -124,13 +141,14 @@ public final class ChatClient implements AutoCloseable {
 
   @Override
   public void close() {
-    if (!closed.isDone()) {
-      try {
+    try {
+      if (!closed.isDone()) {
         await(socket.close());
-      } catch (RuntimeException ignored) {
-        // already closing
       }
+    } catch (RuntimeException ignored) {
+      // already closing
+    } finally {
+      await(client.close());
     }
-    await(client.close());
   }
 }

@@ -27,14 +27,14 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     events.add(event);
   }
 
-  /** The first line containing {@code text}, waiting up to 10 s for it. */
+  /** The first line containing {@code text}, waiting up to 30 s for it. */
   public String await(String text) throws InterruptedException {
     return awaitEvent(text).getFormattedMessage();
   }
 
   /** The first event whose message contains {@code text}, with its MDC (requestId, traceId). */
   public ILoggingEvent awaitEvent(String text) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       ILoggingEvent event = events.poll(100, TimeUnit.MILLISECONDS);
       if (event != null && event.getFormattedMessage().contains(text)) {

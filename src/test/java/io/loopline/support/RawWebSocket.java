@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -123,12 +124,19 @@ public final class RawWebSocket implements AutoCloseable {
     }
   }
 
-  /** Reads until a close frame and returns its code; -1 if the stream ended without one. */
+  /**
+   * Reads until a close frame and returns its code; -1 if the stream ended without one. Fails after 60 s:
+   * the server's pings would otherwise keep the socket's read timeout from ever firing.
+   */
   public int readUntilClose() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     Frame frame;
     while ((frame = read()) != null) {
       if (frame.opcode() == 0x8) {
         return frame.closeCode();
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("no close frame within 60 s");
       }
     }
     return -1;

@@ -6,11 +6,11 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.redis.client.Response;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A direct look into the machine's Redis, for asserting on what Loopline stored there (or did not touch). */
+/** A direct look into the tests' Redis, for asserting on what Loopline stored there (or did not touch). */
 public final class RedisProbe implements AutoCloseable {
 
   private final Vertx vertx = Vertx.vertx();
@@ -36,23 +36,13 @@ public final class RedisProbe implements AutoCloseable {
     await(redis.del(List.of(key)));
   }
 
-  /** Polls {@code key} every 20 ms until its value satisfies {@code condition}, at most {@code seconds}. */
-  public String awaitValue(String key, Predicate<String> condition, int seconds) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    String value = get(key);
-    while (!condition.test(value)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Redis key " + key + " never reached the expected value; last: " + value);
-      }
-      Thread.sleep(20);
-      value = get(key);
-    }
-    return value;
+  /** Polls {@code key} until its value satisfies {@code condition}, at most {@code seconds}. */
+  public String awaitValue(String key, Predicate<String> condition, int seconds) {
+    return Poll.value("Redis key " + key + " reaches the expected value", Duration.ofSeconds(seconds), () -> get(key), condition);
   }
 
   @Override
   public void close() {
-    client.close();
-    await(vertx.close());
+    Cleanup.run(client::close, () -> await(vertx.close()));
   }
 }

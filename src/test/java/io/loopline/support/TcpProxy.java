@@ -11,33 +11,43 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A loopback TCP proxy in front of a real server, so a test can make that server "go away" (close the
- * port and every open connection) and "come back" without stopping the machine's PostgreSQL or Redis.
+ * port and every open connection) and "come back" without stopping the tests' PostgreSQL or Redis. It
+ * listens on a port the OS chose, and comes back on the same one.
  */
 public final class TcpProxy implements AutoCloseable {
 
   private final Vertx vertx = Vertx.vertx();
   private final NetClient client = vertx.createNetClient();
-  private final int port;
+  private int port;
   private final String targetHost;
   private final int targetPort;
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
   private NetServer server;
 
   public TcpProxy(String targetHost, int targetPort) {
-    this.port = TestNode.freePort();
     this.targetHost = targetHost;
     this.targetPort = targetPort;
     start();
+  }
+
+  /** A proxy in front of the tests' PostgreSQL. */
+  public static TcpProxy toPostgres() {
+    return new TcpProxy(TestServers.POSTGRES_HOST, TestServers.POSTGRES_PORT);
+  }
+
+  /** A proxy in front of the tests' Redis. */
+  public static TcpProxy toRedis() {
+    return new TcpProxy(TestServers.REDIS_HOST, TestServers.REDIS_PORT);
   }
 
   public int port() {
     return port;
   }
 
-  /** Listens again on the same port. */
+  /** Listens: first on a port the OS chooses, then again on that same port. */
   public void start() {
     server = vertx.createNetServer().connectHandler(this::relay);
-    await(server.listen(port, "127.0.0.1"));
+    port = await(server.listen(port, "127.0.0.1")).actualPort();
   }
 
   /** Stops listening and cuts every open connection, as a server that died would. */
@@ -68,5 +78,10 @@ public final class TcpProxy implements AutoCloseable {
   @Override
   public void close() {
     await(vertx.close());
+  }
+
+  /** {@code url} (a {@code postgresql://} or {@code redis://} URL of the target) through this proxy. */
+  public String url(String url) {
+    return TestServers.viaPort(url, port);
   }
 }

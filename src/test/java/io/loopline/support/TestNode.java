@@ -1,30 +1,26 @@
 package io.loopline.support;
 
 import io.loopline.Loopline;
+import io.loopline.cluster.Clustering;
 import io.loopline.config.LooplineConfig;
 import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Loopline node booted in this JVM the way {@code main} boots it, on the machine's real PostgreSQL and
- * Redis (a fresh database and Redis namespace each), with a client pointed at it. Close it to stop the
- * node and remove what it stored.
+ * A Loopline node booted in this JVM the way {@code main} boots it, on the tests' PostgreSQL and Redis
+ * ({@link TestServers}: a fresh database and Redis namespace each), listening on a port the OS chose, with
+ * a client pointed at it. Close it to stop the node and remove what it stored. Clustered nodes
+ * ({@code cluster.enabled}) get a unique cluster name, a Hazelcast port from the OS and no member list
+ * unless the test gives them; {@link #join} points a clustered node at its first node's member.
  */
 public final class TestNode implements AutoCloseable {
 
@@ -39,9 +35,9 @@ public final class TestNode implements AutoCloseable {
   private final Vertx clientVertx;
   private final WebClient client;
 
-  private TestNode(Loopline node, int port, String databaseUrl, String redisNamespace, boolean ownsStorage) {
+  private TestNode(Loopline node, String databaseUrl, String redisNamespace, boolean ownsStorage) {
     this.node = node;
-    this.port = port;
+    this.port = node.httpPort();
     this.databaseUrl = databaseUrl;
     this.redisNamespace = redisNamespace;
     this.ownsStorage = ownsStorage;
@@ -58,14 +54,19 @@ public final class TestNode implements AutoCloseable {
   /** As {@link #start(JsonObject)}, tracing with the given SDK (an in-memory exporter, say). */
   public static TestNode start(JsonObject overrides, OpenTelemetry tracing) {
     String db = TestServers.createDatabase();
-    String namespace = "loopline-test-" + UUID.randomUUID() + ":";
+    String namespace = TestServers.newNamespace();
     JsonObject config = new JsonObject()
         .put("db", new JsonObject().put("url", db))
         .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", namespace));
     try {
-      return boot(config.mergeIn(overrides, true), db, namespace, true, tracing);
+      return boot(clustered(config.mergeIn(overrides, true), null), db, namespace, true, tracing);
     } catch (RuntimeException e) {
-      TestServers.dropDatabase(db);
+      try {
+        TestServers.dropDatabase(db);
+        TestServers.deleteNamespace(namespace);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
       throw e;
     }
   }
@@ -75,14 +76,15 @@ public final class TestNode implements AutoCloseable {
   }
 
   /**
-   * A second node, in its own Vert.x (not clustered), on the same database and Redis namespace as
-   * {@code first}, as another process of the same deployment would be. Closing it leaves them to {@code first}.
+   * A second node, in its own Vert.x, on the same database and Redis namespace as {@code first}, as another
+   * process of the same deployment would be (clustered with it when both have {@code cluster.enabled}).
+   * Closing it leaves them to {@code first}.
    */
   public static TestNode join(TestNode first, JsonObject overrides) {
     JsonObject config = new JsonObject()
         .put("db", new JsonObject().put("url", first.databaseUrl()))
         .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", first.redisNamespace()));
-    return boot(config.mergeIn(overrides, true), first.databaseUrl(), first.redisNamespace(), false, null);
+    return boot(clustered(config.mergeIn(overrides, true), first), first.databaseUrl(), first.redisNamespace(), false, null);
   }
 
   /** A node on the embedded default: no database or Redis configured, data under {@code dataDir}. */
@@ -90,12 +92,32 @@ public final class TestNode implements AutoCloseable {
     return boot(new JsonObject().put("dataDir", dataDir.toString()), null, null, true, null);
   }
 
+  /**
+   * For a clustered node: a Hazelcast port from the OS and, unless the test set them, the members to join
+   * ({@code first}'s member, or none for a first node: it looks nowhere else).
+   */
+  private static JsonObject clustered(JsonObject config, TestNode first) {
+    JsonObject cluster = config.getJsonObject("cluster");
+    if (cluster == null || !Boolean.TRUE.equals(cluster.getBoolean("enabled"))) {
+      return config;
+    }
+    if (!cluster.containsKey("name")) {
+      cluster.put("name", first == null ? TestRun.uniqueName() : first.node().config().cluster().name());
+    }
+    if (!cluster.containsKey("hazelcastPort")) {
+      cluster.put("hazelcastPort", 0);
+    }
+    if (!cluster.containsKey("members")) {
+      cluster.put("members", first == null ? new JsonArray() : new JsonArray().add(first.hazelcastMember()));
+    }
+    return config;
+  }
+
   private static TestNode boot(JsonObject overrides, String db, String namespace, boolean ownsStorage,
       OpenTelemetry tracing) {
-    int port = freePort();
     JsonObject config = new JsonObject()
         .put("dataDir", tempDir().toString())
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", port).put("instances", 2)
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 2)
             .put("shutdownTimeoutSeconds", 10))
         .put("admin", new JsonObject().put("key", ADMIN_KEY))
         .put("rateLimit", new JsonObject()
@@ -103,7 +125,7 @@ public final class TestNode implements AutoCloseable {
             .put("keyed", budgets(1_000_000)))
         .mergeIn(overrides, true);
     Loopline node = await(Loopline.start(LooplineConfig.defaults().with(config), tracing));
-    return new TestNode(node, port, db, namespace, ownsStorage);
+    return new TestNode(node, db, namespace, ownsStorage);
   }
 
   /**
@@ -133,6 +155,11 @@ public final class TestNode implements AutoCloseable {
     return node;
   }
 
+  /** The {@code host:port} of this clustered node's Hazelcast member, for others to join. */
+  public String hazelcastMember() {
+    return Clustering.member((HazelcastClusterManager) ((VertxInternal) node.vertx()).clusterManager());
+  }
+
   /** The {@code postgresql://} URL of this node's database. */
   public String databaseUrl() {
     return databaseUrl != null ? databaseUrl : node.config().db().url();
@@ -148,60 +175,48 @@ public final class TestNode implements AutoCloseable {
       return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted (the test's timeout?)", e);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
   }
 
+  /**
+   * Stops the client and the node, then drops the database and Redis namespace this node made; each step
+   * runs even when one before it failed, and the first failure is thrown with the others attached.
+   */
   @Override
   public void close() {
-    client.close();
-    await(clientVertx.close());
-    await(node.stop());
-    if (!ownsStorage) {
-      return;
-    }
-    if (databaseUrl != null) {
-      TestServers.dropDatabase(databaseUrl);
-    }
-    if (redisNamespace != null) {
-      deleteRedisNamespace(redisNamespace);
-    }
+    Cleanup.run(
+        client::close,
+        () -> await(clientVertx.close()),
+        () -> await(node.stop()),
+        () -> {
+          if (ownsStorage) {
+            TestServers.dropDatabase(databaseUrl);
+          }
+        },
+        () -> {
+          if (ownsStorage) {
+            TestServers.deleteNamespace(redisNamespace);
+          }
+        });
   }
 
-  private static void deleteRedisNamespace(String namespace) {
-    Vertx vertx = Vertx.vertx();
-    try {
-      RedisAPI redis = RedisAPI.api(Redis.createClient(vertx, TestServers.REDIS));
-      String cursor = "0";
-      do {
-        Response page = await(redis.scan(List.of(cursor, "MATCH", namespace + "*", "COUNT", "1000")));
-        cursor = page.get(0).toString();
-        List<String> keys = new ArrayList<>();
-        page.get(1).forEach(k -> keys.add(k.toString()));
-        if (!keys.isEmpty()) {
-          await(redis.del(keys));
-        }
-      } while (!"0".equals(cursor));
-      redis.close();
-    } finally {
-      await(vertx.close());
-    }
+  /** Closes each node that is not null, in order, whatever the earlier ones threw (for {@code @AfterAll}). */
+  public static void closeAll(AutoCloseable... resources) {
+    Cleanup.closeAll(resources);
   }
 
+  /** A port that was free a moment ago; see {@link Ports#free()}, and prefer a server that binds port 0. */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Ports.free();
   }
 
+  /** A new empty directory, removed when the test JVM exits ({@link TestRun#tempDir()}). */
   public static Path tempDir() {
-    try {
-      return Files.createTempDirectory("loopline-test-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestRun.tempDir();
   }
 }

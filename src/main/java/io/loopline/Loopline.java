@@ -199,6 +199,10 @@ public final class Loopline {
               .map(node);
         })
         .onSuccess(node -> {
+          if (roles.contains(Role.HTTP)) {
+            // The port the OS gave (http.port 0), for the node's card in the cluster (NodeVerticle).
+            vertx.sharedData().getLocalMap(NodeVerticle.LOCAL_MAP).put(NodeVerticle.HTTP_PORT, node.httpPort());
+          }
           log.info("Loopline ready: HTTP on port {}", roles.contains(Role.HTTP) ? node.httpPort() : "none");
           started.complete(node);
         })
@@ -226,7 +230,7 @@ public final class Loopline {
 
   /** The node's own card first, then backends, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
-    JsonObject nodeConfig = config.sections("http", "metrics").put("roles", config.json().getJsonArray("roles"));
+    JsonObject nodeConfig = config.sections("metrics").put("roles", config.json().getJsonArray("roles"));
     Future<Void> chain = deploy(NodeVerticle::new, new DeploymentOptions().setConfig(nodeConfig));
     for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.HTTP)) {
       if (roles.contains(role)) {

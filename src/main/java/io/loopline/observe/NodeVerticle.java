@@ -25,10 +25,15 @@ import java.util.UUID;
  * port, start time, readiness) in a cluster-wide map whose entries expire, so a node that dies leaves it
  * within {@link #CARD_TTL_MS}. It samples its own meters every {@code metrics.sampleMs} into a
  * {@link MeterHistory} of {@code metrics.historyMinutes}, and answers for it at {@link Addresses#node(String)}.
- * Receives {@code roles}, {@code http.port}, {@code metrics} and {@link Metrics#CONFIG_KEY}.
+ * Receives {@code roles}, {@code metrics} and {@link Metrics#CONFIG_KEY}; the HTTP port is put in
+ * {@link #LOCAL_MAP} by the launcher once the HTTP verticles listen.
  */
 public final class NodeVerticle extends VerticleBase {
 
+  /** This node's own facts that become known after its verticles start: {@link #HTTP_PORT}. */
+  public static final String LOCAL_MAP = "loopline.node";
+  /** The port the HTTP verticles listen on (the OS's choice when {@code http.port} is 0). */
+  public static final String HTTP_PORT = "httpPort";
   /** The cluster-wide map of node cards (Hazelcast in a cluster, in process otherwise). */
   static final String NODES_MAP = "loopline.nodes";
   private static final long ANNOUNCE_MS = 5_000;
@@ -53,7 +58,6 @@ public final class NodeVerticle extends VerticleBase {
     card = new JsonObject()
         .put("id", id)
         .put("roles", new JsonArray(roles.stream().map(Role::id).toList()))
-        .put("httpPort", roles.contains(Role.HTTP) ? config().getJsonObject("http").getInteger("port") : null)
         .put("host", hostName())
         .put("pid", ProcessHandle.current().pid())
         .put("version", version())
@@ -101,7 +105,8 @@ public final class NodeVerticle extends VerticleBase {
   }
 
   private JsonObject card() {
-    return card.copy().mergeIn(readiness).put("seenAt", Instant.now().toString());
+    Object port = vertx.sharedData().getLocalMap(LOCAL_MAP).get(HTTP_PORT);
+    return card.copy().mergeIn(readiness).put("httpPort", port).put("seenAt", Instant.now().toString());
   }
 
   /** Every node's card, this node's own as of now; oldest node first. */

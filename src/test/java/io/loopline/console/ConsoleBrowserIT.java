@@ -86,12 +86,11 @@ class ConsoleBrowserIT {
 
   @AfterAll
   static void stop() {
-    if (node != null) {
-      node.close();
-    }
-    if (site != null) {
-      await(site.close());
-    }
+    TestNode.closeAll(node, () -> {
+      if (site != null) {
+        await(site.close());
+      }
+    });
   }
 
   @Test

@@ -41,6 +41,8 @@ final class MeterHistory {
   /** The cumulative bucket counts of each timer at the last sample. */
   private final Map<Meter.Id, double[]> lastBuckets = new HashMap<>();
   private long lastSample = -1;
+  /** True during the first sample, which only records where every meter stands. */
+  private boolean baseline;
 
   MeterHistory(MeterRegistry registry, int capacity) {
     this.registry = registry;
@@ -49,7 +51,7 @@ final class MeterHistory {
 
   /** Takes one point: what happened since the last call. The first call only sets the baseline. */
   void sample(long now) {
-    boolean baseline = lastSample < 0;
+    baseline = lastSample < 0;
     double seconds = baseline ? 1 : Math.max(0.001, (now - lastSample) / 1000.0);
     lastSample = now;
     JsonObject point = new JsonObject().put("t", now)
@@ -126,7 +128,7 @@ final class MeterHistory {
       if (summed.length == histogram.length) {
         for (int b = 0; b < histogram.length; b++) {
           current[b] = histogram[b].count();
-          summed[b] += current[b] - (previous == null || previous.length != current.length ? 0 : previous[b]);
+          summed[b] += baseline ? 0 : current[b] - (previous == null || previous.length != current.length ? 0 : previous[b]);
         }
         bounds.computeIfAbsent(key, k -> {
           double[] ms = new double[histogram.length];
@@ -229,10 +231,16 @@ final class MeterHistory {
     return round(sum);
   }
 
-  /** How much a cumulative value grew since the last sample (0 the first time it is seen, or after a reset). */
+  /**
+   * How much a cumulative value grew since the last sample. A meter first seen now was made since the last
+   * sample (a route's first request), so all of it counts; at the baseline, none of it does.
+   */
   private double delta(Meter.Id id, double total) {
     Double previous = lastTotals.put(id, total);
-    return previous == null ? 0 : Math.max(0, total - previous);
+    if (previous == null) {
+      return baseline ? 0 : total;
+    }
+    return Math.max(0, total - previous);
   }
 
   private JsonObject column(String field) {

@@ -108,7 +108,7 @@ export async function isAdmin() {
 }
 
 /**
- * Runs `task` now and then every `ms` until stopped; a failed run waits longer (up to 30 s, or the server's
+ * Runs `task` now and then every `ms` until stopped; a failed run waits longer (up to 15 s, or the server's
  * Retry-After), so a node that restarts is found again without a reload.
  */
 export function every(ms, task) {
@@ -125,7 +125,7 @@ export function every(ms, task) {
       failures = 0;
     } catch (e) {
       failures++;
-      wait = Math.min(30000, ms * 2 ** Math.min(failures, 4));
+      wait = Math.min(15000, ms * 2 ** Math.min(failures, 3));
       if (e instanceof ApiError && e.retryAfter) {
         wait = Math.max(wait, e.retryAfter * 1000);
       }

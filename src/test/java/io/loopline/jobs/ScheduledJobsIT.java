@@ -192,9 +192,10 @@ class ScheduledJobsIT {
   }
 
   @Test
-  void aPausedScheduleMakesNoJobsAndResumesFromTheNextOccurrence() throws Exception {
-    try (TestNode node = TestNode.start(fastJobs(TestNode.tempDir()))) {
-      long id = createSchedule(node, "pausable", "* * * * * *", "once").getLong("id");
+  void aPausedScheduleMakesNoJobsOnAnyNodeAndResumesFromTheNextOccurrence() throws Exception {
+    try (TestNode node = TestNode.start(fastJobs(TestNode.tempDir()));
+        TestNode other = TestNode.join(node, fastJobs(TestNode.tempDir()))) {
+      long id = createSchedule(other, "pausable", "* * * * * *", "once").getLong("id");
       Poll.until("2 occurrences", LIMIT, () -> occurrences(node, id).size() >= 2);
 
       JsonObject paused = await(node.client().post("/schedules/" + id + "/pause").send()).bodyAsJsonObject();

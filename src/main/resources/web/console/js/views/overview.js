@@ -138,8 +138,16 @@ function drawCharts(container, nodes, m) {
   const hitSeries = Object.entries(m.cache).map(([tier, c], i) => ({ name: tier, color: COLORS[i + 1], values: ratio(c.hit, c.miss) }));
   // Pools that did something in the window; Redis connection pools are named by a random id: call them redis.
   const poolName = pool => (pool.startsWith('redis/') && !pool.includes('loopline') ? 'redis' : pool);
-  const poolSeries = Object.entries(m.pools).flatMap(([pool, p]) => [
-    { name: `${poolName(pool)} in use`, values: p.inUse }, { name: `${poolName(pool)} queued`, values: p.queued }])
+  const pools = {};
+  for (const [pool, p] of Object.entries(m.pools)) {
+    const name = poolName(pool);
+    const sum = pools[name] || (pools[name] = { inUse: m.t.map(() => null), queued: m.t.map(() => null) });
+    ['inUse', 'queued'].forEach(f => p[f].forEach((v, i) => {
+      if (v !== null && v !== undefined) sum[f][i] = (sum[f][i] || 0) + v;
+    }));
+  }
+  const poolSeries = Object.entries(pools).flatMap(([name, p]) => [
+    { name: `${name} in use`, values: p.inUse }, { name: `${name} queued`, values: p.queued }])
     .filter(s => s.values.some(v => v));
   const jobSeries = Object.entries(m.jobs).map(([outcome, values]) => ({ name: `jobs ${outcome}/s`, values }));
   const charts = [

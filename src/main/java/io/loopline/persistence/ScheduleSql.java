@@ -17,6 +17,8 @@ final class ScheduleSql {
       + "next_run_at = CASE WHEN state = 'paused' THEN $2 ELSE next_run_at END WHERE id = $1 RETURNING " + COLUMNS;
   static final String DELETE = "DELETE FROM schedules WHERE id = $1 RETURNING id";
 
+  /** Whether any schedule is due: a plain read, so a tick with nothing to do opens no transaction. */
+  static final String ANY_DUE = "SELECT EXISTS (SELECT 1 FROM schedules WHERE state = 'active' AND next_run_at <= now())";
   /**
    * The claim: due active schedules, locked until the transaction that enqueues their occurrences and moves
    * {@code next_run_at} on commits; an enqueuer on another node skips them. Also the database's clock, which

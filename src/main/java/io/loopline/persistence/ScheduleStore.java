@@ -108,6 +108,11 @@ final class ScheduleStore {
 
   /** Enqueues the occurrences of every due schedule (up to {@link #TICK_MAX}); the future says how many jobs were made. */
   Future<Integer> enqueueDue() {
+    return db.run(ScheduleSql.ANY_DUE, Tuple.tuple()).compose(any -> any.iterator().next().getBoolean(0)
+        ? claimAndEnqueue() : Future.succeededFuture(0));
+  }
+
+  private Future<Integer> claimAndEnqueue() {
     return db.transaction(conn -> conn.preparedQuery(ScheduleSql.DUE).execute(Tuple.of(TICK_MAX)).compose(due -> {
       if (due.size() == 0) {
         return Future.succeededFuture(0);

@@ -154,8 +154,13 @@ public final class Loopline {
       } catch (ConfigException e) {
         return Future.failedFuture(e);
       }
-      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{})", cluster.name(), cluster.members(),
-          cluster.host(), cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+");
+      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{}), event bus {}", cluster.name(), cluster.members(),
+          cluster.host(), cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+",
+          cluster.tls().enabled() ? "over mutual TLS" : "in clear text");
+      if (!cluster.tls().enabled() && !Clustering.loopbackOnly(cluster)) {
+        log.warn("Cluster: the event bus is reachable beyond loopback without TLS: any process that joins the"
+            + " Hazelcast cluster can send and receive bus messages. Set cluster.tls (see docs/security.md).");
+      }
       built = builder.with(options).withClusterManager(manager).buildClustered();
     } else {
       built = Future.succeededFuture(builder.with(options).build());

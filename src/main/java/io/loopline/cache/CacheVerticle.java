@@ -53,13 +53,16 @@ public final class CacheVerticle extends VerticleBase {
     } else {
       startRedis();
     }
-    keyValues = new KeyValues(backend, guard, redis.namespace(), settings.maxValueBytes());
+    keyValues = new KeyValues(backend, guard, redis.namespace() + KeyValues.PUBLIC, settings.maxValueBytes());
+    KeyValues internal = new KeyValues(backend, guard, redis.namespace() + KeyValues.INTERNAL, settings.maxValueBytes());
     var bus = vertx.eventBus();
     return Future.all(List.of(
         bus.<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_GET, keyValues::get).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_PUT, keyValues::put).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_DELETE, keyValues::delete).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_INTERNAL_GET, internal::get).completion(),
+        bus.<JsonObject>consumer(Addresses.CACHE_INTERNAL_PUT, internal::put).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_GET, this::getItem).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_FILL, this::fillItem).completion(),
         bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_INVALIDATE, this::invalidateItem).completion()));

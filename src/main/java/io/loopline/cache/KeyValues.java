@@ -13,9 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The key-value addresses ({@code loopline.cache.get/put/delete}): checks each message, keeps the value with
- * its media type under {@code <namespace>kv:<key>}, and answers 503 while the backend is unavailable.
- * Redis calls go through the guard (its breaker); the in-process store needs none.
+ * One key space of the key-value store: checks each message, keeps the value with its media type under
+ * {@code <prefix><key>}, and answers 503 while the backend is unavailable. Redis calls go through the guard
+ * (its breaker); the in-process store needs none.
+ *
+ * <p>Two spaces exist, apart by their prefix: the public one ({@link #PUBLIC}, {@code loopline.cache.get/put/delete},
+ * which {@code /cache/{key}} reaches) and the internal one ({@link #INTERNAL}, {@code loopline.cache.internal.*},
+ * where Loopline keeps what it computes for itself, such as scrape results). No key of the public space can
+ * name an entry of the internal one.
  */
 final class KeyValues {
 
@@ -25,16 +30,21 @@ final class KeyValues {
   static final Set<String> CONTENT_TYPES = Set.of("application/json", "text/plain");
   static final long MAX_TTL_SECONDS = 30L * 24 * 3600;
 
+  /** The public space's prefix after the namespace: {@code /cache/{key}} is {@code <namespace>kv:<key>}. */
+  static final String PUBLIC = "kv:";
+  /** The internal space's prefix after the namespace. */
+  static final String INTERNAL = "internal:";
+
   private final CacheBackend backend;
   private final RedisGuard guard;
-  private final String namespace;
+  private final String prefix;
   private final int maxValueBytes;
 
-  /** {@code guard} is null for the in-process store. */
-  KeyValues(CacheBackend backend, RedisGuard guard, String namespace, int maxValueBytes) {
+  /** {@code prefix} is the namespace and the space ({@link #PUBLIC} or {@link #INTERNAL}); {@code guard} is null for the in-process store. */
+  KeyValues(CacheBackend backend, RedisGuard guard, String prefix, int maxValueBytes) {
     this.backend = backend;
     this.guard = guard;
-    this.namespace = namespace;
+    this.prefix = prefix;
     this.maxValueBytes = maxValueBytes;
   }
 
@@ -119,7 +129,7 @@ final class KeyValues {
   }
 
   private String kvKey(String key) {
-    return namespace + "kv:" + key;
+    return prefix + key;
   }
 
   private static void unavailable(Message<JsonObject> message, Throwable e) {

@@ -5,6 +5,8 @@ import io.loopline.contract.Addresses;
 import io.loopline.contract.ChatNames;
 import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
+import io.loopline.contract.StorableText;
+import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -37,7 +39,7 @@ public final class ChatVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = ChatSettings.from(config());
-    history = new HistoryWriter(vertx, settings);
+    history = new HistoryWriter(vertx, settings, Metrics.registry(config()));
     vertx.setPeriodic(settings.hostLeaseMs(), t -> expireHosts());
     EventBus bus = vertx.eventBus();
     return Future.all(List.of(
@@ -66,6 +68,10 @@ public final class ChatVerticle extends VerticleBase {
     Object text = body.getValue("text");
     if (!(text instanceof String t) || t.isBlank() || t.codePointCount(0, t.length()) > settings.maxMessageLength()) {
       request.fail(Failures.BAD_REQUEST, "text: must be 1 to " + settings.maxMessageLength() + " characters, not blank");
+      return;
+    }
+    if (!StorableText.storable(t)) {
+      request.fail(Failures.BAD_REQUEST, "text: " + StorableText.REASON);
       return;
     }
     if (history.full()) {

@@ -2,10 +2,15 @@ package io.loopline.chat;
 
 import io.loopline.config.ChatSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.contract.Failures;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
@@ -17,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * Messages on their way to PostgreSQL, off the hot path: a message is published to its room first and
  * queued here; one batch at a time goes to the persistence verticle. When PostgreSQL is slow or down the
  * queue grows up to {@code historyQueueMax}; then new messages are refused (503) rather than shown and
- * never stored. A failed batch is sent again after {@code historyRetryMs} (the store ignores duplicates).
+ * never stored. A batch that could not be written (database unavailable, no answer) is sent again after
+ * {@code historyRetryMs} (the store ignores duplicates). A batch the store refuses is written again one
+ * message at a time, so that a message the database refuses is set aside alone: it is counted
+ * ({@code loopline_chat_history_failed_total}), logged, and the messages behind it are written.
  */
 final class HistoryWriter {
 
@@ -28,12 +36,18 @@ final class HistoryWriter {
   private final ChatSettings settings;
   private final Deque<JsonObject> queue = new ArrayDeque<>();
   private final DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(10_000);
+  private final Counter failed;
   private boolean writing;
+  /** Messages at the head of the queue, from a refused batch, still to be written one at a time. */
+  private int alone;
   private Promise<Void> drained;
 
-  HistoryWriter(Vertx vertx, ChatSettings settings) {
+  HistoryWriter(Vertx vertx, ChatSettings settings, MeterRegistry registry) {
     this.vertx = vertx;
     this.settings = settings;
+    this.failed = Counter.builder("loopline.chat.history.failed")
+        .description("Chat messages the database refused to store (delivered to the room, not in history)")
+        .register(registry);
   }
 
   boolean full() {
@@ -61,7 +75,7 @@ final class HistoryWriter {
       }
       return;
     }
-    int n = Math.min(settings.historyBatchSize(), queue.size());
+    int n = alone > 0 ? 1 : Math.min(settings.historyBatchSize(), queue.size());
     JsonArray batch = new JsonArray();
     var it = queue.iterator();
     for (int i = 0; i < n; i++) {
@@ -69,16 +83,44 @@ final class HistoryWriter {
     }
     vertx.eventBus().<JsonObject>request(Addresses.CHAT_HISTORY_APPEND, new JsonObject().put("messages", batch), delivery)
         .onSuccess(reply -> {
-          for (int i = 0; i < n; i++) {
-            queue.poll();
-          }
+          written(n);
           writeBatch();
         })
         .onFailure(e -> {
-          log.warn("chat history not written ({} queued), retrying in {} ms: {}", queue.size(),
-              settings.historyRetryMs(), e.getMessage());
-          vertx.setTimer(settings.historyRetryMs(), t -> writeBatch());
+          if (!refused(e)) {
+            log.warn("chat history not written ({} queued), retrying in {} ms: {}", queue.size(),
+                settings.historyRetryMs(), e.getMessage());
+            vertx.setTimer(settings.historyRetryMs(), t -> writeBatch());
+          } else if (n > 1) {
+            log.info("chat history batch of {} refused ({}); writing its messages one at a time", n, e.getMessage());
+            alone = n;
+            writeBatch();
+          } else {
+            JsonObject message = queue.peek();
+            failed.increment();
+            log.warn("chat message not stored, refused by the database: room {} seq {} id {}: {}",
+                message.getString("room"), message.getLong("seq"), message.getString("id"), e.getMessage());
+            written(1);
+            writeBatch();
+          }
         });
+  }
+
+  /** The first {@code n} queued messages are done with (stored, or refused and counted). */
+  private void written(int n) {
+    for (int i = 0; i < n; i++) {
+      queue.poll();
+    }
+    alone = Math.max(0, alone - n);
+  }
+
+  /**
+   * The store refused what it was given (a 4xx, or a 500 for a value it could not handle): sending the
+   * same again cannot succeed. Anything else (503, no answer in time, no persistence verticle) may pass later.
+   */
+  private static boolean refused(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() >= 400 && reply.failureCode() != Failures.UNAVAILABLE && reply.failureCode() < 600;
   }
 
   /** Completes when the queue is empty, or after a few seconds with what could not be written logged. */

@@ -7,6 +7,8 @@ import io.loopline.config.ClusterSettings;
 import io.loopline.config.ConfigException;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,17 +49,38 @@ public final class Clustering {
     return address.getHost() + ":" + address.getPort();
   }
 
-  /** Where this node's event bus listens for other nodes, and the address it tells them. */
+  /**
+   * Where this node's event bus listens for other nodes, the address it tells them, and, with {@code
+   * cluster.tls}, TLS both ways with client certificates required: a process that joins the Hazelcast
+   * membership without a certificate the trust store accepts can neither deliver a message to this node
+   * nor be handed one by it (the handshake fails either way).
+   */
   public static void eventBus(VertxOptions options, ClusterSettings settings) {
     EventBusOptions bus = options.getEventBusOptions()
         .setHost(settings.eventBusHost())
         .setPort(settings.eventBusPort());
+    ClusterSettings.Tls tls = settings.tls();
+    if (tls.enabled()) {
+      bus.setSsl(true)
+          .setKeyCertOptions(new PfxOptions().setPath(tls.keyStore()).setPassword(tls.keyStorePassword()))
+          .setTrustOptions(new PfxOptions().setPath(tls.trustStore()).setPassword(tls.trustStorePassword()))
+          .setClientAuth(ClientAuth.REQUIRED);
+    }
     if (!settings.publicHost().isEmpty()) {
       bus.setClusterPublicHost(settings.publicHost());
     }
     if (settings.publicPort() >= 0) {
       bus.setClusterPublicPort(settings.publicPort());
     }
+  }
+
+  /** Whether both Hazelcast and the event bus listen on loopback only, where TLS between nodes adds nothing. */
+  public static boolean loopbackOnly(ClusterSettings settings) {
+    return isLoopback(settings.host()) && isLoopback(settings.eventBusHost());
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.equals("::1") || host.startsWith("127.");
   }
 
   private static Config hazelcastConfig(ClusterSettings settings) {

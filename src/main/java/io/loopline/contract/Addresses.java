@@ -149,6 +149,14 @@ public final class Addresses {
   public static final String CACHE_PUT = PREFIX + "cache.put";
   /** Remove a value. Request: {@code {"key"}}. Reply: {@code {"key"}}. Fails 400, 404 (absent), 503. */
   public static final String CACHE_DELETE = PREFIX + "cache.delete";
+  /**
+   * As {@link #CACHE_GET}, in Loopline's internal key space, which the public key-value API ({@code /cache/{key}}
+   * and the three addresses above) cannot name: for what verticles keep for themselves (scrape results). Not
+   * for bridge clients.
+   */
+  public static final String CACHE_INTERNAL_GET = PREFIX + "cache.internal.get";
+  /** As {@link #CACHE_PUT}, in the internal key space of {@link #CACHE_INTERNAL_GET}. */
+  public static final String CACHE_INTERNAL_PUT = PREFIX + "cache.internal.put";
 
   /**
    * The shared (Redis) tier of the item cache. Request: {@code {"id"}}. Reply on a hit: {@code {"id",
@@ -222,9 +230,17 @@ public final class Addresses {
   public static final String SCRAPE_JOBS_LIST = PREFIX + "scrape.jobs.list";
   /**
    * A page of a job's pages in id order. Request: {@code {"id", "state"?, "limit"?, "cursor"?}}. Reply:
-   * {@code {"pages": [{"id", "url", "depth", "state", "attempts", "result", "finishedAt"}], "next"}}. Fails 400, 404.
+   * {@code {"pages": [{"id", "url", "depth", "state", "attempts", "result", "finishedAt", "seq"}], "next"}}. A
+   * page's {@code seq} is its place in the order the job's pages were stored (null until it is). Fails 400, 404.
    */
   public static final String SCRAPE_JOBS_PAGES = PREFIX + "scrape.jobs.pages";
+  /**
+   * What a job's event stream needs to catch up. Request: {@code {"id", "after"?, "limit"?}} ({@code limit} 1 to
+   * 200, default 50). Reply: {@code {"job", "last", "pages"}}: the job, the last seq it gave a page, and, when
+   * {@code after} is given, the pages stored after that seq in seq order. Seqs commit in increasing order, so
+   * nothing below a seq read is stored later. Fails 400, 404.
+   */
+  public static final String SCRAPE_JOBS_EVENTS = PREFIX + "scrape.jobs.events";
   /**
    * Cancel a job: pending pages are dropped and fetches in flight are stopped. Request: {@code {"id"}}.
    * Reply: the job. Fails 404, 409 (already done or cancelled).
@@ -377,9 +393,10 @@ public final class Addresses {
   }
   /**
    * Events of one scrape job, published (notification): {@code {"event": "page", "jobId", "page": {"id", "url",
-   * "depth", "state", "result"}}} for each page stored, {@code {"event": "progress", "job"}} after it, and
+   * "depth", "state", "result", "seq"}}} for each page stored, {@code {"event": "progress", "job"}} after it, and
    * {@code {"event": "end", "job"}} when the job is done or cancelled. {@code GET /scrape-jobs/{id}/events}
-   * streams them as Server-Sent Events.
+   * streams them as Server-Sent Events; they may arrive out of seq order (runners on several nodes), and the
+   * stream reads the pages back from {@link #SCRAPE_JOBS_EVENTS} when they do.
    */
   public static String scrapeJobEvents(long jobId) {
     return PREFIX + "scrape.jobs." + jobId + ".events";

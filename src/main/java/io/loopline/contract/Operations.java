@@ -9,9 +9,10 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * How a verticle answers an address of the event-bus contract: the body must be a JSON object (else 400),
- * the caller's request id goes into the log context, the operation's result is the reply, and any failure,
- * thrown or returned, is answered by {@code failure} with a coded event-bus failure.
+ * How a verticle answers an address of the event-bus contract: the body must be a JSON object whose every
+ * text PostgreSQL can store ({@link StorableText}; else 400 naming the field), the caller's request id goes
+ * into the log context, the operation's result is the reply, and any failure, thrown or returned, is
+ * answered by {@code failure} with a coded event-bus failure.
  */
 public final class Operations {
 
@@ -24,6 +25,11 @@ public final class Operations {
       RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
       if (!(message.body() instanceof JsonObject body)) {
         message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
+        return;
+      }
+      String refused = StorableText.refusal(body);
+      if (refused != null) {
+        message.fail(Failures.BAD_REQUEST, refused);
         return;
       }
       Future<JsonObject> result;

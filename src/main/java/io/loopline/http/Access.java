@@ -23,7 +23,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code RateLimit-Policy} and {@code RateLimit} fields of draft-ietf-httpapi-ratelimit-headers-10.
  *
  * <p>A request with a bad key, or without the scope, is refused (401, 403) after spending from the
- * anonymous budget of its address, so guessing keys is rate limited like anything else.
+ * anonymous budget of its address, so guessing keys is rate limited like anything else. A key this node has
+ * not seen valid lately is charged to its address <em>before</em> it is looked up, and keys found invalid are
+ * remembered for a while ({@link ApiKeys}): a guess costs at least what a real key costs, and a flood of
+ * guesses reaches the database at most once per key and period, within the address's budget.
+ *
+ * <p>The route class comes from the path the router routes on ({@link RoutedPath}), never from the raw
+ * request path, so {@code /health/%2e%2e/admin/api-keys} is an admin request like {@code /admin/api-keys}.
  */
 final class Access implements Handler<RoutingContext> {
 
@@ -36,6 +42,8 @@ final class Access implements Handler<RoutingContext> {
       return routeClass.id() + ":" + (key != null ? "key:" + key.id() : "ip:" + address);
     }
   }
+
+  private static final Problem INVALID_KEY = Problem.of(401, "The API key is not valid (unknown or revoked)");
 
   private final AccessSettings settings;
   private final ApiKeys keys;
@@ -55,30 +63,52 @@ final class Access implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    RouteClass routeClass = RouteClass.of(request.method(), request.path());
+    String path = RoutedPath.of(ctx);
+    if (path == null) {
+      ctx.fail(Problem.of(400, "The request could not be read (a %-escape in the path is not valid)").exception());
+      return;
+    }
+    RouteClass routeClass = RouteClass.of(request.method(), path);
     if (routeClass == RouteClass.PUBLIC) {
       ctx.next();
       return;
     }
     String address = clients.of(request);
+    Caller anonymous = new Caller(null, address);
     String key;
     try {
       refuseQueryCredentials(queryOf(request));
       key = presentedKey(request);
     } catch (Problem.ProblemException refused) {
-      decide(ctx, routeClass, new Caller(null, address), refused.problem(), true);
+      decide(ctx, routeClass, anonymous, refused.problem(), true);
       return;
     }
-    Future<ApiKeys.Holder> holder = key == null ? Future.succeededFuture() : keys.find(key);
-    holder.onSuccess(found -> {
-      if (key != null && found == null) {
-        decide(ctx, routeClass, new Caller(null, address),
-            Problem.of(401, "The API key is not valid (unknown or revoked)"), true);
-        return;
-      }
-      Caller caller = new Caller(found, address);
-      decide(ctx, routeClass, caller, refusal(routeClass, request, found), key != null);
-    }).onFailure(ctx::fail);
+    if (key == null) {
+      decide(ctx, routeClass, anonymous, refusal(routeClass, request, null), false);
+      return;
+    }
+    ApiKeys.Presented presented = keys.presented(key);
+    ApiKeys.Holder trusted = presented.trusted();
+    if (trusted != null) {
+      decide(ctx, routeClass, new Caller(trusted, address), refusal(routeClass, request, trusted), true);
+    } else if (presented.vouched()) {
+      presented.holder().onSuccess(found -> decide(ctx, routeClass, found == null ? anonymous : new Caller(found, address),
+          found == null ? INVALID_KEY : refusal(routeClass, request, found), true)).onFailure(ctx::fail);
+    } else {
+      // A key this node has not seen valid may be a guess: its address pays before anyone looks it up.
+      spend(ctx, routeClass, anonymous).onSuccess(allowed -> {
+        if (allowed) {
+          presented.holder().onSuccess(found -> {
+            Problem refusal = found == null ? INVALID_KEY : refusal(routeClass, request, found);
+            if (refusal != null) {
+              refuse(ctx, refusal, true); // the address has paid for this request already
+            } else {
+              decide(ctx, routeClass, new Caller(found, address), null, true);
+            }
+          }).onFailure(ctx::fail);
+        }
+      }).onFailure(ctx::fail);
+    }
   }
 
   /**
@@ -86,31 +116,47 @@ final class Access implements Handler<RoutingContext> {
    * and then refuses, or passes the request on.
    */
   private void decide(RoutingContext ctx, RouteClass routeClass, Caller caller, Problem refusal, boolean keyPresented) {
-    Caller counted = refusal == null ? caller : new Caller(null, caller.address());
-    Quota quota = (counted.key() == null ? settings.anonymous() : settings.keyed()).get(routeClass.id());
-    Future<Gcra.Decision> spent = settings.rateLimitEnabled() && quota != null
-        ? limits.take(counted.bucket(routeClass), quota)
-        : Future.succeededFuture();
-    spent.onSuccess(decision -> {
-      if (decision != null) {
-        advertise(ctx.response().headers(), routeClass, quota, decision);
+    spend(ctx, routeClass, refusal == null ? caller : new Caller(null, caller.address())).onSuccess(allowed -> {
+      if (!allowed) {
+        return;
       }
-      if (decision != null && !decision.allowed()) {
-        rejections.computeIfAbsent(routeClass.id(), c -> Counter.builder("loopline.ratelimit.rejected")
-            .description("Requests answered 429 because the caller's budget was spent")
-            .tag("class", c).register(registry)).increment();
-        ctx.fail(Problem.of(429, "Too many " + routeClass.id() + " requests; the budget is " + quota.limit()
-            + " per " + quota.windowSeconds() + " s").exception());
-      } else if (refusal != null) {
-        if (refusal.status() == 401) {
-          ctx.response().putHeader("WWW-Authenticate",
-              keyPresented ? "Bearer realm=\"loopline\", error=\"invalid_token\"" : "Bearer realm=\"loopline\"");
-        }
-        ctx.fail(refusal.exception());
+      if (refusal != null) {
+        refuse(ctx, refusal, keyPresented);
       } else {
         ctx.next();
       }
     }).onFailure(ctx::fail);
+  }
+
+  /**
+   * One request from {@code counted}'s budget for this class, told in the rate-limit fields; false after
+   * failing the request with 429 when the budget is spent.
+   */
+  private Future<Boolean> spend(RoutingContext ctx, RouteClass routeClass, Caller counted) {
+    Quota quota = (counted.key() == null ? settings.anonymous() : settings.keyed()).get(routeClass.id());
+    if (!settings.rateLimitEnabled() || quota == null) {
+      return Future.succeededFuture(true);
+    }
+    return limits.take(counted.bucket(routeClass), quota).map(decision -> {
+      advertise(ctx.response().headers(), routeClass, quota, decision);
+      if (decision.allowed()) {
+        return true;
+      }
+      rejections.computeIfAbsent(routeClass.id(), c -> Counter.builder("loopline.ratelimit.rejected")
+          .description("Requests answered 429 because the caller's budget was spent")
+          .tag("class", c).register(registry)).increment();
+      ctx.fail(Problem.of(429, "Too many " + routeClass.id() + " requests; the budget is " + quota.limit()
+          + " per " + quota.windowSeconds() + " s").exception());
+      return false;
+    });
+  }
+
+  private static void refuse(RoutingContext ctx, Problem refusal, boolean keyPresented) {
+    if (refusal.status() == 401) {
+      ctx.response().putHeader("WWW-Authenticate",
+          keyPresented ? "Bearer realm=\"loopline\", error=\"invalid_token\"" : "Bearer realm=\"loopline\"");
+    }
+    ctx.fail(refusal.exception());
   }
 
   /** Null when the caller may make this request, else the 401 or 403 that says why not. */

@@ -10,14 +10,21 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Who holds a presented key, asked of the persistence verticle by the key's hash and remembered for
- * {@code auth.keyCacheMs}, unknown keys included (so a flood of made-up keys costs one lookup per key and
- * period). A revocation published on the bus drops the key here at once; the cache period bounds how late a
- * node that missed it can be.
+ * Who holds a presented key, asked of the persistence verticle by the key's hash. What a lookup found is
+ * trusted for {@code auth.keyCacheMs}; a revocation published on the bus drops the key here at once, and the
+ * period bounds how late a node that missed it can be.
+ *
+ * <p>Valid and invalid keys are remembered apart, each in its own bounded cache, so a flood of made-up keys
+ * can neither evict the keys of real clients nor cost more than one lookup per key and period. A key that
+ * was valid here recently ({@link #VOUCHED_FOR}) is looked up again without being charged to its caller's
+ * address (see {@link Access}); any other key is charged first.
  */
 final class ApiKeys {
 
@@ -28,26 +35,73 @@ final class ApiKeys {
     }
   }
 
-  private static final Holder UNKNOWN = new Holder(0, null, Set.of(), true);
+  /** What this node knows of one presented key before asking anyone. */
+  final class Presented {
+    private final String hash;
+    private final Valid valid;
+
+    private Presented(String hash, Valid valid) {
+      this.hash = hash;
+      this.valid = valid;
+    }
+
+    /** The holder when a lookup within the trust period found the key valid; else null. */
+    Holder trusted() {
+      return valid != null && System.nanoTime() - valid.checkedAt() < trustNanos ? valid.holder() : null;
+    }
+
+    /** Whether the key was valid here within {@link #VOUCHED_FOR}, so that asking again is no guess. */
+    boolean vouched() {
+      return valid != null;
+    }
+
+    /** Its holder, or null when the key is unknown or revoked; fails only when the lookup itself fails. */
+    Future<Holder> holder() {
+      Holder trusted = trusted();
+      if (trusted != null) {
+        return Future.succeededFuture(trusted);
+      }
+      if (invalid.getIfPresent(hash) != null) {
+        return Future.succeededFuture();
+      }
+      Future<Holder> asked = pending.get(hash);
+      if (asked == null) {
+        asked = lookup(hash);
+        if (!asked.isComplete()) {
+          pending.put(hash, asked);
+        }
+      }
+      return asked;
+    }
+  }
+
+  /** How long a key that was valid keeps being looked up without charging its caller's address. */
+  static final Duration VOUCHED_FOR = Duration.ofMinutes(10);
+  private static final int MAX_KEYS = 10_000;
+
+  private record Valid(Holder holder, long checkedAt) {}
 
   private final BusClient bus;
-  private final Cache<String, Future<Holder>> known;
+  private final long trustNanos;
+  private final Cache<String, Valid> valid;
+  private final Cache<String, Boolean> invalid;
+  /** Lookups in flight, so a burst with one new key asks once; each removes itself when answered. */
+  private final Map<String, Future<Holder>> pending = new HashMap<>();
   private MessageConsumer<JsonObject> revocations;
 
   ApiKeys(BusClient bus, long cacheMs) {
     this.bus = bus;
-    this.known = Caffeine.newBuilder()
-        .maximumSize(10_000)
-        .expireAfterWrite(Duration.ofMillis(cacheMs))
-        .executor(Runnable::run)
-        .build();
+    this.trustNanos = TimeUnit.MILLISECONDS.toNanos(cacheMs);
+    this.valid = Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterWrite(VOUCHED_FOR).executor(Runnable::run).build();
+    this.invalid = Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterWrite(Duration.ofMillis(cacheMs))
+        .executor(Runnable::run).build();
   }
 
   /** Starts listening for revocations (published by whichever node revoked the key). */
   Future<Void> listen(io.vertx.core.eventbus.EventBus eventBus) {
     revocations = eventBus.consumer(Addresses.API_KEYS_REVOKED, message -> {
       long id = message.body().getLong("id", 0L);
-      known.asMap().values().removeIf(f -> f.succeeded() && f.result().id() == id);
+      valid.asMap().values().removeIf(known -> known.holder().id() == id);
     });
     return revocations.completion();
   }
@@ -56,26 +110,29 @@ final class ApiKeys {
     return revocations == null ? Future.succeededFuture() : revocations.unregister();
   }
 
-  /** The key's holder, or null when the key is unknown or revoked. Fails only when the lookup itself fails. */
-  Future<Holder> find(String key) {
+  /** What is known of {@code key} here, without asking anyone. */
+  Presented presented(String key) {
     String hash = ApiKeyFormat.hashHex(key);
-    Future<Holder> cached = known.getIfPresent(hash);
-    if (cached != null) {
-      return cached.map(ApiKeys::usable);
-    }
-    Future<Holder> lookup = bus.request(Addresses.API_KEYS_LOOKUP, new JsonObject().put("hash", hash))
+    return new Presented(hash, valid.getIfPresent(hash));
+  }
+
+  private Future<Holder> lookup(String hash) {
+    return bus.request(Addresses.API_KEYS_LOOKUP, new JsonObject().put("hash", hash))
         .map(found -> new Holder(found.getLong("id"), found.getString("name"),
             found.getJsonArray("scopes").stream().map(String::valueOf).collect(Collectors.toUnmodifiableSet()),
             found.getBoolean("revoked")))
         .recover(e -> e instanceof ReplyException reply && reply.failureCode() == Failures.NOT_FOUND
-            ? Future.succeededFuture(UNKNOWN)
-            : Future.failedFuture(e));
-    known.put(hash, lookup);
-    lookup.onFailure(e -> known.asMap().remove(hash, lookup));
-    return lookup.map(ApiKeys::usable);
-  }
-
-  private static Holder usable(Holder holder) {
-    return holder.revoked() ? null : holder;
+            ? Future.succeededFuture(null)
+            : Future.failedFuture(e))
+        .map(holder -> {
+          if (holder == null || holder.revoked()) {
+            valid.invalidate(hash);
+            invalid.put(hash, Boolean.TRUE);
+            return null;
+          }
+          valid.put(hash, new Valid(holder, System.nanoTime()));
+          return holder;
+        })
+        .onComplete(done -> pending.remove(hash));
   }
 }

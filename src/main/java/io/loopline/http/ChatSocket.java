@@ -1,6 +1,7 @@
 package io.loopline.http;
 
 import io.loopline.config.ChatSettings;
+import io.loopline.contract.StorableText;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -206,6 +207,10 @@ final class ChatSocket {
     }
     if (!(json.getValue("text") instanceof String said) || said.isBlank()) {
       error("invalid_message", "text: must be a non-blank string");
+      return;
+    }
+    if (!StorableText.storable(said)) {
+      error("invalid_message", "text: " + StorableText.REASON);
       return;
     }
     if (said.codePointCount(0, said.length()) > settings.maxMessageLength()) {

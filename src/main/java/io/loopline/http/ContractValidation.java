@@ -1,8 +1,10 @@
 package io.loopline.http;
 
+import io.loopline.contract.StorableText;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.handler.InputTrustHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
@@ -54,6 +56,12 @@ import java.util.Map;
  */
 final class ContractValidation extends RequestValidatorImpl {
 
+  /**
+   * The contract's mark ({@code x-loopline-any-text: true}) of an operation whose input is stored only in
+   * Redis, which keeps any text: its input is not held to what PostgreSQL can store.
+   */
+  static final String ANY_TEXT = "x-loopline-any-text";
+
   /** Bodies up to this size are validated on the event loop; larger ones on a worker. */
   static final int INLINE_BODY_BYTES = 16 * 1024;
 
@@ -76,14 +84,21 @@ final class ContractValidation extends RequestValidatorImpl {
 
   /**
    * Turns off the router's validation of every operation and puts this validation first instead; call
-   * before any route adds its handlers.
+   * before any route adds its handlers. A valid request then has its text checked for what PostgreSQL
+   * cannot store ({@link StorableText}), unless the contract marks the operation {@value #ANY_TEXT}.
    */
   static void mount(Vertx vertx, OpenAPIContract contract, RouterBuilder builder, RequestExtractor extractor) {
     ContractValidation validation = new ContractValidation(vertx, contract);
     for (Operation operation : contract.operations()) {
+      boolean anyText = Boolean.TRUE.equals(operation.getExtensions().get(ANY_TEXT));
       InputTrustHandler handler = ctx -> extractor.extractValidatableRequest(ctx, operation)
           .compose(request -> validation.validate(request, operation))
           .onSuccess(validated -> {
+            Problem refused = anyText ? null : unstorableText(validated);
+            if (refused != null) {
+              ctx.fail(refused.exception());
+              return;
+            }
             ctx.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, validated);
             ctx.next();
           })
@@ -92,6 +107,38 @@ final class ContractValidation extends RequestValidatorImpl {
               : e));
       builder.getRoute(operation.getOperationId()).setDoValidation(false).addHandler(handler);
     }
+  }
+
+  /**
+   * A 400 naming the first parameter or body field that holds text PostgreSQL cannot store
+   * ({@code /body/text}, {@code /query/namePrefix}), or null.
+   */
+  static Problem unstorableText(ValidatedRequest request) {
+    String pointer = firstRefused("/path/", request.getPathParameters());
+    pointer = pointer != null ? pointer : firstRefused("/query/", request.getQuery());
+    pointer = pointer != null ? pointer : firstRefused("/header/", request.getHeaders());
+    if (pointer == null && request.getBody() != null && !request.getBody().isNull()) {
+      String inBody = StorableText.firstRefused(request.getBody().get());
+      pointer = inBody == null ? null : "/body" + inBody;
+    }
+    if (pointer == null) {
+      return null;
+    }
+    String shown = StorableText.printable(pointer);
+    return Problem.validation(shown + ": " + StorableText.REASON,
+        new JsonArray().add(Problem.fieldError(shown, StorableText.REASON)));
+  }
+
+  private static String firstRefused(String prefix, Map<String, RequestParameter> parameters) {
+    for (Map.Entry<String, RequestParameter> parameter : parameters.entrySet()) {
+      if (parameter.getValue() != null && !parameter.getValue().isNull()) {
+        String inside = StorableText.firstRefused(parameter.getValue().get());
+        if (inside != null) {
+          return prefix + parameter.getKey() + inside;
+        }
+      }
+    }
+    return null;
   }
 
   private Future<ValidatedRequest> validate(ValidatableRequest request, Operation operation) {

@@ -2,6 +2,7 @@ package io.loopline.http;
 
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Role;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -10,15 +11,20 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code /health/live}: this node's event loop answers. {@code /health/ready}: every role answers on the
  * event bus (on this node or another), which for persistence and cache means their backend answered too.
+ *
+ * <p>Readiness is public and unbudgeted, so it is answered from a report at most {@link #READY_MAX_AGE_MS}
+ * old (one per HTTP verticle; probes that arrive while one is being made wait for it): a flood of probes
+ * costs the roles and the database one round of checks a second, not one per probe.
  */
 final class HealthRoutes {
 
@@ -37,19 +43,42 @@ final class HealthRoutes {
       .put("checks", new JsonArray().add(new JsonObject().put("id", "eventLoop").put("status", "UP")))
       .put("outcome", "UP").encode();
 
+  /** The oldest readiness report served. */
+  static final long READY_MAX_AGE_MS = 1000;
+
+  /** A readiness report as it is sent. */
+  private record Report(int status, String body) {}
+
   private final Vertx vertx;
+  private HealthChecks ready;
+  private Future<Report> latest;
+  private long latestAt;
 
   HealthRoutes(Vertx vertx) {
     this.vertx = vertx;
   }
 
   void mount(RouterBuilder builder) {
-    HealthChecks ready = HealthChecks.create(vertx);
+    ready = HealthChecks.create(vertx);
     // Registered with a longer timeout than the bus request, so a slow role reports DOWN, not a procedure error.
     CHECKS.forEach((role, name) -> ready.register(name, CHECK_TIMEOUT_MS * 2, promise -> askRole(role, promise)));
     builder.getRoute("healthLive").addHandler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json;charset=UTF-8").end(LIVE));
-    builder.getRoute("healthReady").addHandler(HealthCheckHandler.createWithHealthChecks(ready));
+    builder.getRoute("healthReady").addHandler(ctx -> report().onSuccess(report -> ctx.response()
+        .setStatusCode(report.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json;charset=UTF-8")
+        .end(report.body())).onFailure(ctx::fail));
+  }
+
+  /** The report being made, or the last one while it is younger than {@link #READY_MAX_AGE_MS}; else a new one. */
+  private Future<Report> report() {
+    long now = System.nanoTime();
+    if (latest == null || latest.isComplete() && now - latestAt >= TimeUnit.MILLISECONDS.toNanos(READY_MAX_AGE_MS)) {
+      latestAt = now;
+      // As the health-check module's own handler answers: 200 when every check is up, else 503.
+      latest = ready.checkStatus().map(result -> new Report(CheckResult.isUp(result) ? 200 : 503, result.toJson().encode()));
+    }
+    return latest;
   }
 
   private void askRole(Role role, Promise<Status> promise) {

@@ -80,7 +80,10 @@ public final class HttpVerticle extends VerticleBase {
           .setMaxWebSocketMessageSize(settings.maxWebSocketMessageBytes()));
       Router router = router(contract, bus, access);
       return chat.ready().compose(ready -> server
-          .connectionHandler(slowClients::connected)
+          .connectionHandler(connection -> {
+            HttpVersions.watch(connection);
+            slowClients.connected(connection);
+          })
           .invalidRequestHandler(Problems::invalidRequest)
           .requestHandler(slowClients.around(request -> {
             // Vert.x Web throws on an HTTP/1.x request without Host; it is the client's mistake: 400.
@@ -117,7 +120,7 @@ public final class HttpVerticle extends VerticleBase {
     new JobRoutes(bus, resources).mount(builder);
     new ScheduleRoutes(bus, resources).mount(builder);
     new CacheRoutes(bus).mount(builder);
-    new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config())).mount(builder);
+    new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config()), Metrics.registry(config())).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
     new AdminRoutes(bus, resources).mount(builder);

@@ -67,6 +67,7 @@ public record Problem(int status, String type, String title, String detail, Json
       case 503 -> "unavailable";
       case 504 -> "timeout";
       case 500 -> "internal";
+      case 505 -> "http-version-not-supported";
       default -> "http-" + status;
     };
   }

@@ -56,11 +56,11 @@ final class Problems {
   void handleFailure(RoutingContext ctx) {
     if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
       // The client went away mid-request (or was cut off as too slow): nobody to answer, nothing broken.
-      log.debug("client gone before the answer: {} {}", ctx.request().method(), ctx.request().path());
+      log.debug("client gone before the answer: {} {}", ctx.request().method(), RoutedPath.shown(ctx));
       return;
     }
     if (ctx.response().headWritten()) {
-      log.warn("failure after the response started: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      log.warn("failure after the response started: {} {}", ctx.request().method(), RoutedPath.shown(ctx), ctx.failure());
       ctx.response().reset();
       return;
     }
@@ -80,22 +80,27 @@ final class Problems {
 
   /** Error handler for 404: no route matches the path. */
   void notFound(RoutingContext ctx) {
-    send(ctx, Problem.of(404, "No resource at " + ctx.request().path()));
+    send(ctx, Problem.of(404, "No resource at " + RoutedPath.shown(ctx)));
   }
 
   /** Error handler for 405: the path exists, the method does not; {@code Allow} lists those that do. */
   void methodNotAllowed(RoutingContext ctx) {
-    String allow = allowedMethods(ctx.request().path());
+    String allow = allowedMethods(RoutedPath.shown(ctx));
     ctx.response().putHeader(HttpHeaders.ALLOW, allow);
-    send(ctx, Problem.of(405, ctx.request().method() + " is not allowed on " + ctx.request().path() + "; allowed: " + allow));
+    send(ctx, Problem.of(405, ctx.request().method() + " is not allowed on " + RoutedPath.shown(ctx) + "; allowed: " + allow));
   }
 
   /**
-   * Requests the HTTP decoder could not read (a request line or headers over the limits, broken framing):
+   * Requests the HTTP decoder could not read (a request line or headers over the limits, broken framing, a
+   * version other than HTTP/1.0 and 1.1, see {@link HttpVersions}):
    * answered here, outside the router, as problem+json; Vert.x then closes the connection.
    */
   static void invalidRequest(HttpServerRequest request) {
     Throwable cause = request.decoderResult().cause();
+    if (cause instanceof HttpVersions.Unsupported unsupported) {
+      reject(request, Problem.of(505, unsupported.getMessage()));
+      return;
+    }
     int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
     reject(request, Problem.of(status, status == 400 ? "The request is not valid HTTP" : defaultDetail(status)));
   }
@@ -117,7 +122,7 @@ final class Problems {
     ctx.response()
         .setStatusCode(problem.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE)
-        .end(problem.toJson(ctx.request().path()).put("requestId", RequestIds.current()).encode());
+        .end(problem.toJson(RoutedPath.shown(ctx)).put("requestId", RequestIds.current()).encode());
   }
 
   Problem toProblem(RoutingContext ctx) {
@@ -141,7 +146,7 @@ final class Problems {
     if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       // A handler refused the request with a client status (the CORS handler's 403 for an origin not
       // allowed, say): the status stands; its exception is no server fault.
-      log.debug("{} on {} {}: {}", ctx.statusCode(), ctx.request().method(), ctx.request().path(), String.valueOf(failure));
+      log.debug("{} on {} {}: {}", ctx.statusCode(), ctx.request().method(), RoutedPath.shown(ctx), String.valueOf(failure));
       return Problem.of(ctx.statusCode(), defaultDetail(ctx.statusCode()));
     }
     return unexpected(ctx, failure);
@@ -177,7 +182,7 @@ final class Problems {
       return Problem.of(400, message);
     }
     String field = named.group(1).replaceFirst("^(changes|item)\\.", "");
-    Operation operation = contract.findOperation(ctx.request().path(), ctx.request().method());
+    Operation operation = contract.findOperation(RoutedPath.shown(ctx), ctx.request().method());
     boolean inQuery = operation != null && operation.getParameters().stream()
         .anyMatch(p -> p.getIn() == Location.QUERY && p.getName().equals(field));
     String pointer = inQuery ? "/query/" + field : "/body/" + field.replace('.', '/');
@@ -230,7 +235,7 @@ final class Problems {
 
   /** Which part of the request a validator message speaks of: {@code /path/id}, {@code /query/limit} or {@code /body}. */
   private String pointerFor(RoutingContext ctx, String message) {
-    Operation operation = contract.findOperation(ctx.request().path(), ctx.request().method());
+    Operation operation = contract.findOperation(RoutedPath.shown(ctx), ctx.request().method());
     if (operation != null) {
       for (Parameter parameter : operation.getParameters()) {
         String in = parameter.getIn().name().toLowerCase(Locale.ROOT);
@@ -253,7 +258,7 @@ final class Problems {
   }
 
   private static Problem unexpected(RoutingContext ctx, Throwable failure) {
-    log.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+    log.error("unhandled failure on {} {}", ctx.request().method(), RoutedPath.shown(ctx), failure);
     return Problem.of(500, "Internal error");
   }
 

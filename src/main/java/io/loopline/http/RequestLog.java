@@ -48,17 +48,20 @@ final class RequestLog implements PlatformHandler {
     ctx.next();
   }
 
+  /** One line per answer, by the path the router routed; {@code rawPath} too when the client spelled it otherwise. */
   private void written(RoutingContext ctx, long start) {
     HttpServerRequest request = ctx.request();
-    Operation operation = contract.findOperation(request.path(), request.method());
+    String path = RoutedPath.shown(ctx);
+    Operation operation = contract.findOperation(path, request.method());
     access.atInfo()
         .addKeyValue("method", request.method().name())
-        .addKeyValue("path", request.path())
+        .addKeyValue("path", path)
+        .addKeyValue("rawPath", path.equals(request.path()) ? null : request.path())
         .addKeyValue("route", operation == null ? null : operation.getOpenAPIPath())
         .addKeyValue("status", ctx.response().getStatusCode())
         .addKeyValue("bytes", ctx.response().bytesWritten())
         .addKeyValue("durationMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
         .addKeyValue("client", ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress())
-        .log(request.method() + " " + request.path() + " " + ctx.response().getStatusCode());
+        .log(request.method() + " " + path + " " + ctx.response().getStatusCode());
   }
 }

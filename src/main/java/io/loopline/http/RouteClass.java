@@ -22,6 +22,7 @@ enum RouteClass {
     this.scope = scope;
   }
 
+  /** The class of a request; {@code path} must be the path the router routes on ({@link RoutedPath}), never the raw one. */
   static RouteClass of(HttpMethod method, String path) {
     if (path.startsWith("/admin/") || path.equals("/admin")) {
       return ADMIN;

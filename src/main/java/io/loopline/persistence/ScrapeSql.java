@@ -5,17 +5,18 @@ final class ScrapeSql {
 
   static final String JOB_COLUMNS = "id, state, options, max_pages, total, done, failed, created_at, started_at, "
       + "finished_at, now() AS now";
-  static final String PAGE_COLUMNS = "id, job_id, url, depth, state, attempts, result, finished_at";
+  static final String PAGE_COLUMNS = "id, job_id, url, depth, state, attempts, result, finished_at, seq";
 
-  static final String INSERT_JOB = "INSERT INTO scrape_jobs (options, max_pages, total, failed, state, finished_at) "
-      + "VALUES ($1, $2::int, $3::int, $4::int, CASE WHEN $4::int >= $3::int THEN 'done' ELSE 'pending' END, "
+  static final String INSERT_JOB = "INSERT INTO scrape_jobs (options, max_pages, total, failed, last_seq, state, finished_at) "
+      + "VALUES ($1, $2::int, $3::int, $4::int, $4::int, CASE WHEN $4::int >= $3::int THEN 'done' ELSE 'pending' END, "
       + "CASE WHEN $4::int >= $3::int THEN now() END) "
       + "RETURNING " + JOB_COLUMNS;
   static final String INSERT_SEEDS = "INSERT INTO scrape_pages (job_id, url) "
       + "SELECT $1, u FROM unnest($2::text[]) WITH ORDINALITY AS t(u, o) ORDER BY o ON CONFLICT (job_id, url) DO NOTHING";
-  /** URLs that could not be normalised are stored at once as failed pages, with the reason. */
-  static final String INSERT_INVALID = "INSERT INTO scrape_pages (job_id, url, state, result, finished_at) "
-      + "SELECT $1, u, 'failed', r, now() FROM unnest($2::text[], $3::jsonb[]) AS t(u, r) ON CONFLICT (job_id, url) DO NOTHING";
+  /** URLs that could not be normalised are stored at once as failed pages, with the reason: the job's first seqs. */
+  static final String INSERT_INVALID = "INSERT INTO scrape_pages (job_id, url, state, result, finished_at, seq) "
+      + "SELECT $1, u, 'failed', r, now(), n FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS t(u, r, n) "
+      + "ON CONFLICT (job_id, url) DO NOTHING";
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM scrape_jobs WHERE id = $1";
   /** Newest first: $1 state or null, $2 continue below this id or null, $3 limit. */
   static final String LIST_JOBS = "SELECT " + JOB_COLUMNS + " FROM scrape_jobs WHERE ($1::text IS NULL OR state = $1) "
@@ -46,10 +47,10 @@ final class ScrapeSql {
   static final String RELEASE = "UPDATE scrape_pages SET state = 'pending', attempts = attempts - 1, lease_owner = NULL, "
       + "lease_expires_at = NULL WHERE lease_owner = $1 AND state = 'running'";
 
-  /** First statement of a completion: the job row is locked, so one job's completions count one at a time. */
-  static final String LOCK_JOB_OF_PAGE = "SELECT j.id, j.state, j.max_pages, j.total FROM scrape_jobs j "
+  /** First statement of a completion: the job row is locked, so one job's completions count (and take seqs) one at a time. */
+  static final String LOCK_JOB_OF_PAGE = "SELECT j.id, j.state, j.max_pages, j.total, j.last_seq FROM scrape_jobs j "
       + "JOIN scrape_pages p ON p.job_id = j.id WHERE p.id = $1 FOR UPDATE OF j";
-  static final String FINISH_PAGE = "UPDATE scrape_pages SET state = $3, result = $4, finished_at = now(), "
+  static final String FINISH_PAGE = "UPDATE scrape_pages SET state = $3, result = $4, finished_at = now(), seq = $5, "
       + "lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'running' "
       + "RETURNING " + PAGE_COLUMNS;
   /** Links to follow, new to the job, up to its page limit (a fresh snapshot under the job's lock). */
@@ -58,31 +59,34 @@ final class ScrapeSql {
       + "WHERE NOT EXISTS (SELECT 1 FROM scrape_pages p WHERE p.job_id = $1 AND p.url = t.u) "
       + "ORDER BY t.o LIMIT $4 ON CONFLICT (job_id, url) DO NOTHING RETURNING id";
   static final String COUNT_PAGE = """
-      UPDATE scrape_jobs SET done = done + $2::int, failed = failed + $3::int, total = total + $4::int,
+      UPDATE scrape_jobs SET done = done + $2::int, failed = failed + $3::int, total = total + $4::int, last_seq = $5,
         state = CASE WHEN done + $2::int + failed + $3::int >= total + $4::int THEN 'done' ELSE state END,
         finished_at = CASE WHEN done + $2::int + failed + $3::int >= total + $4::int THEN now() END, updated_at = now()
       WHERE id = $1 RETURNING\s""" + JOB_COLUMNS;
 
   /**
-   * Completions of one job's pages with no links to add, in one statement: the job row is locked and
-   * counted once for the batch (one job per batch, so two batches never wait on each other's job rows).
-   * The results are not read back: the caller has them.
+   * Completions of one job's pages with no links to add, in one statement: the job row is locked first
+   * (the pages' seqs follow its {@code last_seq}) and counted once for the batch (one job per batch, so two
+   * batches never wait on each other's job rows). The results are not read back: the caller has them.
    */
   static final String FINISH_LEAVES = """
-      WITH input AS (
-        SELECT i.id, i.state, i.result FROM jsonb_to_recordset($3::jsonb) AS i(id bigint, state text, result jsonb)),
+      WITH job_lock AS (
+        SELECT id, last_seq FROM scrape_jobs WHERE id = $1 FOR UPDATE),
+      input AS (
+        SELECT i.id, i.state, i.result, row_number() OVER (ORDER BY i.id) AS n
+        FROM jsonb_to_recordset($3::jsonb) AS i(id bigint, state text, result jsonb)),
       page AS (
         UPDATE scrape_pages p SET state = i.state, result = i.result, finished_at = now(), lease_owner = NULL,
-                                  lease_expires_at = NULL
-        FROM input i WHERE p.id = i.id AND p.job_id = $1 AND p.lease_owner = $2 AND p.state = 'running'
+                                  lease_expires_at = NULL, seq = l.last_seq + i.n
+        FROM input i, job_lock l WHERE p.id = i.id AND p.job_id = $1 AND p.lease_owner = $2 AND p.state = 'running'
         RETURNING p.id AS page_id, p.job_id AS page_job_id, p.url AS page_url, p.depth AS page_depth,
                   p.state AS page_state, p.attempts AS page_attempts, NULL::jsonb AS page_result,
-                  p.finished_at AS page_finished_at),
+                  p.finished_at AS page_finished_at, p.seq AS page_seq),
       counted AS (
         SELECT count(*) FILTER (WHERE page_state = 'done') AS done_n,
-               count(*) FILTER (WHERE page_state = 'failed') AS failed_n FROM page),
+               count(*) FILTER (WHERE page_state = 'failed') AS failed_n, max(page_seq) AS last_seq FROM page),
       job AS (
-        UPDATE scrape_jobs j SET done = j.done + c.done_n, failed = j.failed + c.failed_n,
+        UPDATE scrape_jobs j SET done = j.done + c.done_n, failed = j.failed + c.failed_n, last_seq = c.last_seq,
           state = CASE WHEN j.done + c.done_n + j.failed + c.failed_n >= j.total THEN 'done' ELSE j.state END,
           finished_at = CASE WHEN j.done + c.done_n + j.failed + c.failed_n >= j.total THEN now() END,
           updated_at = now()
@@ -92,16 +96,23 @@ final class ScrapeSql {
       SELECT job.*, page.* FROM page CROSS JOIN job ORDER BY page.page_id""";
 
   /**
-   * A completion with no links to add, in one pipelined statement: the counter update takes the job row's
-   * lock and, under READ COMMITTED, counts on the latest row, so no transaction is needed.
+   * A completion with no links to add, in one pipelined statement: the job row is locked first (the page's
+   * seq follows its {@code last_seq}) and, under READ COMMITTED, the lock and the counter update see the
+   * latest row, so no transaction is needed.
    */
   static final String FINISH_LEAF = """
-      WITH page AS (
-        UPDATE scrape_pages SET state = $3, result = $4, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND lease_owner = $2 AND state = 'running'
-        RETURNING id AS page_id, job_id AS page_job_id, url AS page_url, depth AS page_depth, state AS page_state,
-                  attempts AS page_attempts, result AS page_result, finished_at AS page_finished_at)
-      UPDATE scrape_jobs SET done = done + CASE WHEN page.page_state = 'done' THEN 1 ELSE 0 END,
+      WITH job_lock AS (
+        SELECT j.id, j.last_seq FROM scrape_jobs j JOIN scrape_pages p ON p.job_id = j.id
+        WHERE p.id = $1 AND p.lease_owner = $2 AND p.state = 'running' FOR UPDATE OF j),
+      page AS (
+        UPDATE scrape_pages p SET state = $3, result = $4, finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                                  seq = l.last_seq + 1
+        FROM job_lock l
+        WHERE p.id = $1 AND p.lease_owner = $2 AND p.state = 'running'
+        RETURNING p.id AS page_id, p.job_id AS page_job_id, p.url AS page_url, p.depth AS page_depth,
+                  p.state AS page_state, p.attempts AS page_attempts, p.result AS page_result,
+                  p.finished_at AS page_finished_at, p.seq AS page_seq)
+      UPDATE scrape_jobs SET last_seq = page.page_seq, done = done + CASE WHEN page.page_state = 'done' THEN 1 ELSE 0 END,
         failed = failed + CASE WHEN page.page_state = 'failed' THEN 1 ELSE 0 END,
         state = CASE WHEN done + failed + 1 >= total THEN 'done' ELSE scrape_jobs.state END,
         finished_at = CASE WHEN done + failed + 1 >= total THEN now() END, updated_at = now()
@@ -111,6 +122,12 @@ final class ScrapeSql {
 
   static final String CANCEL_JOB = "UPDATE scrape_jobs SET state = 'cancelled', finished_at = now(), updated_at = now() "
       + "WHERE id = $1 AND state IN ('pending', 'running') RETURNING " + JOB_COLUMNS;
+  /** A job and the last seq it gave, for its event stream. */
+  static final String EVENTS_JOB = "SELECT " + JOB_COLUMNS + ", last_seq FROM scrape_jobs WHERE id = $1";
+  /** The job's pages stored after seq $2, in seq order. */
+  static final String EVENT_PAGES = "SELECT " + PAGE_COLUMNS + " FROM scrape_pages WHERE job_id = $1 AND seq > $2 "
+      + "ORDER BY seq LIMIT $3";
+
   static final String CANCEL_PAGES = "UPDATE scrape_pages SET state = 'cancelled', lease_owner = NULL, "
       + "lease_expires_at = NULL, finished_at = now() WHERE job_id = $1 AND state IN ('pending', 'running')";
 

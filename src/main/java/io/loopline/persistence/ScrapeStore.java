@@ -87,6 +87,34 @@ final class ScrapeStore {
         .map(rows -> Cursor.page(rows, limit, "pages", "id", row -> toPage(row, ""), last -> null));
   }
 
+  /**
+   * A job's event stream catching up. Request: {@code {"id", "after"?, "limit"?}}. Reply: {@code {"job", "last",
+   * "pages"}}: the job, the last seq it gave, and (when {@code after} is given) its pages stored after that
+   * seq, in seq order, at most {@code limit}. The job is read first, so a finished job's pages are all there.
+   */
+  Future<JsonObject> events(JsonObject message) {
+    long id = Fields.id(message);
+    Object after = message.getValue("after");
+    if (after != null && (!(after instanceof Number n) || n.longValue() < 0 || n.doubleValue() != n.longValue())) {
+      throw StoreFailure.invalid("after: must be a seq, an integer from 0");
+    }
+    int limit = Fields.limit(message);
+    return db.run(ScrapeSql.EVENTS_JOB, Tuple.of(id)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(StoreFailure.notFound("no scrape job " + id));
+      }
+      Row row = rows.iterator().next();
+      JsonObject reply = new JsonObject().put("job", toJob(row)).put("last", row.getLong("last_seq")).put("pages", new JsonArray());
+      if (after == null) {
+        return Future.succeededFuture(reply);
+      }
+      return db.run(ScrapeSql.EVENT_PAGES, Tuple.of(id, ((Number) after).longValue(), limit)).map(pages -> {
+        pages.forEach(page -> reply.getJsonArray("pages").add(toPage(page, "")));
+        return reply;
+      });
+    });
+  }
+
   /** Cancels the job and its unfinished pages in one transaction; the caller tells the runners. */
   Future<JsonObject> cancel(JsonObject message) {
     long id = Fields.id(message);
@@ -183,8 +211,9 @@ final class ScrapeStore {
       Row job = locked.iterator().next();
       long jobId = job.getLong("id");
       int room = job.getInteger("max_pages") - job.getInteger("total");
+      long seq = job.getLong("last_seq") + 1;
       return conn.preparedQuery(ScrapeSql.FINISH_PAGE)
-          .execute(Tuple.of(id, owner, failed ? "failed" : "done", result))
+          .execute(Tuple.of(id, owner, failed ? "failed" : "done", result, seq))
           .compose(pages -> {
             if (pages.size() == 0) {
               return Future.failedFuture(new StoreFailure(Failures.CONFLICT,
@@ -196,15 +225,15 @@ final class ScrapeStore {
                 : conn.preparedQuery(ScrapeSql.INSERT_LINKS)
                     .execute(Tuple.of(jobId, links, page.getInteger("depth") + 1, room))
                     .map(RowSet::rowCount);
-            return added.compose(n -> counted(conn, jobId, failed, n)
+            return added.compose(n -> counted(conn, jobId, failed, n, seq)
                 .map(counted -> new JsonObject().put("job", counted).put("page", page).put("added", n)));
           });
     }));
   }
 
-  private static Future<JsonObject> counted(SqlConnection conn, long jobId, boolean failed, int added) {
+  private static Future<JsonObject> counted(SqlConnection conn, long jobId, boolean failed, int added, long seq) {
     return conn.preparedQuery(ScrapeSql.COUNT_PAGE)
-        .execute(Tuple.of(jobId, failed ? 0 : 1, failed ? 1 : 0, added))
+        .execute(Tuple.of(jobId, failed ? 0 : 1, failed ? 1 : 0, added, seq))
         .map(rows -> toJob(rows.iterator().next()));
   }
 
@@ -245,6 +274,7 @@ final class ScrapeStore {
         .put("state", row.getString(prefix + "state"))
         .put("attempts", row.getInteger(prefix + "attempts"))
         .put("result", row.getJsonObject(prefix + "result"))
-        .put("finishedAt", Fields.time(row.getOffsetDateTime(prefix + "finished_at")));
+        .put("finishedAt", Fields.time(row.getOffsetDateTime(prefix + "finished_at")))
+        .put("seq", row.getLong(prefix + "seq"));
   }
 }

@@ -533,7 +533,7 @@ final class Fetcher {
   }
 
   private Future<JsonObject> cacheGet(URI url) {
-    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_GET, new JsonObject().put("key", cacheKey(url)),
+    return vertx.eventBus().<JsonObject>request(Addresses.CACHE_INTERNAL_GET, new JsonObject().put("key", cacheKey(url)),
             new DeliveryOptions().setSendTimeout(1000))
         .map(m -> new JsonObject(m.body().getString("value")))
         .otherwise((JsonObject) null);
@@ -542,7 +542,7 @@ final class Fetcher {
   private void cachePut(URI url, JsonObject result) {
     JsonObject stored = result.copy();
     stored.remove("cached");
-    vertx.eventBus().request(Addresses.CACHE_PUT, new JsonObject().put("key", cacheKey(url)).put("value", stored.encode())
+    vertx.eventBus().request(Addresses.CACHE_INTERNAL_PUT, new JsonObject().put("key", cacheKey(url)).put("value", stored.encode())
         .put("contentType", "application/json").put("ttl", settings.cacheTtlSeconds()),
         new DeliveryOptions().setSendTimeout(1000));
   }

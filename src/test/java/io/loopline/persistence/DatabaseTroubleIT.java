@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.support.LogCapture;
 import io.loopline.support.TcpProxy;
+import io.loopline.support.Poll;
 import io.loopline.support.TestNode;
 import io.loopline.support.TestServers;
 import io.vertx.core.Future;
@@ -17,6 +18,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +130,9 @@ class DatabaseTroubleIT {
         proxy.start();
         assertThat(await(node.client().get("/items/" + acknowledged.get(0)).send()).statusCode()).isEqualTo(200);
         acknowledged.add(createItem(node));
-        assertThat(await(node.client().get("/health/ready").send()).statusCode()).isEqualTo(200);
+        // Readiness answers from a report up to a second old (the one made during the outage, at first).
+        Poll.until("ready again", Duration.ofSeconds(15),
+            () -> await(node.client().get("/health/ready").send()).statusCode() == 200);
 
         try (Connection db = TestServers.jdbc(database);
             ResultSet rows = db.createStatement().executeQuery("SELECT id, name FROM items ORDER BY id")) {

@@ -91,7 +91,10 @@ class HostileInputIT {
     String status = exchange(request);
     SENT.incrementAndGet();
 
-    assertThat(status).as(new String(request, StandardCharsets.ISO_8859_1)).doesNotStartWith("HTTP/1.1 5").doesNotStartWith("HTTP/1.0 5");
+    // 505 is the one 5xx a client earns: the answer to a request line of a version the server does not speak.
+    if (!status.startsWith("HTTP/1.1 505 ")) {
+      assertThat(status).as(new String(request, StandardCharsets.ISO_8859_1)).doesNotStartWith("HTTP/1.1 5").doesNotStartWith("HTTP/1.0 5");
+    }
     assertThat(await(client.get("/health/live").send()).statusCode()).isEqualTo(200);
   }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Durable scrape jobs: stored in PostgreSQL, run under leases, streamed as events, cancelled, resumed after a restart. */
+/** Durable scrape jobs: stored in PostgreSQL, run under leases, cancelled, resumed after a restart (their events: ScrapeEventsIT). */
 class ScrapeJobsIT {
 
   private static final Duration LIMIT = Duration.ofSeconds(60);
@@ -137,32 +137,6 @@ class ScrapeJobsIT {
             site.url("/page/200") .replace("200", "203") + " 2");
     // The other host's link is never followed.
     assertThat(site.requests("/elsewhere")).isZero();
-  }
-
-  @Test
-  void eventsStreamEachPageAndProgressUntilTheEnd() {
-    List<String> urls = List.of(site.url("/slow?ms=1500&e=1"), site.url("/slow?ms=100&e=2"), site.url("/slow?ms=100&e=3"));
-    long id = submit(node, new JsonObject().put("concurrency", 1), urls).getLong("id");
-
-    HttpResponse<Buffer> stream = await(node.client().get("/scrape-jobs/" + id + "/events").send());
-
-    assertThat(stream.statusCode()).isEqualTo(200);
-    assertThat(stream.getHeader("Content-Type")).isEqualTo("text/event-stream");
-    List<String[]> events = Arrays.stream(stream.bodyAsString().split("\n\n"))
-        .filter(e -> e.startsWith("event: "))
-        .map(e -> new String[] {e.substring(7, e.indexOf('\n')), e.substring(e.indexOf("data: ") + 6)})
-        .toList();
-    assertThat(events.get(0)[0]).isEqualTo("progress");
-    assertThat(events.get(events.size() - 1)[0]).isEqualTo("end");
-    JsonObject end = new JsonObject(events.get(events.size() - 1)[1]);
-    assertThat(end.getString("state")).isEqualTo("done");
-    assertThat(end.getJsonObject("counts").getInteger("done")).isEqualTo(3);
-    List<JsonObject> pages = events.stream().filter(e -> e[0].equals("page")).map(e -> new JsonObject(e[1])).toList();
-    assertThat(pages).hasSize(3).allSatisfy(p -> assertThat(p.getJsonObject("result").getInteger("status")).isEqualTo(200));
-    // A finished job's stream is its state and the end at once.
-    String again = await(node.client().get("/scrape-jobs/" + id + "/events").send()).bodyAsString();
-    assertThat(again).startsWith("event: progress\n").contains("event: end\n");
-    assertProblem(await(node.client().get("/scrape-jobs/999999/events").send()), 404);
   }
 
   @Test

@@ -105,6 +105,15 @@ final class TestSite implements AutoCloseable {
         + "</body></html>";
   }
 
+  /** A page whose result is large: twenty same-host links of about a kilobyte each. */
+  static String linkPage(int n) {
+    StringBuilder links = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      links.append("<a href=\"/page/").append(n).append('-').append(i).append('-').append("x".repeat(1000)).append("\">l</a> ");
+    }
+    return "<!doctype html><html><head><title>Links " + n + "</title></head><body>" + links + "</body></html>";
+  }
+
   private void handle(HttpServerRequest req) {
     String host = req.localAddress().hostAddress();
     String path = req.path();
@@ -161,6 +170,8 @@ final class TestSite implements AutoCloseable {
       }
     } else if (path.startsWith("/error/")) {
       res.setStatusCode(500).end("broken");
+    } else if (path.startsWith("/links/")) {
+      html(res, linkPage(Integer.parseInt(parts[2])));
     } else if (path.equals("/big")) {
       streamBig(res);
     } else if (path.equals("/data.json")) {

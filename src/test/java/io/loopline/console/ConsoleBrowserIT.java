@@ -18,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -33,6 +34,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -288,6 +290,51 @@ class ConsoleBrowserIT {
       }
       TestNode.closeAll(second, first, holder);
     }
+  }
+
+  @Test
+  void aScrapeJobFollowedAcrossANodeRestartResumesWithLastEventId() {
+    TestNode holder = TestNode.start(new JsonObject().put("roles", new JsonArray().add("persistence")));
+    int port = Ports.free();
+    // A short drain: the event stream is cut while the job still runs (a long one would let it finish first).
+    JsonObject onPort = new JsonObject().put("http", new JsonObject().put("port", port).put("shutdownTimeoutSeconds", 1))
+        .put("scrape", new JsonObject().put("allow", new JsonArray().add(SITE_HOST)).put("robots", false).put("perHostConcurrency", 1));
+    TestNode first = null;
+    TestNode second = null;
+    WebDriver browser = null;
+    try {
+      first = Ports.retryOnConflict(() -> TestNode.join(holder, onPort));
+      long id = await(first.client().post("/scrape-jobs").sendJsonObject(new JsonObject()
+          .put("urls", new JsonArray().add("http://" + SITE_HOST + ":" + sitePort + "/hub"))
+          .put("options", new JsonObject().put("depth", 1).put("robots", false)))).bodyAsJsonObject().getLong("id");
+      browser = browser();
+      WebDriver page = browser;
+      // Every Last-Event-ID the page sends is noted (DevTools scripts run before the page's own, CSP aside).
+      ((ChromeDriver) page).executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source",
+          "window.lastEventIds = []; const f = window.fetch; window.fetch = (u, o) => {"
+              + " const h = o && o.headers && o.headers['Last-Event-ID']; if (h) window.lastEventIds.push(h); return f(u, o); };"));
+      page.get("http://127.0.0.1:" + port + "/console/#/scrapes/" + id);
+      waitFor(page, () -> intTile(page, "Done") >= 3);
+      first.close();
+      first = null;
+      second = Ports.retryOnConflict(() -> TestNode.join(holder, onPort));
+      waitFor(page, () -> "done".equals(page.findElement(By.id("scrape-progress")).getDomAttribute("data-state")));
+      waitFor(page, () -> count(page, "#scrape-results tbody tr[data-state=done]") == SITE_PAGES + 1);
+      @SuppressWarnings("unchecked")
+      List<String> sent = (List<String>) ((JavascriptExecutor) page).executeScript("return window.lastEventIds");
+      assertThat(sent).as("the reconnects resumed after the last event seen").isNotEmpty().allMatch(v -> v.matches("\\d+"));
+      assertThat(intTile(page, "Done")).isEqualTo(SITE_PAGES + 1);
+    } finally {
+      if (browser != null) {
+        browser.quit();
+      }
+      TestNode.closeAll(second, first, holder);
+    }
+  }
+
+  private static int intTile(WebDriver browser, String label) {
+    String value = tileValue(browser, label);
+    return value == null || value.isEmpty() ? -1 : Integer.parseInt(value.replace(",", ""));
   }
 
   // --- helpers

@@ -10,6 +10,7 @@ import io.loopline.config.ConfigException;
 import io.loopline.config.DbSettings;
 import io.loopline.config.LooplineConfig;
 import io.loopline.contract.ApiKeyFormat;
+import io.loopline.contract.RecordBatchCodec;
 import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
 import io.loopline.observe.LogSetup;
@@ -22,6 +23,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import io.loopline.jobs.JobRunnerVerticle;
 import io.loopline.jobs.WorkerVerticle;
+import io.loopline.mqtt.MqttVerticle;
 import io.loopline.persistence.EmbeddedDatabase;
 import io.loopline.persistence.Migrations;
 import io.loopline.persistence.PersistenceVerticle;
@@ -36,6 +38,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Path;
@@ -66,6 +69,7 @@ public final class Loopline {
   private final List<String> deployments = new ArrayList<>();
   /** The HTTP verticles deployed, for the port they listen on. */
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+  private final List<MqttVerticle> mqttVerticles = new CopyOnWriteArrayList<>();
 
   private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded, String metricsRegistry,
       OpenTelemetry ownTracing) {
@@ -177,6 +181,7 @@ public final class Loopline {
       if (metrics != null) {
         metrics.registerNodeMeters();
       }
+      RecordBatchCodec.register(vertx);
       boot(vertx, config, roles, db, metrics, tracing, otel, started);
     });
     return started.future();
@@ -235,10 +240,13 @@ public final class Loopline {
 
   /** The node's own card first, then backends, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
-    JsonObject nodeConfig = config.sections("metrics").put("roles", config.json().getJsonArray("roles"));
+    boolean mqttOn = config.json().getJsonObject("mqtt").getBoolean("enabled");
+    JsonArray running = new JsonArray(roles.stream().filter(r -> r != Role.MQTT || mqttOn).map(Role::id).toList());
+    JsonObject nodeConfig = config.sections("metrics").put("roles", running);
     Future<Void> chain = deploy(NodeVerticle::new, new DeploymentOptions().setConfig(nodeConfig));
-    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.HTTP)) {
-      if (roles.contains(role)) {
+    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.MQTT, Role.HTTP)) {
+      boolean mqttOff = role == Role.MQTT && !mqttOn;
+      if (roles.contains(role) && !mqttOff) {
         chain = chain.compose(v -> deploy(role));
       }
     }
@@ -268,6 +276,11 @@ public final class Loopline {
           .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
           .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
       case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
+      case MQTT -> deploy(() -> {
+        MqttVerticle verticle = new MqttVerticle();
+        mqttVerticles.add(verticle);
+        return verticle;
+      }, new DeploymentOptions().setConfig(config.sections(MqttVerticle.SECTIONS)));
       case HTTP -> deploy(() -> {
         HttpVerticle verticle = new HttpVerticle();
         httpVerticles.add(verticle);
@@ -318,6 +331,11 @@ public final class Loopline {
   /** The port HTTP listens on (the one the OS chose when {@code http.port} is 0); -1 without the HTTP role. */
   public int httpPort() {
     return httpVerticles.isEmpty() ? -1 : httpVerticles.get(0).actualPort();
+  }
+
+  /** The port MQTT listens on (the one the OS chose when {@code mqtt.port} is 0); -1 when this node runs no MQTT server. */
+  public int mqttPort() {
+    return mqttVerticles.isEmpty() ? -1 : mqttVerticles.get(0).actualPort();
   }
 
   /** The configuration in effect, with the embedded database's URL filled in. */

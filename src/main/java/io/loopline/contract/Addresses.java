@@ -350,6 +350,60 @@ public final class Addresses {
    */
   public static final String CHAT_ROOMS = PREFIX + "chat.rooms";
 
+  /**
+   * Append records to a stream (the persistence role), durable when answered. Request, from any service: {@code
+   * {"stream", "records": [{"device", "time"?, "value", "attrs"?}...] (1 to 10,000), "atomic"?: false}}, checked
+   * as an HTTP upload's lines are; a record without {@code time} gets the server's time. From a JVM member of
+   * the cluster, also a {@link RecordBatch} (records already checked). Reply: {@code {"accepted", "rejected",
+   * "errors": [{"index", "detail"}] (the first 100), "seq": the stream's newest seq}}. Bad records are skipped
+   * and listed; with {@code atomic} one bad record fails the whole request with 400. Fails 400, 503.
+   */
+  public static final String STREAMS_APPEND = PREFIX + "streams.append";
+  /**
+   * Streams by name, a page at a time. Request: {@code {"limit"?: 1..200 (50), "cursor"?}}. Reply:
+   * {@code {"streams": [{"name", "records", "firstTime", "lastTime"}], "next"}}.
+   */
+  public static final String STREAMS_LIST = PREFIX + "streams.list";
+  /** One stream. Request: {@code {"stream"}}. Reply: {@code {"name", "records", "firstTime", "lastTime"}}. Fails 404. */
+  public static final String STREAMS_GET = PREFIX + "streams.get";
+  /**
+   * Buckets of a stream's values computed by PostgreSQL ({@code date_bin}). Request: {@code {"stream",
+   * "device"?, "from", "to" (RFC 3339), "step": "30s" | "1m" | "1h" | "1d" ...}}. Reply: {@code {"stream",
+   * "device", "from", "to", "step", "buckets": [{"time", "count", "min", "max", "avg"}]}}, empty buckets left
+   * out. Fails 400 (more than {@code ingest.maxBuckets} buckets, a bad time or step).
+   */
+  public static final String STREAMS_SERIES = PREFIX + "streams.series";
+  /**
+   * A page of records. Request: {@code {"stream", "device"?, "from"?, "to"?, "limit"?: 1..1000 (100),
+   * "cursor"?}}. Reply: {@code {"records": [{"seq", "device", "time", "value", "attrs"}], "next"}}: with
+   * {@code device} in time order, else in the stream's order ({@code seq}).
+   */
+  public static final String STREAMS_RECORDS = PREFIX + "streams.records";
+  /**
+   * Records stored after a point of the stream, in {@code seq} order: how {@code /live} follows a stream.
+   * Request: {@code {"stream", "after"?: seq, "device"?, "limit"?: 1..1000 (500)}}. Reply: {@code {"records":
+   * [...], "last"}}: where to read on from (the last record returned; after a short page, the stream's newest
+   * seq, the filtered-out records up to it included); without {@code after}, no records and the newest seq.
+   */
+  public static final String STREAMS_AFTER = PREFIX + "streams.after";
+  /**
+   * Opens an export: a database cursor over the records a {@link #STREAMS_RECORDS} request would page
+   * through, held by the persistence verticle that answers. Request: that request without {@code limit} and
+   * {@code cursor}. Reply: {@code {"session": address}}. To the session address: {@code {"fetch": true}}
+   * answers a {@code Buffer} of NDJSON lines (up to {@code ingest.exportChunkRows} records) with the header
+   * {@code more} ({@code "true"}/{@code "false"}); {@code {"close": true}} ends it early. A session not asked
+   * for {@code ingest.sessionIdleMs} closes itself. Fails 503 when {@code ingest.exportSessions} are open.
+   */
+  public static final String STREAMS_EXPORT = PREFIX + "streams.export";
+  /**
+   * Opens an atomic append: one transaction for many batches. Request: {@code {"stream"}}. Reply: {@code
+   * {"session": address}}. To the session address: a {@link RecordBatch} (reply {@code {"accepted"}}), then
+   * {@code {"commit": true}} (reply {@code {"accepted", "seq"}}: everything is stored) or {@code {"rollback":
+   * true}} (nothing is). A session not used for {@code ingest.sessionIdleMs} rolls back. Fails 503 when
+   * {@code ingest.atomicSessions} are open.
+   */
+  public static final String STREAMS_ATOMIC = PREFIX + "streams.atomic";
+
   private Addresses() {}
 
   /**
@@ -381,6 +435,19 @@ public final class Addresses {
    */
   public static String chatHost(String host) {
     return PREFIX + "chat.host." + host;
+  }
+
+  /**
+   * Published after every batch a stream stored (notification): {@code {"stream", "seq": its newest seq,
+   * "count": records in the batch}}. {@code GET /streams/{stream}/live} reads on from it.
+   */
+  public static String streamStored(String stream) {
+    return PREFIX + "streams." + stream + ".stored";
+  }
+
+  /** A session of {@link #STREAMS_EXPORT} or {@link #STREAMS_ATOMIC}, registered by the persistence verticle that holds it. */
+  public static String streamSession(String id) {
+    return PREFIX + "streams.session." + id;
   }
 
   /**

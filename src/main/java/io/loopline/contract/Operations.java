@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -21,20 +23,35 @@ public final class Operations {
   /** Registers {@code operation} at {@code address}; the future completes once the consumer is registered. */
   public static Future<Void> answer(EventBus bus, String address, Function<JsonObject, Future<JsonObject>> operation,
       BiConsumer<Message<?>, Throwable> failure) {
+    return answerAny(bus, address, body -> {
+      if (!(body instanceof JsonObject json)) {
+        throw new ReplyException(ReplyFailure.RECIPIENT_FAILURE, Failures.BAD_REQUEST, "the message body must be a JSON object");
+      }
+      return operation.apply(json);
+    }, failure);
+  }
+
+  /**
+   * As {@link #answer}, for an operation that takes bodies of more than one type (a JSON object, or a
+   * {@link RecordBatch} from a JVM member) and checks them itself.
+   */
+  public static Future<Void> answerAny(EventBus bus, String address, Function<Object, Future<JsonObject>> operation,
+      BiConsumer<Message<?>, Throwable> failure) {
     return bus.<Object>consumer(address, message -> {
       RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
-      if (!(message.body() instanceof JsonObject body)) {
-        message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
-        return;
-      }
-      String refused = StorableText.refusal(body);
-      if (refused != null) {
-        message.fail(Failures.BAD_REQUEST, refused);
-        return;
+      if (message.body() instanceof JsonObject body) {
+        String refused = StorableText.refusal(body);
+        if (refused != null) {
+          message.fail(Failures.BAD_REQUEST, refused);
+          return;
+        }
       }
       Future<JsonObject> result;
       try {
-        result = operation.apply(body);
+        result = operation.apply(message.body());
+      } catch (ReplyException refused) {
+        message.fail(refused.failureCode(), refused.getMessage());
+        return;
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }

@@ -19,7 +19,9 @@ public enum Role {
   /** Worker verticles for blocking work. */
   WORKER,
   /** The chat rooms' sequencer: orders each room's messages, keeps its members, queues its history. */
-  CHAT;
+  CHAT,
+  /** The MQTT server devices publish records to, when {@code mqtt.enabled}. */
+  MQTT;
 
   /** The role's name in configuration and on the bus, e.g. {@code persistence}. */
   public String id() {

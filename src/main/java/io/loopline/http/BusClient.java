@@ -31,12 +31,21 @@ final class BusClient {
   }
 
   /** Sends with the current request's id in the headers, so the recipient's log lines carry it too. */
-  Future<JsonObject> request(String address, JsonObject body) {
+  Future<JsonObject> request(String address, Object body) {
+    return delivery.<JsonObject>request(address, body, withRequestId(options)).map(Message::body);
+  }
+
+  /**
+   * A request to an address one verticle registered for a while (a session of the persistence role): sent
+   * straight there, since no other node can answer it; the whole reply, for its headers.
+   */
+  <T> Future<Message<T>> requestSession(String address, Object body, long timeoutMs) {
+    return bus.request(address, body, withRequestId(new DeliveryOptions(options).setSendTimeout(timeoutMs)));
+  }
+
+  private static DeliveryOptions withRequestId(DeliveryOptions options) {
     String requestId = RequestIds.current();
-    DeliveryOptions withId = requestId == null
-        ? options
-        : new DeliveryOptions(options).addHeader(BusHeaders.REQUEST_ID, requestId);
-    return delivery.<JsonObject>request(address, body, withId).map(Message::body);
+    return requestId == null ? options : new DeliveryOptions(options).addHeader(BusHeaders.REQUEST_ID, requestId);
   }
 
   /** A client whose requests wait at most {@code timeoutMs}. */

@@ -17,13 +17,16 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * The HTTP contract, {@code openapi/loopline.yaml}: served as written at {@code /openapi.yaml}, and turned
  * into the router's routes and request validation.
  */
-record Contract(Buffer text, OpenAPIContract openApi) {
+record Contract(Buffer text, OpenAPIContract openApi, List<RequestBodies.Streamed> streamed) {
 
   static final String PATH = "openapi/loopline.yaml";
 
   static Future<Contract> load(Vertx vertx) {
-    return vertx.fileSystem().readFile(PATH).compose(text ->
-        OpenAPIContract.from(vertx, forRouter(text.toString())).map(openApi -> new Contract(text, openApi)));
+    return vertx.fileSystem().readFile(PATH).compose(text -> {
+      JsonObject contract = forRouter(text.toString());
+      List<RequestBodies.Streamed> streamed = RequestBodies.streamed(contract);
+      return OpenAPIContract.from(vertx, contract).map(openApi -> new Contract(text, openApi, streamed));
+    });
   }
 
   /**
@@ -31,7 +34,9 @@ record Contract(Buffer text, OpenAPIContract openApi) {
    * validate, {@code application/problem+json} among them; responses are not validated here, so those
    * media types are dropped from the router's copy only. So are the security requirements: they tell
    * clients and {@code /docs} how to authenticate, and {@link Access} enforces them, with the anonymous
-   * access and per-route scopes the router's own security handlers cannot express.
+   * access and per-route scopes the router's own security handlers cannot express. An operation marked
+   * {@code x-streamed-body} keeps its marker and loses its request body: its handler reads and checks the body
+   * as it streams in ({@link RequestBodies}), in media types vertx-openapi 5.0 would refuse.
    */
   static JsonObject forRouter(String yaml) {
     JsonObject contract = new JsonObject(toJsonMap(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml)));
@@ -42,6 +47,9 @@ record Contract(Buffer text, OpenAPIContract openApi) {
         if (operations.getValue(method) instanceof JsonObject operation) {
           dropUnsupportedContent(operation.getJsonObject("responses"));
           operation.remove("security");
+          if (Boolean.TRUE.equals(operation.getValue(RequestBodies.STREAMED))) {
+            operation.remove("requestBody");
+          }
         }
       }
     }

@@ -5,8 +5,10 @@ import io.loopline.config.AccessSettings;
 import io.loopline.config.CacheSettings;
 import io.loopline.config.ChatSettings;
 import io.loopline.config.HttpSettings;
+import io.loopline.config.IngestSettings;
 import io.loopline.config.RedisSettings;
 import io.loopline.config.ScrapeSettings;
+import io.loopline.observe.IngestMetrics;
 import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -38,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class HttpVerticle extends VerticleBase {
 
   /** The configuration sections an HTTP verticle receives. */
-  public static final String[] SECTIONS = {"http", "log", "cache", "scrape", "chat", "auth", "rateLimit", "redis"};
+  public static final String[] SECTIONS = {"http", "log", "cache", "scrape", "chat", "auth", "rateLimit", "redis", "ingest"};
 
   /**
    * The console's policy: its own scripts, styles and images only (no inline script or style attribute),
@@ -108,7 +110,7 @@ public final class HttpVerticle extends VerticleBase {
     if (!settings.corsAllowedOrigins().isEmpty()) {
       builder.rootHandler(cors(settings.corsAllowedOrigins()));
     }
-    builder.rootHandler(BodyHandler.create(false).setBodyLimit(settings.maxBodySize()));
+    builder.rootHandler(new RequestBodies(vertx, BodyHandler.create(false).setBodyLimit(settings.maxBodySize()), contract.streamed()));
     Access accessControl = new Access(access, keys, limits, new ClientAddress(access.trustedProxies()), Metrics.registry(config()));
     builder.rootHandler(accessControl);
     Resources resources = new Resources(bus);
@@ -121,6 +123,8 @@ public final class HttpVerticle extends VerticleBase {
     new ScheduleRoutes(bus, resources).mount(builder);
     new CacheRoutes(bus).mount(builder);
     new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config()), Metrics.registry(config())).mount(builder);
+    new StreamRoutes(vertx, bus, problems, slowClients, IngestSettings.from(config()),
+        new IngestMetrics(Metrics.registry(config()))).mount(builder);
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
     new AdminRoutes(bus, resources).mount(builder);

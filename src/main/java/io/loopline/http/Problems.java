@@ -116,13 +116,22 @@ final class Problems {
   }
 
   void send(RoutingContext ctx, Problem problem) {
+    send(ctx, problem, null);
+  }
+
+  /** As {@link #send(RoutingContext, Problem)}, with extension members (RFC 9457 section 3.2) beside the standard ones. */
+  void send(RoutingContext ctx, Problem problem, JsonObject extensions) {
     if ((problem.status() == 503 || problem.status() == 429) && !ctx.response().headers().contains(HttpHeaders.RETRY_AFTER)) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
+    }
+    JsonObject body = problem.toJson(RoutedPath.shown(ctx)).put("requestId", RequestIds.current());
+    if (extensions != null) {
+      extensions.forEach(member -> body.put(member.getKey(), member.getValue()));
     }
     ctx.response()
         .setStatusCode(problem.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE)
-        .end(problem.toJson(RoutedPath.shown(ctx)).put("requestId", RequestIds.current()).encode());
+        .end(body.encode());
   }
 
   Problem toProblem(RoutingContext ctx) {

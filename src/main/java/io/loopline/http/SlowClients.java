@@ -98,6 +98,18 @@ final class SlowClients {
     };
   }
 
+  /**
+   * A request whose body is streamed to its handler, which may take far longer than {@code bodyTimeoutMs} (a
+   * 1 GiB upload) and stops reading on purpose when it writes slower than the client sends: no whole-body
+   * deadline; the connection's idle timeout still ends a client that stops sending.
+   */
+  void streamed(HttpServerRequest request) {
+    Deadlines deadlines = connections.get(request.connection());
+    if (deadlines != null) {
+      deadlines.receiving = null; // an HTTP/1.x connection receives one body at a time: this one
+    }
+  }
+
   /** Stops the sweep; connections are closed by the server's shutdown. */
   void close() {
     vertx.cancelTimer(sweeper);

@@ -15,6 +15,8 @@ import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
@@ -25,7 +27,7 @@ import java.util.UUID;
  * port, start time, readiness) in a cluster-wide map whose entries expire, so a node that dies leaves it
  * within {@link #CARD_TTL_MS}. It samples its own meters every {@code metrics.sampleMs} into a
  * {@link MeterHistory} of {@code metrics.historyMinutes}, and answers for it at {@link Addresses#node(String)}.
- * Receives {@code roles}, {@code metrics} and {@link Metrics#CONFIG_KEY}; the HTTP port is put in
+ * Receives {@code roles} (those it runs: {@code mqtt} only when enabled), {@code metrics} and {@link Metrics#CONFIG_KEY}; the HTTP port is put in
  * {@link #LOCAL_MAP} by the launcher once the HTTP verticles listen.
  */
 public final class NodeVerticle extends VerticleBase {
@@ -39,6 +41,8 @@ public final class NodeVerticle extends VerticleBase {
   private static final long ANNOUNCE_MS = 5_000;
   static final long CARD_TTL_MS = 3 * ANNOUNCE_MS;
   private static final long CHECK_TIMEOUT_MS = 2_000;
+  /** The roles whose verticle answers {@code Addresses.health(role)}. */
+  private static final Set<Role> ASKED = EnumSet.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT);
 
   private final String id = UUID.randomUUID().toString().substring(0, 8);
   private final Instant startedAt = Instant.now();
@@ -86,8 +90,8 @@ public final class NodeVerticle extends VerticleBase {
   private void announce() {
     List<Future<String>> checks = new ArrayList<>();
     for (Role role : roles) {
-      // The HTTP role is this node answering at all; the others are asked on this node only.
-      checks.add(role == Role.HTTP ? Future.succeededFuture("UP") : vertx.eventBus()
+      // Roles with no health address (HTTP, MQTT) are up once deployed; the others are asked on this node only.
+      checks.add(!ASKED.contains(role) ? Future.succeededFuture("UP") : vertx.eventBus()
           .request(Addresses.health(role), new JsonObject(), new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS).setLocalOnly(true))
           .map("UP").otherwise(e -> String.valueOf(e.getMessage())));
     }

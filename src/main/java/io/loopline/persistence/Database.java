@@ -37,6 +37,9 @@ final class Database {
   private final SqlClient client;
   /** A small pool for the few writes that need a transaction (the pipelined client cannot give connections). */
   private final Pool transactions;
+  private final Vertx vertx;
+  private final DbSettings settings;
+  private final PgConnectOptions connect;
   private final long timeoutMs;
   private final long slowMs;
   /** Statements explained recently, so a slow statement is explained once a minute, not on every run. */
@@ -70,8 +73,34 @@ final class Database {
         .connectingTo(connect)
         .using(vertx)
         .build();
+    this.vertx = vertx;
+    this.settings = settings;
+    this.connect = connect;
     this.timeoutMs = settings.queryTimeoutMs();
     this.slowMs = settings.slowQueryMs();
+  }
+
+  /**
+   * A pool of its own for connections a store holds for long (a stream's writer, an export's cursor), with the
+   * same server, timeouts and statement cache as the shared client; its connections open when first asked for.
+   */
+  Pool pool(String name, int size) {
+    return PgBuilder.pool()
+        .with(new PoolOptions()
+            .setMaxSize(size)
+            .setMaxWaitQueueSize(settings.maxWaitQueueSize())
+            .setConnectionTimeout(settings.connectTimeoutMs())
+            .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setName(name))
+        .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
+  }
+
+  /** PostgreSQL cancels a statement after this long ({@code statement_timeout}). */
+  long timeoutMs() {
+    return timeoutMs;
   }
 
   /** Runs one statement with bound parameters. */

@@ -2,11 +2,13 @@ package io.loopline.persistence;
 
 import io.loopline.config.CacheSettings;
 import io.loopline.config.DbSettings;
+import io.loopline.config.IngestSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.loopline.observe.IngestMetrics;
 import io.loopline.observe.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -32,10 +34,11 @@ public final class PersistenceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
 
   /** The configuration sections a persistence verticle receives. */
-  public static final String[] SECTIONS = {"db", "cache", "admin", "jobs"};
+  public static final String[] SECTIONS = {"db", "cache", "admin", "jobs", "ingest"};
 
   private Database db;
   private JobWakeups wakeups;
+  private StreamStore streams;
   private long scheduleTimer = -1;
   private Future<Integer> tick = Future.succeededFuture(0);
 
@@ -52,6 +55,7 @@ public final class PersistenceVerticle extends VerticleBase {
     ChatStore chat = new ChatStore(db);
     JsonObject jobSettings = config().getJsonObject("jobs");
     ScheduleStore schedules = new ScheduleStore(vertx, db, jobSettings.getLong("scheduleGraceMs"));
+    streams = new StreamStore(vertx, db, IngestSettings.from(config()), new IngestMetrics(Metrics.registry(config())));
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     // First, alone: with a small pool, nothing else may take the connection it needs.
     return keys.bootstrap(config().getJsonObject("admin").getString("key")).compose(v -> {
@@ -124,7 +128,15 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release),
         answer(Addresses.CHAT_HISTORY_APPEND, chat::append),
         answer(Addresses.CHAT_HISTORY_LIST, chat::list),
-        answer(Addresses.CHAT_ROOMS, new ChatActivity(db)::rooms)));
+        answer(Addresses.CHAT_ROOMS, new ChatActivity(db)::rooms),
+        Operations.answerAny(vertx.eventBus(), Addresses.STREAMS_APPEND, streams::append, StoreFailure::reply),
+        answer(Addresses.STREAMS_ATOMIC, streams::atomic),
+        answer(Addresses.STREAMS_LIST, streams::list),
+        answer(Addresses.STREAMS_GET, streams::get),
+        answer(Addresses.STREAMS_SERIES, streams::series),
+        answer(Addresses.STREAMS_RECORDS, streams::records),
+        answer(Addresses.STREAMS_AFTER, streams::after),
+        answer(Addresses.STREAMS_EXPORT, streams::export)));
   }
 
   /** Runners stop the job's fetches; event streams end. */
@@ -162,6 +174,8 @@ public final class PersistenceVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(scheduleTimer);
     Future<Void> listening = wakeups == null ? Future.succeededFuture() : wakeups.close();
-    return listening.eventually(() -> db == null ? Future.succeededFuture() : db.close());
+    return listening
+        .eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
+        .eventually(() -> db == null ? Future.succeededFuture() : db.close());
   }
 }

@@ -219,7 +219,7 @@ class ConsoleBrowserIT {
   }
 
   @Test
-  void chatRoomsAndStreamsAreShown() {
+  void chatRoomsAndStreamsWithTheirDevicesAreShown() {
     for (int i = 0; i < 5; i++) {
       assertThat(await(node.client().post("/chat/rooms/lobby/messages")
           .sendJsonObject(new JsonObject().put("sender", "ops").put("text", "message " + i))).statusCode()).isEqualTo(201);
@@ -231,9 +231,21 @@ class ConsoleBrowserIT {
       assertThat(text(browser, "#rooms tbody tr[data-room=lobby]")).contains("5");
       assertThat(count(browser, "#chat-rate svg.chart path.line")).isPositive();
       screenshot(browser, "chat");
+      upload("boiler-1", 20.0, "boiler-2", 30.0);
       browser.get(base() + "#/streams");
-      waitFor(browser, () -> count(browser, "#streams-absent, #streams tbody tr") > 0);
+      waitFor(browser, () -> count(browser, "#streams tbody tr") == 1 && text(browser, "#streams tbody").contains("telemetry"));
+      assertThat(text(browser, "#streams tbody tr")).contains("10");
       screenshot(browser, "streams");
+      browser.get(base() + "#/streams/telemetry");
+      waitFor(browser, () -> text(browser, "#stream-live").equals("live"));
+      // Records stored while the page watches arrive over /live: each device's latest value and a small chart.
+      for (int i = 1; i <= 4; i++) {
+        upload("boiler-1", 20.0 + i, "boiler-2", 30.0 - i);
+      }
+      waitFor(browser, () -> count(browser, "#devices tbody tr") == 2 && text(browser, "#devices tbody").contains("26"));
+      assertThat(count(browser, "#devices svg.spark path")).isEqualTo(2);
+      assertThat(count(browser, "#stream-rate svg.chart path.line")).isPositive();
+      screenshot(browser, "stream");
       assertNoBrowserErrors(browser);
     } finally {
       browser.quit();
@@ -341,6 +353,18 @@ class ConsoleBrowserIT {
 
   private static String base() {
     return "http://127.0.0.1:" + node.port() + "/console/";
+  }
+
+  /** Five records of each of two devices in the stream {@code telemetry}, the values rising from {@code a} and {@code b}. */
+  private static void upload(String deviceA, double a, String deviceB, double b) {
+    StringBuilder ndjson = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      ndjson.append(new JsonObject().put("device", deviceA).put("value", a + i / 10.0).encode()).append('\n');
+      ndjson.append(new JsonObject().put("device", deviceB).put("value", b + i / 10.0).encode()).append('\n');
+    }
+    var stored = await(node.client().post("/streams/telemetry/records").putHeader("Content-Type", "application/x-ndjson")
+        .sendBuffer(io.vertx.core.buffer.Buffer.buffer(ndjson.toString())));
+    assertThat(stored.statusCode()).as(stored.bodyAsString()).isEqualTo(200);
   }
 
   /** Item reads, by list and by id (through the cache tiers), for the charts to draw. */

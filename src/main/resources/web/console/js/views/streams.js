@@ -68,9 +68,9 @@ function list({ root, report, clearReport }) {
 }
 
 function detail({ root, report, clearReport }, stream) {
-  const chart = el('section.panel', {}, el('h2', {}, 'Records per minute'));
+  const chart = el('section.panel', { id: 'stream-rate' }, el('h2', {}, 'Records per minute'));
   const devices = el('table', { id: 'devices' });
-  const state = el('span.muted', {}, 'connecting…');
+  const state = el('span.muted', { id: 'stream-live' }, 'connecting…');
   root.append(el('div.view', {}, header(`Stream ${stream}: records per minute, and each device's latest values as they are stored.`),
     el('div.toolbar', {}, el('a', { href: '#/streams' }, '← all streams'), el('span.spacer'), state), chart,
     el('section.panel', {}, el('h2', {}, 'Devices, live'), devices)));

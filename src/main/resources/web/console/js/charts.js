@@ -69,13 +69,16 @@ export function sparkline(values, { color = COLORS[0], max = null } = {}) {
   const width = 120;
   const height = 26;
   const finite = values.filter(v => v !== null && v !== undefined && Number.isFinite(v));
+  // Rates start from zero; other values (a device's readings) span their own range, so changes show.
+  const low = max === null && finite.length && Math.min(...finite) > 0 && Math.min(...finite) > 0.5 * Math.max(...finite)
+    ? Math.min(...finite) : 0;
   const top = max !== null ? max : Math.max(...finite, 0) || 1;
   const chart = svg('svg', { class: 'spark', viewBox: `0 0 ${width} ${height}`, 'aria-hidden': 'true' });
   if (values.length < 2 || !finite.length) {
     return chart;
   }
   const x = i => (i / (values.length - 1)) * (width - 2) + 1;
-  const y = v => height - 2 - (v / top) * (height - 4);
+  const y = v => height - 2 - (top === low ? 0.5 : (v - low) / (top - low)) * (height - 4);
   const d = values.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(v ?? 0).toFixed(1)}`).join('');
   chart.append(svg('path', { d, fill: 'none', stroke: color, 'stroke-width': 1.5 }));
   return chart;

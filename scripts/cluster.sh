@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A Loopline cluster on this machine, on loopback only, sharing one PostgreSQL and one Redis.
 #
-#   scripts/cluster.sh 3                 start 3 nodes (HTTP on 8081, 8082, 8083): the first with every role,
-#                                        the others with every role but chat (one chat sequencer per cluster)
-#   scripts/cluster.sh add [ROLES]       add a node to the running cluster (default: every role but chat),
+#   scripts/cluster.sh 3                 start 3 nodes with every role (HTTP on 8081, 8082, 8083); one of
+#                                        their chat sequencers is elected, another takes over if its node dies
+#   scripts/cluster.sh add [ROLES]       add a node to the running cluster (default: every role),
 #                                        e.g. add scraper
 #   scripts/cluster.sh status            the nodes, their roles and ports
 #   scripts/cluster.sh stop              SIGTERM every node (each drains and leaves the cluster)
@@ -39,7 +39,7 @@ next_index() {
 }
 
 start_node() {
-  local roles=${1:-http,persistence,cache,scraper,worker}
+  local roles=${1:-all}
   [ "$roles" = all ] && roles=http,persistence,cache,scraper,worker,chat
   local i
   i=$(next_index)

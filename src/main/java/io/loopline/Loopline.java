@@ -16,6 +16,7 @@ import io.loopline.http.HttpVerticle;
 import io.loopline.observe.LogSetup;
 import io.loopline.observe.Metrics;
 import io.loopline.observe.NodeVerticle;
+import io.loopline.observe.NodeStatus;
 import io.loopline.observe.RequestIds;
 import io.loopline.observe.Tracing;
 import io.opentelemetry.api.OpenTelemetry;
@@ -43,6 +44,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -69,6 +71,8 @@ public final class Loopline {
   private final List<String> deployments = new ArrayList<>();
   /** The HTTP verticles deployed, for the port they listen on. */
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+  /** Completes once every role runs: at start, or once a database that did not answer at start does. */
+  private final Promise<Void> ready = Promise.promise();
   private final List<MqttVerticle> mqttVerticles = new CopyOnWriteArrayList<>();
 
   private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded, String metricsRegistry,
@@ -95,14 +99,32 @@ public final class Loopline {
     }
     Loopline node;
     try {
-      node = start(config).toCompletionStage().toCompletableFuture().join();
+      node = launch(config, null).toCompletionStage().toCompletableFuture().join();
     } catch (RuntimeException e) {
-      log.error("Loopline did not start", e.getCause() == null ? e : e.getCause());
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof UnusableDatabase) {
+        System.exit(2); // said by the start's own log line
+      }
+      log.error("Loopline did not start", cause);
       System.exit(1);
       return;
     }
     stopOnSignal(node, "TERM");
     stopOnSignal(node, "INT");
+    node.ready().onFailure(e -> {
+      log.error("Loopline stops: {}", e.getMessage());
+      node.stop().onComplete(stopped -> System.exit(2));
+    });
+  }
+
+  /**
+   * The database cannot be used, and waiting will not change that: bad credentials, a database that does
+   * not exist, a migration that fails. The start stops with exit code 2.
+   */
+  public static final class UnusableDatabase extends RuntimeException {
+    UnusableDatabase(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /** Boots a node with this configuration; the future completes when every verticle is ready. */
@@ -112,9 +134,20 @@ public final class Loopline {
 
   /**
    * Boots a node that traces with {@code tracing} (tests pass an in-memory SDK); null builds the SDK from
-   * the {@code tracing} section, which may leave tracing off.
+   * the {@code tracing} section, which may leave tracing off. Completes when every verticle is ready.
    */
   public static Future<Loopline> start(LooplineConfig config, OpenTelemetry tracing) {
+    return launch(config, tracing).compose(node -> node.ready()
+        .map(node)
+        .recover(e -> node.stop().transform(stopped -> Future.failedFuture(e))));
+  }
+
+  /**
+   * Boots a node; completes once it serves. That is when every verticle is ready, unless its database did
+   * not answer: then it serves without it (readiness says so) and {@link #ready()} completes once the
+   * database answers, or fails if it cannot be used.
+   */
+  public static Future<Loopline> launch(LooplineConfig config, OpenTelemetry tracing) {
     try {
       checkSupported(config);
     } catch (ConfigException e) {
@@ -177,6 +210,7 @@ public final class Loopline {
     }).onSuccess(vertx -> {
       if (joined != null) {
         log.info("Cluster: joined as member {}", Clustering.member(joined));
+        NodeStatus.of(vertx).clustered(joined.getNodeId(), joined::getNodes);
       }
       if (metrics != null) {
         metrics.registerNodeMeters();
@@ -186,6 +220,9 @@ public final class Loopline {
     });
     return started.future();
   }
+
+  /** The first wait before trying a database that did not answer at start again; it doubles up to db.startRetryMaxMs. */
+  private static final long FIRST_DATABASE_RETRY_MS = 500;
 
   private static void boot(Vertx vertx, LooplineConfig config, Set<Role> roles, DbSettings db, Metrics metrics,
       OpenTelemetry tracing, OpenTelemetry otel, Promise<Loopline> started) {
@@ -203,21 +240,14 @@ public final class Loopline {
               : config.with(new JsonObject().put("db", new JsonObject().put("url", embedded.url())));
           Loopline node = new Loopline(vertx, effective, embedded, metrics == null ? null : metrics.name(),
               tracing == null ? otel : null);
-          Future<Void> migrated = ownsDatabase ? node.migrate() : Future.succeededFuture();
-          return migrated.compose(v -> node.deployRoles(roles))
-              .onFailure(e -> node.stop())
-              .map(node);
+          Future<Void> serving = ownsDatabase
+              ? node.migrate().transform(migrated -> node.serve(roles, migrated.failed() ? migrated.cause() : null))
+              : node.deployRoles(roles).onSuccess(v -> node.markReady());
+          return serving.onFailure(e -> node.stop()).map(node);
         })
-        .onSuccess(node -> {
-          if (roles.contains(Role.HTTP)) {
-            // The port the OS gave (http.port 0), for the node's card in the cluster (NodeVerticle).
-            vertx.sharedData().getLocalMap(NodeVerticle.LOCAL_MAP).put(NodeVerticle.HTTP_PORT, node.httpPort());
-          }
-          log.info("Loopline ready: HTTP on port {}", roles.contains(Role.HTTP) ? node.httpPort() : "none");
-          started.complete(node);
-        })
+        .onSuccess(started::complete)
         .onFailure(e -> {
-          log.error("Loopline did not start: {}", e.toString());
+          log.error("Loopline did not start: {}", e instanceof UnusableDatabase ? e.getMessage() : e.toString());
           started.fail(e);
         });
   }
@@ -238,10 +268,81 @@ public final class Loopline {
         .mapEmpty();
   }
 
+  /**
+   * After the first migration attempt: every role when it passed; when the database did not answer, every
+   * role but persistence, and the database tried again in the background; a database that cannot be used
+   * stops the start.
+   */
+  private Future<Void> serve(Set<Role> roles, Throwable migrationFailure) {
+    if (migrationFailure == null) {
+      return deployRoles(roles).onSuccess(v -> markReady());
+    }
+    if (!Migrations.mayPassLater(migrationFailure)) {
+      return Future.failedFuture(unusable(migrationFailure));
+    }
+    Set<Role> withoutDatabase = EnumSet.copyOf(roles);
+    withoutDatabase.remove(Role.PERSISTENCE);
+    waitingForDatabase(migrationFailure, FIRST_DATABASE_RETRY_MS);
+    return deployRoles(withoutDatabase).onSuccess(v -> {
+      log.info("Loopline serving: HTTP on port {}; waiting for the database", withoutDatabase.contains(Role.HTTP) ? httpPort() : "none");
+      vertx.setTimer(FIRST_DATABASE_RETRY_MS, t -> retryDatabase(FIRST_DATABASE_RETRY_MS));
+    });
+  }
+
+  private void retryDatabase(long waited) {
+    migrate()
+        .compose(v -> deploy(Role.PERSISTENCE).onSuccess(deployed -> deployments.add(0, deployments.remove(deployments.size() - 1))))
+        .onSuccess(v -> {
+          log.info("Database at {} answered", describe(config.db().url()));
+          NodeStatus.of(vertx).databaseReady();
+          markReady();
+        })
+        .onFailure(e -> {
+          if (!Migrations.mayPassLater(e)) {
+            ready.tryFail(unusable(e));
+            return;
+          }
+          long next = Math.min(waited * 2, config.db().startRetryMaxMs());
+          waitingForDatabase(e, next);
+          vertx.setTimer(next, t -> retryDatabase(next));
+        });
+  }
+
+  private void waitingForDatabase(Throwable failure, long nextTryMs) {
+    String why = "the database at " + describe(config.db().url()) + " does not answer (" + rootMessage(failure)
+        + "); next try in " + nextTryMs + " ms";
+    log.warn("Serving without the database: {}", why);
+    NodeStatus.of(vertx).waitingForDatabase(why);
+  }
+
+  private UnusableDatabase unusable(Throwable failure) {
+    return new UnusableDatabase("the database at " + describe(config.db().url()) + " cannot be used: " + rootMessage(failure)
+        + " (check db.url, its credentials and the migrations)", failure);
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return String.valueOf(root.getMessage()).lines().findFirst().orElse(root.getClass().getSimpleName());
+  }
+
+  private void markReady() {
+    log.info("Loopline ready: HTTP on port {}", httpVerticles.isEmpty() ? "none" : httpPort());
+    ready.tryComplete();
+  }
+
+  /** Completes once every role of this node runs; fails if its database turned out to be unusable. */
+  public Future<Void> ready() {
+    return ready.future();
+  }
+
   /** The node's own card first, then backends, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
     boolean mqttOn = config.json().getJsonObject("mqtt").getBoolean("enabled");
-    JsonArray running = new JsonArray(roles.stream().filter(r -> r != Role.MQTT || mqttOn).map(Role::id).toList());
+    // The card names every role of the node, persistence too while it waits for its database (then not ready).
+    JsonArray running = new JsonArray(config.roles().stream().filter(r -> r != Role.MQTT || mqttOn).map(Role::id).toList());
     JsonObject nodeConfig = config.sections("metrics").put("roles", running);
     Future<Void> chain = deploy(NodeVerticle::new, new DeploymentOptions().setConfig(nodeConfig));
     for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.MQTT, Role.HTTP)) {
@@ -253,7 +354,12 @@ public final class Loopline {
     if (config.json().getJsonObject("bridge").getBoolean("enabled")) {
       chain = chain.compose(v -> deploy(BridgeVerticle::new, new DeploymentOptions().setConfig(config.sections("bridge"))));
     }
-    return chain;
+    return chain.onSuccess(v -> {
+      if (!httpVerticles.isEmpty()) {
+        // The port the OS gave (http.port 0), for the node's card in the cluster.
+        vertx.sharedData().getLocalMap(NodeVerticle.LOCAL_MAP).put(NodeVerticle.HTTP_PORT, httpPort());
+      }
+    });
   }
 
   private Future<Void> deploy(Role role) {
@@ -343,13 +449,24 @@ public final class Loopline {
     return config;
   }
 
+  /**
+   * On SIGTERM or SIGINT: readiness fails at once, the node goes on serving for {@code http.drainDelayMs} so
+   * that load balancers stop sending to it, then it stops (HTTP drains its in-flight requests first).
+   */
   private static void stopOnSignal(Loopline node, String signal) {
-    long limitSeconds = node.config.http().shutdownTimeoutSeconds() + 30L;
+    long delayMs = node.config.http().drainDelayMs();
+    long limitMs = delayMs + TimeUnit.SECONDS.toMillis(node.config.http().shutdownTimeoutSeconds() + 30L);
     Signal.handle(new Signal(signal), received -> {
-      log.info("SIG{} received: draining and stopping", received.getName());
+      log.info("SIG{} received: readiness fails now; stopping in {} ms", received.getName(), delayMs);
+      NodeStatus.of(node.vertx).stopping();
       int code = 0;
       try {
-        node.stop().toCompletionStage().toCompletableFuture().get(limitSeconds, TimeUnit.SECONDS);
+        Future.<Void>future(waited -> node.vertx.setTimer(Math.max(1, delayMs), t -> waited.complete()))
+            .compose(v -> {
+              log.info("Draining and stopping");
+              return node.stop();
+            })
+            .toCompletionStage().toCompletableFuture().get(limitMs, TimeUnit.MILLISECONDS);
         log.info("Loopline stopped");
       } catch (Exception | Error e) {
         log.error("Loopline did not stop cleanly", e);

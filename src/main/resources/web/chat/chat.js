@@ -1,11 +1,18 @@
 // Loopline chat page: one WebSocket to /chat/rooms/{room}/ws, history over HTTP. No build step.
+// When the socket drops (a node stopped or died), the page reconnects with ?since= the last seq it saw,
+// and the server sends what it missed before going live.
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
   let socket = null;
   let room = null;
+  let name = null;
   let oldest = null; // the `next` cursor of the last history page read
+  let lastSeq = null; // the seq of the last event seen: where a reconnection resumes
+  let leaving = false; // the person left: no reconnection
+  let retries = 0;
+  let retryTimer = null;
   const members = new Map();
   const shown = new Set(); // seqs on screen: history and the socket may both bring a message
 
@@ -59,12 +66,17 @@
   }
 
   function onEvent(e) {
+    if (typeof e.seq === "number" && e.type !== "ack" && (lastSeq === null || e.seq > lastSeq)) lastSeq = e.seq;
     switch (e.type) {
       case "welcome":
         members.clear();
         for (const m of e.members) members.set(m.id, m.name);
         renderMembers();
         setStatus("Connected to " + e.room + " as " + e.member.name, true);
+        retries = 0;
+        break;
+      case "resumed":
+        if (e.truncated) line("event", [["span", "Reconnected; older missed messages are in the history"]]);
         break;
       case "message":
         showMessage(e, false);
@@ -99,18 +111,27 @@
 
   function join(event) {
     event.preventDefault();
-    const name = $("name").value.trim();
+    name = $("name").value.trim();
     room = $("room").value.trim();
     if (!name || !room) return;
     $("log").replaceChildren();
     shown.clear();
     oldest = null;
+    lastSeq = null;
+    leaving = false;
+    retries = 0;
+    connect(false);
+  }
+
+  // A first connection loads the latest history page; a reconnection asks for what it missed (?since=).
+  function connect(resume) {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const url = scheme + location.host + "/chat/rooms/" + encodeURIComponent(room) + "/ws?name=" + encodeURIComponent(name);
-    setStatus("Connecting…", false);
+    let url = scheme + location.host + "/chat/rooms/" + encodeURIComponent(room) + "/ws?name=" + encodeURIComponent(name);
+    if (resume && lastSeq !== null) url += "&since=" + lastSeq;
+    setStatus(resume ? "Reconnecting…" : "Connecting…", false);
     $("join").disabled = true;
     socket = new WebSocket(url);
-    socket.addEventListener("open", () => loadHistory(true));
+    if (!resume) socket.addEventListener("open", () => loadHistory(true));
     socket.addEventListener("message", (m) => {
       try {
         onEvent(JSON.parse(m.data));
@@ -122,8 +143,28 @@
       socket = null;
       members.clear();
       renderMembers();
-      setStatus("Disconnected" + (c.code && c.code !== 1000 ? " (" + c.code + (c.reason ? ": " + c.reason : "") + ")" : ""), false);
+      const why = c.code && c.code !== 1000 ? " (" + c.code + (c.reason ? ": " + c.reason : "") + ")" : "";
+      if (leaving || c.code === 1008) {
+        setStatus("Disconnected" + why, false);
+        return;
+      }
+      // Dropped: try again, waiting 1, 2, 4 ... up to 10 s, from the last seq seen.
+      const wait = Math.min(10000, 1000 * Math.pow(2, retries++));
+      setStatus("Disconnected" + why + "; reconnecting in " + Math.round(wait / 1000) + " s", false);
+      $("join").disabled = true;
+      $("leave").disabled = false;
+      retryTimer = setTimeout(() => connect(true), wait);
     });
+  }
+
+  function leave() {
+    leaving = true;
+    clearTimeout(retryTimer);
+    if (socket) {
+      socket.close(1000, "bye");
+    } else {
+      setStatus("Disconnected", false);
+    }
   }
 
   function send(event) {
@@ -138,7 +179,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     $("join-form").addEventListener("submit", join);
     $("send-form").addEventListener("submit", send);
-    $("leave").addEventListener("click", () => socket && socket.close(1000, "bye"));
+    $("leave").addEventListener("click", leave);
     $("older").addEventListener("click", () => loadHistory(false));
     const params = new URLSearchParams(location.search);
     if (params.get("room")) $("room").value = params.get("room");

@@ -7,12 +7,22 @@ import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
 import io.loopline.contract.StorableText;
 import io.loopline.observe.Metrics;
+import io.loopline.observe.NodeGauge;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -20,37 +30,123 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The rooms' sequencer, one per cluster: every message, join and leave of every room passes through this
- * verticle's single event loop, which stamps it with the room's next {@code seq} and sends it to each
- * socket host with a member in the room ({@link Addresses#chatHost}), then publishes it on the room's
- * address ({@link Addresses#chatRoom}). So every socket host, on any node, receives a room's events in one
- * order. It also keeps who is in each room and on which host ({@link Presence}), and queues messages for
- * PostgreSQL ({@link HistoryWriter}). Receives the {@code chat} section.
+ * The rooms' sequencer. Every node with the chat role runs one; the one holding the lease
+ * ({@link SequencerLease}) is active and the others stand by. The active one alone consumes the chat
+ * addresses: every message, join and leave of every room passes through its single event loop, which stamps
+ * it with the next {@code seq}. A message is stored in history first ({@link HistoryWriter}); only then is it
+ * published to the socket hosts ({@link Addresses#CHAT_EVENTS}) and the room's followers, and acknowledged.
+ * Joins and leaves wait behind the messages stamped before them, so every host receives a room's events in
+ * seq order, and nothing is shown or acknowledged that history could lose. It also keeps who is in each room
+ * and on which host ({@link Presence}). Receives the {@code chat} section.
  */
 public final class ChatVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ChatVerticle.class);
 
+  /** An event stamped and waiting for its turn: for a message, for history to store it. */
+  private static final class Outgoing {
+    final String room;
+    final JsonObject event;
+    final Message<JsonObject> request;
+    final JsonObject reply;
+    final long stamped = System.nanoTime();
+    boolean settled;
+    ReplyException failure;
+
+    Outgoing(String room, JsonObject event, Message<JsonObject> request, JsonObject reply, boolean settled) {
+      this.room = room;
+      this.event = event;
+      this.request = request;
+      this.reply = reply;
+      this.settled = settled;
+    }
+  }
+
   private final Sequence sequence = new Sequence();
   private final Presence presence = new Presence();
+  private final Deque<Outgoing> outbox = new ArrayDeque<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  /** This node's name in the lease, logs and readiness. */
+  private final String holder = "chat-" + UUID.randomUUID();
   private ChatSettings settings;
   private HistoryWriter history;
+  private SequencerLease lease;
+  private long expiry = -1;
+  private NodeGauge leading;
+  private NodeGauge epoch;
+  private NodeGauge queued;
+  private Counter elections;
+  private Counter accepted;
+  private Counter refused;
+  private Timer commit;
 
   @Override
   public Future<?> start() {
     settings = ChatSettings.from(config());
-    history = new HistoryWriter(vertx, settings, Metrics.registry(config()));
-    vertx.setPeriodic(settings.hostLeaseMs(), t -> expireHosts());
+    MeterRegistry registry = Metrics.registry(config());
+    leading = NodeGauge.of(vertx, registry, "loopline.chat.sequencer.leader", "1 while this node's chat sequencer is the active one");
+    epoch = NodeGauge.of(vertx, registry, "loopline.chat.sequencer.epoch", "The active sequencer's lease epoch, on its node");
+    queued = NodeGauge.of(vertx, registry, "loopline.chat.history.queue", "Chat messages waiting to be stored (then shown)");
+    elections = Counter.builder("loopline.chat.sequencer.elections").description("Times this node became the chat sequencer")
+        .register(registry);
+    accepted = Counter.builder("loopline.chat.messages.in").tag("outcome", "accepted")
+        .description("Chat messages taken by the sequencer: stored and shown (accepted) or refused").register(registry);
+    refused = Counter.builder("loopline.chat.messages.in").tag("outcome", "refused")
+        .description("Chat messages taken by the sequencer: stored and shown (accepted) or refused").register(registry);
+    commit = Timer.builder("loopline.chat.commit").description("From a message's stamp to its publication: the history write")
+        .publishPercentileHistogram().register(registry);
+    history = new HistoryWriter(vertx, settings, registry, () -> lease.fenced());
+    lease = new SequencerLease(vertx, holder, settings.sequencerLeaseMs(), sequence::last, new SequencerLease.Listener() {
+      @Override
+      public void elected(long epoch, long floor) {
+        lead(epoch, floor);
+      }
+
+      @Override
+      public void deposed(String reason) {
+        standDown(reason);
+      }
+    });
+    return lease.start();
+  }
+
+  /**
+   * Takes over: the announcement goes out before any event of this epoch, so that every host reads back
+   * what the previous sequencer stored without showing (up to {@code floor}) before it shows anything new.
+   */
+  private void lead(long epoch, long floor) {
+    sequence.floor(floor);
+    history.epoch(epoch);
+    presence.clear();
+    vertx.eventBus().publish(Addresses.CHAT_EVENTS, new JsonObject()
+        .put("type", "sequencer").put("epoch", epoch).put("floor", floor).put("node", holder));
     EventBus bus = vertx.eventBus();
-    return Future.all(List.of(
-        bus.<JsonObject>consumer(Addresses.CHAT_SEND, this::send).completion(),
-        bus.<JsonObject>consumer(Addresses.CHAT_JOIN, this::join).completion(),
-        bus.<JsonObject>consumer(Addresses.CHAT_LEAVE, this::leave).completion(),
-        bus.<JsonObject>consumer(Addresses.CHAT_HOST_GONE, this::hostGone).completion(),
-        bus.<JsonObject>consumer(Addresses.CHAT_MEMBERS, this::members).completion(),
-        bus.<JsonObject>consumer(Addresses.CHAT_HOST_ALIVE, this::hostAlive).completion(),
-        bus.<Object>consumer(Addresses.health(Role.CHAT), m -> m.reply(new JsonObject()
-            .put("role", Role.CHAT.id()).put("historyBacklog", history.backlog()))).completion()));
+    listen(bus, Addresses.CHAT_SEND, this::send);
+    listen(bus, Addresses.CHAT_JOIN, this::join);
+    listen(bus, Addresses.CHAT_LEAVE, this::leave);
+    listen(bus, Addresses.CHAT_HOST_GONE, this::hostGone);
+    listen(bus, Addresses.CHAT_MEMBERS, this::members);
+    listen(bus, Addresses.CHAT_HOST_ALIVE, this::hostAlive);
+    listen(bus, Addresses.health(Role.CHAT), this::health);
+    expiry = vertx.setPeriodic(settings.hostLeaseMs(), t -> expireHosts());
+    leading.set(1);
+    this.epoch.set(epoch);
+    elections.increment();
+  }
+
+  private void listen(EventBus bus, String address, Handler<Message<JsonObject>> handler) {
+    consumers.add(bus.consumer(address, handler));
+  }
+
+  /** No longer the active sequencer: takes nothing more; what history is still writing settles as it will. */
+  private void standDown(String reason) {
+    consumers.forEach(MessageConsumer::unregister);
+    consumers.clear();
+    vertx.cancelTimer(expiry);
+    history.abandon("the chat sequencer changed (" + reason + "); try again");
+    presence.clear();
+    leading.set(0);
+    epoch.set(0);
   }
 
   private void send(Message<JsonObject> request) {
@@ -74,17 +170,23 @@ public final class ChatVerticle extends VerticleBase {
       request.fail(Failures.BAD_REQUEST, "text: " + StorableText.REASON);
       return;
     }
-    if (history.full()) {
-      request.fail(Failures.UNAVAILABLE, "chat history is backed up; try again shortly");
+    if (history.full() || history.refusing()) {
+      refused.increment();
+      request.fail(Failures.UNAVAILABLE, "chat history is backed up or unavailable; try again shortly");
       return;
     }
     JsonObject message = sequence.stamp("message", room)
         .put("id", UUID.randomUUID().toString())
         .put("sender", sender)
         .put("text", t);
-    fanOut(room, message);
-    history.add(message);
-    request.reply(message);
+    Outgoing out = new Outgoing(room, message, request, message, false);
+    outbox.add(out);
+    history.add(message).onComplete(stored -> {
+      out.settled = true;
+      out.failure = stored.failed() ? (ReplyException) stored.cause() : null;
+      flush();
+    });
+    queued.set(history.backlog());
   }
 
   private void join(Message<JsonObject> request) {
@@ -98,11 +200,11 @@ public final class ChatVerticle extends VerticleBase {
     }
     presence.join(room, member, name, body.getString("host", ""));
     JsonObject event = sequence.stamp("join", room).put("member", Presence.member(member, name));
-    fanOut(room, event);
-    request.reply(new JsonObject()
+    outbox.add(new Outgoing(room, event, request, new JsonObject()
         .put("event", event)
         .put("memberCount", presence.count(room))
-        .put("members", presence.members(room, settings.welcomeMembersMax())));
+        .put("members", presence.members(room, settings.welcomeMembersMax())), true));
+    flush();
   }
 
   private void leave(Message<JsonObject> request) {
@@ -111,7 +213,7 @@ public final class ChatVerticle extends VerticleBase {
     String member = body.getString("member");
     String name = presence.leave(room, member);
     if (name != null) {
-      publishLeave(room, member, name);
+      announceLeave(room, member, name);
     }
     request.reply(new JsonObject());
   }
@@ -119,27 +221,42 @@ public final class ChatVerticle extends VerticleBase {
   private void hostGone(Message<JsonObject> request) {
     String host = request.body().getString("host");
     List<Presence.Gone> gone = presence.leaveHost(host);
-    gone.forEach(g -> publishLeave(g.room(), g.member(), g.name()));
+    gone.forEach(g -> announceLeave(g.room(), g.member(), g.name()));
     request.reply(new JsonObject().put("left", gone.size()));
   }
 
-  private void publishLeave(String room, String member, String name) {
-    fanOut(room, sequence.stamp("leave", room).put("member", Presence.member(member, name)));
+  private void announceLeave(String room, String member, String name) {
+    outbox.add(new Outgoing(room, sequence.stamp("leave", room).put("member", Presence.member(member, name)), null, null, true));
+    flush();
   }
 
   /**
-   * To every socket host with a member in the room, in this order (one sender, one receiver: the bus keeps
-   * it), and to the room's address for services that follow it.
+   * Everything at the head of the outbox whose turn has come, in seq order: a stored message is published
+   * and acknowledged, a refused one refused, a join or leave published.
    */
-  private void fanOut(String room, JsonObject event) {
-    EventBus bus = vertx.eventBus();
-    for (String host : presence.hosts(room)) {
-      bus.send(Addresses.chatHost(host), event);
+  private void flush() {
+    while (!outbox.isEmpty() && outbox.peek().settled) {
+      Outgoing out = outbox.poll();
+      if (out.failure != null) {
+        refused.increment();
+        out.request.fail(out.failure.failureCode(), out.failure.getMessage());
+        continue;
+      }
+      EventBus bus = vertx.eventBus();
+      bus.publish(Addresses.CHAT_EVENTS, out.event);
+      bus.publish(Addresses.chatRoom(out.room), out.event);
+      if ("message".equals(out.event.getString("type"))) {
+        accepted.increment();
+        commit.record(System.nanoTime() - out.stamped, TimeUnit.NANOSECONDS);
+      }
+      if (out.request != null) {
+        out.request.reply(out.reply);
+      }
     }
-    bus.publish(Addresses.chatRoom(room), event);
+    queued.set(history.backlog());
   }
 
-  /** A host's lease: it is alive, and these are its members (learned back after this verticle restarted). */
+  /** A host's lease: it is alive, and these are its members (learned back after an election). */
   private void hostAlive(Message<JsonObject> lease) {
     String host = lease.body().getString("host");
     if (host == null) {
@@ -148,7 +265,7 @@ public final class ChatVerticle extends VerticleBase {
     presence.renew(host);
     if (lease.body().getBoolean("probe", false)) {
       // A new host asks whether events from here reach it: it accepts sockets once this one arrives.
-      vertx.eventBus().send(Addresses.chatHost(host), new JsonObject().put("type", "probe"));
+      vertx.eventBus().publish(Addresses.CHAT_EVENTS, new JsonObject().put("type", "probe").put("host", host));
       lease.reply(new JsonObject());
     }
     JsonArray members = lease.body().getJsonArray("members", new JsonArray());
@@ -168,7 +285,7 @@ public final class ChatVerticle extends VerticleBase {
     for (String host : presence.expired(before)) {
       List<Presence.Gone> gone = presence.leaveHost(host);
       log.warn("chat socket host {} missed three leases: {} members left", host, gone.size());
-      gone.forEach(g -> publishLeave(g.room(), g.member(), g.name()));
+      gone.forEach(g -> announceLeave(g.room(), g.member(), g.name()));
     }
   }
 
@@ -181,9 +298,32 @@ public final class ChatVerticle extends VerticleBase {
     request.reply(new JsonObject().put("room", room).put("members", presence.members(room, Integer.MAX_VALUE)));
   }
 
-  /** Writes what is still queued before the node goes, within the configured bounds. */
+  /** Readiness: the active sequencer answers, unless its history cannot be written. */
+  private void health(Message<JsonObject> request) {
+    String stuck = history.stuck();
+    if (stuck != null) {
+      request.fail(Failures.UNAVAILABLE, "chat history cannot be written: " + stuck);
+      return;
+    }
+    request.reply(new JsonObject().put("role", Role.CHAT.id()).put("sequencer", holder).put("epoch", lease.epoch())
+        .put("historyQueue", history.backlog()));
+  }
+
+  /**
+   * A clean stop: takes nothing more, writes (and so shows) what is queued within a few seconds, then gives
+   * the lease up so that a sequencer on another node takes over at once.
+   */
   @Override
   public Future<?> stop() {
-    return history == null ? Future.succeededFuture() : history.drain();
+    if (lease == null) {
+      return Future.succeededFuture();
+    }
+    consumers.forEach(MessageConsumer::unregister);
+    consumers.clear();
+    vertx.cancelTimer(expiry);
+    return history.drain().eventually(() -> lease.release()).andThen(done -> {
+      leading.set(0);
+      epoch.set(0);
+    });
   }
 }

@@ -3,6 +3,7 @@ package io.loopline.chat;
 import io.loopline.config.ChatSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
+import io.loopline.contract.LocalFirst;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -15,56 +16,108 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Messages on their way to PostgreSQL, off the hot path: a message is published to its room first and
- * queued here; one batch at a time goes to the persistence verticle. When PostgreSQL is slow or down the
- * queue grows up to {@code historyQueueMax}; then new messages are refused (503) rather than shown and
- * never stored. A batch that could not be written (database unavailable, no answer) is sent again after
- * {@code historyRetryMs} (the store ignores duplicates). A batch the store refuses is written again one
- * message at a time, so that a message the database refuses is set aside alone: it is counted
- * ({@code loopline_chat_history_failed_total}), logged, and the messages behind it are written.
+ * Messages on their way to PostgreSQL: the sequencer stamps a message and queues it here, and shows it to
+ * the room and acknowledges it only once it is stored ({@link #add} completes), so no acknowledged message
+ * can be lost with the sequencer's node. One batch at a time goes to the persistence verticle, named with
+ * the sequencer's epoch: a batch of a deposed sequencer is refused (fencing). The queue is bounded
+ * ({@code historyQueueMax}): full, new messages are refused (503). A batch that fails because the database is
+ * unavailable fails with 503, with every message queued behind it, and new messages are refused for
+ * {@code historyRetryMs}: senders hear at once rather than wait for their timeout. A batch the store refuses
+ * is written again one message at a time, so that a message the database refuses is refused alone (400):
+ * it is counted ({@code loopline_chat_history_failed_total}), logged, and the messages behind it are stored.
  */
 final class HistoryWriter {
 
   private static final Logger log = LoggerFactory.getLogger(HistoryWriter.class);
   private static final long DRAIN_LIMIT_MS = 5000;
+  /** A batch written for longer than this makes the writer stuck (readiness). */
+  private static final long STUCK_MS = 5000;
+
+  private record Entry(JsonObject message, Promise<Void> stored) {}
 
   private final Vertx vertx;
   private final ChatSettings settings;
-  private final Deque<JsonObject> queue = new ArrayDeque<>();
+  private final LocalFirst persistence;
+  private final Runnable fenced;
+  private final Deque<Entry> queue = new ArrayDeque<>();
   private final DeliveryOptions delivery = new DeliveryOptions().setSendTimeout(10_000);
   private final Counter failed;
+  private long epoch;
   private boolean writing;
   /** Messages at the head of the queue, from a refused batch, still to be written one at a time. */
   private int alone;
+  /** Messages at the head of the queue being written now, since {@link #writeStarted} (nanoTime). */
+  private int inFlight;
+  private long writeStarted;
+  /** nanoTime of the last write that failed for the database's sake; writes are refused shortly after it. */
+  private long unavailableAt;
+  private boolean unavailable;
+  private String lastFailure = "";
   private Promise<Void> drained;
 
-  HistoryWriter(Vertx vertx, ChatSettings settings, MeterRegistry registry) {
+  /** {@code fenced} runs when a write is refused because another node took the sequencer's lease. */
+  HistoryWriter(Vertx vertx, ChatSettings settings, MeterRegistry registry, Runnable fenced) {
     this.vertx = vertx;
     this.settings = settings;
+    this.persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
+    this.fenced = fenced;
     this.failed = Counter.builder("loopline.chat.history.failed")
-        .description("Chat messages the database refused to store (delivered to the room, not in history)")
+        .description("Chat messages the database refused to store (refused to their sender, never shown)")
         .register(registry);
+  }
+
+  /** The epoch every write names from now on. */
+  void epoch(long epoch) {
+    this.epoch = epoch;
   }
 
   boolean full() {
     return queue.size() >= settings.historyQueueMax();
   }
 
+  /** The database failed a write less than {@code historyRetryMs} ago: new messages are refused for now. */
+  boolean refusing() {
+    return unavailable && System.nanoTime() - unavailableAt < TimeUnit.MILLISECONDS.toNanos(settings.historyRetryMs());
+  }
+
+  /**
+   * Why the writer is stuck, or null: a write failed for the database's sake less than
+   * {@code historyRetryMs} ago, or a batch has been on its way for longer than {@link #STUCK_MS}.
+   */
+  String stuck() {
+    if (refusing()) {
+      return lastFailure;
+    }
+    if (inFlight > 0 && System.nanoTime() - writeStarted > TimeUnit.MILLISECONDS.toNanos(STUCK_MS)) {
+      return "a batch of " + inFlight + " has been written for over " + STUCK_MS + " ms";
+    }
+    return null;
+  }
+
   int backlog() {
     return queue.size();
   }
 
-  void add(JsonObject message) {
-    queue.add(message);
+  /** Completes once {@code message} is stored; fails with a {@link ReplyException} carrying the code to answer. */
+  Future<Void> add(JsonObject message) {
+    Entry entry = new Entry(message, Promise.promise());
+    queue.add(entry);
     if (!writing) {
       // After the current event: the messages of one burst go in one batch.
       writing = true;
       vertx.runOnContext(v -> writeBatch());
     }
+    return entry.stored().future();
+  }
+
+  /** Refuses every message not yet sent to the database (this sequencer was deposed). */
+  void abandon(String reason) {
+    failQueued(inFlight, Failures.UNAVAILABLE, reason);
   }
 
   private void writeBatch() {
@@ -79,58 +132,66 @@ final class HistoryWriter {
     JsonArray batch = new JsonArray();
     var it = queue.iterator();
     for (int i = 0; i < n; i++) {
-      batch.add(it.next());
+      batch.add(it.next().message());
     }
-    vertx.eventBus().<JsonObject>request(Addresses.CHAT_HISTORY_APPEND, new JsonObject().put("messages", batch), delivery)
+    inFlight = n;
+    writeStarted = System.nanoTime();
+    persistence.<JsonObject>request(Addresses.CHAT_HISTORY_APPEND, new JsonObject().put("epoch", epoch).put("messages", batch), delivery)
+        .onComplete(done -> inFlight = 0)
         .onSuccess(reply -> {
-          written(n);
+          unavailable = false;
+          for (int i = 0; i < n; i++) {
+            queue.poll().stored().complete();
+          }
+          alone = Math.max(0, alone - n);
           writeBatch();
         })
         .onFailure(e -> {
-          if (!refused(e)) {
-            log.warn("chat history not written ({} queued), retrying in {} ms: {}", queue.size(),
+          if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+              && reply.failureCode() == Failures.CONFLICT) {
+            failQueued(0, Failures.UNAVAILABLE, "the chat sequencer changed; try again");
+            fenced.run();
+          } else if (!Failures.refused(e)) {
+            unavailable = true;
+            unavailableAt = System.nanoTime();
+            lastFailure = e.getMessage();
+            log.warn("chat history not written ({} messages refused, new ones refused for {} ms): {}", queue.size(),
                 settings.historyRetryMs(), e.getMessage());
-            vertx.setTimer(settings.historyRetryMs(), t -> writeBatch());
+            failQueued(0, Failures.UNAVAILABLE, "chat history cannot be written now; try again shortly");
           } else if (n > 1) {
             log.info("chat history batch of {} refused ({}); writing its messages one at a time", n, e.getMessage());
             alone = n;
-            writeBatch();
           } else {
-            JsonObject message = queue.peek();
+            Entry refused = queue.poll();
+            alone = Math.max(0, alone - 1);
             failed.increment();
             log.warn("chat message not stored, refused by the database: room {} seq {} id {}: {}",
-                message.getString("room"), message.getLong("seq"), message.getString("id"), e.getMessage());
-            written(1);
-            writeBatch();
+                refused.message().getString("room"), refused.message().getLong("seq"), refused.message().getString("id"),
+                e.getMessage());
+            refused.stored().fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, Failures.BAD_REQUEST,
+                "text: refused by the database"));
           }
+          writeBatch();
         });
   }
 
-  /** The first {@code n} queued messages are done with (stored, or refused and counted). */
-  private void written(int n) {
-    for (int i = 0; i < n; i++) {
-      queue.poll();
+  /** Fails every queued message after the first {@code keep} with this code. */
+  private void failQueued(int keep, int code, String reason) {
+    while (queue.size() > keep) {
+      queue.pollLast().stored().fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, reason));
     }
-    alone = Math.max(0, alone - n);
+    alone = Math.min(alone, keep);
   }
 
-  /**
-   * The store refused what it was given (a 4xx, or a 500 for a value it could not handle): sending the
-   * same again cannot succeed. Anything else (503, no answer in time, no persistence verticle) may pass later.
-   */
-  private static boolean refused(Throwable failure) {
-    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && reply.failureCode() >= 400 && reply.failureCode() != Failures.UNAVAILABLE && reply.failureCode() < 600;
-  }
-
-  /** Completes when the queue is empty, or after a few seconds with what could not be written logged. */
+  /** Completes when the queue is empty, or after a few seconds with what could not be written refused. */
   Future<Void> drain() {
     if (!writing && queue.isEmpty()) {
       return Future.succeededFuture();
     }
     drained = Promise.promise();
     long timer = vertx.setTimer(DRAIN_LIMIT_MS, t -> {
-      log.warn("{} chat messages not written to history before stop", queue.size());
+      log.warn("{} chat messages not written to history before stop: refused", queue.size());
+      failQueued(inFlight, Failures.UNAVAILABLE, "the chat sequencer is stopping; try again");
       drained.tryComplete();
     });
     return drained.future().onComplete(v -> vertx.cancelTimer(timer));

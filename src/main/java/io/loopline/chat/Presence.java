@@ -31,6 +31,12 @@ final class Presence {
     hosts.put(host, System.nanoTime());
   }
 
+  /** Forgets everyone: a sequencer just elected learns the members back from the hosts' leases. */
+  void clear() {
+    rooms.clear();
+    hosts.clear();
+  }
+
   boolean contains(String room, String member) {
     LinkedHashMap<String, Entry> members = rooms.get(room);
     return members != null && members.containsKey(member);

@@ -6,14 +6,24 @@ import java.time.temporal.ChronoUnit;
 
 /**
  * The rooms' order. A {@code seq} is the larger of the last one plus one and the current time in
- * microseconds since the epoch: strictly increasing while this sequencer lives, and after a restart still
- * above every seq stored before (unless the clock went back), so history pages stay in order without
- * reading the last seq from PostgreSQL first. One counter serves every room: seqs are increasing in each
- * room, not contiguous.
+ * microseconds since the epoch: strictly increasing while this sequencer lives. An elected sequencer starts
+ * above a floor (the last seq stored, and the last its predecessor said it gave), so seqs also increase
+ * across a takeover, whatever the clocks of the two nodes. One counter serves every room: seqs are
+ * increasing in each room, not contiguous.
  */
 final class Sequence {
 
   private long last;
+
+  /** Every seq from now on is above {@code floor}. */
+  void floor(long floor) {
+    last = Math.max(last, floor);
+  }
+
+  /** The last seq given. */
+  long last() {
+    return last;
+  }
 
   /** A new event of the room: {@code {"type", "room", "seq", "time"}}. */
   JsonObject stamp(String type, String room) {

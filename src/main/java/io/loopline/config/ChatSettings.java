@@ -3,7 +3,7 @@ package io.loopline.config;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** The {@code chat} section: socket limits, keep-alive, and the history queue. */
+/** The {@code chat} section: socket limits, keep-alive, the history queue, the sequencer's lease and resuming. */
 public record ChatSettings(
     int maxFrameBytes,
     int maxMessageLength,
@@ -19,7 +19,9 @@ public record ChatSettings(
     long historyRetryMs,
     int welcomeMembersMax,
     long hostLeaseMs,
-    List<String> allowedOrigins) {
+    List<String> allowedOrigins,
+    long sequencerLeaseMs,
+    int resumeMaxMessages) {
 
   /** Reads the section from a verticle's config ({@code {"chat": {...}}}). */
   public static ChatSettings from(JsonObject config) {
@@ -39,6 +41,8 @@ public record ChatSettings(
         chat.getLong("historyRetryMs"),
         chat.getInteger("welcomeMembersMax"),
         chat.getLong("hostLeaseMs"),
-        chat.getJsonArray("allowedOrigins").stream().map(String::valueOf).toList());
+        chat.getJsonArray("allowedOrigins").stream().map(String::valueOf).toList(),
+        chat.getLong("sequencerLeaseMs"),
+        chat.getInteger("resumeMaxMessages"));
   }
 }

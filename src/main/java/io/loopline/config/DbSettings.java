@@ -11,7 +11,8 @@ public record DbSettings(
     int pipeliningLimit,
     int connectTimeoutMs,
     long queryTimeoutMs,
-    long slowQueryMs) {
+    long slowQueryMs,
+    long startRetryMaxMs) {
 
   public static DbSettings from(JsonObject config) {
     JsonObject db = config.getJsonObject("db");
@@ -23,7 +24,8 @@ public record DbSettings(
         db.getInteger("pipeliningLimit"),
         db.getInteger("connectTimeoutMs"),
         db.getLong("queryTimeoutMs"),
-        db.getLong("slowQueryMs"));
+        db.getLong("slowQueryMs"),
+        db.getLong("startRetryMaxMs"));
   }
 
   /** True when no server is configured and Loopline runs its own embedded PostgreSQL. */

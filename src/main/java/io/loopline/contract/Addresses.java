@@ -288,11 +288,18 @@ public final class Addresses {
   /** Parse HTML on this node's parse workers (local only). Body: the bytes; headers {@code url, charset, excerpt}. */
   public static final String SCRAPE_PARSE = PREFIX + "scrape.parse";
 
+  /*
+   * Chat. Every node with the chat role runs a sequencer, and one of them, elected by a lease in PostgreSQL,
+   * is active: it alone consumes chat.send, .join, .leave, .hostGone, .hostAlive, .members and chat.health.
+   * While none is (a takeover), requests to them fail NO_HANDLERS, which HTTP answers 503.
+   */
+
   /**
-   * Post a message to a room (the room's sequencer, on the chat role). Request: {@code {"room", "sender",
-   * "text", "member"?}}. Reply: the stamped message {@code {"type": "message", "id", "seq", "room", "sender",
-   * "text", "time"}}, which is also published on {@link #chatRoom(String)}. Fails 400 (invalid room, sender
-   * or text), 503 (the history backlog is full: PostgreSQL is too slow or down).
+   * Post a message to a room (the active sequencer). Request: {@code {"room", "sender", "text", "member"?}}.
+   * Reply, once the message is stored in history: the stamped message {@code {"type": "message", "id", "seq",
+   * "room", "sender", "text", "time"}}, which is also published to the rooms' sockets and on
+   * {@link #chatRoom(String)}. Fails 400 (invalid room, sender or text, or text the database refused), 503 (the
+   * history backlog is full, PostgreSQL is unavailable, or this sequencer was deposed: not stored, not shown).
    */
   public static final String CHAT_SEND = PREFIX + "chat.send";
   /**
@@ -309,26 +316,46 @@ public final class Addresses {
    */
   public static final String CHAT_HOST_GONE = PREFIX + "chat.hostGone";
   /**
-   * A socket host's lease, sent every {@code chat.hostLeaseMs}: {@code {"host", "members": [{"room", "id",
-   * "name"}]}} (send, no reply). A host not heard from for three leases is taken as dead and its members
-   * leave; members the sequencer does not know (it restarted) are counted in again. With {@code "probe":
-   * true} (a host starting) the sequencer sends {@code {"type": "probe"}} to the host's address and replies
-   * {@code {}}: the host accepts sockets once the probe arrived.
+   * A socket host's lease, sent every {@code chat.hostLeaseMs} and at once when a sequencer is elected:
+   * {@code {"host", "members": [{"room", "id", "name"}]}} (send, no reply). A host not heard from for three
+   * leases is taken as dead and its members leave; members the sequencer does not know (it was just elected)
+   * are counted in. With {@code "probe": true} (a host starting) the sequencer publishes {@code {"type":
+   * "probe", "host"}} on {@link #CHAT_EVENTS} and replies {@code {}}: the host accepts sockets once its probe
+   * arrived.
    */
   public static final String CHAT_HOST_ALIVE = PREFIX + "chat.hostAlive";
   /** Who is connected to a room, cluster-wide. Request: {@code {"room"}}. Reply: {@code {"room", "members": [{"id", "name"}]}}. */
   public static final String CHAT_MEMBERS = PREFIX + "chat.members";
   /**
-   * Store messages (sent by the sequencer, in batches; idempotent by room and seq). Request:
-   * {@code {"messages": [message...]}}. Reply: {@code {"stored": n}}. Fails 503 when PostgreSQL is unavailable.
+   * Every event of every room, published by the active sequencer in seq order, for the socket hosts:
+   * {@code message}, {@code join} and {@code leave} events as on {@link #chatRoom(String)}; {@code {"type":
+   * "probe", "host"}} for a host starting; and {@code {"type": "sequencer", "epoch", "floor", "node"}} when a
+   * sequencer is elected, after which hosts send their lease at once and read back from history what the
+   * previous sequencer stored without publishing (seqs up to {@code floor}). Published to an address every host
+   * registered when it started, so no event can miss a host whose subscription is still travelling a cluster.
+   */
+  public static final String CHAT_EVENTS = PREFIX + "chat.events";
+  /**
+   * Store messages (sent by the sequencer, in batches; idempotent by room and seq). Request: {@code {"epoch",
+   * "messages": [message...]}}. Reply: {@code {"stored": n}}. Fails 409 when {@code epoch} no longer holds the
+   * sequencer's lease (the write is refused: fencing), 503 when PostgreSQL is unavailable.
    */
   public static final String CHAT_HISTORY_APPEND = PREFIX + "chat.history.append";
   /**
-   * A page of a room's stored messages, oldest first, all older than {@code before}. Request:
-   * {@code {"room", "before"?: seq, "limit": 1..1000}}. Reply: {@code {"room", "messages": [...], "next": the
-   * seq to pass as before for the page before, or null}}.
+   * A page of a room's stored messages, oldest first, the newest {@code limit} of those older than {@code before}
+   * and newer than {@code after}. Request: {@code {"room", "before"?: seq, "after"?: seq, "limit": 1..1000}}.
+   * Reply: {@code {"room", "messages": [...], "next": the seq to pass as before for the page before, or null}}.
    */
   public static final String CHAT_HISTORY_LIST = PREFIX + "chat.history.list";
+  /**
+   * Take the chat sequencer's lease (persistence). Request: {@code {"holder", "leaseMs"}}. Reply:
+   * {@code {"epoch", "lastStored", "lastGiven"}}. Fails 409 while another holder's lease runs.
+   */
+  public static final String CHAT_LEASE_TAKE = PREFIX + "chat.lease.take";
+  /** Renew it. Request: {@code {"epoch", "holder", "leaseMs", "lastSeq"}}. Reply: {@code {"epoch"}}. Fails 409 when the epoch is over. */
+  public static final String CHAT_LEASE_RENEW = PREFIX + "chat.lease.renew";
+  /** Give it up (a clean stop). Request: {@code {"epoch", "lastSeq"}}. Reply: {@code {"released"}}. */
+  public static final String CHAT_LEASE_RELEASE = PREFIX + "chat.lease.release";
 
   /**
    * The nodes of the cluster, answered by every node (ask your own). Request: {@code {}}. Reply: {@code {"self":
@@ -420,21 +447,12 @@ public final class Addresses {
 
   /**
    * A room's events, published by its sequencer in the room's order: {@code message}, {@code join} and
-   * {@code leave} objects, each with the room's {@code seq}. For services that follow a room; the sockets
-   * get the same events through {@link #chatHost(String)}.
+   * {@code leave} objects, each with the room's {@code seq}. For services that follow a room (a new
+   * subscription may miss the first events on a clustered bus); the sockets get the same events through
+   * {@link #CHAT_EVENTS}.
    */
   public static String chatRoom(String room) {
     return PREFIX + "chat.room." + room;
-  }
-
-  /**
-   * One socket host (an HTTP verticle instance), registered when it starts: the sequencer sends it every
-   * event of every room where it holds a member, in the room's order. Sending to an address registered
-   * long before the join, rather than publishing to a room address subscribed at the join, means no event
-   * can miss a host whose subscription has not yet reached every node of a cluster.
-   */
-  public static String chatHost(String host) {
-    return PREFIX + "chat.host." + host;
   }
 
   /**

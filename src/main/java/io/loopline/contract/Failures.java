@@ -1,5 +1,8 @@
 package io.loopline.contract;
 
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
 /**
  * Failure codes carried by {@code ReplyException.failureCode()} on the event bus. They are HTTP statuses,
  * never {@code ordinal()}, and the HTTP side maps them one to one.
@@ -21,4 +24,15 @@ public final class Failures {
   public static final int UNAVAILABLE = 503;
 
   private Failures() {}
+
+  /**
+   * Whether the receiver refused what it was sent (a 4xx other than 429, or a 500 for a value it could not
+   * handle): sending the same again cannot succeed. Anything else (503, 429, no answer in time, no handler)
+   * may pass later. Batched writers use it to tell a poison value from an outage.
+   */
+  public static boolean refused(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() >= 400 && reply.failureCode() < 600
+        && reply.failureCode() != UNAVAILABLE && reply.failureCode() != TOO_MANY_REQUESTS;
+  }
 }

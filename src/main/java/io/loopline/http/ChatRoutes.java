@@ -5,6 +5,9 @@ import io.loopline.contract.Addresses;
 import io.loopline.contract.ChatNames;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,10 +34,10 @@ final class ChatRoutes {
   private final ChatSettings settings;
   private final ChatSockets sockets;
 
-  ChatRoutes(Vertx vertx, BusClient bus, ChatSettings settings, long busTimeoutMs) {
+  ChatRoutes(Vertx vertx, BusClient bus, ChatSettings settings, long busTimeoutMs, MeterRegistry registry) {
     this.bus = bus;
     this.settings = settings;
-    this.sockets = new ChatSockets(vertx, settings, busTimeoutMs);
+    this.sockets = new ChatSockets(vertx, settings, busTimeoutMs, registry);
   }
 
   /** The contract's chat operations. */
@@ -107,8 +110,15 @@ final class ChatRoutes {
           "must be 1 to 32 letters, digits, spaces and . _ -, not starting or ending with a space"));
       return;
     }
+    Long since;
+    try {
+      since = since(ctx.queryParams().get("since"));
+    } catch (NumberFormatException e) {
+      ctx.fail(invalid("/query/since", "since", "must be a seq: an integer from 0"));
+      return;
+    }
     ctx.request().toWebSocket()
-        .onSuccess(ws -> sockets.accept(ws, room, name))
+        .onSuccess(ws -> sockets.accept(ws, room, name, since))
         .onFailure(e -> {
           if (!ctx.response().headWritten() && !ctx.response().ended()) {
             ctx.fail(Problem.of(400, "Not a WebSocket upgrade: " + e.getMessage()).exception());
@@ -116,13 +126,34 @@ final class ChatRoutes {
         });
   }
 
+  /** The seq a socket comes back from, or null; not an integer from 0 throws. */
+  private static Long since(String value) {
+    if (value == null) {
+      return null;
+    }
+    long since = Long.parseLong(value);
+    if (since < 0) {
+      throw new NumberFormatException(value);
+    }
+    return since;
+  }
+
+  /**
+   * 201 once the message is stored and shown, with its seq. Anything but a refusal of the message itself
+   * (no sequencer during a takeover, no answer from one that just died, history unavailable) is a 503 with
+   * {@code Retry-After}: the message was not taken, and sending it again is safe.
+   */
   private void post(RoutingContext ctx) {
     JsonObject body = Resources.body(ctx);
     bus.request(Addresses.CHAT_SEND, new JsonObject()
             .put("room", room(ctx)).put("sender", body.getString("sender")).put("text", body.getValue("text")))
         .onSuccess(message -> ctx.response().setStatusCode(201)
             .putHeader("Content-Type", "application/json").end(message.encode()))
-        .onFailure(ctx::fail);
+        .onFailure(e -> ctx.fail(e instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+            && reply.failureCode() >= 400 && reply.failureCode() < 500
+            ? e
+            : Problem.of(503, "The message was not taken (not stored, not shown): chat is unavailable for a moment"
+                + " (a sequencer takeover, or its history cannot be written); send it again").exception()));
   }
 
   private void history(RoutingContext ctx) {

@@ -2,6 +2,7 @@ package io.loopline.http;
 
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Role;
+import io.loopline.observe.NodeStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -15,12 +16,15 @@ import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code /health/live}: this node's event loop answers. {@code /health/ready}: every role answers on the
- * event bus (on this node or another), which for persistence and cache means their backend answered too.
+ * {@code /health/live}: this node's event loop answers. {@code /health/ready}: this node is not stopping;
+ * every role answers on the event bus (on this node or another), which for persistence and cache means their
+ * backend answered too, and for chat that a sequencer is elected and can write history; the database is not
+ * one this node still waits for; and the node is in the cluster it joined.
  *
  * <p>Readiness is public and unbudgeted, so it is answered from a report at most {@link #READY_MAX_AGE_MS}
  * old (one per HTTP verticle; probes that arrive while one is being made wait for it): a flood of probes
@@ -33,7 +37,8 @@ final class HealthRoutes {
       Role.PERSISTENCE, "database",
       Role.CACHE, "cache",
       Role.SCRAPER, "scraper",
-      Role.WORKER, "worker");
+      Role.WORKER, "worker",
+      Role.CHAT, "chat");
   private static final long CHECK_TIMEOUT_MS = 2000;
   /**
    * Liveness has nothing to ask but the event loop that answers it, so it is a constant in the health-check
@@ -59,9 +64,21 @@ final class HealthRoutes {
   }
 
   void mount(RouterBuilder builder) {
+    NodeStatus status = NodeStatus.of(vertx);
     ready = HealthChecks.create(vertx);
+    ready.register("node", promise -> promise.complete(status.isStopping()
+        ? Status.KO(new JsonObject().put("reason", "stopping: draining before shutdown"))
+        : Status.OK()));
+    ready.register("cluster", promise -> promise.complete(membership(status)));
     // Registered with a longer timeout than the bus request, so a slow role reports DOWN, not a procedure error.
-    CHECKS.forEach((role, name) -> ready.register(name, CHECK_TIMEOUT_MS * 2, promise -> askRole(role, promise)));
+    CHECKS.forEach((role, name) -> ready.register(name, CHECK_TIMEOUT_MS * 2, promise -> {
+      String waiting = status.databaseWait();
+      if (role == Role.PERSISTENCE && waiting != null) {
+        promise.complete(Status.KO(new JsonObject().put("reason", waiting)));
+      } else {
+        askRole(role, promise);
+      }
+    }));
     builder.getRoute("healthLive").addHandler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json;charset=UTF-8").end(LIVE));
     builder.getRoute("healthReady").addHandler(ctx -> report().onSuccess(report -> ctx.response()
@@ -88,7 +105,22 @@ final class HealthRoutes {
         .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", reason(role, e)))));
   }
 
+  /** Not clustered: UP. Clustered: UP with the members this node sees, DOWN if it is not among them. */
+  private static Status membership(NodeStatus status) {
+    String member = status.member();
+    if (member == null) {
+      return Status.OK(new JsonObject().put("clustered", false));
+    }
+    List<String> members = status.members();
+    JsonObject data = new JsonObject().put("clustered", true).put("member", member).put("members", new JsonArray(members));
+    return members.contains(member) ? Status.OK(data) : Status.KO(data.put("reason", "this node is not in its cluster's member list"));
+  }
+
   private static String reason(Role role, Throwable e) {
+    if (role == Role.CHAT && e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+      return "no chat sequencer answers: one is being elected (within chat.sequencerLeaseMs of the last one's end),"
+          + " or no node runs the chat role";
+    }
     if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
       return "no " + role.id() + " verticle is running";
     }

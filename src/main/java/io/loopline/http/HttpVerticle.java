@@ -129,7 +129,7 @@ public final class HttpVerticle extends VerticleBase {
     new HealthRoutes(vertx).mount(builder);
     new AdminRoutes(bus, resources).mount(builder);
     new OperatorRoutes(bus, resources).mount(builder);
-    chat = new ChatRoutes(vertx, bus, ChatSettings.from(config()), settings.busTimeoutMs());
+    chat = new ChatRoutes(vertx, bus, ChatSettings.from(config()), settings.busTimeoutMs(), Metrics.registry(config()));
     chat.mount(builder);
 
     Router router = builder.createRouter();

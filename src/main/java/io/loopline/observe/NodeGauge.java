@@ -40,6 +40,10 @@ public final class NodeGauge implements Shareable {
     value.decrementAndGet();
   }
 
+  public void set(long to) {
+    value.set(to);
+  }
+
   public long value() {
     return value.get();
   }

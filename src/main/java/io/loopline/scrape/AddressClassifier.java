@@ -1,6 +1,7 @@
 package io.loopline.scrape;
 
-import java.net.Inet6Address;
+import io.loopline.config.Cidr;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -9,25 +10,69 @@ import java.util.Locale;
 
 /**
  * The SSRF guard's judgement of one resolved address: which addresses a fetch may not reach unless the
- * allowlist names them. Works on literal addresses only; it never resolves or connects.
+ * allowlist names them. IPv4: everything that is not public unicast. IPv6: everything outside global
+ * unicast (2000::/3), the transition and documentation ranges inside it (Teredo, 6to4, ORCHID, ...), and
+ * any form that carries an IPv4 address the guard refuses (IPv4-mapped, ISATAP). Works on literal
+ * addresses only; it never resolves or connects.
  */
 final class AddressClassifier {
 
-  private static final List<Range> BLOCKED = List.of(
-      Range.parse("0.0.0.0/8"),          // "this network"; 0.0.0.0 reaches the local host
-      Range.parse("100.64.0.0/10"),      // carrier-grade NAT
-      Range.parse("192.0.0.0/24"),       // IETF protocol assignments
-      Range.parse("198.18.0.0/15"),      // benchmarking
-      Range.parse("240.0.0.0/4"),        // reserved, and 255.255.255.255
-      Range.parse("fc00::/7"),           // unique local
-      Range.parse("64:ff9b::/96"),       // NAT64 (a v4 address behind it is checked too)
-      Range.parse("2001:db8::/32"));     // documentation
-  private static final List<Range> METADATA = List.of(
-      Range.parse("169.254.169.254/32"), // AWS, GCP, Azure, OpenStack
-      Range.parse("fd00:ec2::254/128"),  // AWS over IPv6
-      Range.parse("100.100.100.200/32")); // Alibaba Cloud
+  /** A range and why it is refused. */
+  private record Refused(Cidr range, String reason) {
+    static Refused of(String cidr, String reason) {
+      return new Refused(Cidr.parse(cidr), reason);
+    }
+  }
 
-  private final List<Range> allowedRanges = new ArrayList<>();
+  private static final List<Refused> METADATA = List.of(
+      Refused.of("169.254.169.254/32", "cloud metadata address"),  // AWS, GCP, Azure, OpenStack
+      Refused.of("fd00:ec2::254/128", "cloud metadata address"),   // AWS over IPv6
+      Refused.of("100.100.100.200/32", "cloud metadata address")); // Alibaba Cloud
+
+  private static final List<Refused> IPV4 = List.of(
+      Refused.of("0.0.0.0/8", "unspecified or \"this network\" address"), // 0.0.0.0 reaches the local host
+      Refused.of("10.0.0.0/8", "private address"),
+      Refused.of("100.64.0.0/10", "carrier-grade NAT address"),
+      Refused.of("127.0.0.0/8", "loopback address"),
+      Refused.of("169.254.0.0/16", "link-local address"),
+      Refused.of("172.16.0.0/12", "private address"),
+      Refused.of("192.0.0.0/24", "IETF protocol assignment"),
+      Refused.of("192.0.2.0/24", "documentation address"),
+      Refused.of("192.88.99.0/24", "6to4 relay address (deprecated)"),
+      Refused.of("192.168.0.0/16", "private address"),
+      Refused.of("198.18.0.0/15", "benchmarking address"),
+      Refused.of("198.51.100.0/24", "documentation address"),
+      Refused.of("203.0.113.0/24", "documentation address"),
+      Refused.of("224.0.0.0/4", "multicast address"),
+      Refused.of("240.0.0.0/4", "reserved or broadcast address")); // 255.255.255.255 included
+
+  /** IPv6 outside global unicast (2000::/3), named where a name helps; the last entry catches the rest. */
+  private static final List<Refused> IPV6_SPECIAL = List.of(
+      Refused.of("::/128", "unspecified address"),
+      Refused.of("::1/128", "loopback address"),
+      Refused.of("::/96", "IPv4-compatible address (deprecated)"),
+      Refused.of("64:ff9b::/96", "NAT64 address"),
+      Refused.of("64:ff9b:1::/48", "NAT64 address (local use)"),
+      Refused.of("100::/64", "discard-only address"),
+      Refused.of("fc00::/7", "unique local address"),
+      Refused.of("fe80::/10", "link-local address"),
+      Refused.of("fec0::/10", "site-local address (deprecated)"),
+      Refused.of("ff00::/8", "multicast address"),
+      Refused.of("::/0", "not a global unicast address"));
+
+  /** Ranges inside 2000::/3 that are not ordinary internet hosts. */
+  private static final List<Refused> IPV6_GLOBAL = List.of(
+      Refused.of("2001::/32", "Teredo address"),
+      Refused.of("2001:2::/48", "benchmarking address"),
+      Refused.of("2001:10::/28", "ORCHID address (deprecated)"),
+      Refused.of("2001:20::/28", "ORCHIDv2 address"),
+      Refused.of("2001:db8::/32", "documentation address"),
+      Refused.of("2002::/16", "6to4 address"),
+      Refused.of("3fff::/20", "documentation address"));
+
+  private static final Cidr GLOBAL_UNICAST = Cidr.parse("2000::/3");
+
+  private final List<Cidr> allowedRanges = new ArrayList<>();
   private final List<String> allowedHosts = new ArrayList<>();
 
   /** {@code allow}: host names, addresses or CIDR ranges the guard lets through. */
@@ -35,7 +80,7 @@ final class AddressClassifier {
     for (String entry : allow) {
       String e = entry.trim().toLowerCase(Locale.ROOT);
       if (e.contains("/") || isLiteral(e)) {
-        allowedRanges.add(Range.parse(e.contains("/") ? e : e + (e.contains(":") ? "/128" : "/32")));
+        allowedRanges.add(Cidr.parse(e));
       } else {
         allowedHosts.add(e);
       }
@@ -48,8 +93,9 @@ final class AddressClassifier {
     if (reason == null || allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
       return null;
     }
-    for (Range range : allowedRanges) {
-      if (range.contains(address)) {
+    InetAddress mapped = unwrapMapped(address);
+    for (Cidr range : allowedRanges) {
+      if (range.contains(address) || range.contains(mapped)) {
         return null;
       }
     }
@@ -58,57 +104,58 @@ final class AddressClassifier {
 
   /** Why an address is no public internet target, or null when it is one. */
   static String blockedReason(InetAddress address) {
-    InetAddress a = unwrap(address);
-    for (Range range : METADATA) {
-      if (range.contains(a)) {
-        return "cloud metadata address";
-      }
+    InetAddress a = unwrapMapped(address);
+    String metadata = first(METADATA, a);
+    if (metadata != null) {
+      return metadata;
     }
-    if (a.isLoopbackAddress()) {
-      return "loopback address";
+    if (a instanceof Inet4Address) {
+      return first(IPV4, a);
     }
-    if (a.isAnyLocalAddress()) {
-      return "unspecified address";
+    if (!GLOBAL_UNICAST.contains(a)) {
+      return first(IPV6_SPECIAL, a);
     }
-    if (a.isLinkLocalAddress()) {
-      return "link-local address";
+    String special = first(IPV6_GLOBAL, a);
+    if (special != null) {
+      return special;
     }
-    if (a.isSiteLocalAddress()) {
-      return "private address";
-    }
-    if (a.isMulticastAddress()) {
-      return "multicast address";
-    }
-    for (Range range : BLOCKED) {
-      if (range.contains(a)) {
-        return "reserved or private address (" + range + ")";
+    InetAddress isatap = isatapIpv4(a);
+    String inner = isatap == null ? null : blockedReason(isatap);
+    return inner == null ? null : "ISATAP address carrying a refused IPv4 address (" + inner + ")";
+  }
+
+  private static String first(List<Refused> ranges, InetAddress address) {
+    for (Refused r : ranges) {
+      if (r.range().contains(address)) {
+        return r.reason();
       }
     }
     return null;
   }
 
-  /** IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 addresses as the IPv4 address inside. */
-  static InetAddress unwrap(InetAddress address) {
-    if (!(address instanceof Inet6Address)) {
+  /** The IPv4 address an IPv4-mapped address ({@code ::ffff:a.b.c.d}) stands for; any other address as it is. */
+  static InetAddress unwrapMapped(InetAddress address) {
+    byte[] b = address.getAddress();
+    if (b.length != 16 || !allZero(b, 0, 10) || (b[10] & 0xff) != 0xff || (b[11] & 0xff) != 0xff) {
       return address;
     }
+    return ipv4(b);
+  }
+
+  /** The IPv4 address in an ISATAP interface identifier ({@code ...:0:5efe:a.b.c.d} or {@code ...:200:5efe:...}). */
+  private static InetAddress isatapIpv4(InetAddress address) {
     byte[] b = address.getAddress();
-    boolean zeroPrefix = true;
-    for (int i = 0; i < 10; i++) {
-      zeroPrefix &= b[i] == 0;
+    boolean isatap = ((b[8] & 0xff) == 0x00 || (b[8] & 0xff) == 0x02) && b[9] == 0
+        && (b[10] & 0xff) == 0x5e && (b[11] & 0xff) == 0xfe;
+    return isatap ? ipv4(b) : null;
+  }
+
+  private static InetAddress ipv4(byte[] b) {
+    try {
+      return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e);
     }
-    boolean mapped = zeroPrefix && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
-    boolean compatible = zeroPrefix && b[10] == 0 && b[11] == 0 && !allZero(b, 12, 16);
-    boolean nat64 = (b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
-        && allZero(b, 4, 12);
-    if (mapped || compatible || nat64) {
-      try {
-        return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-      } catch (UnknownHostException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-    return address;
   }
 
   private static boolean allZero(byte[] b, int from, int to) {
@@ -135,45 +182,6 @@ final class AddressClassifier {
       return InetAddress.getByName(t); // a literal is parsed, never looked up
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("not an address: " + text, e);
-    }
-  }
-
-  /** A CIDR range. */
-  record Range(byte[] network, int bits, String text) {
-
-    static Range parse(String cidr) {
-      int slash = cidr.indexOf('/');
-      InetAddress address = literal(cidr.substring(0, slash));
-      int bits = Integer.parseInt(cidr.substring(slash + 1));
-      byte[] network = address.getAddress();
-      if (bits < 0 || bits > network.length * 8) {
-        throw new IllegalArgumentException("bad prefix length in " + cidr);
-      }
-      return new Range(network, bits, cidr);
-    }
-
-    boolean contains(InetAddress address) {
-      byte[] a = address.getAddress();
-      if (a.length != network.length) {
-        return a.length == 16 && network.length == 4 && unwrap(address) != address && contains(unwrap(address));
-      }
-      int full = bits / 8;
-      for (int i = 0; i < full; i++) {
-        if (a[i] != network[i]) {
-          return false;
-        }
-      }
-      int rest = bits % 8;
-      if (rest == 0) {
-        return true;
-      }
-      int mask = 0xff << (8 - rest) & 0xff;
-      return (a[full] & mask) == (network[full] & mask);
-    }
-
-    @Override
-    public String toString() {
-      return text;
     }
   }
 }

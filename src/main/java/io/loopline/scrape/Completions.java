@@ -1,6 +1,7 @@
 package io.loopline.scrape;
 
 import io.loopline.contract.Addresses;
+import io.loopline.contract.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -11,15 +12,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A scrape runner's page results with no links to follow, gathered per job and stored together: a batch
  * leaves when it holds {@link #MAX_PAGES} pages or {@link #MAX_DELAY_MS} after its first page. Stored one
  * by one, every result locked and counted on its job's row in turn, which capped a job near 500 pages/s;
  * a batch locks and counts once. Results wait at most that delay; a runner that dies before sending them
- * loses only what its leases give back anyway. Used from the runner's event loop only.
+ * loses only what its leases give back anyway. A batch refused for one page's value is stored again page by
+ * page, so one poison result never holds back the others. Used from the runner's event loop only.
  */
 final class Completions {
+
+  private static final Logger log = LoggerFactory.getLogger(Completions.class);
 
   static final int MAX_PAGES = 64;
   static final long MAX_DELAY_MS = 10;
@@ -70,17 +76,26 @@ final class Completions {
     }
     open.remove(batch.jobId);
     vertx.cancelTimer(batch.timer);
+    store(batch.jobId, batch.pages);
+  }
+
+  /**
+   * Stores pages of one job in one request. A batch the store refuses (a value the database or the bus
+   * contract will not take) is stored again one page at a time, so the refused page fails alone and the
+   * pages beside it are stored; the caller decides what becomes of a page refused alone.
+   */
+  private void store(long jobId, List<Waiting> batch) {
     JsonArray pages = new JsonArray();
-    batch.pages.forEach(p -> pages.add(new JsonObject().put("id", p.id()).put("failed", p.failed()).put("result", p.result())));
+    batch.forEach(p -> pages.add(new JsonObject().put("id", p.id()).put("failed", p.failed()).put("result", p.result())));
     request.apply(Addresses.SCRAPE_PAGES_COMPLETE_MANY,
-            new JsonObject().put("jobId", batch.jobId).put("owner", owner).put("pages", pages))
+            new JsonObject().put("jobId", jobId).put("owner", owner).put("pages", pages))
         .onSuccess(reply -> {
           Map<Long, JsonObject> completed = new HashMap<>();
           reply.getJsonArray("completed").forEach(c -> {
             JsonObject done = (JsonObject) c;
             completed.put(done.getJsonObject("page").getLong("id"), done);
           });
-          batch.pages.forEach(p -> {
+          batch.forEach(p -> {
             JsonObject done = completed.get(p.id());
             if (done != null) {
               done.getJsonObject("page").put("result", p.result()); // not read back from the database
@@ -90,6 +105,14 @@ final class Completions {
             }
           });
         })
-        .onFailure(e -> batch.pages.forEach(p -> p.stored().fail(e)));
+        .onFailure(e -> {
+          if (batch.size() > 1 && Failures.refused(e)) {
+            log.info("scrape results of job {}: a batch of {} was refused ({}); storing them one at a time", jobId,
+                batch.size(), e.getMessage());
+            batch.forEach(p -> store(jobId, List.of(p)));
+          } else {
+            batch.forEach(p -> p.stored().fail(e));
+          }
+        });
   }
 }

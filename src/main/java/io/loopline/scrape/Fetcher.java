@@ -30,28 +30,32 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Fetches one URL under the whole fetch policy: normalisation, the SSRF guard on the resolved address of
- * every hop (the connection goes to exactly the address checked), robots.txt, the concurrency limits,
- * connect, idle and total timeouts, a body limit, redirects, and retries with backoff that honour
- * {@code Retry-After}. HTML goes to the parse workers. A fetch never fails: a URL that cannot be fetched
- * gives a result with an {@code error}. Used on the scraper verticle's event loop only.
+ * every hop (the connection goes to exactly the address checked), robots.txt (its rules and its
+ * Crawl-delay), the concurrency limits, connect and idle timeouts, a body limit, redirects, and retries
+ * with backoff that honour {@code Retry-After}, all within one deadline. HTML goes to the parse workers. A
+ * fetch never fails: a URL that cannot be fetched gives a result with an {@code error}. Used on the scraper
+ * verticle's event loop only.
  */
 final class Fetcher {
 
   /** The bytes of a redirect or retried answer read before the connection is given up instead. */
   private static final int DISCARD_LIMIT = 64 * 1024;
-  /** RFC 9309: crawlers must read at least 500 KiB of a robots.txt. */
-  private static final int ROBOTS_LIMIT = 512 * 1024;
+  /** RFC 9309: crawlers must read at least 500 KiB of a robots.txt; no more is read. */
+  static final int ROBOTS_LIMIT = 512 * 1024;
   /** Allows everything, and is not kept: the host could not be asked for its robots.txt. */
   private static final RobotsRules UNREACHABLE = RobotsRules.parse("", "*");
 
@@ -62,20 +66,63 @@ final class Fetcher {
   /** A result, and every outgoing link when {@link Options#allLinks} asked for them. */
   record Outcome(JsonObject result, List<String> links) {}
 
-  /** A fetch that can be stopped from outside (a cancelled job): the request in flight is reset. */
+  /**
+   * One fetch's control. It can be stopped from outside (a cancelled job) or by its deadline, which starts
+   * when the fetch first holds a slot (for its page, or the robots.txt download it waits for) and lasts
+   * {@code scrape.totalTimeoutMs}. Stopping fails the step in flight (a slot wait, a lookup, a request, a
+   * backoff) and resets its request.
+   */
   static final class Abort {
     private boolean aborted;
-    private Runnable current;
+    private FetchFailure stopped;
+    private Consumer<FetchFailure> step = why -> { };
+    private final Promise<Void> holding = Promise.promise();
+    private long deadline = -1;
+    private boolean finished;
 
+    /** Stops the fetch from outside: its result is a {@code cancelled} error. */
     void abort() {
       aborted = true;
-      if (current != null) {
-        current.run();
+      stop(new FetchFailure("cancelled", "the job was cancelled", false));
+    }
+
+    /** Whether {@link #abort()} was called. */
+    boolean aborted() {
+      return aborted;
+    }
+
+    private void stop(FetchFailure why) {
+      if (stopped == null && !finished) {
+        stopped = why;
+        step.accept(why);
       }
     }
 
-    boolean aborted() {
-      return aborted;
+    /** What stopping does to the step now in flight; done at once when the fetch is stopped already. */
+    private void onStop(Consumer<FetchFailure> stopStep) {
+      step = stopStep;
+      if (stopped != null) {
+        stopStep.accept(stopped);
+      }
+    }
+
+    /** The fetch holds a slot: its deadline starts now, unless it has started already. */
+    private void startDeadline(Vertx vertx, long ms) {
+      if (deadline != -1 || finished || stopped != null) {
+        return;
+      }
+      deadline = vertx.setTimer(ms, t -> stop(new FetchFailure("timeout",
+          "no result within " + ms + " ms (robots.txt, redirects and retries included)", false)));
+      holding.tryComplete();
+    }
+
+    /** The fetch is over: its deadline no longer runs. */
+    private void finish(Vertx vertx) {
+      finished = true;
+      step = why -> { };
+      if (deadline != -1) {
+        vertx.cancelTimer(deadline);
+      }
     }
   }
 
@@ -100,7 +147,10 @@ final class Fetcher {
   private final AddressClassifier guard;
   private final HostLimiter limiter;
   private final String agentToken;
-  private final Cache<String, Future<RobotsRules>> robots;
+  /** Each origin's robots.txt rules, kept for {@code robotsCacheTtlSeconds}. */
+  private final Cache<String, RobotsRules> robots;
+  /** The robots.txt downloads in flight, by origin; each is shared by the fetches waiting for it. */
+  private final Map<String, RobotsDownload> downloads = new HashMap<>();
   private final MeterRegistry metrics;
 
   Fetcher(Vertx vertx, HttpClientAgent client, ScrapeSettings settings, AddressClassifier guard, HostLimiter limiter,
@@ -111,8 +161,7 @@ final class Fetcher {
     this.settings = settings;
     this.guard = guard;
     this.limiter = limiter;
-    String ua = settings.userAgent().trim();
-    this.agentToken = ua.split("[/\\s]", 2)[0].toLowerCase(Locale.ROOT);
+    this.agentToken = RobotsRules.productToken(settings.userAgent().trim()).toLowerCase(Locale.ROOT);
     this.robots = Caffeine.newBuilder().maximumSize(10_000)
         .expireAfterWrite(Duration.ofSeconds(Math.max(1, settings.robotsCacheTtlSeconds()))).build();
   }
@@ -124,18 +173,20 @@ final class Fetcher {
     try {
       url = ScrapeUrls.normalise(raw);
     } catch (IllegalArgumentException e) {
-      return Future.succeededFuture(new Outcome(error(raw, "invalid-url", e.getMessage(), start), List.of()));
+      return Future.succeededFuture(cleaned(new Outcome(error(raw, "invalid-url", e.getMessage(), start), List.of())));
     }
     Future<JsonObject> cached = options.cache() && settings.cacheTtlSeconds() > 0
         ? cacheGet(url) : Future.succeededFuture(null);
     return cached.compose(hit -> {
       if (hit != null) {
-        return Future.succeededFuture(new Outcome(hit.put("url", raw).put("cached", true)
-            .put("elapsedMs", elapsedMs(start)), List.of()));
+        return Future.succeededFuture(cleaned(new Outcome(hit.put("url", raw).put("cached", true)
+            .put("elapsedMs", elapsedMs(start)), List.of())));
       }
       return follow(url, options, abort, new ArrayList<>())
+          .onComplete(done -> abort.finish(vertx)) // the deadline bounds the fetch; the parse has its own
           .compose(answer -> describe(raw, answer, options, start))
           .recover(e -> Future.succeededFuture(new Outcome(failure(raw, e, start), List.of())))
+          .map(Fetcher::cleaned)
           .onSuccess(this::count)
           .onSuccess(outcome -> {
             if (options.cache() && settings.cacheTtlSeconds() > 0 && !outcome.result().containsKey("error")) {
@@ -143,6 +194,12 @@ final class Fetcher {
             }
           });
     });
+  }
+
+  /** The result with what PostgreSQL refuses cleaned out of its text, and each text bounded ({@link ScrapedText}). */
+  private static Outcome cleaned(Outcome outcome) {
+    ScrapedText.result(outcome.result());
+    return outcome;
   }
 
   /** Fetches by outcome: the status class ({@code 2xx}...) or the error code ({@code blocked}, {@code robots}...). */
@@ -156,9 +213,10 @@ final class Fetcher {
   /** One hop, then the next while the answer is a redirect: robots.txt and the guard are checked at each. */
   private Future<Answer> follow(URI url, Options options, Abort abort, List<URI> visited) {
     visited.add(url);
-    Future<Void> permitted = options.robots() && settings.robots() ? robotsAllow(url, options) : Future.succeededFuture();
-    return permitted
-        .compose(v -> withRetries(url, options, abort, 0, settings.maxBodyBytes(), true))
+    Future<Long> spacing = options.robots() && settings.robots()
+        ? robotsAllow(url, options, abort) : Future.succeededFuture(settings.perHostDelayMs());
+    return spacing
+        .compose(ms -> withRetries(url, options, abort, 0, settings.maxBodyBytes(), true, ms))
         .compose(answer -> {
           String location = answer.headers().get("Location");
           if (answer.status() < 300 || answer.status() >= 400 || answer.status() == 304 || location == null) {
@@ -180,13 +238,16 @@ final class Fetcher {
         });
   }
 
-  /** An attempt, and up to {@code retries} more after a connection error, 429 or 5xx. */
+  /**
+   * An attempt, and up to {@code retries} more after a connection error, 429 or 5xx. {@code spacingMs}: the
+   * least time since the last start on the host (per-host delay or Crawl-delay).
+   */
   private Future<Answer> withRetries(URI url, Options options, Abort abort, int attempt, long maxBody,
-      boolean retry) {
+      boolean retry, long spacingMs) {
     boolean mayRetry = retry && attempt < settings.retries();
-    return attempt(url, options, abort, maxBody, mayRetry).transform(done -> {
-      if (abort.aborted()) {
-        return Future.failedFuture(new FetchFailure("cancelled", "the job was cancelled", false));
+    return attempt(url, options, abort, maxBody, mayRetry, spacingMs).transform(done -> {
+      if (abort.stopped != null) {
+        return Future.failedFuture(abort.stopped);
       }
       Long delay = null;
       if (done.failed() && done.cause() instanceof FetchFailure f && f.retryable && mayRetry) {
@@ -199,11 +260,11 @@ final class Fetcher {
       }
       Promise<Answer> later = Promise.promise();
       long timer = vertx.setTimer(Math.max(1, delay), t ->
-          withRetries(url, options, abort, attempt + 1, maxBody, retry).onComplete(later));
-      abort.current = () -> {
+          withRetries(url, options, abort, attempt + 1, maxBody, retry, spacingMs).onComplete(later));
+      abort.onStop(why -> {
         vertx.cancelTimer(timer);
-        later.tryFail(new FetchFailure("cancelled", "the job was cancelled", false));
-      };
+        later.tryFail(why);
+      });
       return later.future();
     });
   }
@@ -242,23 +303,21 @@ final class Fetcher {
    * address (the Host header and TLS name stay the URL's), read the body up to {@code maxBody}.
    * {@code discard}: the answer will be retried if it is a 429 or 5xx, so its body is not kept.
    */
-  private Future<Answer> attempt(URI url, Options options, Abort abort, long maxBody, boolean discard) {
+  private Future<Answer> attempt(URI url, Options options, Abort abort, long maxBody, boolean discard, long spacingMs) {
     String host = ScrapeUrls.host(url);
-    return resolve(host).compose(address -> {
-      if (abort.aborted()) {
-        return Future.failedFuture(new FetchFailure("cancelled", "the job was cancelled", false));
-      }
+    return stoppable(abort, resolve(host), () -> { }).compose(address -> {
       String refused = guard.refusal(host, address);
       if (refused != null) {
         return Future.failedFuture(new FetchFailure("blocked", host + " is refused: " + refused, false));
       }
       List<HostLimiter.Limit> limits = new ArrayList<>(options.limits());
       limits.add(new HostLimiter.Limit("host:" + host, Math.min(settings.perHostConcurrency(), options.perHostConcurrency())));
-      HostLimiter.Ticket ticket = limiter.acquire(host, limits);
-      abort.current = ticket::release;
-      return ticket.granted()
-          .recover(e -> Future.failedFuture(new FetchFailure("cancelled", "the job was cancelled", false)))
-          .compose(v -> exchange(url, address, abort, maxBody, discard))
+      HostLimiter.Ticket ticket = limiter.acquire(host, limits, spacingMs);
+      return stoppable(abort, ticket.granted(), ticket::release)
+          .compose(v -> {
+            abort.startDeadline(vertx, settings.totalTimeoutMs());
+            return exchange(url, address, abort, maxBody, discard);
+          })
           .onComplete(done -> ticket.release());
     });
   }
@@ -273,6 +332,24 @@ final class Fetcher {
       return refused == null ? Future.succeededFuture(address)
           : Future.failedFuture(new IllegalArgumentException(host + " is refused: " + refused));
     });
+  }
+
+  /** {@code work}, failed with the fetch's reason when the fetch is stopped first ({@code undo} then runs). */
+  private static <T> Future<T> stoppable(Abort abort, Future<T> work, Runnable undo) {
+    Promise<T> step = Promise.promise();
+    abort.onStop(why -> {
+      if (step.tryFail(why)) {
+        undo.run();
+      }
+    });
+    work.onComplete(done -> {
+      if (done.succeeded()) {
+        step.tryComplete(done.result());
+      } else {
+        step.tryFail(done.cause());
+      }
+    });
+    return step.future();
   }
 
   private Future<InetAddress> resolve(String host) {
@@ -294,6 +371,18 @@ final class Fetcher {
         : new FetchFailure("dns", "cannot resolve " + bare + ": " + e.getMessage(), false)));
   }
 
+  /** One request and its answer; stopping the fetch resets the request. */
+  private final class Exchange {
+    final Promise<Answer> answer = Promise.promise();
+    HttpClientRequest request;
+
+    void fail(FetchFailure why) {
+      if (answer.tryFail(why) && request != null) {
+        request.reset();
+      }
+    }
+  }
+
   private Future<Answer> exchange(URI url, InetAddress address, Abort abort, long maxBody, boolean discard) {
     boolean https = "https".equals(url.getScheme());
     RequestOptions request = new RequestOptions()
@@ -307,33 +396,21 @@ final class Fetcher {
         .setIdleTimeout(settings.idleTimeoutMs())
         .putHeader("User-Agent", settings.userAgent())
         .putHeader("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
-    Promise<Answer> answer = Promise.promise();
-    HttpClientRequest[] sent = new HttpClientRequest[1];
-    long timer = vertx.setTimer(settings.totalTimeoutMs(), t -> {
-      answer.tryFail(new FetchFailure("timeout", "no complete answer within " + settings.totalTimeoutMs() + " ms", false));
-      if (sent[0] != null) {
-        sent[0].reset();
-      }
-    });
-    abort.current = () -> {
-      answer.tryFail(new FetchFailure("cancelled", "the job was cancelled", false));
-      if (sent[0] != null) {
-        sent[0].reset();
-      }
-    };
+    Exchange exchange = new Exchange();
+    abort.onStop(exchange::fail);
     client.request(request)
         .compose(req -> {
-          sent[0] = req;
-          // Our own resets (truncation, timeout, cancel) end here too, after the answer is settled.
-          req.exceptionHandler(e -> answer.tryFail(connectionFailure(e)));
-          if (answer.future().isComplete()) {
+          exchange.request = req;
+          // Our own resets (truncation, deadline, cancel) end here too, after the answer is settled.
+          req.exceptionHandler(e -> exchange.answer.tryFail(connectionFailure(e)));
+          if (exchange.answer.future().isComplete()) {
             req.reset();
           }
           return req.send();
         })
-        .onSuccess(response -> read(url, response, maxBody, discard, answer))
-        .onFailure(e -> answer.tryFail(connectionFailure(e)));
-    return answer.future().onComplete(done -> vertx.cancelTimer(timer));
+        .onSuccess(response -> read(url, response, maxBody, discard, exchange.answer))
+        .onFailure(e -> exchange.answer.tryFail(connectionFailure(e)));
+    return exchange.answer.future();
   }
 
   private void read(URI url, HttpClientResponse response, long maxBody, boolean discard, Promise<Answer> answer) {
@@ -392,54 +469,107 @@ final class Fetcher {
     return new FetchFailure("connection", message, true);
   }
 
-  /** Robots rules of the URL's origin, fetched once and kept for {@code robotsCacheTtlSeconds}. */
-  private Future<Void> robotsAllow(URI url, Options options) {
+  /**
+   * Whether robots.txt of the URL's origin lets us fetch it, and if so the spacing its host asks for: the
+   * node's {@code perHostDelayMs} or the site's Crawl-delay (up to {@code maxCrawlDelayMs}), the longer.
+   */
+  private Future<Long> robotsAllow(URI url, Options options, Abort abort) {
     String origin = ScrapeUrls.origin(url);
-    Future<RobotsRules> rules = robots.getIfPresent(origin);
-    if (rules == null) {
-      Future<RobotsRules> fetched = fetchRobots(url, options);
-      robots.put(origin, fetched);
-      fetched.onSuccess(r -> {
-        if (r == UNREACHABLE) {
-          robots.asMap().remove(origin, fetched);
-        }
-      });
-      rules = fetched;
+    RobotsRules known = robots.getIfPresent(origin);
+    Future<RobotsRules> rules;
+    if (known != null) {
+      rules = Future.succeededFuture(known);
+    } else {
+      RobotsDownload download = downloads.get(origin);
+      if (download == null) {
+        download = new RobotsDownload(origin);
+        downloads.put(origin, download);
+        download.start(url, options);
+      }
+      rules = download.join(abort);
     }
     return rules.compose(r -> r.allows(ScrapeUrls.requestTarget(url))
-        ? Future.succeededFuture()
+        ? Future.succeededFuture(Math.max(settings.perHostDelayMs(), Math.min(r.crawlDelayMs(), settings.maxCrawlDelayMs())))
         : Future.failedFuture(new FetchFailure("robots", "robots.txt of " + origin + " disallows this path", false)));
   }
 
   /**
-   * RFC 9309: a 4xx robots.txt allows everything, a 5xx forbids everything. When the host cannot be reached
-   * the page fetch fails by itself, so nothing is cached and the fetch goes ahead to fail with its own error.
+   * One origin's robots.txt being fetched, shared by every fetch that waits for it. It takes a node-wide
+   * slot and a host slot like any fetch, has a deadline of its own, and starts the deadline of each fetch
+   * waiting for it once it holds its slot. A waiter that stops (its job cancelled, its deadline passed)
+   * leaves; when the last one leaves, the download stops too and nothing is kept.
    */
-  private Future<RobotsRules> fetchRobots(URI page, Options options) {
+  private final class RobotsDownload {
+    private final String origin;
+    private final Abort control = new Abort();
+    private Future<RobotsRules> rules;
+    private int waiting;
+
+    RobotsDownload(String origin) {
+      this.origin = origin;
+    }
+
+    void start(URI page, Options options) {
+      rules = fetchRobots(page, options, control).onComplete(done -> {
+        downloads.remove(origin, this);
+        if (done.succeeded() && done.result() != UNREACHABLE) {
+          robots.put(origin, done.result());
+        }
+      });
+    }
+
+    Future<RobotsRules> join(Abort waiter) {
+      waiting++;
+      control.holding.future().onSuccess(v -> waiter.startDeadline(vertx, settings.totalTimeoutMs()));
+      return stoppable(waiter, rules, this::leave);
+    }
+
+    private void leave() {
+      waiting--;
+      if (waiting == 0 && !rules.isComplete()) {
+        downloads.remove(origin, this);
+        control.abort();
+      }
+    }
+  }
+
+  /**
+   * RFC 9309: a 4xx robots.txt allows everything, a 5xx forbids everything. When the host cannot be reached
+   * the page fetch fails by itself, so nothing is cached and the fetch goes ahead to fail with its own error;
+   * a robots.txt that does not arrive within the deadline fails its waiters with {@code timeout}.
+   */
+  private Future<RobotsRules> fetchRobots(URI page, Options options, Abort control) {
     URI url = URI.create(ScrapeUrls.origin(page) + "/robots.txt");
-    Options plain = new Options(false, false, List.of(), options.perHostConcurrency(), false);
-    List<URI> visited = new ArrayList<>();
-    return robotsHop(url, plain, visited).transform(done -> {
+    Options plain = new Options(false, false, List.of(new HostLimiter.Limit("node", settings.globalConcurrency())),
+        options.perHostConcurrency(), false);
+    return robotsHop(url, plain, control, new ArrayList<>()).transform(done -> {
+      control.finish(vertx);
       if (done.failed()) {
-        return Future.succeededFuture(UNREACHABLE);
+        return done.cause() instanceof FetchFailure f && f.code.equals("timeout")
+            ? Future.failedFuture(new FetchFailure("timeout", "robots.txt of " + ScrapeUrls.origin(page) + ": "
+                + f.getMessage(), false))
+            : Future.succeededFuture(UNREACHABLE);
       }
       Answer a = done.result();
       if (a.status() >= 200 && a.status() < 300) {
-        return Future.succeededFuture(RobotsRules.parse(a.body().toString(StandardCharsets.UTF_8), agentToken));
+        String text = a.body().toString(StandardCharsets.UTF_8);
+        // Cut at the limit: the last line may be half a rule.
+        return Future.succeededFuture(RobotsRules.parse(a.truncated() ? text.substring(0, Math.max(0,
+            Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r')))) : text, agentToken));
       }
       return Future.succeededFuture(a.status() >= 500 ? RobotsRules.DISALLOW_ALL : RobotsRules.ALLOW_ALL);
     });
   }
 
-  private Future<Answer> robotsHop(URI url, Options options, List<URI> visited) {
+  private Future<Answer> robotsHop(URI url, Options options, Abort control, List<URI> visited) {
     visited.add(url);
-    return withRetries(url, options, new Abort(), 0, ROBOTS_LIMIT, true).compose(a -> {
+    return withRetries(url, options, control, 0, ROBOTS_LIMIT, true, settings.perHostDelayMs()).compose(a -> {
       String location = a.headers().get("Location");
       URI next = a.status() >= 300 && a.status() < 400 && location != null ? ScrapeUrls.resolve(url, location) : null;
       if (next == null || visited.contains(next) || visited.size() > settings.maxRedirects()) {
         return Future.succeededFuture(a);
       }
-      return robotsHop(next, options, visited);
+      return robotsHop(next, options, control, visited);
     });
   }
 

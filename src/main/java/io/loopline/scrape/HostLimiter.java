@@ -11,30 +11,40 @@ import java.util.Map;
 
 /**
  * Bounds how many fetches run at once, by any number of counters a fetch needs a slot of (the node, the
- * host, a job, a job's host), and spaces the starts of fetches to one host by a delay. Waiters are served
- * first come, first served, except that one whose host or job is full does not hold up the others. Used on
- * the scraper verticle's event loop only.
+ * host, a job, a job's host), and spaces the starts of fetches to one host: a ticket starts no sooner than
+ * its spacing after the last start on its host (the node's {@code perHostDelayMs}, or the site's
+ * {@code Crawl-delay} when that is longer). Waiters are served first come, first served, except that one
+ * whose host or job is full, or whose host must wait, does not hold up the others. Used on the scraper
+ * verticle's event loop only.
  */
 final class HostLimiter {
 
   /** A counter and its limit, e.g. {@code host:example.com} at 4. */
   record Limit(String key, int max) {}
 
-  private final Vertx vertx;
-  private final long perHostDelayMs;
-  private final Map<String, Integer> inUse = new HashMap<>();
-  private final Map<String, Long> nextStart = new HashMap<>();
-  private final LinkedList<Ticket> waiting = new LinkedList<>();
-  private long wakeTimer = -1;
+  /** Hosts remembered beyond which the starts too old to space anything are forgotten. */
+  private static final int REMEMBERED_HOSTS = 4096;
 
-  HostLimiter(Vertx vertx, long perHostDelayMs) {
+  private final Vertx vertx;
+  private final Map<String, Integer> inUse = new HashMap<>();
+  /** The last start on each host (monotonic ms). */
+  private final Map<String, Long> lastStart = new HashMap<>();
+  private final LinkedList<Ticket> waiting = new LinkedList<>();
+  private long longestSpacing;
+  private long wakeTimer = -1;
+  private long wakeAt = Long.MAX_VALUE;
+
+  HostLimiter(Vertx vertx) {
     this.vertx = vertx;
-    this.perHostDelayMs = perHostDelayMs;
   }
 
-  /** Waits for a slot of every limit; {@link Ticket#release()} gives them back (or leaves the queue). */
-  Ticket acquire(String host, List<Limit> limits) {
-    Ticket ticket = new Ticket(host, limits);
+  /**
+   * Waits for a slot of every limit and for {@code spacingMs} since the last start on {@code host};
+   * {@link Ticket#release()} gives the slots back (or leaves the queue).
+   */
+  Ticket acquire(String host, List<Limit> limits, long spacingMs) {
+    Ticket ticket = new Ticket(host, limits, Math.max(0, spacingMs));
+    longestSpacing = Math.max(longestSpacing, ticket.spacingMs);
     waiting.add(ticket);
     pump();
     return ticket;
@@ -53,38 +63,52 @@ final class HostLimiter {
       if (!ticket.limits.stream().allMatch(l -> inUse(l.key()) < l.max())) {
         continue;
       }
-      long start = nextStart.getOrDefault(ticket.host, 0L);
-      if (start > now) {
-        earliest = Math.min(earliest, start);
+      Long last = lastStart.get(ticket.host);
+      if (last != null && last + ticket.spacingMs > now) {
+        earliest = Math.min(earliest, last + ticket.spacingMs);
         continue;
       }
       it.remove();
       ticket.limits.forEach(l -> inUse.merge(l.key(), 1, Integer::sum));
-      if (perHostDelayMs > 0) {
-        nextStart.put(ticket.host, now + perHostDelayMs);
-      }
+      lastStart.put(ticket.host, now);
       ticket.held = true;
       ticket.granted.complete();
     }
-    if (earliest != Long.MAX_VALUE && wakeTimer == -1) {
-      wakeTimer = vertx.setTimer(Math.max(1, earliest - now), t -> {
-        wakeTimer = -1;
-        pump();
-      });
+    if (lastStart.size() > REMEMBERED_HOSTS) {
+      lastStart.values().removeIf(start -> start + longestSpacing <= now);
     }
+    wakeAt(earliest, now);
+  }
+
+  /** One timer, for the earliest time a waiting ticket may start. */
+  private void wakeAt(long at, long now) {
+    if (at == Long.MAX_VALUE || wakeTimer != -1 && wakeAt <= at) {
+      return;
+    }
+    if (wakeTimer != -1) {
+      vertx.cancelTimer(wakeTimer);
+    }
+    wakeAt = at;
+    wakeTimer = vertx.setTimer(Math.max(1, at - now), t -> {
+      wakeTimer = -1;
+      wakeAt = Long.MAX_VALUE;
+      pump();
+    });
   }
 
   /** One fetch's claim on the limits. */
   final class Ticket {
     private final String host;
     private final List<Limit> limits;
+    private final long spacingMs;
     private final Promise<Void> granted = Promise.promise();
     private boolean held;
     private boolean done;
 
-    private Ticket(String host, List<Limit> limits) {
+    private Ticket(String host, List<Limit> limits, long spacingMs) {
       this.host = host;
       this.limits = limits;
+      this.spacingMs = spacingMs;
     }
 
     Future<Void> granted() {

@@ -73,7 +73,7 @@ public final class ParseVerticle extends VerticleBase {
         .put("title", doc.title().isEmpty() ? null : doc.title())
         .put("description", description == null ? null : description.attr("content"))
         .put("links", new JsonArray(links.stream().map(Object.class::cast).toList()))
-        .put("excerpt", text.length() > excerptChars ? text.substring(0, excerptChars) : text);
+        .put("excerpt", ScrapedText.clean(text, excerptChars));
   }
 
   /**

@@ -2,12 +2,16 @@ package io.loopline.scrape;
 
 import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.contract.Failures;
 import io.loopline.contract.LocalFirst;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -44,6 +48,7 @@ final class ScrapeJobRunner {
   /** Claims and completions go to this node's persistence verticle when it has one. */
   private final LocalFirst persistence;
   private final Completions completions;
+  private final Counter unstorable;
   private MessageConsumer<JsonObject> wakeups;
   private MessageConsumer<JsonObject> cancellations;
   private long pollTimer = -1;
@@ -53,7 +58,10 @@ final class ScrapeJobRunner {
   private boolean claimAgain;
   private boolean stopping;
 
-  ScrapeJobRunner(Vertx vertx, Fetcher fetcher, ScrapeSettings settings) {
+  ScrapeJobRunner(Vertx vertx, Fetcher fetcher, ScrapeSettings settings, MeterRegistry metrics) {
+    this.unstorable = Counter.builder("loopline.scrape.pages.unstorable")
+        .description("Scrape pages whose result the store refused; stored as failed with the error unstorable")
+        .register(metrics);
     this.persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
     this.completions = new Completions(vertx, owner, this::request);
     this.vertx = vertx;
@@ -129,17 +137,40 @@ final class ScrapeJobRunner {
       }
       return request(Addresses.SCRAPE_PAGES_COMPLETE, new JsonObject().put("id", id).put("owner", owner)
           .put("failed", failed).put("result", result).put("links", new JsonArray(links.stream().map(Object.class::cast).toList())));
-    });
+    }).recover(e -> refused(e) && !abort.aborted() ? storeUnstorable(page, e) : Future.failedFuture(e));
     running.put(id, new Running(jobId, abort, stored));
     stored.onComplete(done -> {
       running.remove(id);
       if (done.succeeded()) {
         announce(done.result());
       } else if (!abort.aborted()) {
-        log.warn("scrape page {}: result not stored ({}); it runs again when its lease ends", id, done.cause().getMessage());
+        Throwable e = done.cause();
+        // A refusal from the store is expected and says enough; anything else is a defect, with its trace.
+        log.warn("scrape page {}: result not stored ({}); it runs again when its lease ends", id, e.getMessage(),
+            e instanceof ReplyException ? null : e);
       }
       claim();
     });
+  }
+
+  /** The store refused the page's result (a 409 is a lost lease, not a refusal of the value). */
+  private static boolean refused(Throwable e) {
+    return Failures.refused(e) && ((ReplyException) e).failureCode() != Failures.CONFLICT;
+  }
+
+  /**
+   * A result the store refused, whatever it holds, would be refused again after every lease: the page is
+   * stored as failed with the error {@code unstorable} instead, counted and logged, and its job goes on.
+   */
+  private Future<JsonObject> storeUnstorable(JsonObject page, Throwable refusal) {
+    long id = page.getLong("id");
+    long jobId = page.getLong("jobId");
+    unstorable.increment();
+    log.warn("scrape page {} of job {} ({}): result refused by the store ({}); stored as failed", id, jobId,
+        page.getString("url"), refusal.getMessage());
+    JsonObject result = ScrapedText.result(new JsonObject().put("url", page.getString("url")).put("error",
+        new JsonObject().put("code", "unstorable").put("message", "the result could not be stored: " + refusal.getMessage())));
+    return completions.add(jobId, id, true, result);
   }
 
   /**

@@ -7,8 +7,9 @@ import java.util.Locale;
 
 /**
  * URL normalisation, so that one page has one spelling within a job: scheme and host in lower case
- * (international names in ASCII), default port and fragment dropped, an empty path made {@code /}.
- * Only http and https are accepted.
+ * (international names in ASCII), default port and fragment dropped, an empty path made {@code /}, other
+ * characters beyond ASCII percent-encoded as UTF-8. Only http and https are accepted, and at most
+ * {@link #MAX_LENGTH} characters once normalised.
  */
 final class ScrapeUrls {
 
@@ -59,11 +60,23 @@ final class ScrapeUrls {
     if (query != null) {
       out.append('?').append(query);
     }
+    URI normal;
     try {
-      return new URI(out.toString()).normalize();
+      normal = new URI(out.toString()).normalize();
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("malformed URL: " + e.getReason());
     }
+    // One spelling, in ASCII: characters beyond it percent-encoded as UTF-8.
+    String ascii;
+    try {
+      ascii = normal.toASCIIString();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("malformed URL: not valid Unicode"); // a lone surrogate fails the JDK's encoder
+    }
+    if (ascii.length() > MAX_LENGTH) {
+      throw new IllegalArgumentException("longer than " + MAX_LENGTH + " characters");
+    }
+    return ascii.equals(normal.toString()) ? normal : URI.create(ascii);
   }
 
   /** {@code href} resolved against {@code base} and normalised, or null when it is no fetchable URL. */

@@ -40,6 +40,9 @@ public final class ScraperVerticle extends VerticleBase {
   private static final Set<String> JOB_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
       "depth", "maxPages");
 
+  /** Characters of an invalid URL kept as its page's URL in a job. */
+  static final int INVALID_URL_STORED = 500;
+
   private ScrapeSettings settings;
   private HttpClientAgent client;
   private Fetcher fetcher;
@@ -57,12 +60,12 @@ public final class ScraperVerticle extends VerticleBase {
         // Trace context stays inside: third-party sites get no traceparent.
         .setTracingPolicy(TracingPolicy.IGNORE),
         new PoolOptions().setHttp1MaxSize(settings.perHostConcurrency()).setMaxWaitQueueSize(-1));
-    HostLimiter limiter = new HostLimiter(vertx, settings.perHostDelayMs());
+    HostLimiter limiter = new HostLimiter(vertx);
     MeterRegistry metrics = Metrics.registry(config());
     Gauge.builder("loopline.scrape.in.flight", limiter, l -> l.inUse("node"))
         .description("Fetches running now on this node").register(metrics);
     fetcher = new Fetcher(vertx, client, settings, new AddressClassifier(settings.allow()), limiter, metrics);
-    runner = new ScrapeJobRunner(vertx, fetcher, settings);
+    runner = new ScrapeJobRunner(vertx, fetcher, settings, metrics);
     Webhooks webhooks = new Webhooks(vertx, client, fetcher, settings);
     var bus = vertx.eventBus();
     return Future.all(List.of(
@@ -135,7 +138,9 @@ public final class ScraperVerticle extends VerticleBase {
       try {
         valid.add(ScrapeUrls.normalise(url).toString());
       } catch (IllegalArgumentException e) {
-        invalid.putIfAbsent(url, new JsonObject().put("url", url)
+        // Stored as the page's URL, so cleaned and cut short enough for its index (at most 4 bytes a character).
+        String stored = ScrapedText.clean(url, INVALID_URL_STORED);
+        invalid.putIfAbsent(stored, new JsonObject().put("url", stored)
             .put("error", new JsonObject().put("code", "invalid-url").put("message", e.getMessage())));
       }
     }

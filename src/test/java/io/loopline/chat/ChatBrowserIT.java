@@ -3,7 +3,11 @@ package io.loopline.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.support.Chromium;
+import io.loopline.support.TcpProxy;
 import io.loopline.support.TestNode;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -82,6 +86,38 @@ class ChatBrowserIT {
       }
     } finally {
       ada.quit();
+    }
+  }
+
+  /**
+   * The page's socket goes through a proxy that the test cuts: the page tries again, and once it is back it
+   * asks for what it missed ({@code ?since=}), so a message said meanwhile shows, once.
+   */
+  @Test
+  void aPageWhoseSocketDroppedReconnectsAndShowsWhatItMissedOnce() {
+    try (TcpProxy proxy = new TcpProxy("127.0.0.1", node.port())) {
+      WebDriver ada = browser();
+      try {
+        join(ada, "http://127.0.0.1:" + proxy.port() + "/chat/", "Ada", "dropped");
+        say(ada, "before the drop");
+        waitFor(ada, () -> texts(ada, "#log li.message .text").contains("before the drop"));
+
+        proxy.stop();
+        waitFor(ada, () -> ada.findElement(By.id("status")).getText().contains("reconnecting"));
+        HttpResponse<Buffer> said = TestNode.await(node.client().post("/chat/rooms/dropped/messages")
+            .sendJsonObject(new JsonObject().put("sender", "Grace").put("text", "while you were away")));
+        assertThat(said.statusCode()).isEqualTo(201);
+        proxy.start();
+
+        new WebDriverWait(ada, Duration.ofSeconds(30))
+            .until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Connected to dropped"));
+        waitFor(ada, () -> texts(ada, "#log li.message .text").contains("while you were away"));
+        assertThat(texts(ada, "#log li.message .text")).containsExactly("before the drop", "while you were away");
+        say(ada, "after the drop");
+        waitFor(ada, () -> texts(ada, "#log li.message .text").contains("after the drop"));
+      } finally {
+        ada.quit();
+      }
     }
   }
 

@@ -3,18 +3,23 @@ package io.loopline.chat;
 import static io.loopline.support.Responses.assertProblem;
 import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.loopline.contract.Addresses;
+import io.loopline.contract.Failures;
+import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
 import io.loopline.support.ChatClient;
 import io.loopline.support.Cleanup;
 import io.loopline.support.Poll;
 import io.loopline.support.RawWebSocket;
 import io.loopline.support.TestNode;
+import io.loopline.support.TestServers;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +27,9 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +52,7 @@ class ChatIT {
   private static final int HISTORY_MAX = 20;
   private static final long IDLE_MS = 1500;
   private static final long LEASE_MS = 500;
+  private static final int RESUME_MAX = 5;
 
   private static TestNode node;
   private static WebClient client;
@@ -67,6 +76,7 @@ class ChatIT {
         .put("idleTimeoutMs", IDLE_MS)
         .put("historyMaxLimit", HISTORY_MAX)
         .put("historyQueueMax", 100_000)
+        .put("resumeMaxMessages", RESUME_MAX)
         .put("hostLeaseMs", LEASE_MS)));
     sequencer = deploySequencer();
     client = node.client();
@@ -420,6 +430,115 @@ class ChatIT {
       ada.say("after the restart");
       assertThat(grace.next("message").getString("text")).isEqualTo("after the restart");
     }
+  }
+
+  @Test
+  void eachMessageIsAcknowledgedWithItsSeqAndRefOnceStoredAndShown() throws Exception {
+    String room = room();
+    try (ChatClient ada = connect(room, "ada")) {
+      ada.say("hello", "r-1");
+      JsonObject echo = ada.next("message");
+      JsonObject ack = ada.next("ack");
+      assertThat(ack.getString("ref")).isEqualTo("r-1");
+      assertThat(ack.getLong("seq")).isEqualTo(echo.getLong("seq")).isGreaterThan(ada.welcome.getLong("seq"));
+      assertThat(ack.getString("id")).isEqualTo(echo.getString("id"));
+      try (Connection db = TestServers.jdbc(node.databaseUrl()); Statement st = db.createStatement();
+           ResultSet rows = st.executeQuery("SELECT seq FROM chat_messages WHERE id = '" + ack.getString("id") + "'")) {
+        assertThat(rows.next()).as("stored before it was acknowledged").isTrue();
+        assertThat(rows.getLong(1)).isEqualTo(ack.getLong("seq"));
+      }
+      HttpResponse<Buffer> posted = await(client.post("/chat/rooms/" + room + "/messages")
+          .sendJsonObject(new JsonObject().put("sender", "http").put("text", "over HTTP")));
+      assertThat(posted.statusCode()).isEqualTo(201);
+      assertThat(posted.bodyAsJsonObject().getLong("seq")).isGreaterThan(ack.getLong("seq"));
+      ada.sendText(new JsonObject().put("type", "message").put("text", "x").put("ref", "r".repeat(65)).encode());
+      assertError(ada.next("error"), "invalid_message");
+
+      // The socket hosts' series (this test deploys the sequencer itself, outside the node's registry: its
+      // series are checked in ChatPoisonIT).
+      String metrics = await(client.get("/metrics").send()).bodyAsString();
+      assertThat(metrics).contains("loopline_chat_sockets ", "loopline_chat_messages_out_total ", "loopline_chat_fanout_seconds_count ");
+    }
+  }
+
+  @Test
+  void aSocketThatComesBackWithSinceGetsExactlyWhatItMissedThenLiveEvents() {
+    String room = room();
+    long since;
+    try (ChatClient ada = connect(room, "ada")) {
+      post(room, "seen 1");
+      since = ada.next("message").getLong("seq");
+    }
+    List<Long> missed = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      missed.add(post(room, "missed " + i));
+    }
+    try (ChatClient back = ChatClient.connect(clients, node.port(), room, "ada", since)) {
+      List<JsonObject> replayed = back.next("message", 3);
+      assertThat(replayed).extracting(m -> m.getLong("seq")).containsExactlyElementsOf(missed);
+      assertThat(replayed).extracting(m -> m.getString("text")).containsExactly("missed 1", "missed 2", "missed 3");
+      JsonObject resumed = back.next();
+      assertThat(resumed.getString("type")).isEqualTo("resumed");
+      assertThat(resumed.getLong("since")).isEqualTo(since);
+      assertThat(resumed.getLong("seq")).isEqualTo(back.welcome.getLong("seq"));
+      assertThat(resumed.getInteger("replayed")).isEqualTo(3);
+      assertThat(resumed.getBoolean("truncated")).isFalse();
+      long live = post(room, "live");
+      JsonObject next = back.next("message");
+      assertThat(next.getString("text")).isEqualTo("live");
+      assertThat(next.getLong("seq")).isEqualTo(live);
+      assertThat(back.pending()).noneMatch(f -> "message".equals(f.getString("type")));
+    }
+    // More missed than chat.resumeMaxMessages: the newest ones, and the client is told.
+    for (int i = 0; i < RESUME_MAX + 2; i++) {
+      post(room, "many " + i);
+    }
+    try (ChatClient far = ChatClient.connect(clients, node.port(), room, "ada", since)) {
+      List<JsonObject> replayed = far.next("message", RESUME_MAX);
+      assertThat(replayed.get(RESUME_MAX - 1).getString("text")).isEqualTo("many " + (RESUME_MAX + 1));
+      assertThat(replayed).extracting(m -> m.getLong("seq")).isSorted();
+      JsonObject resumed = far.next();
+      assertThat(resumed.getString("type")).isEqualTo("resumed");
+      assertThat(resumed.getBoolean("truncated")).isTrue();
+    }
+    HttpResponse<Buffer> bad = await(client.get("/chat/rooms/" + room + "/ws?name=ada&since=-1")
+        .putHeader("Upgrade", "websocket").putHeader("Connection", "Upgrade")
+        .putHeader("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").putHeader("Sec-WebSocket-Version", "13").send());
+    assertThat(assertProblem(bad, 400).getJsonArray("errors").getJsonObject(0).getString("pointer")).isEqualTo("/query/since");
+  }
+
+  /**
+   * Fencing: history writes name the lease's epoch, and one of an epoch that no longer holds the lease
+   * stores nothing; the lease cannot be taken while its holder renews it.
+   */
+  @Test
+  void historyWritesOfAnEpochThatDoesNotHoldTheLeaseStoreNothing() throws Exception {
+    String room = room();
+    long epoch = await(node.vertx().eventBus().<JsonObject>request(Addresses.health(Role.CHAT), new JsonObject()))
+        .body().getLong("epoch");
+    JsonObject message = new JsonObject().put("room", room).put("seq", 1).put("id", "fenced").put("sender", "old")
+        .put("text", "from a deposed sequencer").put("time", "2026-01-01T00:00:00Z");
+    ReplyException fenced = catchThrowableOfType(ReplyException.class, () -> await(node.vertx().eventBus()
+        .request(Addresses.CHAT_HISTORY_APPEND, new JsonObject().put("epoch", epoch + 1).put("messages", new JsonArray().add(message)))));
+    assertThat(fenced.failureCode()).isEqualTo(Failures.CONFLICT);
+    ReplyException held = catchThrowableOfType(ReplyException.class, () -> await(node.vertx().eventBus()
+        .request(Addresses.CHAT_LEASE_TAKE, new JsonObject().put("holder", "usurper").put("leaseMs", 5000))));
+    assertThat(held.failureCode()).isEqualTo(Failures.CONFLICT);
+    assertThat(held.getMessage()).contains("held by chat-");
+    HttpResponse<Buffer> page = await(client.get("/chat/rooms/" + room + "/messages").send());
+    assertThat(page.bodyAsJsonObject().getJsonArray("messages")).isEmpty();
+    await(node.vertx().eventBus().request(Addresses.CHAT_HISTORY_APPEND,
+        new JsonObject().put("epoch", epoch).put("messages", new JsonArray().add(message))));
+    assertThat(await(client.get("/chat/rooms/" + room + "/messages").send()).bodyAsJsonObject().getJsonArray("messages"))
+        .hasSize(1);
+  }
+
+  /** Posts over HTTP; the stored message's seq. */
+  private static long post(String room, String text) {
+    HttpResponse<Buffer> posted = await(client.post("/chat/rooms/" + room + "/messages")
+        .sendJsonObject(new JsonObject().put("sender", "grace").put("text", text)));
+    assertThat(posted.statusCode()).as(posted.bodyAsString()).isEqualTo(201);
+    return posted.bodyAsJsonObject().getLong("seq");
   }
 
   @Test

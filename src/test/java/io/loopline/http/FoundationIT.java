@@ -41,7 +41,7 @@ class FoundationIT {
     assertThat(response.statusCode()).isEqualTo(200);
     JsonObject body = response.bodyAsJsonObject();
     assertThat(body.getString("status")).isEqualTo("UP");
-    assertThat(checks(body)).containsOnlyKeys("database", "cache", "scraper", "worker")
+    assertThat(checks(body)).containsOnlyKeys("node", "cluster", "database", "cache", "scraper", "worker", "chat")
         .allSatisfy((id, check) -> assertThat(check.getString("status")).isEqualTo("UP"));
     assertThat(checks(body).get("cache").getJsonObject("data").getString("backend")).isEqualTo("redis");
   }

@@ -30,20 +30,20 @@ class HostLimiterTest {
   @Test
   void aFullHostDoesNotHoldUpAnotherAndReleasingLetsTheNextIn() {
     List<String> log = onContext(() -> {
-      HostLimiter limiter = new HostLimiter(vertx, 0);
+      HostLimiter limiter = new HostLimiter(vertx);
       List<String> granted = new ArrayList<>();
       List<HostLimiter.Limit> a = List.of(new HostLimiter.Limit("node", 3), new HostLimiter.Limit("host:a", 1));
       List<HostLimiter.Limit> b = List.of(new HostLimiter.Limit("node", 3), new HostLimiter.Limit("host:b", 1));
-      HostLimiter.Ticket a1 = limiter.acquire("a", a);
-      HostLimiter.Ticket a2 = limiter.acquire("a", a);
-      HostLimiter.Ticket b1 = limiter.acquire("b", b);
+      HostLimiter.Ticket a1 = limiter.acquire("a", a, 0);
+      HostLimiter.Ticket a2 = limiter.acquire("a", a, 0);
+      HostLimiter.Ticket b1 = limiter.acquire("b", b, 0);
       a1.granted().onSuccess(v -> granted.add("a1"));
       a2.granted().onSuccess(v -> granted.add("a2"));
       b1.granted().onSuccess(v -> granted.add("b1"));
       granted.add("inUse host:a=" + limiter.inUse("host:a") + " node=" + limiter.inUse("node"));
       a1.release();
       granted.add("inUse host:a=" + limiter.inUse("host:a") + " node=" + limiter.inUse("node"));
-      HostLimiter.Ticket waiting = limiter.acquire("a", a);
+      HostLimiter.Ticket waiting = limiter.acquire("a", a, 0);
       waiting.release(); // leaves the queue: its grant fails, nothing is held
       granted.add("left " + waiting.granted().failed());
       return Future.succeededFuture(granted);
@@ -55,11 +55,11 @@ class HostLimiterTest {
   @Test
   void startsToOneHostAreSpacedByTheDelay() {
     List<Long> starts = onContext(() -> {
-      HostLimiter limiter = new HostLimiter(vertx, 100);
+      HostLimiter limiter = new HostLimiter(vertx);
       List<Long> times = new ArrayList<>();
       List<Future<Void>> all = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        HostLimiter.Ticket t = limiter.acquire("a", List.of(new HostLimiter.Limit("host:a", 10)));
+        HostLimiter.Ticket t = limiter.acquire("a", List.of(new HostLimiter.Limit("host:a", 10)), 100);
         all.add(t.granted().onSuccess(v -> {
           times.add(System.nanoTime() / 1_000_000);
           t.release();
@@ -73,5 +73,22 @@ class HostLimiterTest {
     // the limiter did (and in whole ms), so it allows 10 ms for that, never less spacing than that.
     assertThat(starts.get(1) - starts.get(0)).isGreaterThanOrEqualTo(90);
     assertThat(starts.get(2) - starts.get(1)).isGreaterThanOrEqualTo(90);
+  }
+
+  @Test
+  void aHostThatMustWaitLongDoesNotDelayAnotherWithShorterSpacing() {
+    List<String> order = onContext(() -> {
+      HostLimiter limiter = new HostLimiter(vertx);
+      List<String> granted = new ArrayList<>();
+      List<HostLimiter.Limit> none = List.of();
+      limiter.acquire("slow", none, 0).release();
+      limiter.acquire("fast", none, 0).release();
+      // "slow" must wait 2 s (a Crawl-delay), "fast" 100 ms: the limiter wakes for the earlier one.
+      Future<Void> slow = limiter.acquire("slow", none, 2000).granted().onSuccess(v -> granted.add("slow"));
+      Future<Void> fast = limiter.acquire("fast", none, 100).granted().onSuccess(v -> granted.add("fast"));
+      return Future.any(slow, fast).map(v -> granted);
+    });
+
+    assertThat(order).containsExactly("fast");
   }
 }

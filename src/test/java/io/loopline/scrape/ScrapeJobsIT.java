@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.loopline.contract.Addresses;
+import io.loopline.support.LogCapture;
 import io.loopline.support.Poll;
 import io.loopline.support.TestNode;
 import io.loopline.support.TestServers;
@@ -122,6 +123,68 @@ class ScrapeJobsIT {
     assertProblem(await(node.client().delete("/scrape-jobs/" + id).send()), 409);
     assertProblem(await(node.client().get("/scrape-jobs/999999").send()), 404);
     assertProblem(await(node.client().get("/scrape-jobs/" + id + "/pages?state=lost").send()), 400);
+  }
+
+  /**
+   * A site decides what a result holds: here text longer than anyone needs, and an emoji where the excerpt
+   * ends. Before results were cleaned and bounded, all of it was stored, and the excerpt kept half the emoji
+   * (stored as '?'). A NUL never gets this far today (the HTTP client refuses it in headers, jsoup drops or
+   * replaces it in HTML): ScrapedTextTest covers it.
+   */
+  @Test
+  void aPageWhoseTextTheDatabaseWouldRefuseIsStoredCleanedAndBounded() {
+    List<String> urls = List.of(site.url("/hostile-text"), site.url("/page/401"), site.url("/page/402"));
+    long id = submit(node, new JsonObject(), urls).getLong("id");
+
+    awaitState(node, id, "done");
+    JsonArray pages = await(node.client().get("/scrape-jobs/" + id + "/pages").send()).bodyAsJsonObject().getJsonArray("pages");
+    assertThat(pages.stream().map(p -> ((JsonObject) p).getString("state"))).containsExactly("done", "done", "done");
+    JsonObject result = pages.getJsonObject(0).getJsonObject("result");
+    String title = result.getString("title");
+    assertThat(title.codePointCount(0, title.length())).isEqualTo(1000);
+    assertThat(title).endsWith("t\uD83D\uDE00");
+    assertThat(result.getString("description")).hasSize(2000);
+    // The excerpt ends in the emoji, whole: cut in half, its high surrogate would be stored as '?'.
+    String excerpt = result.getString("excerpt");
+    assertThat(excerpt.codePointCount(0, excerpt.length())).isEqualTo(300);
+    assertThat(excerpt).isEqualTo("a".repeat(299) + "\uD83D\uDE00");
+  }
+
+  /**
+   * A result the database refuses (here a constraint the test plants against one page's title) used to fail
+   * its whole batch after every lease, holding its job and the pages beside it. The batch is now stored page
+   * by page: the refused page is stored as failed ({@code unstorable}), counted and logged; every other page,
+   * of this job and the next, is stored.
+   */
+  @Test
+  void aResultTheDatabaseRefusesIsSetAsideAndThePagesBesideItAreStored() throws Exception {
+    String planted = "ALTER TABLE scrape_pages ADD CONSTRAINT planted_poison CHECK (result->>'title' IS DISTINCT FROM 'Page 513')";
+    try (Connection db = TestServers.jdbc(node.databaseUrl()); LogCapture log = new LogCapture(ScrapeJobRunner.class.getName())) {
+      db.createStatement().execute(planted);
+      try {
+        List<String> urls = IntStream.range(510, 520).mapToObj(i -> site.url("/page/" + i)).toList();
+        long id = submit(node, new JsonObject(), urls).getLong("id");
+
+        awaitState(node, id, "done");
+        JsonObject counts = job(node, id).getJsonObject("counts");
+        assertThat(counts.getInteger("done")).isEqualTo(9);
+        assertThat(counts.getInteger("failed")).isEqualTo(1);
+        JsonArray failed = await(node.client().get("/scrape-jobs/" + id + "/pages?state=failed").send()).bodyAsJsonObject()
+            .getJsonArray("pages");
+        assertThat(failed).hasSize(1);
+        assertThat(failed.getJsonObject(0).getString("url")).isEqualTo(site.url("/page/513"));
+        assertThat(failed.getJsonObject(0).getJsonObject("result").getJsonObject("error").getString("code")).isEqualTo("unstorable");
+        assertThat(log.await("result refused by the store")).contains("job " + id).contains("/page/513");
+        assertThat(await(node.client().get("/metrics").send()).bodyAsString())
+            .containsPattern("loopline_scrape_pages_unstorable_total [1-9]");
+
+        long next = submit(node, new JsonObject(), List.of(site.url("/page/520"), site.url("/page/521"))).getLong("id");
+        awaitState(node, next, "done");
+        assertThat(job(node, next).getJsonObject("counts").getInteger("done")).isEqualTo(2);
+      } finally {
+        db.createStatement().execute("ALTER TABLE scrape_pages DROP CONSTRAINT planted_poison");
+      }
+    }
   }
 
   @Test

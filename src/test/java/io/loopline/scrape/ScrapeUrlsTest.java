@@ -19,6 +19,17 @@ class ScrapeUrlsTest {
   }
 
   @Test
+  void aUrlIsKeptInAsciiAndBoundedOnceNormalised() {
+    assertThat(ScrapeUrls.normalise("http://example.com/caf\u00e9?q=\u00e9")).hasToString("http://example.com/caf%C3%A9?q=%C3%A9");
+    // 700 characters that take 6 each once encoded: over the bound, so no page URL outgrows its index.
+    assertThatThrownBy(() -> ScrapeUrls.normalise("http://example.com/" + "\u00e9".repeat(700)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2048");
+    assertThatThrownBy(() -> ScrapeUrls.normalise("http://example.com/\uD800")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ScrapeUrls.normalise("http://example.com/a\u0000b")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(ScrapeUrls.resolve(java.net.URI.create("http://example.com/"), "/\uD800")).isNull();
+  }
+
+  @Test
   void theAsciiShortcutOnlyTakesHostsThatIdnWouldLeaveAsTheyAre() {
     for (String host : List.of("example.com", "Sub.Example.COM", "a-b.c-d.example", "x".repeat(63) + ".example", "127.0.0.2")) {
       assertThat(ScrapeUrls.plainAscii(host)).as(host).isTrue();

@@ -8,17 +8,20 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.NetServer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The web the scraper tests point at: one site served on 127.0.0.2 and 127.0.0.3 (two hosts to the
- * scraper), on loopback only, with pages that are slow, redirect, loop, answer 429 or 500, stream 50 MiB,
- * are not HTML or are broken HTML, and a robots.txt that forbids {@code /private}. It counts requests by
- * path and the fetches in flight per host (the address connected to), and keeps the highest count seen.
- * A trap on 127.0.0.1 counts any connection the SSRF guard should have prevented.
+ * scraper), on loopback only, with pages that are slow, redirect (slowly too), loop, answer 429, 500 or
+ * 503, stream 50 MiB, are not HTML or are broken HTML, and a robots.txt that forbids {@code /private}
+ * unless a test gives a host another one (late, or never). It counts requests by path, when each arrived,
+ * and the fetches in flight per host (the address connected to) and in all ({@link #ALL}), and keeps the
+ * highest count seen. A trap on 127.0.0.1 counts any connection the SSRF guard should have prevented.
  */
 final class TestSite implements AutoCloseable {
 
@@ -26,33 +29,66 @@ final class TestSite implements AutoCloseable {
   static final String HOST_B = "127.0.0.3";
   static final String TRAP = "127.0.0.1";
   static final long BIG_BYTES = 50L * 1024 * 1024;
+  /** The key of {@link #inFlight} and {@link #maxInFlight} that counts every host. */
+  static final String ALL = "all";
+  /** The robots.txt every host serves unless a test gives it another. */
+  static final String ROBOTS = "User-agent: *\nDisallow: /private\nAllow: /private/open\n";
+
+  /**
+   * A page with text longer than a result keeps, an emoji at the 300th character of its body text, where the
+   * excerpt ends (cut in the middle, its high surrogate alone would be stored as '?'), and NULs in its text.
+   */
+  static final String HOSTILE_TEXT = "<!doctype html><html><head><title>" + "t".repeat(999) + "\uD83D\uDE00" + "t".repeat(500)
+      + "</title><meta name=\"description\" content=\"" + "d".repeat(3000) + "\"></head><body><p>" + "a".repeat(299)
+      + "\uD83D\uDE00" + "b".repeat(50) + "\u0000</p><a href=\"/page/" + "\u0000".repeat(3) + "1\">x</a></body></html>";
+
+  /** A robots.txt a host serves after {@code delayMs}; a negative delay never answers. */
+  record Robots(String text, long delayMs) {}
 
   private final Vertx vertx = Vertx.vertx();
   private final int port;
+  /** More ports on both hosts: other origins, with robots.txt of their own, for tests that need fresh ones. */
+  private final List<Integer> otherPorts = new ArrayList<>();
   private final int trapPort;
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> maxInFlight = new ConcurrentHashMap<>();
+  private final Map<String, List<Long>> arrivals = new ConcurrentHashMap<>();
+  private final Map<String, Robots> robots = new ConcurrentHashMap<>();
   private final AtomicInteger trapConnections = new AtomicInteger();
   private final List<HttpServer> servers;
   private final NetServer trap;
 
-  /** Host A on a port the OS chooses, host B on the same port (its address is another), the trap on its own. */
+  /**
+   * Host A on a port the OS chooses, host B on the same port (its address is another), so four times (the
+   * main origins and three others); the trap on its own port.
+   */
   TestSite() {
-    servers = List.of(vertx.createHttpServer().requestHandler(this::handle),
-        vertx.createHttpServer().requestHandler(this::handle));
+    servers = new ArrayList<>();
     trap = vertx.createNetServer().connectHandler(socket -> {
       trapConnections.incrementAndGet();
       socket.close();
     });
     try {
-      port = await(servers.get(0).listen(0, HOST_A)).actualPort();
-      await(servers.get(1).listen(port, HOST_B));
+      port = listenOnBothHosts();
+      for (int i = 0; i < 3; i++) {
+        otherPorts.add(listenOnBothHosts());
+      }
       trapPort = await(trap.listen(0, TRAP)).actualPort();
     } catch (RuntimeException e) {
       await(vertx.close());
       throw e;
     }
+  }
+
+  private int listenOnBothHosts() {
+    HttpServer a = vertx.createHttpServer().requestHandler(this::handle);
+    HttpServer b = vertx.createHttpServer().requestHandler(this::handle);
+    servers.add(a);
+    servers.add(b);
+    int chosen = await(a.listen(0, HOST_A)).actualPort();
+    await(b.listen(chosen, HOST_B));
+    return chosen;
   }
 
   String url(String path) {
@@ -61,6 +97,11 @@ final class TestSite implements AutoCloseable {
 
   String urlB(String path) {
     return "http://" + HOST_B + ":" + port + path;
+  }
+
+  /** {@code path} at another port of {@code host} ({@code n} from 1 to 3): an origin no other test uses. */
+  String otherOrigin(String host, int n, String path) {
+    return "http://" + host + ":" + otherPorts.get(n - 1) + path;
   }
 
   /** The same path on the address the guard must refuse. */
@@ -91,6 +132,17 @@ final class TestSite implements AutoCloseable {
     maxInFlight.clear();
   }
 
+  /** When each request for {@code pathAndQuery} arrived, in ms of a monotonic clock, in order. */
+  List<Long> arrivals(String pathAndQuery) {
+    return List.copyOf(arrivals.getOrDefault(pathAndQuery, List.of()));
+  }
+
+  /** From now on the origin of {@code url} serves this robots.txt. */
+  void robots(String url, Robots robots) {
+    java.net.URI origin = java.net.URI.create(url);
+    this.robots.put(origin.getHost() + ":" + origin.getPort(), robots);
+  }
+
   int trapConnections() {
     return trapConnections.get();
   }
@@ -118,21 +170,34 @@ final class TestSite implements AutoCloseable {
     String host = req.localAddress().hostAddress();
     String path = req.path();
     requests.computeIfAbsent(req.uri(), k -> new AtomicInteger()).incrementAndGet();
-    int now = inFlight.computeIfAbsent(host, k -> new AtomicInteger()).incrementAndGet();
-    maxInFlight.computeIfAbsent(host, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+    arrivals.computeIfAbsent(req.uri(), k -> new CopyOnWriteArrayList<>()).add(System.nanoTime() / 1_000_000);
+    for (String key : List.of(host, ALL)) {
+      int now = inFlight.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+      maxInFlight.computeIfAbsent(key, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
+    }
     HttpServerResponse res = req.response();
     boolean[] counted = {true};
     Runnable done = () -> {
       if (counted[0]) {
         counted[0] = false;
         inFlight.get(host).decrementAndGet();
+        inFlight.get(ALL).decrementAndGet();
       }
     };
     res.endHandler(v -> done.run());
     res.closeHandler(v -> done.run());
     String[] parts = path.split("/");
     if (path.equals("/robots.txt")) {
-      res.putHeader("Content-Type", "text/plain").end("User-agent: *\nDisallow: /private\nAllow: /private/open\n");
+      Robots mine = robots.getOrDefault(host + ":" + req.localAddress().port(), new Robots(ROBOTS, 0));
+      if (mine.delayMs() == 0) {
+        res.putHeader("Content-Type", "text/plain").end(mine.text());
+      } else if (mine.delayMs() > 0) {
+        vertx.setTimer(mine.delayMs(), t -> {
+          if (!res.closed()) {
+            res.putHeader("Content-Type", "text/plain").end(mine.text());
+          }
+        });
+      }
     } else if (path.startsWith("/page/")) {
       html(res, page(Integer.parseInt(parts[2])));
     } else if (path.equals("/slow")) {
@@ -149,6 +214,24 @@ final class TestSite implements AutoCloseable {
       } else {
         res.setStatusCode(302).putHeader("Location", "/redirect/" + (n - 1)).end();
       }
+    } else if (path.startsWith("/slow-redirect/")) {
+      int n = Integer.parseInt(parts[2]);
+      vertx.setTimer(Long.parseLong(req.getParam("ms")), t -> {
+        if (res.closed()) {
+          return;
+        }
+        if (n == 0) {
+          html(res, page(0));
+        } else {
+          res.setStatusCode(302).putHeader("Location", "/slow-redirect/" + (n - 1) + "?ms=" + req.getParam("ms")).end();
+        }
+      });
+    } else if (path.equals("/unavailable")) {
+      vertx.setTimer(Long.parseLong(req.getParam("ms")), t -> {
+        if (!res.closed()) {
+          res.setStatusCode(503).end("down");
+        }
+      });
     } else if (path.equals("/loop/a") || path.equals("/loop/b")) {
       res.setStatusCode(301).putHeader("Location", path.endsWith("a") ? "/loop/b" : "/loop/a").end();
     } else if (path.equals("/to-trap")) {
@@ -174,6 +257,8 @@ final class TestSite implements AutoCloseable {
       html(res, linkPage(Integer.parseInt(parts[2])));
     } else if (path.equals("/big")) {
       streamBig(res);
+    } else if (path.equals("/hostile-text")) {
+      html(res, HOSTILE_TEXT);
     } else if (path.equals("/data.json")) {
       res.putHeader("Content-Type", "application/json").end("{\"a\": 1}");
     } else if (path.equals("/broken")) {

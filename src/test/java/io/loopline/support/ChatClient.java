@@ -47,15 +47,26 @@ public final class ChatClient implements AutoCloseable {
 
   /** Connects as {@code name} to {@code room} and waits for the welcome. */
   public static ChatClient connect(Vertx vertx, int port, String room, String name) {
+    return connect(vertx, port, room, name, null);
+  }
+
+  /** Connects back to {@code room} after the event of seq {@code since} ({@code ?since=}), and waits for the welcome. */
+  public static ChatClient connect(Vertx vertx, int port, String room, String name, Long since) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20));
     try {
       return new ChatClient(client, client.webSocket(), new WebSocketConnectOptions()
           .setHost("127.0.0.1").setPort(port)
-          .setURI("/chat/rooms/" + room + "/ws?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)));
+          .setURI("/chat/rooms/" + room + "/ws?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
+              + (since == null ? "" : "&since=" + since)));
     } catch (RuntimeException | AssertionError e) {
       client.close();
       throw e;
     }
+  }
+
+  /** A message with a {@code ref} the server gives back in its ack (or error). */
+  public void say(String text, String ref) {
+    sendText(new JsonObject().put("type", "message").put("text", text).put("ref", ref).encode());
   }
 
   public void say(String text) {

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
 public final class NodeProcess implements AutoCloseable {
 
   private static final Path JAR = Path.of("target", "loopline.jar");
-  private static final Pattern READY = Pattern.compile("Loopline ready: HTTP on port (\\d+)");
+  /** A node that serves says so, ready or still waiting for its database. */
+  private static final Pattern READY = Pattern.compile("Loopline (?:ready|serving): HTTP on port (\\d+)");
   private static final Pattern JOINED = Pattern.compile("Cluster: joined as member (\\S+)");
 
   private final Process process;
@@ -63,6 +64,8 @@ public final class NodeProcess implements AutoCloseable {
     environment.put("LOOPLINE_REDIS_URL", TestServers.REDIS);
     environment.put("LOOPLINE_DATA_DIR", TestNode.tempDir().toString());
     environment.put("LOOPLINE_ADMIN_KEY", TestNode.ADMIN_KEY);
+    // No load balancer to wait for on SIGTERM; a test of that drain sets its own.
+    environment.put("LOOPLINE_HTTP_DRAIN_DELAY_MS", "200");
     environment.putAll(env);
     return new NodeProcess(builder.start());
   }
@@ -79,10 +82,10 @@ public final class NodeProcess implements AutoCloseable {
         "LOOPLINE_CLUSTER_MEMBERS", String.join(",", members));
   }
 
-  /** The HTTP port, from the node's ready line (waiting for it). */
+  /** The HTTP port, from the node's ready line, or its serving line while it waits for its database (waiting for one). */
   public int port() throws InterruptedException {
-    if (port < 0) {
-      awaitLine("Loopline ready: HTTP on port ");
+    while (port < 0) {
+      awaitLine(": HTTP on port ");
     }
     return port;
   }

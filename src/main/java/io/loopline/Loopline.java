@@ -15,6 +15,7 @@ import io.loopline.contract.Role;
 import io.loopline.http.HttpVerticle;
 import io.loopline.observe.LogSetup;
 import io.loopline.observe.Metrics;
+import io.loopline.observe.NodeVerticle;
 import io.loopline.observe.NodeStatus;
 import io.loopline.observe.RequestIds;
 import io.loopline.observe.Tracing;
@@ -38,6 +39,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.nio.file.Path;
@@ -336,11 +338,15 @@ public final class Loopline {
     return ready.future();
   }
 
-  /** Backends first, HTTP last, so that the first request finds every consumer registered. */
+  /** The node's own card first, then backends, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
-    Future<Void> chain = Future.succeededFuture();
+    boolean mqttOn = config.json().getJsonObject("mqtt").getBoolean("enabled");
+    // The card names every role of the node, persistence too while it waits for its database (then not ready).
+    JsonArray running = new JsonArray(config.roles().stream().filter(r -> r != Role.MQTT || mqttOn).map(Role::id).toList());
+    JsonObject nodeConfig = config.sections("metrics").put("roles", running);
+    Future<Void> chain = deploy(NodeVerticle::new, new DeploymentOptions().setConfig(nodeConfig));
     for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.MQTT, Role.HTTP)) {
-      boolean mqttOff = role == Role.MQTT && !config.json().getJsonObject("mqtt").getBoolean("enabled");
+      boolean mqttOff = role == Role.MQTT && !mqttOn;
       if (roles.contains(role) && !mqttOff) {
         chain = chain.compose(v -> deploy(role));
       }
@@ -348,7 +354,12 @@ public final class Loopline {
     if (config.json().getJsonObject("bridge").getBoolean("enabled")) {
       chain = chain.compose(v -> deploy(BridgeVerticle::new, new DeploymentOptions().setConfig(config.sections("bridge"))));
     }
-    return chain;
+    return chain.onSuccess(v -> {
+      if (!httpVerticles.isEmpty()) {
+        // The port the OS gave (http.port 0), for the node's card in the cluster.
+        vertx.sharedData().getLocalMap(NodeVerticle.LOCAL_MAP).put(NodeVerticle.HTTP_PORT, httpPort());
+      }
+    });
   }
 
   private Future<Void> deploy(Role role) {

@@ -60,17 +60,19 @@ public final class Addresses {
   public static final String ITEMS_DELETE = PREFIX + "items.delete";
 
   /**
-   * Enqueue a job. Request: {@code {"type", "payload": {...}, "idempotencyKey"?}}.
-   * Reply: the job {@code {"id", "type", "state", "attempts", "maxAttempts", "payload", "runAt", "createdAt",
-   * "startedAt", "finishedAt", "lastError", "idempotencyKey", "result", "existing"}}; {@code existing} is true
-   * when the idempotency key named a job submitted before (no new job is made). Fails 400 (unknown type).
+   * Enqueue a job. Request: {@code {"type", "payload": {...}, "runAt"?: RFC 3339 time (not before it),
+   * "maxAttempts"?: 1..100 (the type's default), "idempotencyKey"?}}; the payload is checked by
+   * {@link JobType}. Reply: the job {@code {"id", "type", "state", "attempts", "maxAttempts", "payload", "runAt",
+   * "createdAt", "startedAt", "finishedAt", "lastError", "idempotencyKey", "result", "scheduleId",
+   * "scheduledFor", "existing"}}; {@code existing} is true when the idempotency key named a job submitted
+   * before (no new job is made). Fails 400 (unknown type, bad payload or time).
    */
   public static final String JOBS_SUBMIT = PREFIX + "jobs.submit";
   /** Read a job. Request: {@code {"id"}}. Reply: the job. Fails 404. */
   public static final String JOBS_GET = PREFIX + "jobs.get";
   /**
-   * Jobs in id order, a page at a time. Request: {@code {"state"?, "type"?, "limit"?, "cursor"?}}.
-   * Reply: {@code {"jobs": [...], "next"}}.
+   * Jobs, a page at a time, newest first with {@code "order": "desc"}, else in id order. Request:
+   * {@code {"state"?, "type"?, "schedule"?: schedule id, "order"?, "limit"?, "cursor"?}}. Reply: {@code {"jobs": [...], "next"}}.
    */
   public static final String JOBS_LIST = PREFIX + "jobs.list";
   /** Run a dead job again from its first attempt. Request: {@code {"id"}}. Reply: the job. Fails 404, 409. */
@@ -99,6 +101,39 @@ public final class Addresses {
   public static final String JOBS_RELEASE = PREFIX + "jobs.release";
   /** Published when jobs became due (PostgreSQL NOTIFY on any node): {@code {"type"}}. Runners claim at once. */
   public static final String JOBS_AVAILABLE = PREFIX + "jobs.available";
+  /**
+   * How many jobs are in each state, over all types and per type. Request: {@code {}}. Reply:
+   * {@code {"states": {"pending": n, ...}, "types": {"log": {"pending": n, ...}, ...}}}, every state and type present.
+   */
+  public static final String JOBS_COUNTS = PREFIX + "jobs.counts";
+  /**
+   * Run dead jobs again from their first attempt: the ones named, or (without {@code ids}) up to 10,000 dead
+   * jobs, of one type if given. Request: {@code {"ids"?: [...], "type"?}}. Reply: {@code {"retried": n, "more": bool}}.
+   */
+  public static final String JOBS_RETRY_DEAD = PREFIX + "jobs.retryDead";
+  /** Delete dead jobs, as {@link #JOBS_RETRY_DEAD} selects them. Reply: {@code {"discarded": n, "more": bool}}. */
+  public static final String JOBS_DISCARD_DEAD = PREFIX + "jobs.discardDead";
+
+  /**
+   * Make a recurring job. Request: {@code {"name", "cron": 5 fields (minute) or 6 (second first), "timeZone"?:
+   * IANA name (UTC), "missed"?: "once" | "skip", "job": {"type", "payload", "maxAttempts"?}}}. Reply: the schedule
+   * {@code {"id", "name", "cron", "timeZone", "missed", "job", "state": "active" | "paused", "nextRunAt",
+   * "lastRunAt", "lastJobId", "createdAt", "updatedAt"}}. Fails 400 (bad cron, zone or job), 409 (name taken).
+   */
+  public static final String SCHEDULES_CREATE = PREFIX + "schedules.create";
+  /** Read a schedule. Request: {@code {"id"}}. Reply: the schedule. Fails 404. */
+  public static final String SCHEDULES_GET = PREFIX + "schedules.get";
+  /** Schedules in id order, a page at a time. Request: {@code {"limit"?, "cursor"?}}. Reply: {@code {"schedules", "next"}}. */
+  public static final String SCHEDULES_LIST = PREFIX + "schedules.list";
+  /** Stop enqueueing (a paused schedule stays paused). Request: {@code {"id"}}. Reply: the schedule. Fails 404. */
+  public static final String SCHEDULES_PAUSE = PREFIX + "schedules.pause";
+  /**
+   * Enqueue again from the next occurrence after now; occurrences while paused are not made up. Request:
+   * {@code {"id"}}. Reply: the schedule. Fails 404.
+   */
+  public static final String SCHEDULES_RESUME = PREFIX + "schedules.resume";
+  /** Delete a schedule; its jobs stay. Request: {@code {"id"}}. Reply: {@code {"id"}}. Fails 404. */
+  public static final String SCHEDULES_DELETE = PREFIX + "schedules.delete";
 
   /**
    * Read a cached value. Request: {@code {"key"}}. Reply: {@code {"key", "value": text, "contentType":
@@ -189,6 +224,11 @@ public final class Addresses {
    */
   public static final String SCRAPE_JOBS_GET = PREFIX + "scrape.jobs.get";
   /**
+   * Scrape jobs, newest first, a page at a time. Request: {@code {"state"?, "limit"?, "cursor"?}}. Reply:
+   * {@code {"jobs": [job...], "next"}}.
+   */
+  public static final String SCRAPE_JOBS_LIST = PREFIX + "scrape.jobs.list";
+  /**
    * A page of a job's pages in id order. Request: {@code {"id", "state"?, "limit"?, "cursor"?}}. Reply:
    * {@code {"pages": [{"id", "url", "depth", "state", "attempts", "result", "finishedAt", "seq"}], "next"}}. A
    * page's {@code seq} is its place in the order the job's pages were stored (null until it is). Fails 400, 404.
@@ -238,6 +278,13 @@ public final class Addresses {
   public static final String SCRAPE_JOBS_CANCELLED = PREFIX + "scrape.jobs.cancelled";
   /** Published after every page of every job (notification): the job, as {@link #SCRAPE_JOBS_GET} replies. */
   public static final String SCRAPE_PROGRESS = PREFIX + "scrape.progress";
+  /**
+   * One outgoing HTTP request under the scraper's SSRF guard and timeouts, for webhooks. Request:
+   * {@code {"url", "method", "headers"?: {...}, "body"?: any JSON}}. Reply: {@code {"status", "elapsedMs",
+   * "body": the first 2,000 characters of the answer}} for any answer; fails 400 (refused by the guard: never
+   * worth retrying), 503 (no connection or no answer in time).
+   */
+  public static final String SCRAPE_REQUEST = PREFIX + "scrape.request";
   /** Parse HTML on this node's parse workers (local only). Body: the bytes; headers {@code url, charset, excerpt}. */
   public static final String SCRAPE_PARSE = PREFIX + "scrape.parse";
 
@@ -311,6 +358,26 @@ public final class Addresses {
   public static final String CHAT_LEASE_RELEASE = PREFIX + "chat.lease.release";
 
   /**
+   * The nodes of the cluster, answered by every node (ask your own). Request: {@code {}}. Reply: {@code {"self":
+   * this node's id, "nodes": [{"id", "roles", "httpPort", "host", "pid", "version", "clustered", "startedAt",
+   * "uptimeSeconds", "ready", "checks": {role: "UP" or why not}, "seenAt"}]}}, oldest node first. A node's card
+   * is renewed every 5 s and expires 15 s after its last renewal.
+   */
+  public static final String CLUSTER_NODES = PREFIX + "cluster.nodes";
+  /**
+   * Every node's meter history (see {@link #node(String)}), answered by every node. Request: {@code {"node"?: id}}.
+   * Reply: {@code {"self", "nodes": [history, or {"node", "error"} for a node that did not answer]}}.
+   */
+  public static final String CLUSTER_SERIES = PREFIX + "cluster.series";
+
+  /**
+   * Chat rooms with messages in the last 15 minutes, the most recently active first (100 at most). Request:
+   * {@code {}}. Reply: {@code {"windowMinutes": 15, "rooms": [{"room", "messages": in the window, "lastSeq",
+   * "lastAt", "perMinute": [15 counts, oldest first]}]}}. Answered by the persistence role, from history.
+   */
+  public static final String CHAT_ROOMS = PREFIX + "chat.rooms";
+
+  /**
    * Append records to a stream (the persistence role), durable when answered. Request, from any service: {@code
    * {"stream", "records": [{"device", "time"?, "value", "attrs"?}...] (1 to 10,000), "atomic"?: false}}, checked
    * as an HTTP upload's lines are; a record without {@code time} gets the server's time. From a JVM member of
@@ -365,6 +432,18 @@ public final class Addresses {
   public static final String STREAMS_ATOMIC = PREFIX + "streams.atomic";
 
   private Addresses() {}
+
+  /**
+   * One node's own meters over the last {@code metrics.historyMinutes}, one point per {@code metrics.sampleMs}.
+   * Request: {@code {}}. Reply: {@code {"node", "stepMs", "t": [epoch ms...], "routes": {"GET /items/:id": {"rate",
+   * "errors", "p99"}}, "cache": {tier: {"hit", "miss"}}, "eventBus": {"pending", "deliveredPerSecond"},
+   * "pools": {"type/name": {"inUse", "queued"}}, "heapBytes", "cpu", "jobs": {outcome: per second},
+   * "scrapeFetchesPerSecond"}}, every series an array as long as {@code t}: requests, errors (5xx) and
+   * counts are per second of each step, p99 in ms, null where nothing was measured.
+   */
+  public static String node(String id) {
+    return PREFIX + "node." + id;
+  }
 
   /**
    * A room's events, published by its sequencer in the room's order: {@code message}, {@code join} and

@@ -42,6 +42,13 @@ public final class HttpVerticle extends VerticleBase {
   /** The configuration sections an HTTP verticle receives. */
   public static final String[] SECTIONS = {"http", "log", "cache", "scrape", "chat", "auth", "rateLimit", "redis", "ingest"};
 
+  /**
+   * The console's policy: its own scripts, styles and images only (no inline script or style attribute),
+   * fetches to this origin only, no frames, forms or plugins.
+   */
+  static final String CONSOLE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      + "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
   private HttpSettings settings;
   private HttpServer server;
   private RateLimits limits;
@@ -113,6 +120,7 @@ public final class HttpVerticle extends VerticleBase {
     new UserRoutes(resources).mount(builder);
     new ItemRoutes(resources, itemReads).mount(builder);
     new JobRoutes(bus, resources).mount(builder);
+    new ScheduleRoutes(bus, resources).mount(builder);
     new CacheRoutes(bus).mount(builder);
     new ScrapeRoutes(vertx, bus, resources, ScrapeSettings.from(config()), Metrics.registry(config())).mount(builder);
     new StreamRoutes(vertx, bus, problems, slowClients, IngestSettings.from(config()),
@@ -120,6 +128,7 @@ public final class HttpVerticle extends VerticleBase {
     new DemoRoutes(vertx).mount(builder);
     new HealthRoutes(vertx).mount(builder);
     new AdminRoutes(bus, resources).mount(builder);
+    new OperatorRoutes(bus, resources).mount(builder);
     chat = new ChatRoutes(vertx, bus, ChatSettings.from(config()), settings.busTimeoutMs(), Metrics.registry(config()));
     chat.mount(builder);
 
@@ -134,6 +143,15 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/docs/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + buildInfo("swaggerUi")));
     chat.mountPage(router, List.of(requestLog, accessControl));
+    router.routeWithRegex("^/console$").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> ctx.redirect("/console/"));
+    router.route("/console/*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> {
+          ctx.response().putHeader("Content-Security-Policy", CONSOLE_POLICY);
+          ctx.next();
+        })
+        // Plain ES modules, no hashed names: revalidated on each load so a new release is picked up at once.
+        .handler(StaticHandler.create("web/console").setCachingEnabled(false));
     String metricsRegistry = config().getString(Metrics.CONFIG_KEY);
     if (metricsRegistry != null) {
       router.route("/metrics").method(HttpMethod.GET).handler(PrometheusScrapingHandler.create(metricsRegistry));

@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * What a request is, for access control: which scope an API key needs for it and which rate-limit budget
- * it spends. Health, docs, the contract, metrics and static pages are public: no key, no budget.
+ * it spends. Health, docs, the contract, metrics and static pages (chat, console) are public: no key, no budget;
+ * what the console shows comes from API routes, which are not.
  */
 enum RouteClass {
   PUBLIC(null),
@@ -28,7 +29,8 @@ enum RouteClass {
     }
     if (path.startsWith("/health/") || path.equals("/metrics") || path.equals("/openapi.yaml")
         || path.equals("/docs") || path.startsWith("/docs/") || path.equals("/favicon.ico")
-        || path.equals("/chat") || path.startsWith("/chat/") && !path.startsWith("/chat/rooms/")) {
+        || path.equals("/console") || path.startsWith("/console/")
+        || path.equals("/chat") || path.startsWith("/chat/") && !path.equals("/chat/rooms") && !path.startsWith("/chat/rooms/")) {
       return PUBLIC;
     }
     if (path.equals("/scrape") || path.startsWith("/scrape/") || path.equals("/scrape-jobs") || path.startsWith("/scrape-jobs/")) {

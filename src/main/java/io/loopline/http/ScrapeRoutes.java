@@ -36,6 +36,8 @@ final class ScrapeRoutes {
     builder.getRoute("scrape").addHandler(ctx ->
         batches.request(Addresses.SCRAPE_BATCH, Resources.body(ctx)).onSuccess(ctx::json).onFailure(ctx::fail));
     builder.getRoute("submitScrapeJob").addHandler(this::submit);
+    builder.getRoute("listScrapeJobs").addHandler(ctx -> resources.query(ctx, Addresses.SCRAPE_JOBS_LIST, new JsonObject()
+        .put("state", Resources.query(ctx, "state")).put("limit", Resources.query(ctx, "limit")).put("cursor", Resources.query(ctx, "cursor"))));
     builder.getRoute("getScrapeJob").addHandler(ctx ->
         resources.query(ctx, Addresses.SCRAPE_JOBS_GET, new JsonObject().put("id", Resources.id(ctx))));
     builder.getRoute("cancelScrapeJob").addHandler(ctx ->

@@ -12,9 +12,11 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.loopline.contract.Failures;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -52,7 +54,7 @@ public final class JobRunnerVerticle extends VerticleBase {
     settings = JobSettings.from(config());
     persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
     metrics = Metrics.registry(config());
-    types = new JsonArray(Arrays.stream(JobType.values()).map(JobType::id).toList());
+    types = new JsonArray(JobType.ids());
     wakeups = vertx.eventBus().consumer(Addresses.JOBS_AVAILABLE, m -> claim());
     pollTimer = vertx.setPeriodic(settings.pollMs(), t -> claim());
     renewTimer = vertx.setPeriodic(Math.max(100, settings.leaseMs() / 3), t -> renew());
@@ -93,16 +95,15 @@ public final class JobRunnerVerticle extends VerticleBase {
   private void run(JsonObject job) {
     long id = job.getLong("id");
     JobType type = JobType.find(job.getString("type")).orElseThrow();
-    Future<JsonObject> attempt = type.blocking()
-        // The worker verticle is deployed with this runner: the attempt never leaves the node.
-        ? vertx.eventBus().<JsonObject>request(type.runAddress(), job,
+    // The worker verticle is deployed with this runner: the attempt never leaves the node.
+    Future<JsonObject> attempt = vertx.eventBus().<JsonObject>request(type.runAddress(), job,
             new DeliveryOptions().setSendTimeout(settings.timeoutMs()).setLocalOnly(true))
-            .map(Message::body)
-        : Future.failedFuture("no non-blocking handler for " + type.id());
+        .map(Message::body);
     Future<JsonObject> recorded = attempt.transform(outcome -> outcome.succeeded()
         ? request(Addresses.JOBS_COMPLETE, new JsonObject().put("id", id).put("owner", owner).put("result", outcome.result()))
         : request(Addresses.JOBS_FAIL, new JsonObject().put("id", id).put("owner", owner)
             .put("error", String.valueOf(outcome.cause().getMessage()))
+            .put("final", isFinal(outcome.cause()))
             .put("retryInMs", backoff(job.getInteger("attempts")))));
     running.put(id, recorded);
     recorded.onComplete(done -> {
@@ -116,6 +117,12 @@ public final class JobRunnerVerticle extends VerticleBase {
       }
       claim();
     });
+  }
+
+  /** A handler's 400 says the job itself is wrong: no later attempt can succeed. */
+  private static boolean isFinal(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() == Failures.BAD_REQUEST;
   }
 
   /** Attempts by outcome: done, pending (to be retried), dead, or unrecorded (the lease was lost). */

@@ -4,10 +4,15 @@ import io.loopline.config.JobSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.contract.JobType;
+import io.loopline.contract.LocalFirst;
 import io.loopline.contract.Role;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,23 +20,43 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The worker role: deployed with {@code ThreadingModel.WORKER} on its own pool, so the blocking work it
- * is given (file writes, parsing) never runs on an event loop. It runs the blocking job types.
+ * is given (file writes, parsing) never runs on an event loop. It runs every job type: one handler per
+ * {@link JobType}, chosen by an exhaustive switch, so a type cannot be registered without one. A handler
+ * replies with the job's result, or fails; a failure with code {@link Failures#BAD_REQUEST} is final
+ * (retrying cannot help), any other is retried with backoff while attempts are left.
  */
 public final class WorkerVerticle extends VerticleBase {
 
   private Path logPath;
+  private LocalFirst bus;
+  private DeliveryOptions requests;
 
   @Override
   public Future<?> start() throws IOException {
-    logPath = JobSettings.from(config()).logPath().toAbsolutePath().normalize();
+    JobSettings settings = JobSettings.from(config());
+    logPath = settings.logPath().toAbsolutePath().normalize();
     Files.createDirectories(logPath.getParent());
-    var bus = vertx.eventBus();
-    return Future.all(
-        bus.<JsonObject>consumer(Addresses.health(Role.WORKER), this::health).completion(),
-        bus.<JsonObject>consumer(JobType.LOG.runAddress(), this::appendLog).completion());
+    bus = new LocalFirst(vertx.eventBus(), vertx.isClustered());
+    requests = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
+    List<Future<Void>> consumers = new ArrayList<>();
+    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.health(Role.WORKER), this::health).completion());
+    for (JobType type : JobType.values()) {
+      consumers.add(vertx.eventBus().consumer(type.runAddress(), handler(type)).completion());
+    }
+    return Future.all(consumers);
+  }
+
+  private Handler<Message<JsonObject>> handler(JobType type) {
+    return switch (type) {
+      case LOG -> this::appendLog;
+      case HTTP -> this::callWebhook;
+      case SCRAPE -> this::startScrape;
+    };
   }
 
   private void health(Message<JsonObject> message) {
@@ -49,5 +74,41 @@ public final class WorkerVerticle extends VerticleBase {
     } catch (IOException e) {
       message.fail(Failures.UNAVAILABLE, "cannot append to " + logPath + ": " + e);
     }
+  }
+
+  /**
+   * A webhook through the scraper role (its SSRF guard and timeouts). 2xx is done; 408, 429, 5xx and no
+   * answer are retried; any other status, or a URL the guard refuses, ends the job.
+   */
+  private void callWebhook(Message<JsonObject> message) {
+    bus.<JsonObject>request(Addresses.SCRAPE_REQUEST, message.body().getJsonObject("payload"), requests)
+        .map(Message::body)
+        .onSuccess(answer -> {
+          int status = answer.getInteger("status");
+          if (status >= 200 && status < 300) {
+            message.reply(answer);
+          } else if (status == 408 || status == 429 || status >= 500) {
+            message.fail(Failures.UNAVAILABLE, "the webhook answered " + status);
+          } else {
+            message.fail(Failures.BAD_REQUEST, "the webhook answered " + status + "; not retried");
+          }
+        })
+        .onFailure(e -> fail(message, e));
+  }
+
+  /** Starts a scrape job with the payload's URLs and options; the result names it. */
+  private void startScrape(Message<JsonObject> message) {
+    bus.<JsonObject>request(Addresses.SCRAPE_JOBS_SUBMIT, message.body().getJsonObject("payload"), requests)
+        .map(Message::body)
+        .onSuccess(job -> message.reply(new JsonObject().put("scrapeJobId", job.getLong("id"))
+            .put("pages", job.getJsonObject("counts", new JsonObject()).getLong("total"))))
+        .onFailure(e -> fail(message, e));
+  }
+
+  /** A coded failure keeps its code (so a 400 stays final); no role on the bus or no answer is a 503. */
+  private static void fail(Message<JsonObject> message, Throwable e) {
+    int code = e instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() > 0 ? reply.failureCode() : Failures.UNAVAILABLE;
+    message.fail(code, e.getMessage());
   }
 }

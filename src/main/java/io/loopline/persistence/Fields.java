@@ -126,6 +126,27 @@ final class Fields {
     return number.intValue();
   }
 
+  /** A job's attempt limit in {@code field}: an integer from 1 to 100. */
+  static int attempts(Object value, String field) {
+    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > 100) {
+      throw StoreFailure.invalid(field + ": must be an integer from 1 to 100");
+    }
+    return n.intValue();
+  }
+
+  /** An RFC 3339 time with an offset ({@code 2026-12-01T10:00:00Z}) in {@code field}, or null when absent. */
+  static OffsetDateTime instant(JsonObject message, String field) {
+    Object value = message.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse((String) value, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    } catch (ClassCastException | java.time.format.DateTimeParseException e) {
+      throw StoreFailure.invalid(field + ": must be an RFC 3339 time with an offset, e.g. 2026-12-01T10:00:00Z");
+    }
+  }
+
   /** RFC 3339 in UTC, seconds always present ({@code OffsetDateTime.toString()} drops zero seconds). */
   static String time(OffsetDateTime time) {
     return time == null ? null : DateTimeFormatter.ISO_INSTANT.format(time.toInstant());

@@ -8,13 +8,16 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Set;
 
 /** The durable job queue: submit, read, page, retry, cancel, and the runners' claim, renew, complete, fail, release. */
 final class JobStore {
 
-  private static final Set<String> STATES = Set.of("pending", "running", "done", "dead", "cancelled");
+  private static final List<String> STATES = List.of("pending", "running", "done", "dead", "cancelled");
+  /** Dead jobs one bulk retry or discard acts on at most. */
+  static final int BULK_MAX = 10_000;
   private static final int KEY_MAX = 200;
   private static final int ERROR_MAX = 2000;
 
@@ -25,11 +28,16 @@ final class JobStore {
   }
 
   Future<JsonObject> submit(JsonObject message) {
-    Fields.only(message, "", Set.of("type", "payload", "idempotencyKey"));
+    Fields.only(message, "", Set.of("type", "payload", "idempotencyKey", "runAt", "maxAttempts"));
     JobType type = type(message.getString("type"));
     JsonObject payload = Fields.object(message, "payload");
+    type.refusal(payload).ifPresent(refusal -> {
+      throw StoreFailure.invalid(refusal);
+    });
     String key = Fields.text(message, "idempotencyKey", KEY_MAX, false);
-    return db.run(JobSql.INSERT, Tuple.of(type.id(), payload, type.maxAttempts(), key)).compose(rows -> rows.size() == 1
+    OffsetDateTime runAt = Fields.instant(message, "runAt");
+    int attempts = maxAttempts(message, type);
+    return db.run(JobSql.INSERT, Tuple.from(new Object[] {type.id(), payload, attempts, key, runAt})).compose(rows -> rows.size() == 1
         ? Future.succeededFuture(toJson(rows.iterator().next()).put("existing", false))
         : db.run(JobSql.BY_KEY, Tuple.of(key)).map(existing -> toJson(existing.iterator().next()).put("existing", true)));
   }
@@ -40,16 +48,75 @@ final class JobStore {
   }
 
   Future<JsonObject> list(JsonObject message) {
-    Fields.only(message, "", Set.of("state", "type", "limit", "cursor"));
+    Fields.only(message, "", Set.of("state", "type", "schedule", "order", "limit", "cursor"));
     String state = message.getString("state");
     if (state != null && !STATES.contains(state)) {
       throw StoreFailure.invalid("state: must be one of " + STATES);
     }
     String type = message.getString("type");
+    Long schedule = message.getValue("schedule") == null ? null : Fields.id(message, "schedule");
+    boolean newestFirst = "desc".equals(message.getString("order"));
+    String sort = newestFirst ? "-id" : "id";
     int limit = Fields.limit(message);
-    Cursor after = Cursor.decode(message.getString("cursor"), "id");
-    return db.run(JobSql.LIST, Tuple.of(state, type, after == null ? null : after.id(), limit + 1))
-        .map(rows -> Cursor.page(rows, limit, "jobs", "id", JobStore::toJson, last -> null));
+    Cursor after = Cursor.decode(message.getString("cursor"), sort);
+    return db.run(newestFirst ? JobSql.LIST_DESC : JobSql.LIST,
+            Tuple.of(state, type, after == null ? null : after.id(), limit + 1, schedule))
+        .map(rows -> Cursor.page(rows, limit, "jobs", sort, JobStore::toJson, last -> null));
+  }
+
+  /** Jobs per state, in all and per type; every state and registered type appears, zero or not. */
+  Future<JsonObject> counts(JsonObject message) {
+    return db.run(JobSql.COUNT_BY_TYPE_AND_STATE, Tuple.tuple()).map(rows -> {
+      JsonObject states = zeroes();
+      JsonObject types = new JsonObject();
+      JobType.ids().forEach(type -> types.put(type, zeroes()));
+      rows.forEach(row -> {
+        String type = row.getString(0);
+        String state = row.getString(1);
+        long n = row.getLong(2);
+        states.put(state, states.getLong(state) + n);
+        if (!types.containsKey(type)) {
+          types.put(type, zeroes());
+        }
+        types.getJsonObject(type).put(state, n);
+      });
+      return new JsonObject().put("states", states).put("types", types);
+    });
+  }
+
+  Future<JsonObject> retryDead(JsonObject message) {
+    return bulkDead(message, JobSql.RETRY_DEAD, "retried");
+  }
+
+  Future<JsonObject> discardDead(JsonObject message) {
+    return bulkDead(message, JobSql.DISCARD_DEAD, "discarded");
+  }
+
+  /** Acts on at most {@link #BULK_MAX} dead jobs at once, so one call never holds the table for long. */
+  private Future<JsonObject> bulkDead(JsonObject message, String sql, String field) {
+    Fields.only(message, "", Set.of("ids", "type"));
+    Long[] ids = null;
+    if (message.getValue("ids") != null) {
+      if (!(message.getValue("ids") instanceof JsonArray list) || list.isEmpty() || list.size() > BULK_MAX) {
+        throw StoreFailure.invalid("ids: must be a list of 1 to " + BULK_MAX + " job ids");
+      }
+      ids = list.stream().map(id -> Fields.id(new JsonObject().put("ids", id), "ids")).toArray(Long[]::new);
+    }
+    String type = message.getString("type");
+    boolean everything = ids == null;
+    return db.run(sql, Tuple.of(ids, type, BULK_MAX)).map(rows -> new JsonObject()
+        .put(field, rows.size()).put("more", everything && rows.size() == BULK_MAX));
+  }
+
+  private static JsonObject zeroes() {
+    JsonObject counts = new JsonObject();
+    STATES.forEach(state -> counts.put(state, 0L));
+    return counts;
+  }
+
+  private static int maxAttempts(JsonObject message, JobType type) {
+    Object value = message.getValue("maxAttempts");
+    return value == null ? type.maxAttempts() : Fields.attempts(value, "maxAttempts");
   }
 
   Future<JsonObject> retry(JsonObject message) {
@@ -98,7 +165,7 @@ final class JobStore {
     String owner = Fields.text(message, "owner", KEY_MAX, true);
     String error = String.valueOf(message.getValue("error", "failed"));
     String bounded = error.length() > ERROR_MAX ? error.substring(0, ERROR_MAX) : error;
-    return db.run(JobSql.FAIL, Tuple.of(id, owner, bounded, message.getLong("retryInMs", 0L)))
+    return db.run(JobSql.FAIL, Tuple.of(id, owner, bounded, message.getLong("retryInMs", 0L), message.getBoolean("final", false)))
         .compose(rows -> leased(rows, id));
   }
 
@@ -122,8 +189,7 @@ final class JobStore {
   }
 
   private static JobType type(String id) {
-    return JobType.find(id == null ? "" : id).orElseThrow(() -> StoreFailure.invalid(
-        "type: must be one of " + List.of(JobType.values()).stream().map(JobType::id).toList()));
+    return JobType.find(id == null ? "" : id).orElseThrow(() -> StoreFailure.invalid("type: must be one of " + JobType.ids()));
   }
 
   private Future<JsonObject> transitioned(RowSet<Row> rows, long id, String rule) {
@@ -164,6 +230,8 @@ final class JobStore {
         .put("result", row.getJsonObject("result"))
         .put("createdAt", Fields.time(row.getOffsetDateTime("created_at")))
         .put("startedAt", Fields.time(row.getOffsetDateTime("started_at")))
-        .put("finishedAt", Fields.time(row.getOffsetDateTime("finished_at")));
+        .put("finishedAt", Fields.time(row.getOffsetDateTime("finished_at")))
+        .put("scheduleId", row.getLong("schedule_id"))
+        .put("scheduledFor", Fields.time(row.getOffsetDateTime("scheduled_for")));
   }
 }

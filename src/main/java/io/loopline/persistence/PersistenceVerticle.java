@@ -19,21 +19,28 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owns the only PostgreSQL client and every SQL statement, and answers the persistence addresses of the
  * event-bus contract. An item write is answered only after the cache was told of it, whoever asked for the
- * write. Receives the {@code db}, {@code cache} and {@code admin} sections, with {@code db.url} already pointing at the
+ * write. Enqueues the due occurrences of recurring jobs
+ * every {@code jobs.schedulePollMs}. Receives the {@code db}, {@code cache}, {@code admin} and {@code jobs} sections, with {@code db.url} already pointing at the
  * embedded server when none was configured.
  */
 public final class PersistenceVerticle extends VerticleBase {
 
+  private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
+
   /** The configuration sections a persistence verticle receives. */
-  public static final String[] SECTIONS = {"db", "cache", "admin", "ingest"};
+  public static final String[] SECTIONS = {"db", "cache", "admin", "jobs", "ingest"};
 
   private Database db;
   private JobWakeups wakeups;
   private StreamStore streams;
+  private long scheduleTimer = -1;
+  private Future<Integer> tick = Future.succeededFuture(0);
 
   @Override
   public Future<?> start() {
@@ -46,17 +53,28 @@ public final class PersistenceVerticle extends VerticleBase {
     ApiKeyStore keys = new ApiKeyStore(db);
     ScrapeStore scrapes = new ScrapeStore(db);
     ChatStore chat = new ChatStore(db);
+    JsonObject jobSettings = config().getJsonObject("jobs");
+    ScheduleStore schedules = new ScheduleStore(vertx, db, jobSettings.getLong("scheduleGraceMs"));
     streams = new StreamStore(vertx, db, IngestSettings.from(config()), new IngestMetrics(Metrics.registry(config())));
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     // First, alone: with a small pool, nothing else may take the connection it needs.
     return keys.bootstrap(config().getJsonObject("admin").getString("key")).compose(v -> {
       countJobs(jobs, Metrics.registry(config()));
-      return register(users, items, jobs, keys, scrapes, chat, cache);
-    });
+      return register(users, items, jobs, schedules, keys, scrapes, chat, cache);
+    }).onSuccess(v -> scheduleTimer = vertx.setPeriodic(jobSettings.getLong("schedulePollMs"), t -> enqueueDue(schedules)));
   }
 
-  private Future<?> register(UserStore users, ItemStore items, JobStore jobs, ApiKeyStore keys, ScrapeStore scrapes,
-      ChatStore chat, CacheInvalidation cache) {
+  /** One tick at a time: a slow database makes ticks wait, never pile up. */
+  private void enqueueDue(ScheduleStore schedules) {
+    if (!tick.isComplete()) {
+      return;
+    }
+    tick = schedules.enqueueDue()
+        .onFailure(e -> log.warn("recurring jobs not enqueued this tick: {}", e.getMessage()));
+  }
+
+  private Future<?> register(UserStore users, ItemStore items, JobStore jobs, ScheduleStore schedules, ApiKeyStore keys,
+      ScrapeStore scrapes, ChatStore chat, CacheInvalidation cache) {
     return Future.all(List.of(
         wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
@@ -82,6 +100,15 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.JOBS_COMPLETE, jobs::complete),
         answer(Addresses.JOBS_FAIL, jobs::fail),
         answer(Addresses.JOBS_RELEASE, jobs::release),
+        answer(Addresses.JOBS_COUNTS, jobs::counts),
+        answer(Addresses.JOBS_RETRY_DEAD, jobs::retryDead),
+        answer(Addresses.JOBS_DISCARD_DEAD, jobs::discardDead),
+        answer(Addresses.SCHEDULES_CREATE, schedules::create),
+        answer(Addresses.SCHEDULES_GET, schedules::get),
+        answer(Addresses.SCHEDULES_LIST, schedules::list),
+        answer(Addresses.SCHEDULES_PAUSE, schedules::pause),
+        answer(Addresses.SCHEDULES_RESUME, schedules::resume),
+        answer(Addresses.SCHEDULES_DELETE, schedules::delete),
         answer(Addresses.API_KEYS_CREATE, keys::create),
         answer(Addresses.API_KEYS_LIST, keys::list),
         answer(Addresses.API_KEYS_LOOKUP, keys::lookup),
@@ -90,6 +117,7 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_JOBS_STORE, m -> scrapes.store(m).onSuccess(job ->
             vertx.eventBus().publish(Addresses.SCRAPE_JOBS_AVAILABLE, new JsonObject().put("id", job.getLong("id"))))),
         answer(Addresses.SCRAPE_JOBS_GET, scrapes::get),
+        answer(Addresses.SCRAPE_JOBS_LIST, scrapes::list),
         answer(Addresses.SCRAPE_JOBS_PAGES, scrapes::pages),
         answer(Addresses.SCRAPE_JOBS_EVENTS, scrapes::events),
         answer(Addresses.SCRAPE_JOBS_CANCEL, m -> scrapes.cancel(m).onSuccess(this::cancelled)),
@@ -100,6 +128,7 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_PAGES_RELEASE, scrapes::release),
         answer(Addresses.CHAT_HISTORY_APPEND, chat::append),
         answer(Addresses.CHAT_HISTORY_LIST, chat::list),
+        answer(Addresses.CHAT_ROOMS, new ChatActivity(db)::rooms),
         answer(Addresses.CHAT_LEASE_TAKE, chat::takeLease),
         answer(Addresses.CHAT_LEASE_RENEW, chat::renewLease),
         answer(Addresses.CHAT_LEASE_RELEASE, chat::releaseLease),
@@ -146,6 +175,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(scheduleTimer);
     Future<Void> listening = wakeups == null ? Future.succeededFuture() : wakeups.close();
     return listening
         .eventually(() -> streams == null ? Future.succeededFuture() : streams.close())

@@ -18,6 +18,9 @@ final class ScrapeSql {
       + "SELECT $1, u, 'failed', r, now(), n FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS t(u, r, n) "
       + "ON CONFLICT (job_id, url) DO NOTHING";
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM scrape_jobs WHERE id = $1";
+  /** Newest first: $1 state or null, $2 continue below this id or null, $3 limit. */
+  static final String LIST_JOBS = "SELECT " + JOB_COLUMNS + " FROM scrape_jobs WHERE ($1::text IS NULL OR state = $1) "
+      + "AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
   static final String PAGES = "SELECT " + PAGE_COLUMNS + " FROM scrape_pages WHERE job_id = $1 "
       + "AND ($2::text IS NULL OR state = $2) AND ($3::bigint IS NULL OR id > $3) ORDER BY id LIMIT $4";
 

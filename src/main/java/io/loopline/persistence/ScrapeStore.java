@@ -61,6 +61,19 @@ final class ScrapeStore {
     });
   }
 
+  /** Jobs, newest first, a page at a time. */
+  Future<JsonObject> list(JsonObject message) {
+    Fields.only(message, "", Set.of("state", "limit", "cursor"));
+    String state = message.getString("state");
+    if (state != null && !Set.of("pending", "running", "done", "cancelled").contains(state)) {
+      throw StoreFailure.invalid("state: must be pending, running, done or cancelled");
+    }
+    int limit = Fields.limit(message);
+    Cursor after = Cursor.decode(message.getString("cursor"), "-id");
+    return db.run(ScrapeSql.LIST_JOBS, Tuple.of(state, after == null ? null : after.id(), limit + 1))
+        .map(rows -> Cursor.page(rows, limit, "jobs", "-id", ScrapeStore::toJob, last -> null));
+  }
+
   Future<JsonObject> pages(JsonObject message) {
     long id = Fields.id(message);
     String state = message.getString("state");

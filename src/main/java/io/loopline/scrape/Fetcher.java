@@ -322,6 +322,18 @@ final class Fetcher {
     });
   }
 
+  /**
+   * The address to connect to for {@code host}: resolved, and every address of the name checked by the SSRF
+   * guard; fails with an {@code IllegalArgumentException} saying why when it is refused or unknown.
+   */
+  Future<InetAddress> guardedAddress(String host) {
+    return resolve(host).recover(e -> Future.failedFuture(new IllegalArgumentException(e.getMessage()))).compose(address -> {
+      String refused = guard.refusal(host, address);
+      return refused == null ? Future.succeededFuture(address)
+          : Future.failedFuture(new IllegalArgumentException(host + " is refused: " + refused));
+    });
+  }
+
   /** {@code work}, failed with the fetch's reason when the fetch is stopped first ({@code undo} then runs). */
   private static <T> Future<T> stoppable(Abort abort, Future<T> work, Runnable undo) {
     Promise<T> step = Promise.promise();

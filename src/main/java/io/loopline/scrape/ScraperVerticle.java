@@ -66,11 +66,13 @@ public final class ScraperVerticle extends VerticleBase {
         .description("Fetches running now on this node").register(metrics);
     fetcher = new Fetcher(vertx, client, settings, new AddressClassifier(settings.allow()), limiter, metrics);
     runner = new ScrapeJobRunner(vertx, fetcher, settings, metrics);
+    Webhooks webhooks = new Webhooks(vertx, client, fetcher, settings);
     var bus = vertx.eventBus();
     return Future.all(List.of(
             bus.<JsonObject>consumer(Addresses.health(Role.SCRAPER), this::health).completion(),
             answer(Addresses.SCRAPE_BATCH, this::batch),
-            answer(Addresses.SCRAPE_JOBS_SUBMIT, this::submit)))
+            answer(Addresses.SCRAPE_JOBS_SUBMIT, this::submit),
+            answer(Addresses.SCRAPE_REQUEST, webhooks::call)))
         .compose(v -> runner.start());
   }
 

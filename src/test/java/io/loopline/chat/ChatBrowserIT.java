@@ -2,12 +2,12 @@ package io.loopline.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.Chromium;
 import io.loopline.support.TcpProxy;
 import io.loopline.support.TestNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import java.io.File;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -16,9 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -29,15 +26,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ChatBrowserIT {
 
-  private static final File CHROMIUM = new File(System.getProperty("loopline.chromium", "/usr/bin/chromium"));
-  private static final File CHROMEDRIVER = new File(System.getProperty("loopline.chromedriver", "/usr/bin/chromedriver"));
-
   private static TestNode node;
 
   @BeforeAll
   static void start() {
-    assertThat(CHROMIUM.canExecute()).as("Debian's chromium (apt-get install chromium chromium-driver; .ci/run does)").isTrue();
-    assertThat(CHROMEDRIVER.canExecute()).as("Debian's chromedriver (apt-get install chromium-driver)").isTrue();
+    Chromium.assertInstalled();
     node = TestNode.start();
   }
 
@@ -49,17 +42,7 @@ class ChatBrowserIT {
   }
 
   private static WebDriver browser() {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--no-first-run", "--no-default-browser-check", "--disable-background-networking", "--disable-sync",
-        "--disable-component-update", "--disable-default-apps", "--disable-extensions", "--metrics-recording-only",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--window-size=1200,900");
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER)
-        .usingAnyFreePort()
-        .build();
-    return new ChromeDriver(service, options);
+    return Chromium.start(1200, 900);
   }
 
   @Test

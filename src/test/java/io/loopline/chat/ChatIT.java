@@ -50,8 +50,12 @@ class ChatIT {
   private static final int BURST = 10;
   private static final int VIOLATIONS = 3;
   private static final int HISTORY_MAX = 20;
-  private static final long IDLE_MS = 1500;
-  private static final long LEASE_MS = 500;
+  // Pings, the idle close and hosts' leases are long enough that a test stalled for seconds on a shared
+  // machine keeps every live socket and member: only a client that answers nothing, or a host that never
+  // renews, is dropped.
+  private static final long PING_MS = 2000;
+  private static final long IDLE_MS = 10_000;
+  private static final long LEASE_MS = 3000;
   private static final int RESUME_MAX = 5;
 
   private static TestNode node;
@@ -72,7 +76,7 @@ class ChatIT {
         .put("burst", BURST)
         .put("rateViolationsBeforeClose", VIOLATIONS)
         .put("writeQueueMaxBytes", 16384)
-        .put("pingIntervalMs", 300)
+        .put("pingIntervalMs", PING_MS)
         .put("idleTimeoutMs", IDLE_MS)
         .put("historyMaxLimit", HISTORY_MAX)
         .put("historyQueueMax", 100_000)
@@ -327,10 +331,16 @@ class ChatIT {
     try (RawWebSocket raw = RawWebSocket.connect(node.port(), "/chat/rooms/" + room + "/ws?name=sleepy", 0);
          ChatClient awake = connect(room, "awake")) {
       boolean pinged = false;
+      long started = System.nanoTime();
+      // Pings keep arriving, so the socket's read timeout never fires: the loop has a deadline of its own.
+      long deadline = started + Duration.ofMillis(IDLE_MS * 5).toNanos();
       RawWebSocket.Frame frame;
       while ((frame = raw.read()) != null && frame.opcode() != 0x8) {
         pinged |= frame.opcode() == 0x9;
+        assertThat(System.nanoTime() - deadline).as("closed within " + IDLE_MS * 5 + " ms").isNegative();
       }
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("not closed before the idle timeout")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(IDLE_MS - PING_MS));
       assertThat(pinged).as("the server pinged").isTrue();
       assertThat(frame).isNotNull();
       assertThat(frame.closeCode()).isEqualTo(1001);
@@ -412,8 +422,11 @@ class ChatIT {
           .put("room", room).put("member", "ghost-1").put("name", "ghost").put("host", "dead-host")));
       assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("ghost");
       assertThat(members(room)).containsExactly("ada", "ghost");
+      long joined = System.nanoTime();
 
       assertThat(ada.next("leave").getJsonObject("member").getString("name")).isEqualTo("ghost");
+      assertThat(Duration.ofNanos(System.nanoTime() - joined)).as("not before two leases were missed")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(2 * LEASE_MS));
       assertThat(members(room)).containsExactly("ada");
     }
   }
@@ -425,7 +438,7 @@ class ChatIT {
       await(node.vertx().undeploy(sequencer));
       sequencer = deploySequencer();
 
-      Poll.until("members listed again", Duration.ofSeconds(10), () -> members(room).size() == 2);
+      Poll.until("members listed again", Duration.ofSeconds(30), () -> members(room).size() == 2);
       assertThat(members(room)).containsExactlyInAnyOrder("ada", "grace");
       ada.say("after the restart");
       assertThat(grace.next("message").getString("text")).isEqualTo("after the restart");

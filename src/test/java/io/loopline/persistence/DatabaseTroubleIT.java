@@ -36,7 +36,7 @@ class DatabaseTroubleIT {
   @Test
   void aFullWaitQueueAnswers503AtOnce() throws Exception {
     JsonObject tiny = new JsonObject().put("db", new JsonObject()
-        .put("poolSize", 1).put("pipeliningLimit", 1).put("maxWaitQueueSize", 1).put("queryTimeoutMs", 20000));
+        .put("poolSize", 1).put("pipeliningLimit", 1).put("maxWaitQueueSize", 1).put("queryTimeoutMs", 120_000));
     try (TestNode node = TestNode.start(tiny)) {
       // Five different items: concurrent reads of one item would share a single load.
       List<Long> ids = IntStream.range(0, 5).mapToObj(i -> createItem(node)).toList();
@@ -47,13 +47,8 @@ class DatabaseTroubleIT {
         // One read holds the only connection, blocked by the lock; beyond the one-place wait queue, reads are
         // turned away at once instead of waiting without bound.
         awaitWaiting(lock, 1);
-        List<HttpResponse<Buffer>> refused = new ArrayList<>();
-        for (Future<HttpResponse<Buffer>> read : reads) {
-          HttpResponse<Buffer> response = awaitIfDone(read);
-          if (response != null) {
-            refused.add(response);
-          }
-        }
+        List<HttpResponse<Buffer>> refused = Poll.value("three reads turned away", Duration.ofSeconds(20),
+            () -> reads.stream().filter(Future::isComplete).map(Future::result).toList(), done -> done.size() >= 3);
         assertThat(refused).hasSizeGreaterThanOrEqualTo(3).hasSizeLessThan(5).allSatisfy(r -> {
           assertProblem(r, 503);
           assertThat(r.getHeader("Retry-After")).isEqualTo("5");
@@ -78,7 +73,8 @@ class DatabaseTroubleIT {
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
         assertProblem(response, 503);
-        assertThat(elapsedMs).isBetween(450L, 3000L);
+        // Waiting for the lock would never end: the statement timeout (500 ms) is what answers.
+        assertThat(elapsedMs).isBetween(450L, 5 * 500L + 2000L);
         lock.rollback();
       }
       assertThat(await(node.client().get("/items/" + id).send()).statusCode()).isEqualTo(200);
@@ -120,18 +116,21 @@ class DatabaseTroubleIT {
         HttpResponse<Buffer> read = await(node.client().get("/items/" + acknowledged.get(0)).send());
         assertProblem(read, 503);
         assertThat(read.getHeader("Retry-After")).isNotNull();
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("within the timeouts of 1 s, five times over")
+            .isLessThan(10_000);
         HttpResponse<Buffer> write = await(node.client().post("/items").sendJsonObject(item("during outage")));
         assertProblem(write, 503);
-        HttpResponse<Buffer> ready = await(node.client().get("/health/ready").send());
-        assertThat(ready.statusCode()).isEqualTo(503);
+        // Readiness answers from a report up to a second old, kept by each HTTP verticle instance: the assertion is
+        // on the answer that first said "not ready", not on a later request that may reach an older report.
+        HttpResponse<Buffer> ready = Poll.value("not ready", Duration.ofSeconds(30),
+            () -> await(node.client().get("/health/ready").send()), r -> r.statusCode() == 503);
         assertThat(checks(ready.bodyAsJsonObject()).get("database").getString("status")).isEqualTo("DOWN");
 
         proxy.start();
         assertThat(await(node.client().get("/items/" + acknowledged.get(0)).send()).statusCode()).isEqualTo(200);
         acknowledged.add(createItem(node));
         // Readiness answers from a report up to a second old (the one made during the outage, at first).
-        Poll.until("ready again", Duration.ofSeconds(15),
+        Poll.until("ready again", Duration.ofSeconds(30),
             () -> await(node.client().get("/health/ready").send()).statusCode() == 200);
 
         try (Connection db = TestServers.jdbc(database);
@@ -170,29 +169,15 @@ class DatabaseTroubleIT {
   }
 
   /** Waits until PostgreSQL reports {@code count} statements waiting for a lock in this database. */
-  private static void awaitWaiting(Connection connection, int count) throws SQLException, InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+  private static void awaitWaiting(Connection connection, int count) throws SQLException {
     try (Statement st = connection.createStatement()) {
-      while (System.nanoTime() < deadline) {
+      Poll.until(count + " statements waiting for the lock", Duration.ofSeconds(30), () -> {
         try (ResultSet rows = st.executeQuery(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")) {
           rows.next();
-          if (rows.getInt(1) >= count) {
-            return;
-          }
+          return rows.getInt(1) >= count;
         }
-        Thread.onSpinWait();
-      }
+      });
     }
-    throw new AssertionError("no statement started waiting for the lock");
-  }
-
-  /** The response if the request has already been answered, else null. */
-  private static HttpResponse<Buffer> awaitIfDone(Future<HttpResponse<Buffer>> request) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    while (!request.isComplete() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    return request.isComplete() ? request.result() : null;
   }
 }

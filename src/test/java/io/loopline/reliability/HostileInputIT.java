@@ -245,6 +245,10 @@ class HostileInputIT {
       socket.setSoTimeout(CUT_OFF_MS * 5);
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
+      if (!http) {
+        // Nothing more is coming, and the server may say so at once instead of after its header timeout.
+        socket.shutdownOutput();
+      }
       InputStream in = socket.getInputStream();
       StringBuilder line = new StringBuilder();
       int c;

@@ -191,7 +191,7 @@ public final class Loopline {
       } catch (ConfigException e) {
         return Future.failedFuture(e);
       }
-      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{}), event bus {}", cluster.name(), cluster.members(),
+      log.info("Cluster: joining '{}' by {} (Hazelcast on {}:{}), event bus {}", cluster.name(), joinDescription(cluster),
           cluster.host(), cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+",
           cluster.tls().enabled() ? "over mutual TLS" : "in clear text");
       if (!cluster.tls().enabled() && !Clustering.loopbackOnly(cluster)) {
@@ -219,6 +219,16 @@ public final class Loopline {
       boot(vertx, config, roles, db, metrics, tracing, otel, started);
     });
     return started.future();
+  }
+
+  private static String joinDescription(ClusterSettings cluster) {
+    return switch (cluster.join()) {
+      case TCP -> "TCP-IP to " + cluster.members();
+      case MULTICAST -> "multicast";
+      case KUBERNETES -> "Kubernetes discovery " + (cluster.kubernetes().serviceDns().isEmpty()
+          ? "through the API (service '" + cluster.kubernetes().serviceName() + "', namespace '" + cluster.kubernetes().namespace() + "')"
+          : "through DNS (" + cluster.kubernetes().serviceDns() + ")");
+    };
   }
 
   /** The first wait before trying a database that did not answer at start again; it doubles up to db.startRetryMaxMs. */

@@ -2,6 +2,7 @@ package io.loopline.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.KubernetesConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import io.loopline.config.ClusterSettings;
 import io.loopline.config.ConfigException;
@@ -14,11 +15,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The clustered event bus: a Hazelcast cluster manager built from {@code conf/cluster.xml} with the
- * {@code cluster} settings laid over it, and the event bus's own listening address. Nothing here may reach
- * beyond the configured interface and members: no multicast, no cloud discovery, no phone-home.
+ * The clustered event bus: a Hazelcast cluster manager built from {@code conf/cluster.xml} (or {@code
+ * cluster.configFile}) with the {@code cluster} settings laid over it, and the event bus's own listening
+ * address. Members find each other by the one join {@code cluster.join} names (TCP-IP to {@code
+ * cluster.members} by default, Kubernetes discovery, or multicast); every other join, cloud discovery and
+ * phone-home are off, and Hazelcast binds only {@code cluster.host}.
  */
 public final class Clustering {
 
@@ -36,11 +41,91 @@ public final class Clustering {
     config.getNetworkConfig().setPort(settings.hazelcastPort())
         .setPortAutoIncrement(settings.hazelcastPort() != 0).setPortCount(20);
     config.getNetworkConfig().getInterfaces().setEnabled(true).clear().addInterface(settings.host());
-    JoinConfig join = config.getNetworkConfig().getJoin();
-    join.getMulticastConfig().setEnabled(false);
-    join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(settings.members());
+    join(config.getNetworkConfig().getJoin(), settings);
     return new HazelcastClusterManager(config);
+  }
+
+  /**
+   * Turns on the join {@code cluster.join} names and every other off, then lets Hazelcast check that exactly
+   * one is on ({@link JoinConfig#verify()}, which starts nothing). A file of the operator's own that turns on
+   * a different join is refused rather than overridden: which of the two they meant is theirs to say.
+   */
+  static void join(JoinConfig join, ClusterSettings settings) {
+    List<String> inFile = enabledJoins(join);
+    inFile.remove(settings.join().id());
+    if (!settings.configFile().isEmpty() && !inFile.isEmpty()) {
+      throw new ConfigException("cluster.configFile " + settings.configFile() + " turns on the " + String.join(" and ", inFile)
+          + " join, but cluster.join is " + settings.join().id() + ": Hazelcast allows one join; turn it off in the file"
+          + " or set cluster.join to it");
+    }
+    join.getTcpIpConfig().setEnabled(false);
+    join.getMulticastConfig().setEnabled(false);
+    join.getKubernetesConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getAwsConfig().setEnabled(false);
+    join.getGcpConfig().setEnabled(false);
+    join.getAzureConfig().setEnabled(false);
+    join.getEurekaConfig().setEnabled(false);
+    switch (settings.join()) {
+      case TCP -> join.getTcpIpConfig().setEnabled(true).setMembers(settings.members());
+      case MULTICAST -> join.getMulticastConfig().setEnabled(true);
+      case KUBERNETES -> {
+        KubernetesConfig kubernetes = join.getKubernetesConfig().setEnabled(true);
+        ClusterSettings.Kubernetes k8s = settings.kubernetes();
+        if (!k8s.serviceDns().isEmpty()) {
+          kubernetes.setProperty("service-dns", k8s.serviceDns());
+        }
+        if (!k8s.serviceName().isEmpty()) {
+          kubernetes.setProperty("service-name", k8s.serviceName());
+        }
+        if (!k8s.namespace().isEmpty()) {
+          kubernetes.setProperty("namespace", k8s.namespace());
+        }
+        int port = k8s.servicePort() > 0 ? k8s.servicePort() : settings.hazelcastPort();
+        if (port > 0) {
+          kubernetes.setProperty("service-port", String.valueOf(port));
+        }
+      }
+    }
+    try {
+      join.verify();
+    } catch (RuntimeException e) {
+      throw new ConfigException("cluster: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The joins turned on in {@code join}, by their {@code cluster.join} name where they have one. Auto-detection
+   * is not among them: Hazelcast turns it on when a file does not mention it, and uses it only when no other
+   * join is on.
+   */
+  static List<String> enabledJoins(JoinConfig join) {
+    List<String> on = new ArrayList<>();
+    if (join.getTcpIpConfig().isEnabled()) {
+      on.add("tcp");
+    }
+    if (join.getMulticastConfig().isEnabled()) {
+      on.add("multicast");
+    }
+    if (join.getKubernetesConfig().isEnabled()) {
+      on.add("kubernetes");
+    }
+    if (join.getAwsConfig().isEnabled()) {
+      on.add("aws");
+    }
+    if (join.getGcpConfig().isEnabled()) {
+      on.add("gcp");
+    }
+    if (join.getAzureConfig().isEnabled()) {
+      on.add("azure");
+    }
+    if (join.getEurekaConfig().isEnabled()) {
+      on.add("eureka");
+    }
+    if (!join.getDiscoveryConfig().getDiscoveryStrategyConfigs().isEmpty()) {
+      on.add("discovery-strategies");
+    }
+    return on;
   }
 
   /** The {@code host:port} this node's Hazelcast member listens on, once it has joined. */

@@ -22,9 +22,10 @@ COPY conf conf
 RUN ./mvnw -B -q -Pimage -DskipTests package
 
 FROM eclipse-temurin:17-jre
-# A system account with no fixed uid: the Ubuntu base image already has a user with uid 1000.
-RUN groupadd --system loopline \
- && useradd --system --gid loopline --home-dir /app --shell /usr/sbin/nologin loopline
+# A system account with a fixed uid of its own (the Ubuntu base image already has a user with uid 1000):
+# USER is numeric so that Kubernetes' runAsNonRoot can check it.
+RUN groupadd --system --gid 10001 loopline \
+ && useradd --system --uid 10001 --gid loopline --home-dir /app --shell /usr/sbin/nologin loopline
 WORKDIR /app
 # Two layers: the dependencies (byte for byte the same until pom.xml's dependencies change, so this layer is
 # reused after a code change, in the image and in a registry), then Loopline's own jar (under 1 MB).
@@ -35,7 +36,7 @@ COPY deploy/healthcheck.sh /app/healthcheck.sh
 # so a new volume starts out writable by the loopline user.
 RUN mkdir -p /app/data && chown loopline:loopline /app/data && chmod 0755 /app/healthcheck.sh
 VOLUME /app/data
-USER loopline
+USER 10001:10001
 EXPOSE 8080
 # GET /health/live through bash's /dev/tcp (the JRE image has no curl). The start period covers migrations;
 # orchestrators use their own probes (deploy/kubernetes/), compose.yaml probes /health/ready.

@@ -465,7 +465,7 @@ public final class Loopline {
    */
   private static void stopOnSignal(Loopline node, String signal) {
     long delayMs = node.config.http().drainDelayMs();
-    long limitMs = delayMs + TimeUnit.SECONDS.toMillis(node.config.http().shutdownTimeoutSeconds() + 30L);
+    long limitMs = stopLimitMs(node.config);
     Signal.handle(new Signal(signal), received -> {
       log.info("SIG{} received: readiness fails now; stopping in {} ms", received.getName(), delayMs);
       NodeStatus.of(node.vertx).stopping();
@@ -485,6 +485,17 @@ public final class Loopline {
       System.exit(code);
     });
   }
+
+  /**
+   * The longest a node takes from SIGTERM to its exit: the drain delay, HTTP's shutdown timeout, and 30 s for
+   * the rest (jobs finishing, within {@code jobs.shutdownTimeoutMs}, pools, leaving the cluster); past it the
+   * node exits 1. An orchestrator's grace period must be longer (the deployment kit's test checks it).
+   */
+  public static long stopLimitMs(LooplineConfig config) {
+    return config.http().drainDelayMs() + TimeUnit.SECONDS.toMillis(config.http().shutdownTimeoutSeconds() + STOP_MARGIN_SECONDS);
+  }
+
+  private static final long STOP_MARGIN_SECONDS = 30;
 
   /** host:port/database of a URL, without credentials, for logs. */
   private static String describe(String url) {

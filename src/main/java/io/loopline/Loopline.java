@@ -7,7 +7,12 @@ import io.loopline.config.Cidr;
 import io.loopline.config.ClusterSettings;
 import io.loopline.chat.ChatVerticle;
 import io.loopline.config.ConfigException;
+import io.loopline.config.ChatSettings;
 import io.loopline.config.DbSettings;
+import io.loopline.config.IngestSettings;
+import io.loopline.config.JobSettings;
+import io.loopline.config.MqttSettings;
+import io.loopline.config.ScrapeSettings;
 import io.loopline.config.LooplineConfig;
 import io.loopline.contract.ApiKeyFormat;
 import io.loopline.contract.RecordBatchCodec;
@@ -89,8 +94,7 @@ public final class Loopline {
     LooplineConfig config;
     try {
       config = LooplineConfig.load(List.of(args), System.getenv(), Path.of(""));
-      config.roles();
-      checkSupported(config);
+      checkSettings(config);
       LogSetup.apply(config.json().getJsonObject("log"));
     } catch (ConfigException e) {
       System.err.println("loopline: " + e.getMessage());
@@ -149,7 +153,7 @@ public final class Loopline {
    */
   public static Future<Loopline> launch(LooplineConfig config, OpenTelemetry tracing) {
     try {
-      checkSupported(config);
+      checkSettings(config);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
@@ -260,6 +264,29 @@ public final class Loopline {
           log.error("Loopline did not start: {}", e instanceof UnusableDatabase ? e.getMessage() : e.toString());
           started.fail(e);
         });
+  }
+
+  /**
+   * Every setting a node reads, checked before anything starts (before the cluster is joined): each typed
+   * section is built, so that its own checks run, and the Hazelcast configuration when clustered. A bad
+   * value is a {@link ConfigException} naming the setting; the launcher prints it on one line and exits 2.
+   */
+  public static void checkSettings(LooplineConfig config) {
+    config.roles();
+    JsonObject all = config.json();
+    config.http();
+    config.db();
+    config.redis();
+    config.cache();
+    ChatSettings.from(all);
+    IngestSettings.from(all);
+    JobSettings.from(all);
+    MqttSettings.from(all);
+    ScrapeSettings.from(all);
+    checkSupported(config);
+    if (config.clusterEnabled()) {
+      Clustering.config(config.cluster());
+    }
   }
 
   private static void checkSupported(LooplineConfig config) {

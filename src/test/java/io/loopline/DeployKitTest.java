@@ -2,7 +2,6 @@ package io.loopline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.loopline.cluster.Clustering;
 import io.loopline.config.ClusterSettings;
 import io.loopline.config.ConfigException;
 import io.loopline.config.LooplineConfig;
@@ -341,7 +340,7 @@ class DeployKitTest {
 
   // ---- shared
 
-  /** Loads the configuration a node started with these variables would have, and everything it checks before it joins. */
+  /** Loads the configuration a node started with these variables would have, and checks it as the launcher does. */
   private static LooplineConfig loadSettings(String where, Map<String, String> env, List<String> problems) {
     Set<String> known = LooplineConfig.defaults().settingVariables();
     Map<String, String> settings = new LinkedHashMap<>();
@@ -356,15 +355,7 @@ class DeployKitTest {
     });
     try {
       LooplineConfig config = LooplineConfig.load(List.of(), settings, Path.of("target"));
-      config.roles();
-      config.http();
-      config.db();
-      config.redis();
-      config.access();
-      config.cache();
-      if (config.clusterEnabled()) {
-        Clustering.clusterManager(config.cluster());
-      }
+      Loopline.checkSettings(config);
       return config;
     } catch (ConfigException e) {
       problems.add(where + ": " + e.getMessage());

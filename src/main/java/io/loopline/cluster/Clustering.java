@@ -31,6 +31,22 @@ public final class Clustering {
 
   /** Reads the Hazelcast file (blocking: call before Vert.x starts) and applies the settings. */
   public static HazelcastClusterManager clusterManager(ClusterSettings settings) {
+    return new HazelcastClusterManager(config(settings));
+  }
+
+  /**
+   * The Hazelcast configuration a node with these settings joins with, checked (one join) but not started:
+   * reads {@code cluster.configFile} (blocking) and refuses what cannot work with a {@link ConfigException}.
+   */
+  public static Config config(ClusterSettings settings) {
+    ClusterSettings.Tls tls = settings.tls();
+    if (tls.enabled()) {
+      for (String store : List.of(tls.keyStore(), tls.trustStore())) {
+        if (!Files.isReadable(Path.of(store))) {
+          throw new ConfigException("cluster.tls: cannot read the PKCS#12 file " + store);
+        }
+      }
+    }
     Config config = hazelcastConfig(settings);
     config.setClusterName(settings.name());
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -42,7 +58,7 @@ public final class Clustering {
         .setPortAutoIncrement(settings.hazelcastPort() != 0).setPortCount(20);
     config.getNetworkConfig().getInterfaces().setEnabled(true).clear().addInterface(settings.host());
     join(config.getNetworkConfig().getJoin(), settings);
-    return new HazelcastClusterManager(config);
+    return config;
   }
 
   /**

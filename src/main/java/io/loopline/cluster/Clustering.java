@@ -17,6 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The clustered event bus: a Hazelcast cluster manager built from {@code conf/cluster.xml} (or {@code
@@ -116,32 +119,18 @@ public final class Clustering {
    * join is on.
    */
   static List<String> enabledJoins(JoinConfig join) {
-    List<String> on = new ArrayList<>();
-    if (join.getTcpIpConfig().isEnabled()) {
-      on.add("tcp");
-    }
-    if (join.getMulticastConfig().isEnabled()) {
-      on.add("multicast");
-    }
-    if (join.getKubernetesConfig().isEnabled()) {
-      on.add("kubernetes");
-    }
-    if (join.getAwsConfig().isEnabled()) {
-      on.add("aws");
-    }
-    if (join.getGcpConfig().isEnabled()) {
-      on.add("gcp");
-    }
-    if (join.getAzureConfig().isEnabled()) {
-      on.add("azure");
-    }
-    if (join.getEurekaConfig().isEnabled()) {
-      on.add("eureka");
-    }
-    if (!join.getDiscoveryConfig().getDiscoveryStrategyConfigs().isEmpty()) {
-      on.add("discovery-strategies");
-    }
-    return on;
+    return Stream.of(
+            Map.entry("tcp", join.getTcpIpConfig().isEnabled()),
+            Map.entry("multicast", join.getMulticastConfig().isEnabled()),
+            Map.entry("kubernetes", join.getKubernetesConfig().isEnabled()),
+            Map.entry("aws", join.getAwsConfig().isEnabled()),
+            Map.entry("gcp", join.getGcpConfig().isEnabled()),
+            Map.entry("azure", join.getAzureConfig().isEnabled()),
+            Map.entry("eureka", join.getEurekaConfig().isEnabled()),
+            Map.entry("discovery-strategies", !join.getDiscoveryConfig().getDiscoveryStrategyConfigs().isEmpty()))
+        .filter(Map.Entry::getValue)
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toCollection(ArrayList::new));
   }
 
   /** The {@code host:port} this node's Hazelcast member listens on, once it has joined. */

@@ -75,13 +75,15 @@ class DeployKitTest {
     podSpec(only(docs, "Deployment")).put("terminationGracePeriodSeconds", 60);
     ((Map<String, Object>) headless(docs).get("spec")).put("publishNotReadyAddresses", false);
     ((Map<String, Object>) only(docs, "ConfigMap").get("data")).put("LOOPLINE_HTTP_PORT", "9090");
+    ((List<Map<String, Object>>) container.get("ports")).get(2).put("name", "bus");
 
     assertThat(String.join("\n", checkKubernetes(docs)))
         .contains("readinessProbe asks /health/readyz, which the contract (openapi/loopline.yaml) does not serve")
         .contains("LOOPLINE_HTTP_PROT, which is no setting")
         .contains("terminationGracePeriodSeconds 60 s does not outlast")
         .contains("must set publishNotReadyAddresses: true")
-        .contains("livenessProbe asks port http (8080), but the node listens on 9090");
+        .contains("livenessProbe asks port http (8080), but the node listens on 9090")
+        .contains("the NetworkPolicy opens port eventbus, which the container does not have");
 
     List<Map<String, Object>> badValue = kubernetesDocuments();
     ((Map<String, Object>) only(badValue, "ConfigMap").get("data")).put("LOOPLINE_CLUSTER_JOIN", "gossip");
@@ -231,6 +233,20 @@ class DeployKitTest {
       problems.addAll(selects(name(service.get("metadata")), spec, labels));
       if (!servicePorts(spec, ports).contains(httpPort)) {
         problems.add("the Service " + name(service.get("metadata")) + " does not lead to the HTTP port " + httpPort);
+      }
+    }
+    Map<String, Object> budget = only(docs, "PodDisruptionBudget");
+    Map<String, String> budgetSelects = stringMap(((Map<String, Object>) ((Map<String, Object>) budget.get("spec"))
+        .get("selector")).get("matchLabels"));
+    if (budgetSelects.isEmpty() || !labels.entrySet().containsAll(budgetSelects.entrySet())) {
+      problems.add("the PodDisruptionBudget selects " + budgetSelects + ", not the pods " + labels);
+    }
+    for (Object rule : list(((Map<String, Object>) only(docs, "NetworkPolicy").get("spec")).get("ingress"))) {
+      for (Object port : list(((Map<String, Object>) rule).get("ports"))) {
+        Object named = ((Map<String, Object>) port).get("port");
+        if (resolvePort(named, ports) == null) {
+          problems.add("the NetworkPolicy opens port " + named + ", which the container does not have");
+        }
       }
     }
     Map<String, Object> hpa = only(docs, "HorizontalPodAutoscaler");

@@ -12,6 +12,7 @@ import io.loopline.http.HttpVerticle;
 import io.loopline.support.ChatClient;
 import io.loopline.support.Cleanup;
 import io.loopline.support.Poll;
+import io.loopline.support.Ports;
 import io.loopline.support.RawWebSocket;
 import io.loopline.support.TestNode;
 import io.loopline.support.TestServers;
@@ -383,13 +384,17 @@ class ChatIT {
   @Test
   void twoSocketHostsOnOneEventBusDeliverTheRoomsMessagesAcrossThem() {
     JsonObject config = node.node().config().sections(HttpVerticle.SECTIONS);
-    // -2: a port of its own chosen by the OS (the node's HTTP verticles, at port 0, share Vert.x's -1).
-    config.getJsonObject("http").put("port", -2).put("instances", 1);
-    HttpVerticle host = new HttpVerticle();
-    String deployment = await(node.vertx().deployVerticle(host, new DeploymentOptions().setConfig(config)));
-    int port = host.actualPort();
+    // A port of its own: port 0 would share the node's HTTP verticles' port (Vert.x shares a port chosen by
+    // the OS among the servers of one instance), and http.port takes no other value that the OS chooses.
+    // So a port free a moment ago, tried again if another process took it.
+    int[] port = new int[1];
+    String deployment = Ports.retryOnConflict(() -> {
+      port[0] = Ports.free();
+      config.getJsonObject("http").put("port", port[0]).put("instances", 1);
+      return await(node.vertx().deployVerticle(new HttpVerticle(), new DeploymentOptions().setConfig(config.copy())));
+    });
     String room = room();
-    try (ChatClient ada = connect(room, "ada"); ChatClient grace = ChatClient.connect(clients, port, room, "grace")) {
+    try (ChatClient ada = connect(room, "ada"); ChatClient grace = ChatClient.connect(clients, port[0], room, "grace")) {
       assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("grace");
       ada.say("from the first host");
       grace.say("from the second host");
@@ -398,7 +403,7 @@ class ChatIT {
       assertThat(atAda).isEqualTo(atGrace);
       assertThat(atAda.stream().map(m -> m.getString("text")))
           .containsExactlyInAnyOrder("from the first host", "from the second host");
-      WebClient second = WebClient.create(clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+      WebClient second = WebClient.create(clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port[0]));
       try {
         JsonArray members = await(second.get("/chat/rooms/" + room + "/members").send()).bodyAsJsonObject().getJsonArray("members");
         assertThat(members.stream().map(m -> ((JsonObject) m).getString("name"))).containsExactly("ada", "grace");

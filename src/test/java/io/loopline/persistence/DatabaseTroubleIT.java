@@ -148,6 +148,51 @@ class DatabaseTroubleIT {
     }
   }
 
+  /**
+   * A scrape job cancelled while its pages are being claimed: the cancel locks the job then its pages, the
+   * claim its pages then the job. Here another connection plays the claim, and PostgreSQL aborts the node's
+   * cancel to break the deadlock (the node's sessions detect deadlocks after 10 s, the other connection never,
+   * so the victim is certain however slow this machine is, and its statements time out only after a minute);
+   * the node runs it again and answers.
+   */
+  @Test
+  void aTransactionAbortedToBreakADeadlockIsRunAgain() throws Exception {
+    String database = TestServers.createDatabase();
+    try {
+      try (Connection admin = TestServers.jdbc(database); Statement st = admin.createStatement()) {
+        st.execute("ALTER DATABASE " + admin.getCatalog() + " SET deadlock_timeout = '10s'");
+      }
+      try (TestNode node = TestNode.start(new JsonObject().put("roles", new io.vertx.core.json.JsonArray().add("persistence"))
+              .put("db", new JsonObject().put("url", database).put("queryTimeoutMs", 60_000)));
+          Connection claim = TestServers.jdbc(database)) {
+        JsonObject job = await(node.vertx().eventBus().<JsonObject>request(io.loopline.contract.Addresses.SCRAPE_JOBS_STORE,
+            new JsonObject().put("options", new JsonObject()).put("maxPages", 1)
+                .put("urls", new io.vertx.core.json.JsonArray().add("http://127.0.0.2/deadlock")).put("invalid", new io.vertx.core.json.JsonArray()))
+            .map(io.vertx.core.eventbus.Message::body));
+        long jobId = job.getLong("id");
+        claim.setAutoCommit(false);
+        try (Statement st = claim.createStatement()) {
+          st.execute("SET deadlock_timeout = '1h'");
+          st.executeUpdate("UPDATE scrape_pages SET attempts = attempts WHERE job_id = " + jobId);
+
+          Future<io.vertx.core.eventbus.Message<JsonObject>> cancel = node.vertx().eventBus()
+              .request(io.loopline.contract.Addresses.SCRAPE_JOBS_CANCEL, new JsonObject().put("id", jobId),
+                  new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(60_000));
+          awaitWaiting(claim, 1); // the cancel holds the job and waits for the page
+          // Now the job: a cycle. The node's session finds it and is aborted, which lets this update through.
+          st.executeUpdate("UPDATE scrape_jobs SET updated_at = now() WHERE id = " + jobId);
+          claim.commit();
+
+          JsonObject cancelled = await(cancel).body();
+          assertThat(cancelled.getString("state")).isEqualTo("cancelled");
+          assertThat(cancelled.getJsonObject("counts").getInteger("cancelled")).isEqualTo(1);
+        }
+      }
+    } finally {
+      TestServers.dropDatabase(database);
+    }
+  }
+
   private static long createItem(TestNode node) {
     HttpResponse<Buffer> created = await(node.client().post("/items").sendJsonObject(item("trouble")));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);

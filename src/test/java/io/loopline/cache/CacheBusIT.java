@@ -112,6 +112,11 @@ class CacheBusIT {
     try (TestNode other = TestNode.join(node, cacheOnly());
         BusClient.Inbox here = bus.listen(Addresses.CACHE_ITEMS_INVALIDATED);
         BusClient.Inbox there = new BusClient(other.vertx().eventBus()).listen(Addresses.CACHE_ITEMS_INVALIDATED)) {
+      // Each node subscribes to the invalidations once it runs: counted only when subscribed.
+      for (TestNode each : new TestNode[] {node, other}) {
+        Poll.until("the node's Redis subscription up", Duration.ofSeconds(30), () -> "up".equals(new BusClient(each.vertx().eventBus())
+            .ask(Addresses.health(Role.CACHE), new JsonObject()).getString("subscription")));
+      }
       JsonObject answer = bus.ask(Addresses.CACHE_ITEMS_INVALIDATE, new JsonObject().put("id", id).put("version", 5).put("item", item));
 
       assertThat(answer).isEqualTo(new JsonObject().put("id", id).put("nodes", 2).put("confirmed", 2).put("redis", "updated"));

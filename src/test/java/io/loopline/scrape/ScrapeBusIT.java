@@ -81,9 +81,9 @@ class ScrapeBusIT {
   void aJobIsReadListedAndFollowedThroughItsNotifications() {
     try (BusClient.Inbox available = bus.listen(Addresses.SCRAPE_JOBS_AVAILABLE);
         BusClient.Inbox progress = bus.listen(Addresses.SCRAPE_PROGRESS)) {
-      // Each page takes 3 s: the job's own address is listened to long before anything is stored.
+      // Each page takes 5 s: the job's own address is listened to long before anything is stored.
       JsonObject job = bus.ask(Addresses.SCRAPE_JOBS_SUBMIT, new JsonObject()
-          .put("urls", new JsonArray().add(site.url("/slow?ms=3000&bus=1")).add(site.url("/slow?ms=3000&bus=2")))
+          .put("urls", new JsonArray().add(site.url("/slow?ms=5000&bus=1")).add(site.url("/slow?ms=5000&bus=2")))
           .put("options", new JsonObject().put("robots", false)));
       long id = job.getLong("id");
       assertThat(job.getString("state")).isEqualTo("pending");

@@ -4,6 +4,7 @@ import io.loopline.config.CacheSettings;
 import io.loopline.config.RedisSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
+import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -58,14 +59,14 @@ public final class CacheVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     return Future.all(List.of(
         bus.<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_GET, keyValues::get).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_PUT, keyValues::put).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_DELETE, keyValues::delete).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_INTERNAL_GET, internal::get).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_INTERNAL_PUT, internal::put).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_GET, this::getItem).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_FILL, this::fillItem).completion(),
-        bus.<JsonObject>consumer(Addresses.CACHE_ITEMS_INVALIDATE, this::invalidateItem).completion()));
+        bus.consumer(Addresses.CACHE_GET, Operations.objectBodies(keyValues::get)).completion(),
+        bus.consumer(Addresses.CACHE_PUT, Operations.objectBodies(keyValues::put)).completion(),
+        bus.consumer(Addresses.CACHE_DELETE, Operations.objectBodies(keyValues::delete)).completion(),
+        bus.consumer(Addresses.CACHE_INTERNAL_GET, Operations.objectBodies(internal::get)).completion(),
+        bus.consumer(Addresses.CACHE_INTERNAL_PUT, Operations.objectBodies(internal::put)).completion(),
+        bus.consumer(Addresses.CACHE_ITEMS_GET, Operations.objectBodies(this::getItem)).completion(),
+        bus.consumer(Addresses.CACHE_ITEMS_FILL, Operations.objectBodies(this::fillItem)).completion(),
+        bus.consumer(Addresses.CACHE_ITEMS_INVALIDATE, Operations.objectBodies(this::invalidateItem)).completion()));
   }
 
   private void startRedis() {

@@ -47,6 +47,8 @@ final class ScrapeSql {
   static final String RELEASE = "UPDATE scrape_pages SET state = 'pending', attempts = attempts - 1, lease_owner = NULL, "
       + "lease_expires_at = NULL WHERE lease_owner = $1 AND state = 'running'";
 
+  /** Whether a page exists: a completion that changed nothing is 404 without it, 409 (lease lost) with it. */
+  static final String PAGE_EXISTS = "SELECT 1 FROM scrape_pages WHERE id = $1";
   /** First statement of a completion: the job row is locked, so one job's completions count (and take seqs) one at a time. */
   static final String LOCK_JOB_OF_PAGE = "SELECT j.id, j.state, j.max_pages, j.total, j.last_seq FROM scrape_jobs j "
       + "JOIN scrape_pages p ON p.job_id = j.id WHERE p.id = $1 FOR UPDATE OF j";

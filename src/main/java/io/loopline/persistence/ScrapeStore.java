@@ -196,8 +196,9 @@ final class ScrapeStore {
     if (links.length == 0) {
       return db.run(ScrapeSql.FINISH_LEAF, Tuple.of(id, owner, failed ? "failed" : "done", result)).compose(rows -> {
         if (rows.size() == 0) {
-          return Future.failedFuture(new StoreFailure(Failures.CONFLICT,
-              "scrape page " + id + " is no longer leased to this runner (lease lost or job cancelled)"));
+          return db.run(ScrapeSql.PAGE_EXISTS, Tuple.of(id)).compose(exists -> Future.<JsonObject>failedFuture(exists.size() == 0
+              ? StoreFailure.notFound("no scrape page " + id)
+              : new StoreFailure(Failures.CONFLICT, "scrape page " + id + " is no longer leased to this runner (lease lost or job cancelled)")));
         }
         Row row = rows.iterator().next();
         JsonObject page = toPage(row, "page_");

@@ -193,7 +193,8 @@ final class ScrapeJobRunner {
     bus.publish(address, new JsonObject().put("event", "page").put("jobId", jobId).put("page", completed.getJsonObject("page")));
     bus.publish(address, new JsonObject().put("event", "progress").put("job", job));
     bus.publish(Addresses.SCRAPE_PROGRESS, job);
-    if (!"running".equals(job.getString("state"))) {
+    // Once, after the last page: the pages of one stored batch all carry the job as the batch left it.
+    if (!"running".equals(job.getString("state")) && completed.getBoolean("lastOfBatch", true)) {
       bus.publish(address, new JsonObject().put("event", "end").put("job", job));
     }
   }

@@ -48,7 +48,9 @@ class RedisOutageIT {
           assertThat(version(read)).isEqualTo(2);
           assertThat(read.bodyAsJsonObject().getString("name")).isEqualTo("during outage");
         }
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("no call waits long on Redis").isLessThan(8000);
+        // Eleven calls that each waited for Redis until the bus timeout (5 s) would take 55 s; with Redis's
+        // 300 ms timeout and the breaker they take about a second, and a generous bound stays far from both.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("no call waits long on Redis").isLessThan(20_000);
         assertThat(redis.get(key)).as("Redis itself still holds the version from before the write").startsWith("1|");
 
         // Readiness answers from a report up to a second old, kept by each HTTP verticle instance: a later
@@ -74,9 +76,9 @@ class RedisOutageIT {
     }
   }
 
-  /** Polls readiness until the cache reports {@code state}, at most 15 s, and returns that answer. */
+  /** Polls readiness until the cache reports {@code state}, at most 30 s, and returns that answer. */
   private static HttpResponse<Buffer> awaitCacheState(TestNode node, String state) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     JsonObject cache = null;
     while (System.nanoTime() < deadline) {
       HttpResponse<Buffer> ready = await(node.client().get("/health/ready").send());

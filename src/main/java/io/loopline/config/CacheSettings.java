@@ -13,7 +13,8 @@ public record CacheSettings(
     long invalidationTimeoutMs,
     long lookupTimeoutMs,
     int breakerMaxFailures,
-    long breakerResetMs) {
+    long breakerResetMs,
+    long identityCheckMs) {
 
   /** Reads the section from a verticle's config ({@code {"cache": {...}}}). */
   public static CacheSettings from(JsonObject config) {
@@ -28,6 +29,7 @@ public record CacheSettings(
         cache.getLong("invalidationTimeoutMs"),
         cache.getLong("lookupTimeoutMs"),
         cache.getInteger("breakerMaxFailures"),
-        cache.getLong("breakerResetMs"));
+        cache.getLong("breakerResetMs"),
+        cache.getLong("identityCheckMs"));
   }
 }

@@ -182,6 +182,20 @@ public final class Addresses {
    * for a change or delete, {@code {"all": true}} when the whole item tier was flushed.
    */
   public static final String CACHE_ITEMS_INVALIDATED = PREFIX + "cache.items.invalidated";
+  /**
+   * The identity of the database the item cache holds rows of (answered by the persistence verticle). Request:
+   * {@code {}}. Reply: {@code {"identity": 16 hex digits, "generation", "database"}}. Every item key in Redis
+   * carries it, so deployments on other databases, or this database before a restore, never share entries.
+   */
+  public static final String CACHE_IDENTITY = PREFIX + "cache.identity";
+  /** Bump the generation of {@link #CACHE_IDENTITY} after a restore (persistence). Reply: the new identity. */
+  public static final String CACHE_IDENTITY_BUMP = PREFIX + "cache.identity.bump";
+  /**
+   * The database was restored (answered by a cache verticle): bump the generation, then every node drops its
+   * near cache and reads the new identity before it uses Redis item entries again. Request: {@code {}}. Reply:
+   * the new identity.
+   */
+  public static final String CACHE_RESTORED = PREFIX + "cache.restored";
 
   /**
    * Make an API key. Request: {@code {"name", "scopes": ["read" | "write" | "admin", ...]}}. Reply: the key

@@ -75,6 +75,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   private Future<?> register(UserStore users, ItemStore items, JobStore jobs, ScheduleStore schedules, ApiKeyStore keys,
       ScrapeStore scrapes, ChatStore chat, CacheInvalidation cache) {
+    CacheIdentityStore identity = new CacheIdentityStore(db);
     return Future.all(List.of(
         wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
@@ -83,6 +84,8 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.USERS_LIST, users::list),
         answer(Addresses.USERS_UPDATE, users::update),
         answer(Addresses.USERS_DELETE, users::delete),
+        answer(Addresses.CACHE_IDENTITY, identity::get),
+        answer(Addresses.CACHE_IDENTITY_BUMP, identity::bump),
         answer(Addresses.ITEMS_CREATE, items::create),
         answer(Addresses.ITEMS_GET, items::get),
         answer(Addresses.ITEMS_GET_MANY, items::getMany),

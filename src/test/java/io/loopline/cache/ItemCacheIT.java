@@ -12,6 +12,7 @@ import ch.qos.logback.classic.Logger;
 import io.loopline.contract.Addresses;
 import io.loopline.support.BusWatch;
 import io.loopline.support.Cleanup;
+import io.loopline.support.Items;
 import io.loopline.support.LogCapture;
 import io.loopline.support.RedisProbe;
 import io.loopline.support.TestNode;
@@ -103,7 +104,7 @@ class ItemCacheIT {
   @Test
   void redisIsSharedAndHoldsTheWrittenVersion() throws InterruptedException {
     long id = create(a, "Tiered");
-    String key = a.redisNamespace() + "item:" + id;
+    String key = Items.redisKey(a, id);
     read(a, id);
     redis.awaitValue(key, v -> v != null && v.startsWith("1|"), 5);
 
@@ -164,7 +165,7 @@ class ItemCacheIT {
     String namespace = TestServers.newNamespace();
     try {
       Redis client = Redis.createClient(vertx, TestServers.REDIS);
-      RedisItems items = new RedisItems(client, namespace);
+      RedisItems items = new RedisItems(client, namespace + "item:");
 
       assertThat(await(items.fill(1, 3, "{\"v\":3}", 60_000))).isTrue();
       assertThat(await(items.fill(1, 2, "{\"v\":2}", 60_000))).as("an older read arriving late").isFalse();

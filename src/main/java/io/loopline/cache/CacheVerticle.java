@@ -52,6 +52,9 @@ public final class CacheVerticle extends VerticleBase {
   private long identitySeq;
   private Future<String> fetchingIdentity;
   private long identityTimer = -1;
+  private long heartbeatTimer = -1;
+  /** When this node last heard its own heartbeat (or subscribed), in System.nanoTime(). */
+  private long lastHeartbeat;
   private RedisGuard guard;
   private RedisSubscription subscription;
   private NodeConfirmations confirmations;
@@ -97,6 +100,30 @@ public final class CacheVerticle extends VerticleBase {
     subscription = new RedisSubscription(vertx, subscriberClient, List.of(invalidationChannel(), ackChannel()),
         settings.breakerResetMs(), this::heard, this::subscriptionChanged);
     subscription.start();
+    heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), t -> heartbeat());
+  }
+
+  /**
+   * Near-cache entries live until invalidated, so a subscriber connection that died without either side noticing
+   * must not go unseen: every {@code cache.heartbeatMs} this node publishes a heartbeat on its own channel, and
+   * when it has heard none back through its subscription for {@code cache.heartbeatTimeoutMs} (a dead
+   * subscriber connection, or a Redis this node cannot reach at all) the subscription counts as lost: the near
+   * cache is emptied and switched off and the connection made again.
+   */
+  private void heartbeat() {
+    if (!subscription.subscribed()) {
+      return;
+    }
+    if (System.nanoTime() - lastHeartbeat > TimeUnit.MILLISECONDS.toNanos(settings.heartbeatTimeoutMs())) {
+      log.warn("Redis subscription: no heartbeat heard back for {} ms; the near cache is off until it is made again",
+          settings.heartbeatTimeoutMs());
+      subscription.reset("no heartbeat heard back");
+      return;
+    }
+    // Not under the breaker: a heartbeat that times out must not count against Redis.
+    anyItems.publish(ackChannel(), "hb")
+        .timeout(redis.timeoutMs(), TimeUnit.MILLISECONDS)
+        .onFailure(e -> log.debug("heartbeat not published: {}", e.toString()));
   }
 
   /** A named pool, so its metrics keep one series across restarts. */
@@ -346,7 +373,11 @@ public final class CacheVerticle extends VerticleBase {
   private void heard(String channel, String payload) {
     try {
       if (channel.equals(ackChannel())) {
-        confirmations.confirm(Long.parseLong(payload));
+        if ("hb".equals(payload)) {
+          lastHeartbeat = System.nanoTime();
+        } else {
+          confirmations.confirm(Long.parseLong(payload));
+        }
       } else {
         invalidatedElsewhere(new JsonObject(payload));
       }
@@ -383,6 +414,7 @@ public final class CacheVerticle extends VerticleBase {
   }
 
   private void subscriptionChanged(boolean subscribed) {
+    lastHeartbeat = System.nanoTime();
     if (subscribed) {
       near.activate();
     } else {
@@ -432,6 +464,7 @@ public final class CacheVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(identityTimer);
+    vertx.cancelTimer(heartbeatTimer);
     near.deactivate();
     if (guard == null) {
       return backend == null ? Future.succeededFuture() : backend.close();

@@ -14,7 +14,9 @@ public record CacheSettings(
     long lookupTimeoutMs,
     int breakerMaxFailures,
     long breakerResetMs,
-    long identityCheckMs) {
+    long identityCheckMs,
+    long heartbeatMs,
+    long heartbeatTimeoutMs) {
 
   /** Reads the section from a verticle's config ({@code {"cache": {...}}}). */
   public static CacheSettings from(JsonObject config) {
@@ -30,6 +32,8 @@ public record CacheSettings(
         cache.getLong("lookupTimeoutMs"),
         cache.getInteger("breakerMaxFailures"),
         cache.getLong("breakerResetMs"),
-        cache.getLong("identityCheckMs"));
+        cache.getLong("identityCheckMs"),
+        cache.getLong("heartbeatMs"),
+        cache.getLong("heartbeatTimeoutMs"));
   }
 }

@@ -57,6 +57,15 @@ public final class TcpProxy implements AutoCloseable {
     sockets.clear();
   }
 
+  /**
+   * Every open connection stops carrying data in both directions and stays open, as behind a network path that
+   * silently drops everything: neither end is told. New connections work.
+   */
+  public void silence() {
+    sockets.forEach(NetSocket::pause);
+    sockets.clear();
+  }
+
   private void relay(NetSocket inbound) {
     inbound.pause();
     sockets.add(inbound);

@@ -25,9 +25,12 @@ final class ItemReads {
   private final Counter nearMisses;
   private final Counter redisHits;
   private final Counter redisMisses;
+  /** False without Redis: the cache verticle has no shared tier to look in, so a miss goes straight to PostgreSQL. */
+  private final boolean redisTier;
 
-  ItemReads(Vertx vertx, NearCache near, BusClient bus, long lookupTimeoutMs, MeterRegistry metrics) {
+  ItemReads(Vertx vertx, NearCache near, BusClient bus, long lookupTimeoutMs, boolean redisTier, MeterRegistry metrics) {
     this.vertx = vertx;
+    this.redisTier = redisTier;
     this.near = near;
     this.bus = bus;
     this.cache = bus.withTimeout(lookupTimeoutMs);
@@ -59,6 +62,9 @@ final class ItemReads {
 
   private Future<NearCache.Entry> load(long id) {
     long since = near.begin();
+    if (!redisTier) {
+      return fromDatabase(id, null, since);
+    }
     return cache.request(Addresses.CACHE_ITEMS_GET, new JsonObject().put("id", id))
         .recover(e -> Future.succeededFuture(null))
         .compose(cached -> {

@@ -54,6 +54,8 @@ final class RateLimits {
     /** The last answer gave fewer than asked: the budget is spent for now. */
     boolean short_;
     long retryAfterMs;
+    /** Requests waiting for the lease in flight: the next lease asks for at least as many. */
+    int waiting;
     Future<Void> refill;
   }
 
@@ -130,7 +132,7 @@ final class RateLimits {
     if (spent != null) {
       return Future.succeededFuture(spent);
     }
-    return afterRefill(client, quota, lease, 0);
+    return afterRefill(client, quota, lease);
   }
 
   /** One request from the lease, or null when it has none left (or it expired). */
@@ -144,12 +146,17 @@ final class RateLimits {
     return null;
   }
 
-  /** Waits for a new lease (one at a time per client), then spends from it; asks again if others took it all. */
-  private Future<Gcra.Decision> afterRefill(String client, Quota quota, Lease lease, int rounds) {
+  /**
+   * Waits for a new lease (one at a time per client), then spends from it; asks again if others took it all.
+   * Each lease that is not short gives at least one request, so every waiter is decided after a few rounds.
+   */
+  private Future<Gcra.Decision> afterRefill(String client, Quota quota, Lease lease) {
+    lease.waiting++;
     if (lease.refill == null) {
       lease.refill = refill(client, quota, lease).andThen(ar -> lease.refill = null);
     }
     return lease.refill.transform(ar -> {
+      lease.waiting--;
       if (ar.failed()) {
         fallbacks.increment();
         return Future.succeededFuture(local.take(client, quota));
@@ -158,10 +165,10 @@ final class RateLimits {
       if (spent != null) {
         return Future.succeededFuture(spent);
       }
-      if (lease.short_ || rounds >= 3) {
-        return Future.succeededFuture(new Gcra.Decision(false, 0, lease.retryAfterMs, lease.retryAfterMs));
+      if (lease.short_) {
+        return Future.succeededFuture(new Gcra.Decision(false, 0, lease.retryAfterMs, lease.resetMs));
       }
-      return afterRefill(client, quota, lease, rounds + 1);
+      return afterRefill(client, quota, lease);
     });
   }
 
@@ -171,14 +178,15 @@ final class RateLimits {
     boolean usedUp = lease.size > 0 && !lease.short_ && now - lease.expiresAt < 0;
     int size = usedUp ? Math.min(max, lease.size * 2) : Math.max(1, Math.min(max, lease.size / 2));
     lease.size = size;
+    int want = Math.max(size, Math.min(max, lease.waiting));
     redisCalls.increment();
-    return breaker.<Response>execute(() -> viaRedis(client, quota, size)).map(reply -> {
+    return breaker.<Response>execute(() -> viaRedis(client, quota, want)).map(reply -> {
       long at = System.nanoTime();
       int granted = reply.get(0).toInteger();
       lease.tokens = granted;
       lease.grantedAt = at;
       lease.expiresAt = at + leaseNanos;
-      lease.short_ = granted < size;
+      lease.short_ = granted < want;
       lease.redisRemaining = reply.get(1).toLong();
       lease.retryAfterMs = reply.get(2).toLong();
       lease.resetMs = reply.get(3).toLong();

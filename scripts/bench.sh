@@ -379,7 +379,7 @@ report() {
     echo "Ratios of requests/s (Loopline over the other):"
     echo
     awk -F'\t' '
-      { rps[$1 "/" $2] = $4; p99[$1 "/" $2] = $6; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+      { rps[$1 "/" $2] = $4; p99[$1 "/" $2] = $6; cpu[$1 "/" $2] = $8; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
       END {
         for (i = 1; i <= n; i++) {
           w = order[i]; l = rps[w "/loopline"]; if (l == "") l = rps[w "/loopline-cached"]; if (l == "") l = rps[w "/loopline-uncached"]
@@ -395,6 +395,9 @@ report() {
             printf "- items, uncached: Loopline %.2fx Quarkus (goal >= 1.3x), %.2fx the bare ceiling (goal >= 0.5x)\n", u / rps[w "/quarkus"], u / rps[w "/ceiling"]
             printf "- items, cached with shared rate limits: %.2fx Loopline uncached (goal >= 2x), %.2fx FastAPI cache-aside (goal >= 5x), %.2fx the bare in-process ceiling (goal >= 0.5x)\n", lim / u, lim / rps[w "/fastapi-cached"], lim / rps[w "/ceiling-cached"]
             printf "- items, rate limits on / off (cached): %.2fx (goal >= 0.90x)\n", lim / c
+            split("loopline-uncached quarkus ceiling loopline-cached loopline-limited ceiling-cached fastapi-cached", names, " ")
+            for (k in names) { n_ = names[k]; eff[n_] = (cpu[w "/" n_] > 0) ? rps[w "/" n_] * 100 / cpu[w "/" n_] : 0 }
+            printf "- the same per server CPU-second (requests/s divided by the share of CPU 0 the server got, which other load on a shared machine takes from it): uncached %.2fx Quarkus, %.2fx the ceiling; cached with limits %.2fx uncached, %.2fx FastAPI cache-aside, %.2fx the in-process ceiling; limits on / off %.2fx\n", eff["loopline-uncached"] / eff["quarkus"], eff["loopline-uncached"] / eff["ceiling"], eff["loopline-limited"] / eff["loopline-uncached"], eff["loopline-limited"] / eff["fastapi-cached"], eff["loopline-limited"] / eff["ceiling-cached"], eff["loopline-limited"] / eff["loopline-cached"]
             continue
           }
           split("quarkus fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy", peers, " ")
@@ -406,9 +409,9 @@ report() {
       echo
       echo "Every round of the interleaved workloads (requests/s, p99 ms):"
       echo
-      echo "| workload | server | round | requests/s | p50 ms | p99 ms | errors |"
-      echo "|---|---|---|---|---|---|---|"
-      awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $10, $4, $5, $6, $7}' "$ROUND_RESULTS"
+      echo "| workload | server | round | requests/s | p50 ms | p99 ms | errors | server CPU % | requests per CPU-s |"
+      echo "|---|---|---|---|---|---|---|---|---|"
+      awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %.0f |\n", $1, $2, $10, $4, $5, $6, $7, $8, ($8 > 0 ? $4 * 100 / $8 : 0)}' "$ROUND_RESULTS"
     fi
   } >"$file"
   log "report written to $file"

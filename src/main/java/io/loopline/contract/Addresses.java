@@ -37,6 +37,14 @@ public final class Addresses {
   /** Read an item. Request: {@code {"id"}}. Reply: the item. Fails 404. */
   public static final String ITEMS_GET = PREFIX + "items.get";
   /**
+   * As {@link #ITEMS_GET}, answered with the item already encoded: the reply body is a {@code Buffer} of its
+   * JSON and the header {@link #VERSION_HEADER} carries its version. The HTTP side's item reads use it: a
+   * buffer is not copied on local delivery and is sent to the client as it is.
+   */
+  public static final String ITEMS_GET_ENCODED = PREFIX + "items.get.encoded";
+  /** The reply header of {@link #ITEMS_GET_ENCODED} that carries the item's version. */
+  public static final String VERSION_HEADER = "version";
+  /**
    * Read up to 500 items at once. Request: {@code {"ids": [...]}}. Reply: {@code {"items": [...],
    * "missing": [...]}}, items in the order asked (each id once).
    */

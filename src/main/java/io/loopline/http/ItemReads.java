@@ -84,9 +84,9 @@ final class ItemReads {
 
   /** The item from PostgreSQL; Redis is offered it only when it answered the lookup (its epoch says when). */
   private Future<NearCache.Entry> fromDatabase(long id, Long epoch, long since) {
-    return bus.request(Addresses.ITEMS_GET, new JsonObject().put("id", id)).map(item -> {
-      Buffer json = item.toBuffer();
-      NearCache.Entry entry = new NearCache.Entry(item.getInteger("version"), json);
+    return bus.<Buffer>requestMessage(Addresses.ITEMS_GET_ENCODED, new JsonObject().put("id", id)).map(reply -> {
+      Buffer json = reply.body();
+      NearCache.Entry entry = new NearCache.Entry(Integer.parseInt(reply.headers().get(Addresses.VERSION_HEADER)), json);
       near.fill(id, entry, since);
       if (epoch != null) {
         cache.send(Addresses.CACHE_ITEMS_FILL, new JsonObject()

@@ -108,7 +108,7 @@ class ItemCacheIT {
     read(a, id);
     redis.awaitValue(key, v -> v != null && v.startsWith("1|"), 5);
 
-    BusWatch loads = BusWatch.count(b.vertx(), Addresses.ITEMS_GET);
+    BusWatch loads = BusWatch.count(b.vertx(), Addresses.ITEMS_GET_ENCODED);
     BusWatch lookups = BusWatch.count(b.vertx(), Addresses.CACHE_ITEMS_GET);
     assertThat(version(read(b, id))).isEqualTo(1);
     assertThat(lookups.sent()).isEqualTo(1);
@@ -132,7 +132,7 @@ class ItemCacheIT {
           new PoolOptions().setHttp1MaxSize(64));
       long id = create(a, "Cold");
       Promise<Void> release = Promise.promise();
-      BusWatch loads = BusWatch.hold(node.vertx(), Addresses.ITEMS_GET, release.future());
+      BusWatch loads = BusWatch.hold(node.vertx(), Addresses.ITEMS_GET_ENCODED, release.future());
       BusWatch lookups = BusWatch.count(node.vertx(), Addresses.CACHE_ITEMS_GET);
 
       WebClient c = client;

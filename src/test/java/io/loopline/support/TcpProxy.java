@@ -79,8 +79,12 @@ public final class TcpProxy implements AutoCloseable {
    * silently drops everything: neither end is told. New connections work.
    */
   public void silence() {
-    sockets.forEach(NetSocket::pause);
-    sockets.clear();
+    List<NetSocket> open;
+    synchronized (this) {
+      open = new ArrayList<>(sockets);
+      sockets.clear();
+    }
+    open.forEach(NetSocket::pause);
   }
 
   private void relay(NetSocket inbound) {

@@ -5,8 +5,8 @@
 # PostgreSQL. Writes a Markdown report to docs/benchmarks/.
 #
 #   scripts/bench.sh                      every workload
-#   scripts/bench.sh items sleep          chosen workloads: items items-uncached items-cached sleep health
-#                                         scrape chat scrape-cluster
+#   scripts/bench.sh items sleep          chosen workloads: items items-uncached items-cached items-loops sleep
+#                                         health scrape chat scrape-cluster
 #
 # The item workloads (items, items-uncached, items-cached) are interleaved: every server of the workload is
 # started at once (each on its own port, all on CPU 0), each is warmed, then BENCH_ROUNDS rounds measure each
@@ -101,6 +101,13 @@ spawn() {
     LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$data LOOPLINE_RATE_LIMIT_ENABLED=false
     LOOPLINE_REDIS_NAMESPACE=loopline-bench:)
   case $name in
+    loopline-uncached-1loop)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL= LOOPLINE_CACHE_NEAR_MAX_ENTRIES=0 LOOPLINE_EVENT_LOOPS=1 \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
+    loopline-limited-1loop)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_RATE_LIMIT_ENABLED=true \
+        LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT=60000000 LOOPLINE_EVENT_LOOPS=1 \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline-uncached)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL= LOOPLINE_CACHE_NEAR_MAX_ENTRIES=0 \
         taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
@@ -328,6 +335,10 @@ run_workload() {
     items)
       interleaved items "" bench/wrk/random-item.lua \
         loopline-uncached quarkus ceiling loopline-cached loopline-limited ceiling-cached fastapi-cached ;;
+    items-loops)
+      # One event loop instead of Vert.x's two per core, on the one core the server has.
+      interleaved items-loops "" bench/wrk/random-item.lua \
+        loopline-uncached loopline-uncached-1loop quarkus loopline-limited loopline-limited-1loop ;;
     items-uncached)
       interleaved items-uncached "" bench/wrk/random-item.lua loopline-uncached quarkus ceiling fastapi aiohttp ;;
     items-cached)
@@ -347,7 +358,7 @@ run_workload() {
     scrape) run_scrape ;;
     scrape-cluster) run_scrape_cluster ;;
     chat) run_chat ;;
-    *) log "unknown workload $1 (items items-uncached items-cached sleep health scrape chat scrape-cluster)"; exit 2 ;;
+    *) log "unknown workload $1 (items items-uncached items-cached items-loops sleep health scrape chat scrape-cluster)"; exit 2 ;;
   esac
   stop_server
 }
@@ -421,7 +432,7 @@ report() {
 ensure_tools
 scripts/services.sh
 ./mvnw -q -B -DskipTests package
-if printf '%s\n' "${WORKLOADS[@]}" | grep -qx 'items\|items-uncached'; then
+if printf '%s\n' "${WORKLOADS[@]}" | grep -qx 'items\|items-uncached\|items-loops'; then
   log "building the Quarkus peer (bench/peers/quarkus)"
   ./mvnw -q -B -f bench/peers/quarkus/pom.xml -DskipTests package
 fi

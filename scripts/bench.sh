@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# Benchmarks: Loopline side by side with the seeds' stacks (FastAPI on uvicorn, aiohttp) and a bare Vert.x
-# ceiling, on this machine, in one run. Each server is pinned to CPU 0 and wrk to CPU 1; every server reads
-# the same 10,000 items from the same PostgreSQL. Writes a Markdown report to docs/benchmarks/.
+# Benchmarks: Loopline side by side with the JVM peer a Java user would pick (Quarkus REST + reactive PG
+# client), the seeds' stacks (FastAPI on uvicorn, aiohttp) and a bare Vert.x ceiling, on this machine, in one
+# run. Each server is pinned to CPU 0 and wrk to CPU 1; every server reads the same 10,000 items from the same
+# PostgreSQL. Writes a Markdown report to docs/benchmarks/.
 #
 #   scripts/bench.sh                      every workload
-#   scripts/bench.sh items-cached sleep   chosen workloads: items-uncached items-cached sleep health scrape
-#                                         chat scrape-cluster
+#   scripts/bench.sh items sleep          chosen workloads: items items-uncached items-cached items-loops sleep
+#                                         health scrape chat scrape-cluster
 #
-# Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 30: on one core the JVM needs that long to compile its hot paths), BENCH_CONNECTIONS (default 64),
+# The item workloads (items, items-uncached, items-cached) are interleaved: every server of the workload is
+# started at once (each on its own port, all on CPU 0), each is warmed, then BENCH_ROUNDS rounds measure each
+# server in turn, and the best round per server is kept (every round is in the report). On a shared machine
+# absolute figures drift by 2x within minutes; only ratios from one run mean something.
+# `items` compares everything the item goals name: Loopline uncached / cached / cached with shared rate limits,
+# Quarkus, FastAPI cache-aside, and the bare ceilings.
+#
+# Environment: BENCH_DURATION (s per measurement, default 15), BENCH_WARMUP (s, default 30: on one core the
+# JVM needs that long to compile its hot paths), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 64),
 # BENCH_SLEEP_CONNECTIONS (default 5000). Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-30}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 SLEEP_CONNECTIONS=${BENCH_SLEEP_CONNECTIONS:-5000}
 WORKLOADS=("$@")
-[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(items-uncached items-cached sleep health scrape chat)
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(items sleep health scrape chat)
 SCRAPE_PAGES=${BENCH_SCRAPE_PAGES:-5000}
 SITE_PID=
 PG=postgresql://postgres@127.0.0.1:5432
@@ -27,7 +37,9 @@ REDIS_URL=redis://127.0.0.1:6379
 PORT=18500
 WORK=$(mktemp -d /tmp/loopline-bench.XXXXXX)
 RESULTS=$WORK/results.tsv
+ROUND_RESULTS=$WORK/rounds.tsv
 SERVER_PID=""
+QUARKUS_JAR=bench/peers/quarkus/target/quarkus-app/quarkus-run.jar
 
 log() { echo "[bench] $*" >&2; }
 
@@ -57,56 +69,116 @@ stop_site() {
   if [ -n "$SITE_PID" ]; then kill "$SITE_PID" 2>/dev/null || true; wait "$SITE_PID" 2>/dev/null || true; fi
   SITE_PID=""
 }
-cleanup() { stop_server; stop_site; stop_nodes; rm -rf "$WORK"; }
+cleanup() { stop_server; stop_site; stop_nodes; stop_interleaved; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# wait_ready [PORT PID LOG]: until the server answers /health/live (default: the current server).
 wait_ready() {
+  local port=${1:-$PORT} pid=${2:-$SERVER_PID} logfile=${3:-$WORK/server.log}
   for _ in $(seq 1 300); do
-    curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/live" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { log "server died; its log:"; tail -30 "$WORK/server.log" >&2; exit 1; }
+    curl -sf -o /dev/null "http://127.0.0.1:$port/health/live" && return 0
+    kill -0 "$pid" 2>/dev/null || { log "server died; its log:"; tail -30 "$logfile" >&2; exit 1; }
     sleep 0.2
   done
-  log "server not ready in 60 s"; tail -30 "$WORK/server.log" >&2; exit 1
+  log "server not ready in 60 s"; tail -30 "$logfile" >&2; exit 1
 }
 
 # start_server NAME: starts one server pinned to CPU 0 on $PORT and waits until it answers.
 start_server() {
-  local name=$1
   stop_server
   PORT=$((PORT + 1))
+  spawn "$1" "$PORT" "$WORK/server.log" "$WORK/data"
+  SERVER_PID=$SPAWNED
+  wait_ready
+}
+
+# spawn NAME PORT LOG DATA_DIR: starts one server pinned to CPU 0 in the background; its PID in SPAWNED.
+spawn() {
+  local name=$1 PORT=$2 logfile=$3 data=$4
   local scrape_env=(LOOPLINE_SCRAPE_ALLOW=127.0.0.2 LOOPLINE_SCRAPE_GLOBAL_CONCURRENCY=256
     LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY=256 LOOPLINE_SCRAPE_JOB_CONCURRENCY=256 LOOPLINE_SCRAPE_CACHE_TTL_SECONDS=0)
   local loopline_env=(LOOPLINE_HTTP_PORT=$PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL
-    LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$WORK/data LOOPLINE_RATE_LIMIT_ENABLED=false
+    LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$data LOOPLINE_RATE_LIMIT_ENABLED=false
     LOOPLINE_REDIS_NAMESPACE=loopline-bench:)
   case $name in
+    loopline-uncached-1loop)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL= LOOPLINE_CACHE_NEAR_MAX_ENTRIES=0 LOOPLINE_EVENT_LOOPS=1 \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
+    loopline-limited-1loop)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_RATE_LIMIT_ENABLED=true \
+        LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT=60000000 LOOPLINE_EVENT_LOOPS=1 \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline-uncached)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL= LOOPLINE_CACHE_NEAR_MAX_ENTRIES=0 \
-        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline|loopline-cached)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL \
-        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline-scrape)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL "${scrape_env[@]}" \
-        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline-limited)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_RATE_LIMIT_ENABLED=true \
         LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT=60000000 \
-        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     ceiling|ceiling-cached)
       taskset -c 0 java -Xmx256m -cp target/loopline.jar bench/ceiling/Ceiling.java $PORT $DB_URL \
-        "$([ $name = ceiling-cached ] && echo cached || echo plain)" >"$WORK/server.log" 2>&1 & ;;
+        "$([ $name = ceiling-cached ] && echo cached || echo plain)" >"$logfile" 2>&1 & ;;
     fastapi|fastapi-cached)
       PEER_DB=$DB_URL PEER_REDIS="$([ $name = fastapi-cached ] && echo $REDIS_URL)" \
         taskset -c 0 /usr/bin/python3 -m uvicorn --app-dir bench/peers fastapi_app:app --host 127.0.0.1 --port $PORT \
-        --loop uvloop --http httptools --log-level warning --no-access-log --backlog 4096 >"$WORK/server.log" 2>&1 & ;;
+        --loop uvloop --http httptools --log-level warning --no-access-log --backlog 4096 >"$logfile" 2>&1 & ;;
     aiohttp|aiohttp-cached)
       PEER_DB=$DB_URL PEER_REDIS="$([ $name = aiohttp-cached ] && echo $REDIS_URL)" \
-        taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_app.py $PORT >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_app.py $PORT >"$logfile" 2>&1 & ;;
+    quarkus)
+      PEER_PORT=$PORT PEER_PG_DB=$DB_NAME taskset -c 0 java -Xmx256m -jar "$QUARKUS_JAR" >"$logfile" 2>&1 & ;;
     *) log "unknown server $name"; exit 2 ;;
   esac
-  SERVER_PID=$!
-  wait_ready
+  SPAWNED=$!
+}
+
+# Interleaved rounds: the servers of one comparison run side by side, each measured in turn.
+declare -A IL_PID IL_PORT
+IL_NAMES=()
+stop_interleaved() {
+  for name in "${IL_NAMES[@]:-}"; do
+    [ -n "$name" ] && kill "${IL_PID[$name]}" 2>/dev/null || true
+  done
+  for name in "${IL_NAMES[@]:-}"; do
+    [ -n "$name" ] && wait "${IL_PID[$name]}" 2>/dev/null || true
+  done
+  IL_NAMES=()
+}
+# interleaved WORKLOAD URL_PATH SCRIPT SERVER...: start all, warm each, ROUNDS rounds, keep the best per server.
+interleaved() {
+  local workload=$1 path=$2 script=$3
+  shift 3
+  stop_server
+  for name in "$@"; do
+    PORT=$((PORT + 1))
+    spawn "$name" "$PORT" "$WORK/$name.log" "$WORK/data-$name"
+    IL_PID[$name]=$SPAWNED IL_PORT[$name]=$PORT
+    IL_NAMES+=("$name")
+    wait_ready "$PORT" "$SPAWNED" "$WORK/$name.log"
+  done
+  for name in "$@"; do
+    log "warming $name (${WARMUP} s)"
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$script" "http://127.0.0.1:${IL_PORT[$name]}$path" >/dev/null 2>&1 || true
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for name in "$@"; do
+      SERVER_PID=${IL_PID[$name]}
+      WARMUP=0 RESULTS=$ROUND_RESULTS measure "$workload" "$name" "$CONNECTIONS" "http://127.0.0.1:${IL_PORT[$name]}$path" "$script"
+      sed -i '$ s/$/\t'"$round"'/' "$ROUND_RESULTS"
+    done
+  done
+  SERVER_PID=
+  # The best round of each server (highest requests/s) goes to the results.
+  awk -F'\t' -v w="$workload" '$1 == w { if (!($2 in best) || $4 + 0 > best[$2] + 0) { best[$2] = $4; row[$2] = $0 } ; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+    END { for (i = 1; i <= n; i++) { split(row[order[i]], f, "\t"); printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9] } }' \
+    "$ROUND_RESULTS" >>"$RESULTS"
+  stop_interleaved
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -116,7 +188,7 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 measure() {
   local workload=$1 server=$2 connections=$3 url=$4 script=$5
   shift 5
-  taskset -c 1 wrk -t1 -c"$connections" -d"${WARMUP}s" "$@" -s "$script" "$url" >/dev/null 2>&1 || true
+  [ "$WARMUP" -gt 0 ] && { taskset -c 1 wrk -t1 -c"$connections" -d"${WARMUP}s" "$@" -s "$script" "$url" >/dev/null 2>&1 || true; }
   local ticks_before start end ticks_after
   ticks_before=$(cpu_ticks "$SERVER_PID")
   start=$(date +%s.%N)
@@ -260,16 +332,18 @@ prepare_data() {
 
 run_workload() {
   case $1 in
+    items)
+      interleaved items "" bench/wrk/random-item.lua \
+        loopline-uncached quarkus ceiling loopline-cached loopline-limited ceiling-cached fastapi-cached ;;
+    items-loops)
+      # One event loop instead of Vert.x's two per core, on the one core the server has.
+      interleaved items-loops "" bench/wrk/random-item.lua \
+        loopline-uncached loopline-uncached-1loop quarkus loopline-limited loopline-limited-1loop ;;
     items-uncached)
-      for server in loopline-uncached ceiling fastapi aiohttp; do
-        start_server $server
-        measure items-uncached $server "$CONNECTIONS" "http://127.0.0.1:$PORT" bench/wrk/random-item.lua
-      done ;;
+      interleaved items-uncached "" bench/wrk/random-item.lua loopline-uncached quarkus ceiling fastapi aiohttp ;;
     items-cached)
-      for server in loopline-cached loopline-limited ceiling-cached fastapi-cached aiohttp-cached; do
-        start_server $server
-        measure items-cached $server "$CONNECTIONS" "http://127.0.0.1:$PORT" bench/wrk/random-item.lua
-      done ;;
+      interleaved items-cached "" bench/wrk/random-item.lua \
+        loopline-cached loopline-limited ceiling-cached fastapi-cached aiohttp-cached ;;
     sleep)
       ulimit -n 20000
       for server in loopline ceiling fastapi aiohttp; do
@@ -284,7 +358,7 @@ run_workload() {
     scrape) run_scrape ;;
     scrape-cluster) run_scrape_cluster ;;
     chat) run_chat ;;
-    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster)"; exit 2 ;;
+    *) log "unknown workload $1 (items items-uncached items-cached items-loops sleep health scrape chat scrape-cluster)"; exit 2 ;;
   esac
   stop_server
 }
@@ -309,10 +383,14 @@ report() {
     echo "|---|---|---|---|---|---|---|---|---|"
     awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}' "$RESULTS"
     echo
+    if [ -s "$ROUND_RESULTS" ]; then
+      echo "Interleaved workloads: best of $ROUNDS rounds per server (all servers up at once, each measured in turn)."
+      echo
+    fi
     echo "Ratios of requests/s (Loopline over the other):"
     echo
     awk -F'\t' '
-      { rps[$1 "/" $2] = $4; p99[$1 "/" $2] = $6; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+      { rps[$1 "/" $2] = $4; p99[$1 "/" $2] = $6; cpu[$1 "/" $2] = $8; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
       END {
         for (i = 1; i <= n; i++) {
           w = order[i]; l = rps[w "/loopline"]; if (l == "") l = rps[w "/loopline-cached"]; if (l == "") l = rps[w "/loopline-uncached"]
@@ -323,11 +401,29 @@ report() {
             continue
           }
           if (w == "chat") { print "- chat: no peer; p99 delivery " p99[w "/loopline"] " ms to 1,000 sockets (goal: under 50 ms)"; continue }
-          split("fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy", peers, " ")
+          if (w == "items") {
+            u = rps[w "/loopline-uncached"]; c = rps[w "/loopline-cached"]; lim = rps[w "/loopline-limited"]
+            printf "- items, uncached: Loopline %.2fx Quarkus (goal >= 1.3x), %.2fx the bare ceiling (goal >= 0.5x)\n", u / rps[w "/quarkus"], u / rps[w "/ceiling"]
+            printf "- items, cached with shared rate limits: %.2fx Loopline uncached (goal >= 2x), %.2fx FastAPI cache-aside (goal >= 5x), %.2fx the bare in-process ceiling (goal >= 0.5x)\n", lim / u, lim / rps[w "/fastapi-cached"], lim / rps[w "/ceiling-cached"]
+            printf "- items, rate limits on / off (cached): %.2fx (goal >= 0.90x)\n", lim / c
+            split("loopline-uncached quarkus ceiling loopline-cached loopline-limited ceiling-cached fastapi-cached", names, " ")
+            for (k in names) { n_ = names[k]; eff[n_] = (cpu[w "/" n_] > 0) ? rps[w "/" n_] * 100 / cpu[w "/" n_] : 0 }
+            printf "- the same per server CPU-second (requests/s divided by the share of CPU 0 the server got, which other load on a shared machine takes from it): uncached %.2fx Quarkus, %.2fx the ceiling; cached with limits %.2fx uncached, %.2fx FastAPI cache-aside, %.2fx the in-process ceiling; limits on / off %.2fx\n", eff["loopline-uncached"] / eff["quarkus"], eff["loopline-uncached"] / eff["ceiling"], eff["loopline-limited"] / eff["loopline-uncached"], eff["loopline-limited"] / eff["fastapi-cached"], eff["loopline-limited"] / eff["ceiling-cached"], eff["loopline-limited"] / eff["loopline-cached"]
+            continue
+          }
+          split("quarkus fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy", peers, " ")
           for (p in peers) { o = rps[w "/" peers[p]]; if (o != "" && o > 0) line = line sprintf(" %.2fx %s;", l / o, peers[p]) }
           print line
         }
       }' "$RESULTS"
+    if [ -s "$ROUND_RESULTS" ]; then
+      echo
+      echo "Every round of the interleaved workloads (requests/s, p99 ms):"
+      echo
+      echo "| workload | server | round | requests/s | p50 ms | p99 ms | errors | server CPU % | requests per CPU-s |"
+      echo "|---|---|---|---|---|---|---|---|---|"
+      awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %.0f |\n", $1, $2, $10, $4, $5, $6, $7, $8, ($8 > 0 ? $4 * 100 / $8 : 0)}' "$ROUND_RESULTS"
+    fi
   } >"$file"
   log "report written to $file"
   cat "$file"
@@ -336,6 +432,10 @@ report() {
 ensure_tools
 scripts/services.sh
 ./mvnw -q -B -DskipTests package
+if printf '%s\n' "${WORKLOADS[@]}" | grep -qx 'items\|items-uncached\|items-loops'; then
+  log "building the Quarkus peer (bench/peers/quarkus)"
+  ./mvnw -q -B -f bench/peers/quarkus/pom.xml -DskipTests package
+fi
 prepare_data
 for workload in "${WORKLOADS[@]}"; do
   run_workload "$workload"

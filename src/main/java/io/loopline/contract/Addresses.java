@@ -37,6 +37,14 @@ public final class Addresses {
   /** Read an item. Request: {@code {"id"}}. Reply: the item. Fails 404. */
   public static final String ITEMS_GET = PREFIX + "items.get";
   /**
+   * As {@link #ITEMS_GET}, answered with the item already encoded: the reply body is a {@code Buffer} of its
+   * JSON and the header {@link #VERSION_HEADER} carries its version. The HTTP side's item reads use it: a
+   * buffer is not copied on local delivery and is sent to the client as it is.
+   */
+  public static final String ITEMS_GET_ENCODED = PREFIX + "items.get.encoded";
+  /** The reply header of {@link #ITEMS_GET_ENCODED} that carries the item's version. */
+  public static final String VERSION_HEADER = "version";
+  /**
    * Read up to 500 items at once. Request: {@code {"ids": [...]}}. Reply: {@code {"items": [...],
    * "missing": [...]}}, items in the order asked (each id once).
    */
@@ -182,6 +190,20 @@ public final class Addresses {
    * for a change or delete, {@code {"all": true}} when the whole item tier was flushed.
    */
   public static final String CACHE_ITEMS_INVALIDATED = PREFIX + "cache.items.invalidated";
+  /**
+   * The identity of the database the item cache holds rows of (answered by the persistence verticle). Request:
+   * {@code {}}. Reply: {@code {"identity": 16 hex digits, "generation", "database"}}. Every item key in Redis
+   * carries it, so deployments on other databases, or this database before a restore, never share entries.
+   */
+  public static final String CACHE_IDENTITY = PREFIX + "cache.identity";
+  /** Bump the generation of {@link #CACHE_IDENTITY} after a restore (persistence). Reply: the new identity. */
+  public static final String CACHE_IDENTITY_BUMP = PREFIX + "cache.identity.bump";
+  /**
+   * The database was restored (answered by a cache verticle): bump the generation, then every node drops its
+   * near cache and reads the new identity before it uses Redis item entries again. Request: {@code {}}. Reply:
+   * the new identity.
+   */
+  public static final String CACHE_RESTORED = PREFIX + "cache.restored";
 
   /**
    * Make an API key. Request: {@code {"name", "scopes": ["read" | "write" | "admin", ...]}}. Reply: the key

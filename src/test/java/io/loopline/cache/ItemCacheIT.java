@@ -12,6 +12,7 @@ import ch.qos.logback.classic.Logger;
 import io.loopline.contract.Addresses;
 import io.loopline.support.BusWatch;
 import io.loopline.support.Cleanup;
+import io.loopline.support.Items;
 import io.loopline.support.LogCapture;
 import io.loopline.support.RedisProbe;
 import io.loopline.support.TestNode;
@@ -111,11 +112,11 @@ class ItemCacheIT {
   @Test
   void redisIsSharedAndHoldsTheWrittenVersion() throws InterruptedException {
     long id = create(a, "Tiered");
-    String key = a.redisNamespace() + "item:" + id;
+    String key = Items.redisKey(a, id);
     read(a, id);
     redis.awaitValue(key, v -> v != null && v.startsWith("1|"), 5);
 
-    BusWatch loads = BusWatch.count(b.vertx(), Addresses.ITEMS_GET);
+    BusWatch loads = BusWatch.count(b.vertx(), Addresses.ITEMS_GET_ENCODED);
     BusWatch lookups = BusWatch.count(b.vertx(), Addresses.CACHE_ITEMS_GET);
     assertThat(version(read(b, id))).isEqualTo(1);
     assertThat(lookups.sent()).isEqualTo(1);
@@ -139,7 +140,7 @@ class ItemCacheIT {
           new PoolOptions().setHttp1MaxSize(64));
       long id = create(a, "Cold");
       Promise<Void> release = Promise.promise();
-      BusWatch loads = BusWatch.hold(node.vertx(), Addresses.ITEMS_GET, release.future());
+      BusWatch loads = BusWatch.hold(node.vertx(), Addresses.ITEMS_GET_ENCODED, release.future());
       BusWatch lookups = BusWatch.count(node.vertx(), Addresses.CACHE_ITEMS_GET);
 
       WebClient c = client;
@@ -172,7 +173,7 @@ class ItemCacheIT {
     String namespace = TestServers.newNamespace();
     Redis client = Redis.createClient(vertx, TestServers.REDIS);
     try {
-      RedisItems items = new RedisItems(client, namespace);
+      RedisItems items = new RedisItems(client, namespace + "item:");
 
       assertThat(await(items.fill(1, 3, "{\"v\":3}", 60_000))).isTrue();
       assertThat(await(items.fill(1, 2, "{\"v\":2}", 60_000))).as("an older read arriving late").isFalse();

@@ -8,6 +8,7 @@ import static io.loopline.support.Items.read;
 import static io.loopline.support.Items.version;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.Items;
 import io.loopline.support.RedisProbe;
 import io.loopline.support.TcpProxy;
 import io.loopline.support.TestNode;
@@ -34,7 +35,7 @@ class RedisOutageIT {
       try (TestNode node = TestNode.start(viaProxy)) {
         awaitCacheState(node, "up");
         long id = create(node, "outage");
-        String key = node.redisNamespace() + "item:" + id;
+        String key = Items.redisKey(node, id);
         assertThat(version(read(node, id))).isEqualTo(1);
         redis.awaitValue(key, v -> v != null && v.startsWith("1|"), 5);
 

@@ -8,6 +8,7 @@ import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.support.TestNode;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -44,11 +45,15 @@ class PersistenceBusIT {
         .put("changes", new JsonObject().put("description", "via the bus")));
     assertThat(updated.getInteger("version")).isEqualTo(2);
     assertThat(ask(Addresses.ITEMS_GET, new JsonObject().put("id", id)).getString("description")).isEqualTo("via the bus");
+    Message<Buffer> encoded = await(bus.<Buffer>request(Addresses.ITEMS_GET_ENCODED, new JsonObject().put("id", id)));
+    assertThat(encoded.headers().get(Addresses.VERSION_HEADER)).isEqualTo("2");
+    assertThat(new JsonObject(encoded.body())).isEqualTo(ask(Addresses.ITEMS_GET, new JsonObject().put("id", id)));
 
     assertThat(failure(Addresses.ITEMS_REPLACE, new JsonObject().put("id", id).put("ifVersion", 1)
         .put("item", new JsonObject().put("name", "x").put("price", "1"))).failureCode()).isEqualTo(Failures.PRECONDITION_FAILED);
     assertThat(ask(Addresses.ITEMS_DELETE, new JsonObject().put("id", id).put("ifVersion", 2)).getLong("id")).isEqualTo(id);
     assertThat(failure(Addresses.ITEMS_GET, new JsonObject().put("id", id)).failureCode()).isEqualTo(Failures.NOT_FOUND);
+    assertThat(failure(Addresses.ITEMS_GET_ENCODED, new JsonObject().put("id", id)).failureCode()).isEqualTo(Failures.NOT_FOUND);
   }
 
   @Test
@@ -74,6 +79,9 @@ class PersistenceBusIT {
     assertThat(failure(Addresses.ITEMS_GET_MANY, new JsonObject().put("ids", new JsonArray())).getMessage()).startsWith("ids: ");
     ReplyException notJson = catchThrowableOfType(ReplyException.class, () -> await(bus.request(Addresses.ITEMS_GET, "7")));
     assertThat(notJson.failureCode()).isEqualTo(Failures.BAD_REQUEST);
+    assertThat(failure(Addresses.ITEMS_GET_ENCODED, new JsonObject().put("id", "seven")).getMessage()).startsWith("id: ");
+    ReplyException encodedNotJson = catchThrowableOfType(ReplyException.class, () -> await(bus.request(Addresses.ITEMS_GET_ENCODED, "7")));
+    assertThat(encodedNotJson.failureCode()).isEqualTo(Failures.BAD_REQUEST);
   }
 
   @Test

@@ -74,6 +74,19 @@ public final class TcpProxy implements AutoCloseable {
     await(Future.join(open.stream().map(NetSocket::close).toList()));
   }
 
+  /**
+   * Every open connection stops carrying data in both directions and stays open, as behind a network path that
+   * silently drops everything: neither end is told. New connections work.
+   */
+  public void silence() {
+    List<NetSocket> open;
+    synchronized (this) {
+      open = new ArrayList<>(sockets);
+      sockets.clear();
+    }
+    open.forEach(NetSocket::pause);
+  }
+
   private void relay(NetSocket inbound) {
     inbound.pause();
     synchronized (this) {

@@ -5,7 +5,13 @@
 #
 #   scripts/bench.sh                      every workload
 #   scripts/bench.sh items-cached sleep   chosen workloads: items-uncached items-cached sleep health scrape
-#                                         chat scrape-cluster
+#                                         chat scrape-cluster ingest ingest-write
+#
+# ingest: one NDJSON upload of BENCH_INGEST_RECORDS (default 1,000,000) records to POST /streams/{s}/records,
+# Loopline against the FastAPI peer (bench/peers/fastapi_app.py), both running at once, BENCH_ROUNDS (default 3)
+# interleaved rounds after a warm-up upload each; records/s from curl's own clock, until the answer (which
+# comes when every record is committed). ingest-write: the write path alone (bench/ingest/WriteBench.java),
+# INSERT ... unnest through the pipelined client against pgjdbc's binary COPY, interleaved the same way.
 #
 # Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 30: on one core the JVM needs that long to compile its hot paths), BENCH_CONNECTIONS (default 64),
 # BENCH_SLEEP_CONNECTIONS (default 5000). Traffic stays on 127.0.0.1.
@@ -57,7 +63,7 @@ stop_site() {
   if [ -n "$SITE_PID" ]; then kill "$SITE_PID" 2>/dev/null || true; wait "$SITE_PID" 2>/dev/null || true; fi
   SITE_PID=""
 }
-cleanup() { stop_server; stop_site; stop_nodes; rm -rf "$WORK"; }
+cleanup() { stop_server; stop_site; stop_nodes; stop_pair; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 wait_ready() {
@@ -246,6 +252,97 @@ run_chat() {
     "$([ -n "$p99" ] && echo 0 || echo 1)" - - >>"$RESULTS"
 }
 
+# Ingest: Loopline and the FastAPI peer started side by side (both on CPU 0), uploads sent by curl on CPU 1.
+ROUNDS=${BENCH_ROUNDS:-3}
+INGEST_RECORDS=${BENCH_INGEST_RECORDS:-1000000}
+PAIR_PIDS=()
+stop_pair() {
+  for pid in "${PAIR_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${PAIR_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+  PAIR_PIDS=()
+}
+wait_port() {
+  for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$1/health/live" && return 0; sleep 0.2; done
+  log "nothing answers on $1"; tail -30 "$WORK"/*.log >&2; exit 1
+}
+# start_ingest_pair: LOOPLINE_PORT, PEER_PORT and LOOPLINE_PID set; extra Loopline settings from INGEST_ENV.
+start_ingest_pair() {
+  stop_pair
+  LOOPLINE_PORT=$((PORT + 1)); PEER_PORT=$((PORT + 2)); PORT=$((PORT + 2))
+  env LOOPLINE_HTTP_PORT=$LOOPLINE_PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL LOOPLINE_LOG_LEVEL=WARN \
+    LOOPLINE_DATA_DIR=$WORK/data LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_URL= ${INGEST_ENV:-} \
+    taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/loopline.log" 2>&1 &
+  LOOPLINE_PID=$!
+  PAIR_PIDS+=($LOOPLINE_PID)
+  PEER_DB=$DB_URL PEER_REDIS= taskset -c 0 /usr/bin/python3 -m uvicorn --app-dir bench/peers fastapi_app:app \
+    --host 127.0.0.1 --port $PEER_PORT --loop uvloop --http httptools --log-level warning --no-access-log \
+    >"$WORK/fastapi.log" 2>&1 &
+  PAIR_PIDS+=($!)
+  wait_port $LOOPLINE_PORT
+  wait_port $PEER_PORT
+}
+# upload PORT STREAM FILE: prints "seconds accepted" of one upload, the tables emptied first.
+upload() {
+  psql -q "$DB_URL" -c "TRUNCATE streams, stream_records" -c "CHECKPOINT"
+  local out
+  out=$(taskset -c 1 curl -s -X POST -T "$3" -H 'Content-Type: application/x-ndjson' -H 'Expect:' \
+    -w '\n%{time_total}' "http://127.0.0.1:$1/streams/$2/records")
+  local seconds accepted
+  seconds=$(tail -1 <<<"$out")
+  accepted=$(head -1 <<<"$out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("accepted", 0))' 2>/dev/null || echo 0)
+  echo "$seconds $accepted"
+}
+median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# record_rounds WORKLOAD SERVER UNIT FILE_OF_RATES [RSS]: the median round as one row, every round in the log.
+record_rounds() {
+  local med all
+  med=$(median <"$4")
+  all=$(tr '\n' ' ' <"$4")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "1 upload" "$(printf '%.0f' "$med") $3 (median)" \
+    "rounds: $all" - 0 - "${5:--}" >>"$RESULTS"
+  log "$1 $2: median $med $3; rounds $all"
+}
+run_ingest() {
+  [ -s "$WORK/records.ndjson" ] || /usr/bin/python3 bench/ingest/records.py "$INGEST_RECORDS" >"$WORK/records.ndjson"
+  head -200000 "$WORK/records.ndjson" >"$WORK/warm.ndjson"
+  start_ingest_pair
+  upload $LOOPLINE_PORT bench "$WORK/warm.ndjson" >/dev/null
+  upload $PEER_PORT bench "$WORK/warm.ndjson" >/dev/null
+  : >"$WORK/rates-loopline"; : >"$WORK/rates-fastapi"
+  local round result
+  for round in $(seq 1 "$ROUNDS"); do
+    for server in loopline fastapi; do
+      local port=$LOOPLINE_PORT
+      [ $server = fastapi ] && port=$PEER_PORT
+      read -r seconds accepted < <(upload $port bench "$WORK/records.ndjson")
+      if [ "$accepted" != "$INGEST_RECORDS" ]; then log "$server round $round: accepted $accepted of $INGEST_RECORDS"; exit 1; fi
+      awk -v n="$accepted" -v s="$seconds" 'BEGIN {printf "%.0f\n", n / s}' >>"$WORK/rates-$server"
+      log "ingest round $round $server: $accepted records in $seconds s"
+    done
+  done
+  record_rounds ingest loopline "records/s" "$WORK/rates-loopline" "$(peak_rss_mb $LOOPLINE_PID)"
+  record_rounds ingest fastapi "records/s" "$WORK/rates-fastapi"
+  stop_pair
+}
+run_ingest_write() {
+  : >"$WORK/rates-unnest"; : >"$WORK/rates-copy"
+  local round mode line
+  for mode in unnest copy; do # warm-up
+    taskset -c 0 java -Xmx256m -cp target/loopline.jar bench/ingest/WriteBench.java $mode "$DB_URL" 200000 2000 4 >/dev/null
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for mode in unnest copy; do
+      psql -q "$DB_URL" -c "CHECKPOINT"
+      line=$(taskset -c 0 java -Xmx256m -cp target/loopline.jar bench/ingest/WriteBench.java $mode "$DB_URL" \
+        "$INGEST_RECORDS" 2000 4 | grep '^RESULT')
+      sed -E 's/.*rate=([0-9]+).*/\1/' <<<"$line" >>"$WORK/rates-$mode"
+      log "ingest-write round $round: $line"
+    done
+  done
+  record_rounds ingest-write copy "records/s" "$WORK/rates-copy"
+  record_rounds ingest-write unnest "records/s" "$WORK/rates-unnest"
+}
+
 prepare_data() {
   log "preparing $DB_NAME with 10,000 items"
   psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB_NAME" -c "CREATE DATABASE $DB_NAME"
@@ -284,7 +381,9 @@ run_workload() {
     scrape) run_scrape ;;
     scrape-cluster) run_scrape_cluster ;;
     chat) run_chat ;;
-    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster)"; exit 2 ;;
+    ingest) run_ingest ;;
+    ingest-write) run_ingest_write ;;
+    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster ingest ingest-write)"; exit 2 ;;
   esac
   stop_server
 }
@@ -322,6 +421,7 @@ report() {
             if (one > 0) print "- scrape-cluster: 2 scraper nodes / 1 = " sprintf("%.2f", two / one) "x"
             continue
           }
+          if (w == "ingest-write") { print "- ingest-write: copy / unnest = " sprintf("%.2f", rps[w "/copy"] / rps[w "/unnest"]) "x (medians of the same run)"; continue }
           if (w == "chat") { print "- chat: no peer; p99 delivery " p99[w "/loopline"] " ms to 1,000 sockets (goal: under 50 ms)"; continue }
           split("fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy", peers, " ")
           for (p in peers) { o = rps[w "/" peers[p]]; if (o != "" && o > 0) line = line sprintf(" %.2fx %s;", l / o, peers[p]) }

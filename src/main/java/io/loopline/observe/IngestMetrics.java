@@ -44,6 +44,16 @@ public final class IngestMetrics {
     counter("loopline.ingest.mqtt.dropped", "reason", reason, "MQTT messages dropped without storing, by reason").increment();
   }
 
+  /** A {@code /live} client started; {@link #liveClosed()} when it ends (the difference is the clients connected). */
+  public void liveOpened() {
+    counter("loopline.ingest.live.clients", "event", "opened", "/live clients that started and that ended, by event").increment();
+  }
+
+  /** A {@code /live} client ended, and its event-bus consumer with it. */
+  public void liveClosed() {
+    counter("loopline.ingest.live.clients", "event", "closed", "/live clients that started and that ended, by event").increment();
+  }
+
   /** Records read by NDJSON exports, chunk by chunk, as clients take them. */
   public void exported(long records) {
     counter("loopline.ingest.export.records", "format", "ndjson", "Records read from PostgreSQL by NDJSON exports").increment(records);

@@ -442,7 +442,7 @@ final class StreamStore {
   private static String stream(JsonObject request) {
     Object stream = request.getValue("stream");
     if (!(stream instanceof String name) || !StreamRecords.validStream(name)) {
-      throw StoreFailure.invalid("stream: must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+      throw StoreFailure.invalid("stream: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
     }
     return name;
   }

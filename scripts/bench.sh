@@ -12,9 +12,11 @@
 # interleaved rounds after a warm-up upload each; records/s from curl's own clock, until the answer (which
 # comes when every record is committed). ingest-write: the write path alone (bench/ingest/WriteBench.java),
 # INSERT ... unnest through the pipelined client against pgjdbc's binary COPY, interleaved the same way.
+# BENCH_INGEST_VARIANTS adds Loopline nodes with other settings to the ingest rounds (see start_ingest_servers).
+# ingest-large: a 1 GiB upload to a node with -Xmx256m, its peak RSS.
 #
 # Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 30: on one core the JVM needs that long to compile its hot paths), BENCH_CONNECTIONS (default 64),
-# BENCH_SLEEP_CONNECTIONS (default 5000). Traffic stays on 127.0.0.1.
+# BENCH_SLEEP_CONNECTIONS (default 5000), BENCH_DB (the database it fills, default loopline_bench). Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +29,7 @@ WORKLOADS=("$@")
 SCRAPE_PAGES=${BENCH_SCRAPE_PAGES:-5000}
 SITE_PID=
 PG=postgresql://postgres@127.0.0.1:5432
-DB_NAME=loopline_bench
+DB_NAME=${BENCH_DB:-loopline_bench}
 DB_URL=$PG/$DB_NAME
 REDIS_URL=redis://127.0.0.1:6379
 PORT=18500
@@ -265,21 +267,33 @@ wait_port() {
   for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$1/health/live" && return 0; sleep 0.2; done
   log "nothing answers on $1"; tail -30 "$WORK"/*.log >&2; exit 1
 }
-# start_ingest_pair: LOOPLINE_PORT, PEER_PORT and LOOPLINE_PID set; extra Loopline settings from INGEST_ENV.
-start_ingest_pair() {
+# start_ingest_servers: Loopline (its defaults), one more Loopline per variant of BENCH_INGEST_VARIANTS
+# ("name:SETTING=value,SETTING=value ..."; e.g. "unnest:LOOPLINE_INGEST_WRITER=unnest") and the FastAPI peer, all
+# on CPU 0; INGEST_SERVERS lists them, SERVER_PORTS and SERVER_PIDS say where each is.
+declare -A SERVER_PORTS SERVER_PIDS
+start_ingest_servers() {
   stop_pair
-  LOOPLINE_PORT=$((PORT + 1)); PEER_PORT=$((PORT + 2)); PORT=$((PORT + 2))
-  env LOOPLINE_HTTP_PORT=$LOOPLINE_PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL LOOPLINE_LOG_LEVEL=WARN \
-    LOOPLINE_DATA_DIR=$WORK/data LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_URL= ${INGEST_ENV:-} \
-    taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/loopline.log" 2>&1 &
-  LOOPLINE_PID=$!
-  PAIR_PIDS+=($LOOPLINE_PID)
+  INGEST_SERVERS=(loopline)
+  local specs=("loopline:" ${BENCH_INGEST_VARIANTS:-}) spec name settings
+  for spec in "${specs[@]}"; do
+    name=${spec%%:*}; settings=${spec#*:}
+    [ "$name" = loopline ] || { name=loopline-$name; INGEST_SERVERS+=("$name"); }
+    PORT=$((PORT + 1))
+    # shellcheck disable=SC2086
+    env LOOPLINE_HTTP_PORT=$PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL LOOPLINE_LOG_LEVEL=WARN \
+      LOOPLINE_DATA_DIR=$WORK/data-$name LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_URL= ${settings//,/ } \
+      taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/$name.log" 2>&1 &
+    SERVER_PIDS[$name]=$!; SERVER_PORTS[$name]=$PORT
+    PAIR_PIDS+=($!)
+  done
+  PORT=$((PORT + 1))
   PEER_DB=$DB_URL PEER_REDIS= taskset -c 0 /usr/bin/python3 -m uvicorn --app-dir bench/peers fastapi_app:app \
-    --host 127.0.0.1 --port $PEER_PORT --loop uvloop --http httptools --log-level warning --no-access-log \
+    --host 127.0.0.1 --port $PORT --loop uvloop --http httptools --log-level warning --no-access-log \
     >"$WORK/fastapi.log" 2>&1 &
+  SERVER_PIDS[fastapi]=$!; SERVER_PORTS[fastapi]=$PORT
   PAIR_PIDS+=($!)
-  wait_port $LOOPLINE_PORT
-  wait_port $PEER_PORT
+  INGEST_SERVERS+=(fastapi)
+  for name in "${INGEST_SERVERS[@]}"; do wait_port "${SERVER_PORTS[$name]}"; done
 }
 # upload PORT STREAM FILE: prints "seconds accepted" of one upload, the tables emptied first.
 upload() {
@@ -305,23 +319,49 @@ record_rounds() {
 run_ingest() {
   [ -s "$WORK/records.ndjson" ] || /usr/bin/python3 bench/ingest/records.py "$INGEST_RECORDS" >"$WORK/records.ndjson"
   head -200000 "$WORK/records.ndjson" >"$WORK/warm.ndjson"
-  start_ingest_pair
-  upload $LOOPLINE_PORT bench "$WORK/warm.ndjson" >/dev/null
-  upload $PEER_PORT bench "$WORK/warm.ndjson" >/dev/null
-  : >"$WORK/rates-loopline"; : >"$WORK/rates-fastapi"
-  local round result
+  start_ingest_servers
+  local round server seconds accepted
+  for server in "${INGEST_SERVERS[@]}"; do
+    upload "${SERVER_PORTS[$server]}" bench "$WORK/warm.ndjson" >/dev/null
+    : >"$WORK/rates-$server"
+  done
   for round in $(seq 1 "$ROUNDS"); do
-    for server in loopline fastapi; do
-      local port=$LOOPLINE_PORT
-      [ $server = fastapi ] && port=$PEER_PORT
-      read -r seconds accepted < <(upload $port bench "$WORK/records.ndjson")
+    for server in "${INGEST_SERVERS[@]}"; do
+      read -r seconds accepted < <(upload "${SERVER_PORTS[$server]}" bench "$WORK/records.ndjson")
       if [ "$accepted" != "$INGEST_RECORDS" ]; then log "$server round $round: accepted $accepted of $INGEST_RECORDS"; exit 1; fi
       awk -v n="$accepted" -v s="$seconds" 'BEGIN {printf "%.0f\n", n / s}' >>"$WORK/rates-$server"
       log "ingest round $round $server: $accepted records in $seconds s"
     done
   done
-  record_rounds ingest loopline "records/s" "$WORK/rates-loopline" "$(peak_rss_mb $LOOPLINE_PID)"
-  record_rounds ingest fastapi "records/s" "$WORK/rates-fastapi"
+  for server in "${INGEST_SERVERS[@]}"; do
+    local rss=-
+    [ "$server" = fastapi ] || rss=$(peak_rss_mb "${SERVER_PIDS[$server]}")
+    record_rounds ingest "$server" "records/s" "$WORK/rates-$server" "$rss"
+  done
+  stop_pair
+}
+# ingest-large: one upload of about BENCH_LARGE_MB (default 1024) MB of NDJSON (the 1M-record file repeated) to
+# Loopline started with -Xmx256m; its peak RSS (VmHWM) and records/s.
+run_ingest_large() {
+  [ -s "$WORK/records.ndjson" ] || /usr/bin/python3 bench/ingest/records.py "$INGEST_RECORDS" >"$WORK/records.ndjson"
+  local size copies
+  size=$(stat -c %s "$WORK/records.ndjson")
+  copies=$(( (${BENCH_LARGE_MB:-1024} * 1048576 + size - 1) / size ))
+  for _ in $(seq 1 "$copies"); do cat "$WORK/records.ndjson"; done >"$WORK/large.ndjson"
+  BENCH_INGEST_VARIANTS= start_ingest_servers
+  upload "${SERVER_PORTS[loopline]}" bench "$WORK/warm.ndjson" >/dev/null 2>&1 || true
+  local seconds accepted
+  read -r seconds accepted < <(upload "${SERVER_PORTS[loopline]}" bench "$WORK/large.ndjson")
+  local bytes rss
+  bytes=$(stat -c %s "$WORK/large.ndjson")
+  rss=$(peak_rss_mb "${SERVER_PIDS[loopline]}")
+  log "ingest-large: $accepted records ($bytes bytes) in $seconds s, peak RSS $rss MB"
+  awk -v n="$accepted" -v s="$seconds" 'BEGIN {printf "%.0f\n", n / s}' >"$WORK/rates-large"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' ingest-large loopline "1 upload of $bytes bytes" \
+    "$(cat "$WORK/rates-large") records/s" "$accepted records in $seconds s" - \
+    "$([ "$accepted" -gt 0 ] && echo 0 || echo 1)" - "$rss" >>"$RESULTS"
+  rm -f "$WORK/large.ndjson"
+  psql -q "$DB_URL" -c "TRUNCATE streams, stream_records"
   stop_pair
 }
 run_ingest_write() {
@@ -383,7 +423,8 @@ run_workload() {
     chat) run_chat ;;
     ingest) run_ingest ;;
     ingest-write) run_ingest_write ;;
-    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster ingest ingest-write)"; exit 2 ;;
+    ingest-large) run_ingest_large ;;
+    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster ingest ingest-write ingest-large)"; exit 2 ;;
   esac
   stop_server
 }
@@ -419,6 +460,12 @@ report() {
           if (w == "scrape-cluster") {
             one = rps[w "/1 scraper node"]; two = rps[w "/2 scraper nodes"]
             if (one > 0) print "- scrape-cluster: 2 scraper nodes / 1 = " sprintf("%.2f", two / one) "x"
+            continue
+          }
+          if (w == "ingest-large") continue
+          if (w == "ingest") {
+            for (k in rps) if (index(k, "ingest/") == 1 && k != "ingest/fastapi" && rps["ingest/fastapi"] > 0)
+              print "- ingest: " substr(k, 8) " / fastapi = " sprintf("%.2f", rps[k] / rps["ingest/fastapi"]) "x (medians of the same run)"
             continue
           }
           if (w == "ingest-write") { print "- ingest-write: copy / unnest = " sprintf("%.2f", rps[w "/copy"] / rps[w "/unnest"]) "x (medians of the same run)"; continue }

@@ -13,7 +13,8 @@
 # comes when every record is committed). ingest-write: the write path alone (bench/ingest/WriteBench.java),
 # INSERT ... unnest through the pipelined client against pgjdbc's binary COPY, interleaved the same way.
 # BENCH_INGEST_VARIANTS adds Loopline nodes with other settings to the ingest rounds (see start_ingest_servers).
-# ingest-large: a 1 GiB upload to a node with -Xmx256m, its peak RSS.
+# ingest-large: a 1 GiB upload to a node with -Xmx256m, its peak RSS. ingest-mqtt: 10,000 QoS 1 messages from
+# 100 MQTT connections (bench/ingest/MqttLoad.java), every one stored when its PUBACK comes.
 #
 # Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 30: on one core the JVM needs that long to compile its hot paths), BENCH_CONNECTIONS (default 64),
 # BENCH_SLEEP_CONNECTIONS (default 5000), BENCH_DB (the database it fills, default loopline_bench). Traffic stays on 127.0.0.1.
@@ -281,11 +282,16 @@ start_ingest_servers() {
     PORT=$((PORT + 1))
     # shellcheck disable=SC2086
     env LOOPLINE_HTTP_PORT=$PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL LOOPLINE_LOG_LEVEL=WARN \
-      LOOPLINE_DATA_DIR=$WORK/data-$name LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_URL= ${settings//,/ } \
+      LOOPLINE_DATA_DIR=$WORK/data-$name LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_URL= \
+      LOOPLINE_MQTT_ENABLED=${INGEST_MQTT:-false} LOOPLINE_MQTT_PORT=$((PORT + 1000)) ${settings//,/ } \
       taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/$name.log" 2>&1 &
     SERVER_PIDS[$name]=$!; SERVER_PORTS[$name]=$PORT
     PAIR_PIDS+=($!)
   done
+  if [ "${INGEST_MQTT:-false}" = true ]; then
+    for name in "${INGEST_SERVERS[@]}"; do wait_port "${SERVER_PORTS[$name]}"; done
+    return
+  fi
   PORT=$((PORT + 1))
   PEER_DB=$DB_URL PEER_REDIS= taskset -c 0 /usr/bin/python3 -m uvicorn --app-dir bench/peers fastapi_app:app \
     --host 127.0.0.1 --port $PORT --loop uvloop --http httptools --log-level warning --no-access-log \
@@ -337,6 +343,38 @@ run_ingest() {
     local rss=-
     [ "$server" = fastapi ] || rss=$(peak_rss_mb "${SERVER_PIDS[$server]}")
     record_rounds ingest "$server" "records/s" "$WORK/rates-$server" "$rss"
+  done
+  stop_pair
+}
+# ingest-mqtt: BENCH_MQTT_CONNECTIONS (100) MQTT clients publish BENCH_MQTT_MESSAGES (10,000) QoS 1 records in
+# all (bench/ingest/MqttLoad.java, up to BENCH_MQTT_WINDOW (20) unacknowledged per connection) to each Loopline
+# node (with BENCH_INGEST_VARIANTS) in interleaved rounds; after the last PUBACK every record must be stored.
+run_ingest_mqtt() {
+  local connections=${BENCH_MQTT_CONNECTIONS:-100} total=${BENCH_MQTT_MESSAGES:-10000} window=${BENCH_MQTT_WINDOW:-20}
+  local each=$((total / connections))
+  INGEST_MQTT=true start_ingest_servers
+  local round server line stored
+  for server in "${INGEST_SERVERS[@]}"; do
+    taskset -c 1 java -Dlogback.configurationFile=bench/ingest/logback.xml -cp target/loopline.jar bench/ingest/MqttLoad.java $((SERVER_PORTS[$server] + 1000)) warm \
+      "$connections" "$each" "$window" >/dev/null
+    : >"$WORK/rates-mqtt-$server"; : >"$WORK/p99-mqtt-$server"
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for server in "${INGEST_SERVERS[@]}"; do
+      psql -q "$DB_URL" -c "TRUNCATE streams, stream_records"
+      line=$(taskset -c 1 java -Dlogback.configurationFile=bench/ingest/logback.xml -cp target/loopline.jar bench/ingest/MqttLoad.java $((SERVER_PORTS[$server] + 1000)) mqtt \
+        "$connections" "$each" "$window" | grep '^RESULT' || echo "RESULT failed")
+      stored=$(psql -tA "$DB_URL" -c "SELECT count(*) FROM stream_records WHERE stream = 'mqtt'")
+      log "ingest-mqtt round $round $server: $line; stored after the last PUBACK: $stored"
+      if [ "$stored" != "$((each * connections))" ]; then log "$server: $stored stored, not $((each * connections))"; exit 1; fi
+      sed -E 's/.*rate=([0-9]+).*/\1/' <<<"$line" >>"$WORK/rates-mqtt-$server"
+      sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line" >>"$WORK/p99-mqtt-$server"
+    done
+  done
+  for server in "${INGEST_SERVERS[@]}"; do
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' ingest-mqtt "$server" "$connections connections" \
+      "$(median <"$WORK/rates-mqtt-$server" | xargs printf '%.0f') messages/s (median)" "rounds: $(tr '\n' ' ' <"$WORK/rates-mqtt-$server")" \
+      "$(median <"$WORK/p99-mqtt-$server")" 0 - "$(peak_rss_mb "${SERVER_PIDS[$server]}")" >>"$RESULTS"
   done
   stop_pair
 }
@@ -424,7 +462,8 @@ run_workload() {
     ingest) run_ingest ;;
     ingest-write) run_ingest_write ;;
     ingest-large) run_ingest_large ;;
-    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster ingest ingest-write ingest-large)"; exit 2 ;;
+    ingest-mqtt) run_ingest_mqtt ;;
+    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster ingest ingest-write ingest-large ingest-mqtt)"; exit 2 ;;
   esac
   stop_server
 }
@@ -462,7 +501,7 @@ report() {
             if (one > 0) print "- scrape-cluster: 2 scraper nodes / 1 = " sprintf("%.2f", two / one) "x"
             continue
           }
-          if (w == "ingest-large") continue
+          if (w == "ingest-large" || w == "ingest-mqtt") continue
           if (w == "ingest") {
             for (k in rps) if (index(k, "ingest/") == 1 && k != "ingest/fastapi" && rps["ingest/fastapi"] > 0)
               print "- ingest: " substr(k, 8) " / fastapi = " sprintf("%.2f", rps[k] / rps["ingest/fastapi"]) "x (medians of the same run)"

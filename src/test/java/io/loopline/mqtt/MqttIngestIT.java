@@ -49,7 +49,8 @@ class MqttIngestIT {
   @BeforeAll
   static void start() {
     node = TestNode.start(new JsonObject()
-        .put("mqtt", new JsonObject().put("enabled", true).put("port", 0))
+        // A batch waits for the stream's write in progress however long it takes (no timer sends it sooner).
+        .put("mqtt", new JsonObject().put("enabled", true).put("port", 0).put("batchDelayMs", 600_000))
         .put("ingest", new JsonObject().put("writeTimeoutMs", 120_000))
         .put("db", new JsonObject().put("queryTimeoutMs", 120_000))); // tests hold a stream's lock on purpose
     vertx = Vertx.vertx();
@@ -95,6 +96,45 @@ class MqttIngestIT {
     }
     assertThat(StoredRecords.of(node.databaseUrl(), "held")).extracting(Stored::device).containsExactly("valve-1");
     await(client.disconnect());
+  }
+
+  /**
+   * Batches grow with the load: while a stream's batch is being stored (here: held by a lock), the messages that
+   * arrive for it gather, from every connection, and go in one batch when the write is done; none is
+   * acknowledged before its own batch commits.
+   */
+  @Test
+  void messagesGatherWhileTheStreamsBatchIsStoredAndGoTogether() throws Exception {
+    double batches = MetricsScrape.value(node, "loopline_ingest_mqtt_batch_records_count");
+    double records = MetricsScrape.value(node, "loopline_ingest_mqtt_batch_records_sum");
+    List<Acks> acks = new ArrayList<>();
+    List<MqttClient> devices = new ArrayList<>();
+    for (int d = 0; d < 5; d++) {
+      acks.add(new Acks());
+      devices.add(connect(node.node().mqttPort(), "grow-" + d, writerKey, acks.get(d)));
+    }
+    try (Connection lock = TestServers.jdbc(node.databaseUrl())) {
+      lock.setAutoCommit(false);
+      holdStream(lock, "grow");
+      await(devices.get(0).publish("streams/grow/d0", json(0, null), MqttQoS.AT_LEAST_ONCE, false, false));
+      Poll.until("the first batch waits for the lock", Duration.ofSeconds(30), () -> waitingForLocks(node.databaseUrl(), lock) == 1);
+      for (int n = 1; n <= 50; n++) {
+        await(devices.get(n % 5).publish("streams/grow/d" + n % 5, json(n, null), MqttQoS.AT_LEAST_ONCE, false, false));
+      }
+      Poll.until("the 51 messages are received", Duration.ofSeconds(30), () -> inflight(node) == 51);
+      assertThat(acks).as("no PUBACK before the commit").allMatch(a -> a.received.isEmpty());
+      assertThat(MetricsScrape.value(node, "loopline_ingest_mqtt_batch_records_count") - batches).as("one batch sent").isEqualTo(1);
+      lock.rollback();
+      Poll.until("every PUBACK after the commits", Duration.ofSeconds(30),
+          () -> acks.stream().mapToInt(a -> a.received.size()).sum() == 51);
+    }
+    assertThat(MetricsScrape.value(node, "loopline_ingest_mqtt_batch_records_count") - batches)
+        .as("the first message alone, then the 50 that gathered meanwhile").isEqualTo(2);
+    assertThat(MetricsScrape.value(node, "loopline_ingest_mqtt_batch_records_sum") - records).isEqualTo(51);
+    assertThat(StoredRecords.count(node.databaseUrl(), "grow")).isEqualTo(51);
+    for (MqttClient device : devices) {
+      await(device.disconnect());
+    }
   }
 
   @Test

@@ -348,11 +348,12 @@ run_ingest() {
 }
 # ingest-mqtt: BENCH_MQTT_CONNECTIONS (100) MQTT clients publish BENCH_MQTT_MESSAGES (10,000) QoS 1 records in
 # all (bench/ingest/MqttLoad.java, up to BENCH_MQTT_WINDOW (20) unacknowledged per connection) to each Loopline
-# node (with BENCH_INGEST_VARIANTS) in interleaved rounds; after the last PUBACK every record must be stored.
+# node (and one per variant of BENCH_MQTT_VARIANTS, written as BENCH_INGEST_VARIANTS) in interleaved rounds;
+# after the last PUBACK every record must be stored.
 run_ingest_mqtt() {
   local connections=${BENCH_MQTT_CONNECTIONS:-100} total=${BENCH_MQTT_MESSAGES:-10000} window=${BENCH_MQTT_WINDOW:-20}
   local each=$((total / connections))
-  INGEST_MQTT=true start_ingest_servers
+  INGEST_MQTT=true BENCH_INGEST_VARIANTS=${BENCH_MQTT_VARIANTS:-} start_ingest_servers
   local round server line stored
   for server in "${INGEST_SERVERS[@]}"; do
     taskset -c 1 java -Dlogback.configurationFile=bench/ingest/logback.xml -cp target/loopline.jar bench/ingest/MqttLoad.java $((SERVER_PORTS[$server] + 1000)) warm \

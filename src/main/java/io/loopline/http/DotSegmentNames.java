@@ -8,18 +8,25 @@ import io.vertx.ext.web.handler.PlatformHandler;
  * Refuses a stream or chat room named {@code .} or {@code ..} (also written {@code %2e}) with 400 before routing.
  * Such a name is a URL dot segment: the router removes it ({@link RoutedPath}), so {@code POST
  * /streams/../records} would otherwise reach another route, or none, under a path the client did not mean.
- * Names are checked where they stand in the path the client sent: {@code /streams/{stream}/...} and
- * {@code /chat/rooms/{room}/...}.
+ * Only a path shaped exactly as one of those routes with the dot segment as its name is refused
+ * ({@code /streams/{stream}/records|series|live}, {@code /chat/rooms/{room}/ws|messages|members}): a dot segment
+ * elsewhere, or added to a path that names its stream, is just another spelling of the path it normalizes to,
+ * routed and checked as that path (SecurityIT).
  */
 final class DotSegmentNames implements PlatformHandler {
+
+  /** What follows the name in the routes of a stream and of a room (openapi/loopline.yaml). */
+  private static final java.util.Set<String> STREAM_ROUTES = java.util.Set.of("records", "series", "live");
+  private static final java.util.Set<String> ROOM_ROUTES = java.util.Set.of("ws", "messages", "members");
 
   @Override
   public void handle(RoutingContext ctx) {
     String[] segments = ctx.request().path().split("/", -1);
-    if (segments.length >= 3 && decoded(segments[1]).equals("streams") && dotSegment(segments[2])) {
+    if (segments.length == 4 && decoded(segments[1]).equals("streams") && dotSegment(segments[2])
+        && STREAM_ROUTES.contains(decoded(segments[3]))) {
       refuse(ctx, "stream");
-    } else if (segments.length >= 4 && decoded(segments[1]).equals("chat") && decoded(segments[2]).equals("rooms")
-        && dotSegment(segments[3])) {
+    } else if (segments.length == 5 && decoded(segments[1]).equals("chat") && decoded(segments[2]).equals("rooms")
+        && dotSegment(segments[3]) && ROOM_ROUTES.contains(decoded(segments[4]))) {
       refuse(ctx, "room");
     } else {
       ctx.next();

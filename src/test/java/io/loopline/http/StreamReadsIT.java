@@ -255,7 +255,9 @@ class StreamReadsIT {
           .isEqualTo("/path/room");
     }
     assertThat(await(node.client().get("/streams/.../series").send()).statusCode()).as("three dots are a name")
-        .isNotEqualTo(400);
+        .isEqualTo(200);
+    assertThat(await(node.client().get("/streams/./plant/records").send()).statusCode())
+        .as("a dot segment beside the name is another spelling of /streams/plant/records").isEqualTo(200);
   }
 
   private static void hangUp(String request) throws java.io.IOException {

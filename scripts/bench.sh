@@ -303,7 +303,7 @@ start_ingest_servers() {
 }
 # upload PORT STREAM FILE: prints "seconds accepted" of one upload, the tables emptied first.
 upload() {
-  psql -q "$DB_URL" -c "TRUNCATE streams, stream_records" -c "CHECKPOINT"
+  [ -n "${NO_TRUNCATE:-}" ] || psql -q "$DB_URL" -c "TRUNCATE streams, stream_records" -c "CHECKPOINT"
   local out
   out=$(taskset -c 1 curl -s -X POST -T "$3" -H 'Content-Type: application/x-ndjson' -H 'Expect:' \
     -w '\n%{time_total}' "http://127.0.0.1:$1/streams/$2/records")
@@ -313,13 +313,14 @@ upload() {
   echo "$seconds $accepted"
 }
 median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-# record_rounds WORKLOAD SERVER UNIT FILE_OF_RATES [RSS]: the median round as one row, every round in the log.
+# record_rounds WORKLOAD SERVER UNIT FILE_OF_RATES [RSS] [FILE_OF_CPU]: the median round as one row, every round in the log.
 record_rounds() {
-  local med all
+  local med all cpu=-
   med=$(median <"$4")
   all=$(tr '\n' ' ' <"$4")
+  [ -s "${6:-}" ] && cpu=$(median <"$6")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "1 upload" "$(printf '%.0f' "$med") $3 (median)" \
-    "rounds: $all" - 0 - "${5:--}" >>"$RESULTS"
+    "rounds: $all" - 0 "$cpu" "${5:--}" >>"$RESULTS"
   log "$1 $2: median $med $3; rounds $all"
 }
 run_ingest() {
@@ -329,25 +330,32 @@ run_ingest() {
   local round server seconds accepted
   for server in "${INGEST_SERVERS[@]}"; do
     upload "${SERVER_PORTS[$server]}" bench "$WORK/warm.ndjson" >/dev/null
-    : >"$WORK/rates-$server"
+    : >"$WORK/rates-$server"; : >"$WORK/cpu-$server"
   done
   for round in $(seq 1 "$ROUNDS"); do
     for server in "${INGEST_SERVERS[@]}"; do
-      read -r seconds accepted < <(upload "${SERVER_PORTS[$server]}" bench "$WORK/records.ndjson")
+      local before after cpu
+      psql -q "$DB_URL" -c "TRUNCATE streams, stream_records" -c "CHECKPOINT"
+      before=$(cpu_ticks "${SERVER_PIDS[$server]}")
+      read -r seconds accepted < <(NO_TRUNCATE=1 upload "${SERVER_PORTS[$server]}" bench "$WORK/records.ndjson")
+      after=$(cpu_ticks "${SERVER_PIDS[$server]}")
       if [ "$accepted" != "$INGEST_RECORDS" ]; then log "$server round $round: accepted $accepted of $INGEST_RECORDS"; exit 1; fi
       awk -v n="$accepted" -v s="$seconds" 'BEGIN {printf "%.0f\n", n / s}' >>"$WORK/rates-$server"
-      log "ingest round $round $server: $accepted records in $seconds s"
+      cpu=$(awk -v a="$before" -v b="$after" -v s="$seconds" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (b - a) / hz / s * 100}')
+      echo "$cpu" >>"$WORK/cpu-$server"
+      log "ingest round $round $server: $accepted records in $seconds s, server CPU $cpu%"
     done
   done
   for server in "${INGEST_SERVERS[@]}"; do
     local rss=-
     [ "$server" = fastapi ] || rss=$(peak_rss_mb "${SERVER_PIDS[$server]}")
-    record_rounds ingest "$server" "records/s" "$WORK/rates-$server" "$rss"
+    record_rounds ingest "$server" "records/s" "$WORK/rates-$server" "$rss" "$WORK/cpu-$server"
   done
   stop_pair
 }
 # ingest-mqtt: BENCH_MQTT_CONNECTIONS (100) MQTT clients publish BENCH_MQTT_MESSAGES (10,000) QoS 1 records in
-# all (bench/ingest/MqttLoad.java, up to BENCH_MQTT_WINDOW (20) unacknowledged per connection) to each Loopline
+# all (bench/ingest/MqttLoad.java, up to BENCH_MQTT_WINDOW (20) unacknowledged per connection, after as many
+# untimed to warm the client's JVM) to each Loopline
 # node (and one per variant of BENCH_MQTT_VARIANTS, written as BENCH_INGEST_VARIANTS) in interleaved rounds;
 # after the last PUBACK every record must be stored.
 run_ingest_mqtt() {
@@ -364,7 +372,7 @@ run_ingest_mqtt() {
     for server in "${INGEST_SERVERS[@]}"; do
       psql -q "$DB_URL" -c "TRUNCATE streams, stream_records"
       line=$(taskset -c 1 java -Dlogback.configurationFile=bench/ingest/logback.xml -cp target/loopline.jar bench/ingest/MqttLoad.java $((SERVER_PORTS[$server] + 1000)) mqtt \
-        "$connections" "$each" "$window" | grep '^RESULT' || echo "RESULT failed")
+        "$connections" "$each" "$window" "$each" | grep '^RESULT' || echo "RESULT failed")
       stored=$(psql -tA "$DB_URL" -c "SELECT count(*) FROM stream_records WHERE stream = 'mqtt'")
       log "ingest-mqtt round $round $server: $line; stored after the last PUBACK: $stored"
       if [ "$stored" != "$((each * connections))" ]; then log "$server: $stored stored, not $((each * connections))"; exit 1; fi
@@ -379,14 +387,16 @@ run_ingest_mqtt() {
   done
   stop_pair
 }
-# ingest-large: one upload of about BENCH_LARGE_MB (default 1024) MB of NDJSON (the 1M-record file repeated) to
+# ingest-large: one upload of just under BENCH_LARGE_MB (default 1024) MiB of NDJSON (the 1M-record file repeated) to
 # Loopline started with -Xmx256m; its peak RSS (VmHWM) and records/s.
 run_ingest_large() {
   [ -s "$WORK/records.ndjson" ] || /usr/bin/python3 bench/ingest/records.py "$INGEST_RECORDS" >"$WORK/records.ndjson"
   local size copies
   size=$(stat -c %s "$WORK/records.ndjson")
-  copies=$(( (${BENCH_LARGE_MB:-1024} * 1048576 + size - 1) / size ))
-  for _ in $(seq 1 "$copies"); do cat "$WORK/records.ndjson"; done >"$WORK/large.ndjson"
+  local target=$(( ${BENCH_LARGE_MB:-1024} * 1048576 - 4096 )) # just under ingest.maxBodyBytes (1 GiB)
+  copies=$(( target / size ))
+  { for _ in $(seq 1 "$copies"); do cat "$WORK/records.ndjson"; done
+    head -c $(( target - copies * size )) "$WORK/records.ndjson" | sed '$d'; } >"$WORK/large.ndjson"
   BENCH_INGEST_VARIANTS= start_ingest_servers
   upload "${SERVER_PORTS[loopline]}" bench "$WORK/warm.ndjson" >/dev/null 2>&1 || true
   local seconds accepted

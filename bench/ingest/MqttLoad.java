@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * MQTT load: CONNECTIONS clients on 127.0.0.1:PORT, each publishing MESSAGES QoS 1 records to
  * streams/STREAM/dev-N with up to WINDOW unacknowledged at once, as fast as PUBACKs come back. Times from the
- * first publish to the last PUBACK, and each message's publish-to-PUBACK latency. Prints one RESULT line.
+ * first publish to the last PUBACK, and each message's publish-to-PUBACK latency, after WARM messages per
+ * connection to STREAM-warm (not timed). Prints one RESULT line.
  *
- * <pre>java -cp target/loopline.jar bench/ingest/MqttLoad.java PORT STREAM CONNECTIONS MESSAGES WINDOW</pre>
+ * <pre>java -cp target/loopline.jar bench/ingest/MqttLoad.java PORT STREAM CONNECTIONS MESSAGES WINDOW [WARM]</pre>
  */
 public class MqttLoad {
 
@@ -26,6 +27,7 @@ public class MqttLoad {
     int connections = Integer.parseInt(args[2]);
     int messages = Integer.parseInt(args[3]);
     int window = Integer.parseInt(args[4]);
+    int warm = args.length > 5 ? Integer.parseInt(args[5]) : 0;
     Vertx vertx = Vertx.vertx();
     try {
       List<MqttClient> clients = new ArrayList<>();
@@ -37,20 +39,11 @@ public class MqttLoad {
         connected.add(client.connect(port, "127.0.0.1"));
       }
       Future.all(connected).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      long[] latencies = new long[connections * messages];
-      Promise<Void> done = Promise.promise();
+      if (warm > 0) {
+        phase(vertx, clients, stream + "-warm", warm, window); // the JIT compiles the paths on both sides first
+      }
       long start = System.nanoTime();
-      vertx.runOnContext(v -> {
-        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(connections * messages);
-        for (int c = 0; c < connections; c++) {
-          new Device(clients.get(c), "streams/" + stream + "/dev-" + c, c, messages, window, latencies, () -> {
-            if (remaining.decrementAndGet() == 0) {
-              done.tryComplete();
-            }
-          }, done).start();
-        }
-      });
-      done.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+      long[] latencies = phase(vertx, clients, stream, messages, window);
       double seconds = (System.nanoTime() - start) / 1e9;
       Arrays.sort(latencies);
       System.out.printf("RESULT messages=%d connections=%d seconds=%.2f rate=%.0f p50=%.1f p99=%.1f max=%.1f%n",
@@ -62,6 +55,25 @@ public class MqttLoad {
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /** Every client publishes {@code messages} to streams/STREAM/dev-N; the publish-to-PUBACK time of each. */
+  static long[] phase(Vertx vertx, List<MqttClient> clients, String stream, int messages, int window) throws Exception {
+    int connections = clients.size();
+    long[] latencies = new long[connections * messages];
+    Promise<Void> done = Promise.promise();
+    vertx.runOnContext(v -> {
+      java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(connections * messages);
+      for (int c = 0; c < connections; c++) {
+        new Device(clients.get(c), "streams/" + stream + "/dev-" + c, c, messages, window, latencies, () -> {
+          if (remaining.decrementAndGet() == 0) {
+            done.tryComplete();
+          }
+        }, done).start();
+      }
+    });
+    done.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+    return latencies;
   }
 
   /** One connection: keeps WINDOW messages unacknowledged until it has sent its share. */

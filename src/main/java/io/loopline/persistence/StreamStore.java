@@ -62,6 +62,10 @@ final class StreamStore {
     this.writers = copy ? null : new StreamWriters(db, settings.writerConnections());
     this.copies = copy ? new CopyWriters(vertx, db.copyTarget(), settings.writerConnections(), settings.writerQueueRecords(),
         settings.copyGroupRecords(), db.timeoutMs()) : null;
+    if (copies != null) {
+      metrics.gauge("loopline.ingest.writer.queued", "Records waiting in the ingest writer lanes, not yet being written",
+          copies::queuedRecords);
+    }
     this.atomics = new StreamSessions(vertx, db, "atomic", settings.atomicSessions(), settings.sessionIdleMs());
     this.exports = new StreamSessions(vertx, db, "export", settings.exportSessions(), settings.sessionIdleMs());
   }

@@ -5,7 +5,7 @@
 #
 #   scripts/bench.sh                      every workload
 #   scripts/bench.sh items-cached sleep   chosen workloads: items-uncached items-cached sleep health scrape
-#                                         chat scrape-cluster ingest ingest-write
+#                                         chat scrape-cluster ingest ingest-write ingest-mqtt ingest-large
 #
 # ingest: one NDJSON upload of BENCH_INGEST_RECORDS (default 1,000,000) records to POST /streams/{s}/records,
 # Loopline against the FastAPI peer (bench/peers/fastapi_app.py), both running at once, BENCH_ROUNDS (default 3)
@@ -13,7 +13,7 @@
 # comes when every record is committed). ingest-write: the write path alone (bench/ingest/WriteBench.java),
 # INSERT ... unnest through the pipelined client against pgjdbc's binary COPY, interleaved the same way.
 # BENCH_INGEST_VARIANTS adds Loopline nodes with other settings to the ingest rounds (see start_ingest_servers).
-# ingest-large: a 1 GiB upload to a node with -Xmx256m, its peak RSS. ingest-mqtt: 10,000 QoS 1 messages from
+# ingest-large: a just-under-1 GiB upload to a node with -Xmx256m, its peak RSS. ingest-mqtt: 10,000 QoS 1 messages from
 # 100 MQTT connections (bench/ingest/MqttLoad.java), every one stored when its PUBACK comes.
 #
 # Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 30: on one core the JVM needs that long to compile its hot paths), BENCH_CONNECTIONS (default 64),

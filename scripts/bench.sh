@@ -6,7 +6,8 @@
 #
 #   scripts/bench.sh                      every workload
 #   scripts/bench.sh items sleep          chosen workloads: items items-uncached items-cached items-loops sleep
-#                                         health scrape chat scrape-cluster
+#                                         health scrape chat scrape-cluster ingest ingest-write ingest-mqtt
+#                                         ingest-large
 #
 # The item workloads (items, items-uncached, items-cached) are interleaved: every server of the workload is
 # started at once (each on its own port, all on CPU 0), each is warmed, then BENCH_ROUNDS rounds measure each
@@ -15,9 +16,19 @@
 # `items` compares everything the item goals name: Loopline uncached / cached / cached with shared rate limits,
 # Quarkus, FastAPI cache-aside, and the bare ceilings.
 #
+# ingest: one NDJSON upload of BENCH_INGEST_RECORDS (default 1,000,000) records to POST /streams/{s}/records,
+# Loopline against the FastAPI peer (bench/peers/fastapi_app.py), both running at once, BENCH_ROUNDS (default 3)
+# interleaved rounds after a warm-up upload each; records/s from curl's own clock, until the answer (which
+# comes when every record is committed). ingest-write: the write path alone (bench/ingest/WriteBench.java),
+# INSERT ... unnest through the pipelined client against pgjdbc's binary COPY, interleaved the same way.
+# BENCH_INGEST_VARIANTS adds Loopline nodes with other settings to the ingest rounds (see start_ingest_servers).
+# ingest-large: a just-under-1 GiB upload to a node with -Xmx256m, its peak RSS. ingest-mqtt: 10,000 QoS 1 messages from
+# 100 MQTT connections (bench/ingest/MqttLoad.java), every one stored when its PUBACK comes.
+#
 # Environment: BENCH_DURATION (s per measurement, default 15), BENCH_WARMUP (s, default 30: on one core the
 # JVM needs that long to compile its hot paths), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 64),
-# BENCH_SLEEP_CONNECTIONS (default 5000). Traffic stays on 127.0.0.1.
+# BENCH_SLEEP_CONNECTIONS (default 5000), BENCH_DB (the database it fills, default loopline_bench). Traffic stays
+# on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +42,7 @@ WORKLOADS=("$@")
 SCRAPE_PAGES=${BENCH_SCRAPE_PAGES:-5000}
 SITE_PID=
 PG=postgresql://postgres@127.0.0.1:5432
-DB_NAME=loopline_bench
+DB_NAME=${BENCH_DB:-loopline_bench}
 DB_URL=$PG/$DB_NAME
 REDIS_URL=redis://127.0.0.1:6379
 PORT=18500
@@ -69,7 +80,7 @@ stop_site() {
   if [ -n "$SITE_PID" ]; then kill "$SITE_PID" 2>/dev/null || true; wait "$SITE_PID" 2>/dev/null || true; fi
   SITE_PID=""
 }
-cleanup() { stop_server; stop_site; stop_nodes; stop_interleaved; rm -rf "$WORK"; }
+cleanup() { stop_server; stop_site; stop_nodes; stop_interleaved; stop_pair; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 # wait_ready [PORT PID LOG]: until the server answers /health/live (default: the current server).
@@ -318,6 +329,183 @@ run_chat() {
     "$([ -n "$p99" ] && echo 0 || echo 1)" - - >>"$RESULTS"
 }
 
+# Ingest: Loopline and the FastAPI peer started side by side (both on CPU 0), uploads sent by curl on CPU 1.
+ROUNDS=${BENCH_ROUNDS:-3}
+INGEST_RECORDS=${BENCH_INGEST_RECORDS:-1000000}
+PAIR_PIDS=()
+stop_pair() {
+  for pid in "${PAIR_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${PAIR_PIDS[@]:-}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+  PAIR_PIDS=()
+}
+wait_port() {
+  for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$1/health/live" && return 0; sleep 0.2; done
+  log "nothing answers on $1"; tail -30 "$WORK"/*.log >&2; exit 1
+}
+# start_ingest_servers: Loopline (its defaults), one more Loopline per variant of BENCH_INGEST_VARIANTS
+# ("name:SETTING=value,SETTING=value ..."; e.g. "unnest:LOOPLINE_INGEST_WRITER=unnest") and the FastAPI peer, all
+# on CPU 0; INGEST_SERVERS lists them, SERVER_PORTS and SERVER_PIDS say where each is.
+declare -A SERVER_PORTS SERVER_PIDS
+start_ingest_servers() {
+  stop_pair
+  INGEST_SERVERS=(loopline)
+  local specs=("loopline:" ${BENCH_INGEST_VARIANTS:-}) spec name settings
+  for spec in "${specs[@]}"; do
+    name=${spec%%:*}; settings=${spec#*:}
+    [ "$name" = loopline ] || { name=loopline-$name; INGEST_SERVERS+=("$name"); }
+    PORT=$((PORT + 1))
+    # shellcheck disable=SC2086
+    env LOOPLINE_HTTP_PORT=$PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL LOOPLINE_LOG_LEVEL=WARN \
+      LOOPLINE_DATA_DIR=$WORK/data-$name LOOPLINE_RATE_LIMIT_ENABLED=false LOOPLINE_REDIS_URL= \
+      LOOPLINE_MQTT_ENABLED=${INGEST_MQTT:-false} LOOPLINE_MQTT_PORT=$((PORT + 1000)) ${settings//,/ } \
+      taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/$name.log" 2>&1 &
+    SERVER_PIDS[$name]=$!; SERVER_PORTS[$name]=$PORT
+    PAIR_PIDS+=($!)
+  done
+  if [ "${INGEST_MQTT:-false}" = true ]; then
+    for name in "${INGEST_SERVERS[@]}"; do wait_port "${SERVER_PORTS[$name]}"; done
+    return
+  fi
+  PORT=$((PORT + 1))
+  PEER_DB=$DB_URL PEER_REDIS= taskset -c 0 /usr/bin/python3 -m uvicorn --app-dir bench/peers fastapi_app:app \
+    --host 127.0.0.1 --port $PORT --loop uvloop --http httptools --log-level warning --no-access-log \
+    >"$WORK/fastapi.log" 2>&1 &
+  SERVER_PIDS[fastapi]=$!; SERVER_PORTS[fastapi]=$PORT
+  PAIR_PIDS+=($!)
+  INGEST_SERVERS+=(fastapi)
+  for name in "${INGEST_SERVERS[@]}"; do wait_port "${SERVER_PORTS[$name]}"; done
+}
+# upload PORT STREAM FILE: prints "seconds accepted" of one upload, the tables emptied first.
+upload() {
+  [ -n "${NO_TRUNCATE:-}" ] || psql -q "$DB_URL" -c "TRUNCATE streams, stream_records" -c "CHECKPOINT"
+  local out
+  out=$(taskset -c 1 curl -s -X POST -T "$3" -H 'Content-Type: application/x-ndjson' -H 'Expect:' \
+    -w '\n%{time_total}' "http://127.0.0.1:$1/streams/$2/records")
+  local seconds accepted
+  seconds=$(tail -1 <<<"$out")
+  accepted=$(head -1 <<<"$out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("accepted", 0))' 2>/dev/null || echo 0)
+  echo "$seconds $accepted"
+}
+median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+# record_rounds WORKLOAD SERVER UNIT FILE_OF_RATES [RSS] [FILE_OF_CPU]: the median round as one row, every round in the log.
+record_rounds() {
+  local med all cpu=-
+  med=$(median <"$4")
+  all=$(tr '\n' ' ' <"$4")
+  [ -s "${6:-}" ] && cpu=$(median <"$6")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "1 upload" "$(printf '%.0f' "$med") $3 (median)" \
+    "rounds: $all" - 0 "$cpu" "${5:--}" >>"$RESULTS"
+  log "$1 $2: median $med $3; rounds $all"
+}
+run_ingest() {
+  [ -s "$WORK/records.ndjson" ] || /usr/bin/python3 bench/ingest/records.py "$INGEST_RECORDS" >"$WORK/records.ndjson"
+  head -200000 "$WORK/records.ndjson" >"$WORK/warm.ndjson"
+  start_ingest_servers
+  local round server seconds accepted
+  for server in "${INGEST_SERVERS[@]}"; do
+    upload "${SERVER_PORTS[$server]}" bench "$WORK/warm.ndjson" >/dev/null
+    : >"$WORK/rates-$server"; : >"$WORK/cpu-$server"
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for server in "${INGEST_SERVERS[@]}"; do
+      local before after cpu
+      psql -q "$DB_URL" -c "TRUNCATE streams, stream_records" -c "CHECKPOINT"
+      before=$(cpu_ticks "${SERVER_PIDS[$server]}")
+      read -r seconds accepted < <(NO_TRUNCATE=1 upload "${SERVER_PORTS[$server]}" bench "$WORK/records.ndjson")
+      after=$(cpu_ticks "${SERVER_PIDS[$server]}")
+      if [ "$accepted" != "$INGEST_RECORDS" ]; then log "$server round $round: accepted $accepted of $INGEST_RECORDS"; exit 1; fi
+      awk -v n="$accepted" -v s="$seconds" 'BEGIN {printf "%.0f\n", n / s}' >>"$WORK/rates-$server"
+      cpu=$(awk -v a="$before" -v b="$after" -v s="$seconds" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (b - a) / hz / s * 100}')
+      echo "$cpu" >>"$WORK/cpu-$server"
+      log "ingest round $round $server: $accepted records in $seconds s, server CPU $cpu%"
+    done
+  done
+  for server in "${INGEST_SERVERS[@]}"; do
+    local rss=-
+    [ "$server" = fastapi ] || rss=$(peak_rss_mb "${SERVER_PIDS[$server]}")
+    record_rounds ingest "$server" "records/s" "$WORK/rates-$server" "$rss" "$WORK/cpu-$server"
+  done
+  stop_pair
+}
+# ingest-mqtt: BENCH_MQTT_CONNECTIONS (100) MQTT clients publish BENCH_MQTT_MESSAGES (10,000) QoS 1 records in
+# all (bench/ingest/MqttLoad.java, up to BENCH_MQTT_WINDOW (20) unacknowledged per connection, after as many
+# untimed to warm the client's JVM) to each Loopline
+# node (and one per variant of BENCH_MQTT_VARIANTS, written as BENCH_INGEST_VARIANTS) in interleaved rounds;
+# after the last PUBACK every record must be stored.
+run_ingest_mqtt() {
+  local connections=${BENCH_MQTT_CONNECTIONS:-100} total=${BENCH_MQTT_MESSAGES:-10000} window=${BENCH_MQTT_WINDOW:-20}
+  local each=$((total / connections))
+  INGEST_MQTT=true BENCH_INGEST_VARIANTS=${BENCH_MQTT_VARIANTS:-} start_ingest_servers
+  local round server line stored
+  for server in "${INGEST_SERVERS[@]}"; do
+    taskset -c 1 java -Dlogback.configurationFile=bench/ingest/logback.xml -cp target/loopline.jar bench/ingest/MqttLoad.java $((SERVER_PORTS[$server] + 1000)) warm \
+      "$connections" "$each" "$window" >/dev/null
+    : >"$WORK/rates-mqtt-$server"; : >"$WORK/p99-mqtt-$server"
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for server in "${INGEST_SERVERS[@]}"; do
+      psql -q "$DB_URL" -c "TRUNCATE streams, stream_records"
+      line=$(taskset -c 1 java -Dlogback.configurationFile=bench/ingest/logback.xml -cp target/loopline.jar bench/ingest/MqttLoad.java $((SERVER_PORTS[$server] + 1000)) mqtt \
+        "$connections" "$each" "$window" "$each" | grep '^RESULT' || echo "RESULT failed")
+      stored=$(psql -tA "$DB_URL" -c "SELECT count(*) FROM stream_records WHERE stream = 'mqtt'")
+      log "ingest-mqtt round $round $server: $line; stored after the last PUBACK: $stored"
+      if [ "$stored" != "$((each * connections))" ]; then log "$server: $stored stored, not $((each * connections))"; exit 1; fi
+      sed -E 's/.*rate=([0-9]+).*/\1/' <<<"$line" >>"$WORK/rates-mqtt-$server"
+      sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line" >>"$WORK/p99-mqtt-$server"
+    done
+  done
+  for server in "${INGEST_SERVERS[@]}"; do
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' ingest-mqtt "$server" "$connections connections" \
+      "$(median <"$WORK/rates-mqtt-$server" | xargs printf '%.0f') messages/s (median)" "rounds: $(tr '\n' ' ' <"$WORK/rates-mqtt-$server")" \
+      "$(median <"$WORK/p99-mqtt-$server")" 0 - "$(peak_rss_mb "${SERVER_PIDS[$server]}")" >>"$RESULTS"
+  done
+  stop_pair
+}
+# ingest-large: one upload of just under BENCH_LARGE_MB (default 1024) MiB of NDJSON (the 1M-record file repeated) to
+# Loopline started with -Xmx256m; its peak RSS (VmHWM) and records/s.
+run_ingest_large() {
+  [ -s "$WORK/records.ndjson" ] || /usr/bin/python3 bench/ingest/records.py "$INGEST_RECORDS" >"$WORK/records.ndjson"
+  local size copies
+  size=$(stat -c %s "$WORK/records.ndjson")
+  local target=$(( ${BENCH_LARGE_MB:-1024} * 1048576 - 4096 )) # just under ingest.maxBodyBytes (1 GiB)
+  copies=$(( target / size ))
+  { for _ in $(seq 1 "$copies"); do cat "$WORK/records.ndjson"; done
+    head -c $(( target - copies * size )) "$WORK/records.ndjson" | sed '$d'; } >"$WORK/large.ndjson"
+  BENCH_INGEST_VARIANTS= start_ingest_servers
+  upload "${SERVER_PORTS[loopline]}" bench "$WORK/warm.ndjson" >/dev/null 2>&1 || true
+  local seconds accepted
+  read -r seconds accepted < <(upload "${SERVER_PORTS[loopline]}" bench "$WORK/large.ndjson")
+  local bytes rss
+  bytes=$(stat -c %s "$WORK/large.ndjson")
+  rss=$(peak_rss_mb "${SERVER_PIDS[loopline]}")
+  log "ingest-large: $accepted records ($bytes bytes) in $seconds s, peak RSS $rss MB"
+  awk -v n="$accepted" -v s="$seconds" 'BEGIN {printf "%.0f\n", n / s}' >"$WORK/rates-large"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' ingest-large loopline "1 upload of $bytes bytes" \
+    "$(cat "$WORK/rates-large") records/s" "$accepted records in $seconds s" - \
+    "$([ "$accepted" -gt 0 ] && echo 0 || echo 1)" - "$rss" >>"$RESULTS"
+  rm -f "$WORK/large.ndjson"
+  psql -q "$DB_URL" -c "TRUNCATE streams, stream_records"
+  stop_pair
+}
+run_ingest_write() {
+  : >"$WORK/rates-unnest"; : >"$WORK/rates-copy"
+  local round mode line
+  for mode in unnest copy; do # warm-up
+    taskset -c 0 java -Xmx256m -cp target/loopline.jar bench/ingest/WriteBench.java $mode "$DB_URL" 200000 2000 4 >/dev/null
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for mode in unnest copy; do
+      psql -q "$DB_URL" -c "CHECKPOINT"
+      line=$(taskset -c 0 java -Xmx256m -cp target/loopline.jar bench/ingest/WriteBench.java $mode "$DB_URL" \
+        "$INGEST_RECORDS" 2000 4 | grep '^RESULT')
+      sed -E 's/.*rate=([0-9]+).*/\1/' <<<"$line" >>"$WORK/rates-$mode"
+      log "ingest-write round $round: $line"
+    done
+  done
+  record_rounds ingest-write copy "records/s" "$WORK/rates-copy"
+  record_rounds ingest-write unnest "records/s" "$WORK/rates-unnest"
+}
+
 prepare_data() {
   log "preparing $DB_NAME with 10,000 items"
   psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB_NAME" -c "CREATE DATABASE $DB_NAME"
@@ -358,7 +546,11 @@ run_workload() {
     scrape) run_scrape ;;
     scrape-cluster) run_scrape_cluster ;;
     chat) run_chat ;;
-    *) log "unknown workload $1 (items items-uncached items-cached items-loops sleep health scrape chat scrape-cluster)"; exit 2 ;;
+    ingest) run_ingest ;;
+    ingest-write) run_ingest_write ;;
+    ingest-large) run_ingest_large ;;
+    ingest-mqtt) run_ingest_mqtt ;;
+    *) log "unknown workload $1 (items items-uncached items-cached items-loops sleep health scrape chat scrape-cluster ingest ingest-write ingest-large ingest-mqtt)"; exit 2 ;;
   esac
   stop_server
 }
@@ -400,6 +592,13 @@ report() {
             if (one > 0) print "- scrape-cluster: 2 scraper nodes / 1 = " sprintf("%.2f", two / one) "x"
             continue
           }
+          if (w == "ingest-large" || w == "ingest-mqtt") continue
+          if (w == "ingest") {
+            for (k in rps) if (index(k, "ingest/") == 1 && k != "ingest/fastapi" && rps["ingest/fastapi"] > 0)
+              print "- ingest: " substr(k, 8) " / fastapi = " sprintf("%.2f", rps[k] / rps["ingest/fastapi"]) "x (medians of the same run)"
+            continue
+          }
+          if (w == "ingest-write") { print "- ingest-write: copy / unnest = " sprintf("%.2f", rps[w "/copy"] / rps[w "/unnest"]) "x (medians of the same run)"; continue }
           if (w == "chat") { print "- chat: no peer; p99 delivery " p99[w "/loopline"] " ms to 1,000 sockets (goal: under 50 ms)"; continue }
           if (w == "items") {
             u = rps[w "/loopline-uncached"]; c = rps[w "/loopline-cached"]; lim = rps[w "/loopline-limited"]

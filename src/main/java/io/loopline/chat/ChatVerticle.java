@@ -154,7 +154,7 @@ public final class ChatVerticle extends VerticleBase {
     JsonObject body = request.body();
     String room = body == null ? null : body.getString("room");
     if (!ChatNames.validRoom(room)) {
-      request.fail(Failures.BAD_REQUEST, "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+      request.fail(Failures.BAD_REQUEST, "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
       return;
     }
     String sender = body.getString("sender");
@@ -293,7 +293,7 @@ public final class ChatVerticle extends VerticleBase {
   private void members(Message<JsonObject> request) {
     String room = request.body() == null ? null : request.body().getString("room");
     if (!ChatNames.validRoom(room)) {
-      request.fail(Failures.BAD_REQUEST, "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+      request.fail(Failures.BAD_REQUEST, "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
       return;
     }
     request.reply(new JsonObject().put("room", room).put("members", presence.members(room, Integer.MAX_VALUE)));

@@ -18,7 +18,15 @@ public record IngestSettings(
     long sessionIdleMs,
     long atomicCommitTimeoutMs,
     int maxBuckets,
-    int pageMax) {
+    int pageMax,
+    String writer,
+    long writerQueueRecords,
+    int copyGroupRecords) {
+
+  /** {@code ingest.writer}: binary COPY through pgjdbc on worker threads (the default). */
+  public static final String COPY = "copy";
+  /** {@code ingest.writer}: {@code INSERT ... SELECT FROM unnest(...)} through the pipelined Vert.x client. */
+  public static final String UNNEST = "unnest";
 
   /** Reads the section from a verticle's config ({@code {"ingest": {...}}}); nonsense values are refused. */
   public static IngestSettings from(JsonObject config) {
@@ -38,7 +46,17 @@ public record IngestSettings(
         ingest.getLong("sessionIdleMs"),
         ingest.getLong("atomicCommitTimeoutMs"),
         ingest.getInteger("maxBuckets"),
-        ingest.getInteger("pageMax"));
+        ingest.getInteger("pageMax"),
+        ingest.getString("writer"),
+        ingest.getLong("writerQueueRecords"),
+        ingest.getInteger("copyGroupRecords"));
+    if (!COPY.equals(settings.writer) && !UNNEST.equals(settings.writer)) {
+      throw new ConfigException("ingest.writer: copy or unnest; got " + settings.writer);
+    }
+    if (settings.writerQueueRecords < settings.batchSize || settings.copyGroupRecords < 1) {
+      throw new ConfigException("ingest: writerQueueRecords must hold a batch (at least batchSize) and copyGroupRecords"
+          + " must be positive; got " + ingest.encode());
+    }
     if (settings.maxBodyBytes < 1 || settings.maxLineBytes < 1024 || settings.batchSize < 1 || settings.batchSize > 10_000
         || settings.batchDelayMs < 1 || settings.uploadQueueBatches < 1 || settings.maxUploads < 1 || settings.writeTimeoutMs < 1
         || settings.writerConnections < 1 || settings.atomicSessions < 0 || settings.exportSessions < 0

@@ -9,7 +9,10 @@ import java.util.regex.Pattern;
  */
 public final class StreamRecords {
 
-  /** Stream names: 1 to 64 characters of {@code A-Z a-z 0-9 . _ -} (safe in URLs and MQTT topics). */
+  /**
+   * Stream names: 1 to 64 characters of {@code A-Z a-z 0-9 . _ -} (safe in URLs and MQTT topics), but not
+   * {@code .} or {@code ..}, which a URL path cannot carry as a segment (they are dot segments).
+   */
   public static final Pattern STREAM = Pattern.compile("^[A-Za-z0-9._-]{1,64}$");
   /** The longest device id, in characters (code points). */
   public static final int DEVICE_MAX = 128;
@@ -22,7 +25,12 @@ public final class StreamRecords {
   private StreamRecords() {}
 
   public static boolean validStream(String stream) {
-    return stream != null && STREAM.matcher(stream).matches();
+    return stream != null && STREAM.matcher(stream).matches() && !dotSegment(stream);
+  }
+
+  /** {@code .} or {@code ..}: names a URL path cannot hold in one of its segments. */
+  public static boolean dotSegment(String name) {
+    return name.equals(".") || name.equals("..");
   }
 
   /**

@@ -101,7 +101,7 @@ final class ChatRoutes {
     }
     String room = ctx.pathParam("room");
     if (!ChatNames.validRoom(room)) {
-      ctx.fail(invalid("/path/room", "room", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -"));
+      ctx.fail(invalid("/path/room", "room", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or .."));
       return;
     }
     String name = ctx.queryParams().get("name");

@@ -107,6 +107,7 @@ public final class HttpVerticle extends VerticleBase {
     RequestLog requestLog = new RequestLog(config().getJsonObject("log").getBoolean("access"), contract.openApi());
     builder.rootHandler(requestLog);
     builder.rootHandler(new SecurityHeaders());
+    builder.rootHandler(new DotSegmentNames());
     if (!settings.corsAllowedOrigins().isEmpty()) {
       builder.rootHandler(cors(settings.corsAllowedOrigins()));
     }

@@ -113,24 +113,33 @@ final class StreamRoutes {
    */
   private void export(RoutingContext ctx) {
     HttpServerResponse response = ctx.response();
+    Export export = new Export(ctx);
+    // Before any step that waits: a client that leaves while the cursor opens must still have it closed.
+    response.closeHandler(v -> export.clientGone());
+    response.exceptionHandler(e -> export.clientGone());
+    if (response.closed()) {
+      return; // gone before this handler ran (access checks can wait): nothing was opened
+    }
     bus.request(Addresses.STREAMS_EXPORT, filters(ctx)).onFailure(ctx::fail).onSuccess(opened -> {
-      String session = opened.getString("session");
-      Export export = new Export(ctx, session);
-      response.closeHandler(v -> export.clientGone());
-      export.fetch();
+      export.session = opened.getString("session");
+      if (export.over) {
+        export.closeSession();
+      } else {
+        export.fetch();
+      }
     });
   }
 
   /** One export's fetch loop. */
   private final class Export {
     private final RoutingContext ctx;
-    private final String session;
+    /** The persistence session's address, once it is open. */
+    String session;
     private boolean started;
-    private boolean over;
+    boolean over;
 
-    Export(RoutingContext ctx, String session) {
+    Export(RoutingContext ctx) {
       this.ctx = ctx;
-      this.session = session;
     }
 
     void fetch() {
@@ -168,6 +177,13 @@ final class StreamRoutes {
     void clientGone() {
       if (!over) {
         over = true;
+        closeSession();
+      }
+    }
+
+    /** Ends the cursor's session now rather than after {@code ingest.sessionIdleMs}; later when it is still opening. */
+    void closeSession() {
+      if (session != null) {
         bus.requestSession(session, new JsonObject().put("close", true), settings.writeTimeoutMs());
       }
     }
@@ -184,7 +200,16 @@ final class StreamRoutes {
     RequestParameter lastEventId = Resources.validated(ctx).getHeaders().get("Last-Event-ID");
     Long resume = lastEventId == null || lastEventId.isNull() ? null : lastEventId.getLong();
     Object device = Resources.query(ctx, "device");
+    HttpServerResponse response = ctx.response();
+    metrics.liveOpened();
+    if (response.closed()) {
+      metrics.liveClosed(); // gone before this handler ran (access checks can wait): nothing to set up
+      return;
+    }
     Live live = new Live(ctx, stream, device);
+    // Before any step that waits: a client that leaves while /live starts must not leave its consumer behind.
+    response.closeHandler(v -> live.close());
+    response.exceptionHandler(e -> live.close());
     MessageConsumer<JsonObject> stored = vertx.eventBus().consumer(Addresses.streamStored(stream),
         message -> live.stored(message.body().getLong("seq", 0L)));
     live.consumer = stored;
@@ -193,7 +218,7 @@ final class StreamRoutes {
         .compose(v -> resume != null ? io.vertx.core.Future.succeededFuture(resume)
             : bus.request(Addresses.STREAMS_AFTER, new JsonObject().put("stream", stream)).map(head -> head.getLong("last")))
         .onFailure(e -> {
-          stored.unregister();
+          live.close();
           ctx.fail(e);
         })
         .onSuccess(live::start);
@@ -218,6 +243,9 @@ final class StreamRoutes {
     }
 
     void start(long after) {
+      if (closed) {
+        return;
+      }
       sent = after;
       known = Math.max(known, after);
       HttpServerResponse response = ctx.response();
@@ -226,7 +254,6 @@ final class StreamRoutes {
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
           // An event must leave at once: no compression buffering it.
           .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
-      response.closeHandler(v -> close());
       response.write(": records of " + stream + " after seq " + after + "\n\n");
       heartbeat = vertx.setPeriodic(HEARTBEAT_MS, t -> {
         response.write(": keep-alive\n\n");
@@ -279,11 +306,14 @@ final class StreamRoutes {
       });
     }
 
-    private void close() {
+    void close() {
       if (!closed) {
         closed = true;
-        vertx.cancelTimer(heartbeat);
+        if (heartbeat >= 0) {
+          vertx.cancelTimer(heartbeat);
+        }
         consumer.unregister();
+        metrics.liveClosed();
       }
     }
   }

@@ -40,8 +40,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code mqtt} role: an MQTT server (3.1.1 and 5) that devices publish records to, on topic {@code
  * streams/{stream}/{device}}, with a JSON object {@code {"value", "time"?, "attrs"?}} or a bare number as payload.
- * Messages of a stream are gathered for up to {@code mqtt.batchDelayMs} into one batch for the persistence role;
- * a QoS 1 message gets its PUBACK only once its batch is stored. A payload or topic that is not a record is
+ * A QoS 1 message gets its PUBACK only once its batch is stored (committed).
+ *
+ * <p>Batches grow with the load: messages of a stream gather while {@code mqtt.writesPerStream} of its batches are
+ * being stored, and go together when one of them is done, when {@code mqtt.batchSize} are gathered, or when the
+ * first has waited {@code mqtt.batchDelayMs}. A stream with no write in progress sends what arrived in the same
+ * turn of the event loop at once; so a lone message waits for nothing, and under load each write carries what
+ * arrived during the one before it. A payload or topic that is not a record is
  * dropped and counted, and the connection stays. Clients authenticate with an API key as password (any user
  * name), which must hold the {@code write} scope; with {@code auth.required} false, clients may also connect
  * without one. Receives the {@code mqtt}, {@code ingest} and {@code auth} sections.
@@ -92,15 +97,40 @@ public final class MqttVerticle extends VerticleBase {
   /** A message in a batch: whom to acknowledge once it is stored. */
   private record Pending(Client client, int messageId, boolean qos1) {}
 
-  /** The batch of one stream being gathered. */
+  /** The batch of one stream being gathered, and how many of the stream's batches are being stored. */
   private final class StreamBatch {
-    final RecordBatch.Builder records;
-    final List<Pending> pending = new ArrayList<>();
-    final long timer;
+    final String stream;
+    RecordBatch.Builder records;
+    List<Pending> pending = new ArrayList<>();
+    long timer = -1;
+    boolean flushQueued;
+    int writing;
 
     StreamBatch(String stream) {
+      this.stream = stream;
       records = RecordBatch.builder(stream, RecordBatch.MQTT, settings.batchSize());
-      timer = settings.batchDelayMs() == 0 ? -1 : vertx.setTimer(settings.batchDelayMs(), t -> flush(stream));
+    }
+
+    /** A message joined: send now, at the end of this turn of the event loop, or when a write is done. */
+    void added() {
+      if (records.isFull()) {
+        flush(this);
+      } else if (writing < settings.writesPerStream()) {
+        if (!flushQueued) {
+          flushQueued = true;
+          vertx.runOnContext(v -> {
+            flushQueued = false;
+            if (writing < settings.writesPerStream()) {
+              flush(this);
+            }
+          });
+        }
+      } else if (timer < 0 && pending.size() == 1) {
+        timer = vertx.setTimer(settings.batchDelayMs(), t -> {
+          timer = -1;
+          flush(this);
+        });
+      }
     }
   }
 
@@ -244,9 +274,7 @@ public final class MqttVerticle extends VerticleBase {
           client.awaitingAck++;
         }
         batch.pending.add(new Pending(client, message.messageId(), qos1));
-        if (batch.records.isFull() || settings.batchDelayMs() == 0) {
-          flush(topic[1]);
-        }
+        batch.added();
         return;
       }
     }
@@ -264,34 +292,47 @@ public final class MqttVerticle extends VerticleBase {
   }
 
   /** Sends a stream's gathered messages to be stored; acknowledges the QoS 1 ones once they are. */
-  private void flush(String stream) {
-    StreamBatch batch = batches.remove(stream);
-    if (batch == null || batch.pending.isEmpty()) {
+  private void flush(StreamBatch batch) {
+    if (batch.pending.isEmpty()) {
       return;
     }
-    vertx.cancelTimer(batch.timer);
+    if (batch.timer >= 0) {
+      vertx.cancelTimer(batch.timer);
+      batch.timer = -1;
+    }
     RecordBatch records = batch.records.build();
+    List<Pending> pending = batch.pending;
+    batch.records = RecordBatch.builder(batch.stream, RecordBatch.MQTT, settings.batchSize());
+    batch.pending = new ArrayList<>();
+    batch.writing++;
+    metrics.mqttBatch(records.size());
     bus.<JsonObject>request(Addresses.STREAMS_APPEND, records, new DeliveryOptions().setSendTimeout(ingest.writeTimeoutMs()))
         .onComplete(stored -> {
-          inflight -= batch.pending.size();
-          for (Pending pending : batch.pending) {
-            Client client = pending.client();
-            if (pending.qos1()) {
+          inflight -= pending.size();
+          for (Pending one : pending) {
+            Client client = one.client();
+            if (one.qos1()) {
               client.awaitingAck--;
             }
             if (client.gone) {
               continue;
             }
-            if (stored.succeeded() && pending.qos1()) {
-              client.endpoint.publishAcknowledge(pending.messageId());
-            } else if (stored.failed() && pending.qos1()) {
+            if (stored.succeeded() && one.qos1()) {
+              client.endpoint.publishAcknowledge(one.messageId());
+            } else if (stored.failed() && one.qos1()) {
               // Not stored, and no PUBACK: the client publishes it again once reconnected.
               close(client, MqttDisconnectReasonCode.SERVER_BUSY);
             }
           }
           if (stored.failed()) {
-            log.warn("MQTT batch of {} records for stream {} not stored: {}", records.size(), stream, stored.cause().toString());
-            batch.pending.stream().filter(p -> !p.qos1()).forEach(p -> metrics.mqttDropped("unavailable"));
+            log.warn("MQTT batch of {} records for stream {} not stored: {}", records.size(), batch.stream, stored.cause().toString());
+            pending.stream().filter(p -> !p.qos1()).forEach(p -> metrics.mqttDropped("unavailable"));
+          }
+          batch.writing--;
+          if (!batch.pending.isEmpty()) {
+            flush(batch); // what gathered while this one was stored
+          } else if (batch.writing == 0) {
+            batches.remove(batch.stream);
           }
         });
   }
@@ -321,7 +362,7 @@ public final class MqttVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     // Gathered messages go to be stored first; what has not been acknowledged when the node stops is published again by clients.
-    new ArrayList<>(batches.keySet()).forEach(this::flush);
+    new ArrayList<>(batches.values()).forEach(this::flush);
     return server == null ? Future.succeededFuture() : server.close();
   }
 }

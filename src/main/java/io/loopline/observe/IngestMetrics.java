@@ -1,6 +1,7 @@
 package io.loopline.observe;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -19,6 +20,7 @@ public final class IngestMetrics {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private Timer batchWrite;
+  private DistributionSummary mqttBatch;
 
   public IngestMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -44,9 +46,28 @@ public final class IngestMetrics {
     counter("loopline.ingest.mqtt.dropped", "reason", reason, "MQTT messages dropped without storing, by reason").increment();
   }
 
+  /** A {@code /live} client started; {@link #liveClosed()} when it ends (the difference is the clients connected). */
+  public void liveOpened() {
+    counter("loopline.ingest.live.clients", "event", "opened", "/live clients that started and that ended, by event").increment();
+  }
+
+  /** A {@code /live} client ended, and its event-bus consumer with it. */
+  public void liveClosed() {
+    counter("loopline.ingest.live.clients", "event", "closed", "/live clients that started and that ended, by event").increment();
+  }
+
   /** Records read by NDJSON exports, chunk by chunk, as clients take them. */
   public void exported(long records) {
     counter("loopline.ingest.export.records", "format", "ndjson", "Records read from PostgreSQL by NDJSON exports").increment(records);
+  }
+
+  /** The size of each batch the MQTT role sends to be stored (batches grow with the load). */
+  public void mqttBatch(int records) {
+    if (mqttBatch == null) {
+      mqttBatch = DistributionSummary.builder("loopline.ingest.mqtt.batch.records")
+          .description("Records in each batch the MQTT role sends to be stored").publishPercentileHistogram().register(registry);
+    }
+    mqttBatch.record(records);
   }
 
   /** How long each batch took to store (one statement, or one batch of an atomic upload). */

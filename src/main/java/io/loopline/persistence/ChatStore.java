@@ -135,7 +135,7 @@ final class ChatStore {
   private static String room(JsonObject message) {
     String room = message.getString("room");
     if (!ChatNames.validRoom(room)) {
-      throw StoreFailure.invalid("room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+      throw StoreFailure.invalid("room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
     }
     return room;
   }

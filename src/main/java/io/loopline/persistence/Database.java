@@ -101,6 +101,11 @@ final class Database {
         .build();
   }
 
+  /** Where the ingest COPY lanes connect with pgjdbc: the same server, user and timeouts. */
+  CopyWriters.Target copyTarget() {
+    return CopyWriters.target(settings.url(), settings.queryTimeoutMs(), settings.connectTimeoutMs());
+  }
+
   /** PostgreSQL cancels a statement after this long ({@code statement_timeout}). */
   long timeoutMs() {
     return timeoutMs;

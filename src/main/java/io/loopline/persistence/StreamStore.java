@@ -45,7 +45,9 @@ final class StreamStore {
 
   private final Vertx vertx;
   private final Database db;
+  /** One of the two writers, as {@code ingest.writer} says. */
   private final StreamWriters writers;
+  private final CopyWriters copies;
   private final StreamSessions atomics;
   private final StreamSessions exports;
   private final IngestSettings settings;
@@ -56,7 +58,14 @@ final class StreamStore {
     this.db = db;
     this.settings = settings;
     this.metrics = metrics;
-    this.writers = new StreamWriters(db, settings.writerConnections());
+    boolean copy = IngestSettings.COPY.equals(settings.writer());
+    this.writers = copy ? null : new StreamWriters(db, settings.writerConnections());
+    this.copies = copy ? new CopyWriters(vertx, db.copyTarget(), settings.writerConnections(), settings.writerQueueRecords(),
+        settings.copyGroupRecords(), db.timeoutMs()) : null;
+    if (copies != null) {
+      metrics.gauge("loopline.ingest.writer.queued", "Records waiting in the ingest writer lanes, not yet being written",
+          copies::queuedRecords);
+    }
     this.atomics = new StreamSessions(vertx, db, "atomic", settings.atomicSessions(), settings.sessionIdleMs());
     this.exports = new StreamSessions(vertx, db, "export", settings.exportSessions(), settings.sessionIdleMs());
   }
@@ -102,9 +111,10 @@ final class StreamStore {
   /** Stores a checked batch in one statement; the answer is the stream's newest seq. */
   Future<Long> write(RecordBatch batch) {
     Timer.Sample timing = Timer.start();
-    return writers.run(batch.stream(), StreamSql.APPEND, appendParams(batch)).map(rows -> {
+    Future<Long> written = copies != null ? copies.write(batch)
+        : writers.run(batch.stream(), StreamSql.APPEND, appendParams(batch)).map(rows -> rows.iterator().next().getLong("seq"));
+    return written.map(seq -> {
       timing.stop(metrics.batchWrite());
-      long seq = rows.iterator().next().getLong("seq");
       metrics.accepted(batch.source(), batch.size());
       vertx.eventBus().publish(Addresses.streamStored(batch.stream()),
           new JsonObject().put("stream", batch.stream()).put("seq", seq).put("count", batch.size()));
@@ -355,7 +365,7 @@ final class StreamStore {
   }
 
   Future<Void> close() {
-    return Future.join(atomics.close(), exports.close(), writers.close()).mapEmpty();
+    return Future.join(atomics.close(), exports.close(), copies != null ? copies.close() : writers.close()).mapEmpty();
   }
 
   private record Filter(String stream, String device, OffsetDateTime from, OffsetDateTime to) {}
@@ -442,7 +452,7 @@ final class StreamStore {
   private static String stream(JsonObject request) {
     Object stream = request.getValue("stream");
     if (!(stream instanceof String name) || !StreamRecords.validStream(name)) {
-      throw StoreFailure.invalid("stream: must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+      throw StoreFailure.invalid("stream: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
     }
     return name;
   }

@@ -74,6 +74,11 @@ class StreamRecordsTest {
     assertThat(StreamRecords.validStream("a/b")).isFalse();
     assertThat(StreamRecords.validStream("a+")).isFalse();
     assertThat(StreamRecords.validStream("x".repeat(65))).isFalse();
+    assertThat(StreamRecords.validStream(".")).as("a URL dot segment").isFalse();
+    assertThat(StreamRecords.validStream("..")).as("a URL dot segment").isFalse();
+    assertThat(StreamRecords.validStream("...")).isTrue();
+    assertThat(ChatNames.validRoom("..")).as("a URL dot segment").isFalse();
+    assertThat(ChatNames.validRoom(".a")).isTrue();
     assertThat(StreamRecords.validStream("")).isFalse();
   }
 }

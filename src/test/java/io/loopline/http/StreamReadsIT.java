@@ -212,6 +212,65 @@ class StreamReadsIT {
     assertProblem(await(node.client().get("/streams/live/live").putHeader("Last-Event-ID", "x1").send()), 400);
   }
 
+  /**
+   * A client that sends its request and hangs up at once: the handlers waiting for the bus (the cursor to open,
+   * the stream's head) must still notice, so no event-bus consumer stays registered and no cursor stays open.
+   */
+  @Test
+  void clientsThatHangUpAtOnceLeaveNoLiveConsumerOrExportCursorBehind() throws Exception {
+    double opened = live("opened");
+    double closed = live("closed");
+    for (int i = 0; i < 10; i++) {
+      hangUp("GET /streams/plant/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
+    }
+    Poll.until("every /live request reached its handler", Duration.ofSeconds(30), () -> live("opened") - opened == 10);
+    Poll.until("every /live client that hung up is closed", Duration.ofSeconds(30), () -> live("closed") - closed == 10);
+
+    for (int i = 0; i < 5; i++) {
+      hangUp("GET /streams/plant/records HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/x-ndjson\r\n\r\n");
+    }
+    // The only export session (ingest.exportSessions: 1) is free again well before ingest.sessionIdleMs (30 s).
+    HttpResponse<Buffer> export = Poll.value("an export is served again", Duration.ofSeconds(15),
+        () -> await(node.client().get("/streams/plant/records").putHeader("Accept", StreamRoutes.NDJSON).send()),
+        answer -> answer.statusCode() == 200);
+    assertThat(export.bodyAsString().lines()).hasSize(600);
+  }
+
+  @Test
+  void dotSegmentsAreNotStreamOrRoomNames() {
+    for (String path : List.of("/streams/./records", "/streams/../records", "/streams/%2E%2e/records")) {
+      HttpResponse<Buffer> answer = await(node.client().post(path).putHeader("Content-Type", "application/x-ndjson")
+          .sendBuffer(Buffer.buffer(lines(0, 1, 1))));
+      assertProblem(answer, 400);
+      assertThat(answer.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("pointer")).as(path)
+          .isEqualTo("/path/stream");
+    }
+    assertProblem(await(node.client().get("/streams/../live").send()), 400);
+    assertProblem(await(node.client().get("/streams/%2e/series").send()), 400);
+    for (String path : List.of("/chat/rooms/../messages", "/chat/rooms/%2e/messages")) {
+      HttpResponse<Buffer> answer = await(node.client().post(path).sendJsonObject(
+          new JsonObject().put("name", "ann").put("text", "hello")));
+      assertProblem(answer, 400);
+      assertThat(answer.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("pointer")).as(path)
+          .isEqualTo("/path/room");
+    }
+    assertThat(await(node.client().get("/streams/.../series").send()).statusCode()).as("three dots are a name")
+        .isEqualTo(200);
+    assertThat(await(node.client().get("/streams/./plant/records").send()).statusCode())
+        .as("a dot segment beside the name is another spelling of /streams/plant/records").isEqualTo(200);
+  }
+
+  private static void hangUp(String request) throws java.io.IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.port())) {
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+    }
+  }
+
+  private static double live(String event) {
+    return MetricsScrape.value(node, "loopline_ingest_live_clients_total{event=\"" + event + "\"}");
+  }
+
   private static void upload(String stream, String ndjson) {
     HttpResponse<Buffer> answer = await(node.client().post("/streams/" + stream + "/records")
         .putHeader("Content-Type", "application/x-ndjson").sendBuffer(Buffer.buffer(ndjson)));

@@ -45,7 +45,7 @@ class StreamUploadIT {
       .put("uploadQueueBatches", 2).put("maxBodyBytes", 200_000).put("maxLineBytes", 2048);
   /** The node of most tests: uploads up to 50 MB, and a database that may be held up for a minute (backpressure). */
   private static final JsonObject NODE = new JsonObject()
-      .put("ingest", INGEST.copy().put("maxBodyBytes", 50_000_000).put("writeTimeoutMs", 120_000))
+      .put("ingest", INGEST.copy().put("maxBodyBytes", 50_000_000).put("writeTimeoutMs", 120_000).put("writerQueueRecords", 100))
       .put("db", new JsonObject().put("queryTimeoutMs", 120_000));
 
   private static TestNode node;
@@ -224,6 +224,48 @@ class StreamUploadIT {
     assertThat(answer.status()).as(String.valueOf(answer.body())).isEqualTo(200);
     assertThat(answer.body().getLong("accepted")).isEqualTo(pump.lines());
     assertThat(StoredRecords.count(node.databaseUrl(), stream)).isEqualTo(pump.lines());
+  }
+
+  /**
+   * A writer lane holds at most ingest.writerQueueRecords (100 here) waiting records: past that a batch is
+   * refused at once with 503, never queued without bound; what the lane took is stored once it can write.
+   */
+  @Test
+  void aFullWriterLaneRefusesMoreAtOnceAndStoresWhatItTook() throws Exception {
+    String stream = "lane-full";
+    try (Connection lock = TestServers.jdbc(node.databaseUrl())) {
+      lock.setAutoCommit(false);
+      lock.createStatement().execute("INSERT INTO streams (name, records, first_time, last_time) VALUES ('" + stream + "', 0, now(), now())");
+      Future<HttpResponse<Buffer>> writing = node.client().post("/streams/" + stream + "/records")
+          .putHeader("Content-Type", NDJSON).sendBuffer(Buffer.buffer(lines(0, 50, 2)));
+      Poll.until("the first batch is being written", Duration.ofSeconds(30), () -> blockedBy(lock) == 1);
+      Future<HttpResponse<Buffer>> queued = node.client().post("/streams/" + stream + "/records")
+          .putHeader("Content-Type", NDJSON).sendBuffer(Buffer.buffer(lines(50, 150, 2)));
+      Poll.until("two batches wait in the lane", Duration.ofSeconds(30),
+          () -> MetricsScrape.value(node, "loopline_ingest_writer_queued") == 100);
+
+      HttpResponse<Buffer> refused = await(node.client().post("/streams/" + stream + "/records")
+          .putHeader("Content-Type", NDJSON).sendBuffer(Buffer.buffer(lines(150, 200, 2))));
+      assertProblem(refused, 503);
+      assertThat(refused.getHeader("Retry-After")).isNotNull();
+      assertThat(refused.bodyAsJsonObject().getLong("accepted")).isZero();
+      assertThat(StoredRecords.count(node.databaseUrl(), stream)).isZero();
+      lock.rollback();
+      assertThat(await(writing).bodyAsJsonObject().getLong("accepted")).isEqualTo(50);
+      assertThat(await(queued).bodyAsJsonObject().getLong("accepted")).isEqualTo(100);
+    }
+    List<Stored> stored = StoredRecords.of(node.databaseUrl(), stream);
+    assertThat(stored).hasSize(150);
+    assertThat(stored.get(149)).isEqualTo(new Stored(150, "dev-1", StoredRecords.time(149), 149, null));
+  }
+
+  /** Sessions waiting for a lock that {@code lock}'s session holds. */
+  private static int blockedBy(Connection lock) throws Exception {
+    try (var rows = lock.createStatement().executeQuery(
+        "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")) {
+      rows.next();
+      return rows.getInt(1);
+    }
   }
 
   @Test

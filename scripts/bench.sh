@@ -36,7 +36,8 @@ ensure_tools() {
   command -v wrk >/dev/null || missing+=(wrk)
   command -v psql >/dev/null || missing+=(postgresql-client)
   for module in fastapi:python3-fastapi uvicorn:python3-uvicorn uvloop:python3-uvloop httptools:python3-httptools \
-      asyncpg:python3-asyncpg redis:python3-redis aiohttp:python3-aiohttp; do
+      asyncpg:python3-asyncpg redis:python3-redis aiohttp:python3-aiohttp lxml:python3-lxml \
+      scrapy:python3-scrapy; do
     /usr/bin/python3 -c "import ${module%%:*}" 2>/dev/null || missing+=("${module##*:}")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -151,11 +152,13 @@ start_site() {
   head -500 "$WORK/urls.txt" | sed 's|/page/|/page/9|' >"$WORK/warm.txt"
 }
 
-# scrape_job PORT URL_FILE: runs a scrape job on the Loopline node at PORT and prints its seconds and pages/s.
+# scrape_job PORT URL_FILE [PID]: runs a scrape job on the Loopline node at PORT and prints its seconds and
+# pages/s, and with PID the microseconds of that process's CPU (user + system, from /proc) per page.
 scrape_job() {
-  local port=$1 file=$2 body id state
+  local port=$1 file=$2 pid=${3:-} body id state ticks_before=0 ticks_after=0
   body=$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"urls": [l.strip() for l in open(sys.argv[1]) if l.strip()], "options": {"concurrency": 256, "perHostConcurrency": 256, "robots": False, "cache": False}}))' "$file")
   local start end
+  [ -n "$pid" ] && ticks_before=$(cpu_ticks "$pid")
   start=$(date +%s.%N)
   id=$(curl -s -X POST "http://127.0.0.1:$port/scrape-jobs" -H 'Content-Type: application/json' -d @- <<<"$body" \
     | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -165,35 +168,46 @@ scrape_job() {
     sleep 0.1
   done
   end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" -v n="$(wc -l <"$file")" -v st="$state" \
-    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s\n", n, n - f[2], e - s, n / (e - s), f[1]}'
+  [ -n "$pid" ] && ticks_after=$(cpu_ticks "$pid")
+  awk -v s="$start" -v e="$end" -v n="$(wc -l <"$file")" -v st="$state" -v t="$((ticks_after - ticks_before))" \
+    -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s cpu_us=%.0f\n", n, n - f[2], e - s, n / (e - s), f[1], t / hz * 1e6 / n}'
 }
 
-# record_scrape WORKLOAD SERVER RESULT_LINE [PID]: one row; errors are the pages that did not come back 200.
+# record_scrape WORKLOAD SERVER RESULT_LINE [PID]: one row; errors are the pages that did not come back 200;
+# the CPU column is microseconds of the scraper's CPU per page when the line has cpu_us.
 record_scrape() {
-  local rate seconds pages ok rss="-"
+  local rate seconds pages ok rss="-" cpu="-"
   rate=$(sed -E 's/.*rate=([^ ]+).*/\1/' <<<"$3")
   seconds=$(sed -E 's/.*seconds=([^ ]+).*/\1/' <<<"$3")
   pages=$(sed -E 's/.*pages=([^ ]+).*/\1/' <<<"$3")
   ok=$(sed -E 's/.*ok=([^ ]+).*/\1/' <<<"$3")
+  [[ $3 == *cpu_us=* ]] && cpu="$(sed -E 's/.*cpu_us=([^ ]+).*/\1/' <<<"$3") us/page"
   [ -n "${4:-}" ] && [ -e "/proc/$4/status" ] && rss=$(peak_rss_mb "$4")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" 256 "$rate pages/s" "$seconds s for $pages" "-" \
-    "$((pages - ok))" "-" "$rss" >>"$RESULTS"
+    "$((pages - ok))" "$cpu" "$rss" >>"$RESULTS"
   log "$1 $2: $3"
 }
 
+# Interleaved rounds (BENCH_SCRAPE_ROUNDS, default 3): Loopline (one node, kept running and warm), the aiohttp
+# script, Scrapy, in turn; every round is a row, and the report compares the best round of each.
 run_scrape() {
   start_site
   start_server loopline-scrape
   scrape_job $PORT "$WORK/warm.txt" >/dev/null
-  local line
-  line=$(scrape_job $PORT "$WORK/urls.txt")
-  record_scrape scrape loopline "$line" "$SERVER_PID"
+  scrape_job $PORT "$WORK/urls.txt" >/dev/null
+  local line round
+  for round in $(seq 1 "${BENCH_SCRAPE_ROUNDS:-3}"); do
+    line=$(scrape_job $PORT "$WORK/urls.txt" "$SERVER_PID")
+    record_scrape scrape loopline "$line" "$SERVER_PID"
+    line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
+    record_scrape scrape aiohttp-scraper "$line"
+    if [ "${BENCH_SCRAPY:-1}" = 1 ]; then
+      line=$(cd "$WORK" && URL_FILE="$WORK/urls.txt" taskset -c 0 /usr/bin/python3 -m scrapy runspider "$OLDPWD/bench/peers/scrapy_spider.py" 2>/dev/null | grep '^RESULT')
+      record_scrape scrape scrapy "$line"
+    fi
+  done
   stop_server
-  line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
-  record_scrape scrape aiohttp-scraper "$line"
-  line=$(cd "$WORK" && URL_FILE="$WORK/urls.txt" taskset -c 0 /usr/bin/python3 -m scrapy runspider "$OLDPWD/bench/peers/scrapy_spider.py" 2>/dev/null | grep '^RESULT')
-  record_scrape scrape scrapy "$line"
   stop_site
 }
 
@@ -312,7 +326,7 @@ report() {
     echo "Ratios of requests/s (Loopline over the other):"
     echo
     awk -F'\t' '
-      { rps[$1 "/" $2] = $4; p99[$1 "/" $2] = $6; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+      { if (!(($1 "/" $2) in rps) || $4 + 0 > rps[$1 "/" $2] + 0) rps[$1 "/" $2] = $4; p99[$1 "/" $2] = $6; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
       END {
         for (i = 1; i <= n; i++) {
           w = order[i]; l = rps[w "/loopline"]; if (l == "") l = rps[w "/loopline-cached"]; if (l == "") l = rps[w "/loopline-uncached"]

@@ -61,7 +61,7 @@ final class Fetcher {
 
   /** What one fetch may do beyond the node's policy. */
   record Options(boolean robots, boolean cache, List<HostLimiter.Limit> limits, int perHostConcurrency,
-      boolean allLinks) {}
+      boolean allLinks, ExtractionRules rules) {}
 
   /** A result, and every outgoing link when {@link Options#allLinks} asked for them. */
   record Outcome(JsonObject result, List<String> links) {}
@@ -541,7 +541,7 @@ final class Fetcher {
   private Future<RobotsRules> fetchRobots(URI page, Options options, Abort control) {
     URI url = URI.create(ScrapeUrls.origin(page) + "/robots.txt");
     Options plain = new Options(false, false, List.of(new HostLimiter.Limit("node", settings.globalConcurrency())),
-        options.perHostConcurrency(), false);
+        options.perHostConcurrency(), false, null);
     return robotsHop(url, plain, control, new ArrayList<>()).transform(done -> {
       control.finish(vertx);
       if (done.failed()) {
@@ -576,6 +576,7 @@ final class Fetcher {
   /** The result of a completed fetch; HTML is parsed on the parse workers. */
   private Future<Outcome> describe(String raw, Answer a, Options options, long start) {
     String contentType = a.headers().get("Content-Type");
+    byte[] body = a.body().getBytes();
     JsonObject result = new JsonObject()
         .put("url", raw)
         .put("finalUrl", a.url().toString())
@@ -583,29 +584,28 @@ final class Fetcher {
         .put("contentType", contentType)
         .put("bytes", a.bytes())
         .put("truncated", a.truncated())
-        .put("sha256", sha256(a.body()));
+        .put("sha256", sha256(body));
     if (!isHtml(contentType)) {
       return Future.succeededFuture(new Outcome(result.put("elapsedMs", elapsedMs(start)), List.of()));
     }
-    DeliveryOptions delivery = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)
-        .addHeader(ParseVerticle.URL, a.url().toString())
-        .addHeader(ParseVerticle.EXCERPT, String.valueOf(settings.excerptChars()));
-    String charset = charset(contentType);
-    if (charset != null) {
-      delivery.addHeader(ParseVerticle.CHARSET, charset);
-    }
-    return vertx.eventBus().<JsonObject>request(Addresses.SCRAPE_PARSE, a.body(), delivery)
+    ParseTask task = new ParseTask(body, a.url().toString(), charset(contentType), settings.excerptChars(), options.rules());
+    return vertx.eventBus().<PageParser.Page>request(Addresses.SCRAPE_PARSE, task,
+            new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000))
         .map(Message::body)
-        .map(parsed -> {
-          JsonArray links = parsed.getJsonArray("links");
-          List<String> all = links.stream().map(String::valueOf).toList();
-          result.put("title", parsed.getString("title"))
-              .put("description", parsed.getString("description"))
-              .put("linkCount", all.size())
-              .put("links", new JsonArray(all.subList(0, Math.min(all.size(), settings.linksReturned()))
-                  .stream().map(Object.class::cast).toList()))
-              .put("excerpt", parsed.getString("excerpt"))
-              .put("elapsedMs", elapsedMs(start));
+        .map(page -> {
+          List<String> all = page.links();
+          result.put("title", page.title())
+              .put("description", page.description());
+          if (page.canonical() != null) {
+            result.put("canonical", page.canonical());
+          }
+          result.put("linkCount", all.size())
+              .put("links", new JsonArray(new ArrayList<Object>(all.subList(0, Math.min(all.size(), settings.linksReturned())))))
+              .put("excerpt", page.excerpt());
+          if (page.fields() != null) {
+            result.put("fields", page.fields());
+          }
+          result.put("elapsedMs", elapsedMs(start));
           return new Outcome(result, options.allLinks() ? all : List.of());
         })
         .recover(e -> Future.succeededFuture(new Outcome(result.put("parseError", e.getMessage())
@@ -651,15 +651,19 @@ final class Fetcher {
   }
 
   static String sha256(Buffer body) {
+    return sha256(body.getBytes());
+  }
+
+  static String sha256(byte[] body) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes()));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
   private static String cacheKey(URI url) {
-    return "scrape:" + sha256(Buffer.buffer(url.toString()));
+    return "scrape:" + sha256(url.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   private Future<JsonObject> cacheGet(URI url) {

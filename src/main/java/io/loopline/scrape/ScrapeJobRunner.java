@@ -1,5 +1,7 @@
 package io.loopline.scrape;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
@@ -45,6 +47,8 @@ final class ScrapeJobRunner {
   private final ScrapeSettings settings;
   private final String owner = ProcessHandle.current().pid() + "-scrape-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<Long, Running> running = new HashMap<>();
+  /** Each job's extraction rules, compiled once (they were checked when the job was given). */
+  private final Cache<Long, ExtractionRules> rules = Caffeine.newBuilder().maximumSize(256).build();
   /** Claims and completions go to this node's persistence verticle when it has one. */
   private final LocalFirst persistence;
   private final Completions completions;
@@ -115,12 +119,14 @@ final class ScrapeJobRunner {
     int depth = page.getInteger("depth");
     boolean follow = depth < options.getInteger("depth", 0);
     int concurrency = Math.min(options.getInteger("concurrency", settings.globalConcurrency()), settings.globalConcurrency());
+    ExtractionRules extract = rules.get(jobId, job -> ScraperVerticle.rules(options));
     Fetcher.Options fetch = new Fetcher.Options(
         options.getBoolean("robots", true),
-        options.getBoolean("cache", true) && !follow, // a cached result lacks the links to follow
+        // a cached result lacks the links to follow and the fields of the job's rules
+        options.getBoolean("cache", true) && !follow && extract.isEmpty(),
         List.of(new HostLimiter.Limit("node", settings.globalConcurrency()), new HostLimiter.Limit("job:" + jobId, concurrency)),
         Math.min(options.getInteger("perHostConcurrency", settings.perHostConcurrency()), settings.perHostConcurrency()),
-        follow);
+        follow, extract);
     Fetcher.Abort abort = new Fetcher.Abort();
     Future<Fetcher.Outcome> fetched = page.getInteger("attempts") > MAX_ATTEMPTS
         ? Future.succeededFuture(abandoned(page))

@@ -36,9 +36,10 @@ import java.util.function.Function;
  */
 public final class ScraperVerticle extends VerticleBase {
 
-  private static final Set<String> BATCH_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency");
+  private static final Set<String> BATCH_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
+      "extract");
   private static final Set<String> JOB_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
-      "depth", "maxPages");
+      "depth", "maxPages", "extract");
 
   /** Characters of an invalid URL kept as its page's URL in a job. */
   static final int INVALID_URL_STORED = 500;
@@ -52,6 +53,7 @@ public final class ScraperVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = ScrapeSettings.from(config());
+    ParseTask.registerCodecs(vertx);
     client = vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)
         .setKeepAliveTimeout(30)
@@ -103,8 +105,11 @@ public final class ScraperVerticle extends VerticleBase {
     int concurrency = positive(options, "concurrency", settings.globalConcurrency());
     List<HostLimiter.Limit> limits = List.of(new HostLimiter.Limit("node", settings.globalConcurrency()),
         new HostLimiter.Limit("batch:" + (++batches), concurrency));
-    Fetcher.Options fetch = new Fetcher.Options(options.getBoolean("robots", true), options.getBoolean("cache", true),
-        limits, positive(options, "perHostConcurrency", settings.perHostConcurrency()), false);
+    ExtractionRules rules = rules(options);
+    // A cached result has no fields of these rules: with rules, every page is fetched.
+    Fetcher.Options fetch = new Fetcher.Options(options.getBoolean("robots", true),
+        options.getBoolean("cache", true) && rules.isEmpty(),
+        limits, positive(options, "perHostConcurrency", settings.perHostConcurrency()), false, rules);
     // The same page asked twice is fetched once.
     Map<String, Future<Fetcher.Outcome>> byUrl = new LinkedHashMap<>();
     List<Future<JsonObject>> results = new ArrayList<>();
@@ -132,6 +137,7 @@ public final class ScraperVerticle extends VerticleBase {
     }
     positive(options, "concurrency", settings.globalConcurrency());
     positive(options, "perHostConcurrency", settings.perHostConcurrency());
+    rules(options);
     Set<String> valid = new LinkedHashSet<>();
     Map<String, JsonObject> invalid = new LinkedHashMap<>();
     for (String url : urls) {
@@ -194,6 +200,15 @@ public final class ScraperVerticle extends VerticleBase {
       }
     }
     return options;
+  }
+
+  /** The extraction rules of {@code options.extract}; a 400 names the first bad one. */
+  static ExtractionRules rules(JsonObject options) {
+    Object extract = options.getValue("extract");
+    if (extract != null && !(extract instanceof JsonObject)) {
+      throw new IllegalArgumentException("options.extract: must be an object of named rules");
+    }
+    return ExtractionRules.parse((JsonObject) extract, "options.extract");
   }
 
   private static int integer(JsonObject options, String field) {

@@ -160,7 +160,8 @@ final class ScrapeStore {
   }
 
   /**
-   * Request: {@code {"jobId", "owner", "pages": [{"id", "failed", "result"}]}} (at most {@link #MAX_BATCH}).
+   * Request: {@code {"jobId", "owner", "pages": [{"id", "failed", "result"}]}} (at most {@link #MAX_BATCH}), each
+   * result a JSON object or its encoded text (which the store passes on without reading it).
    * Reply: {@code {"completed": [{"job", "page"}]}}, without the pages whose lease was lost.
    */
   Future<JsonObject> completeMany(JsonObject message) {
@@ -170,16 +171,26 @@ final class ScrapeStore {
     if (pages.isEmpty() || pages.size() > MAX_BATCH) {
       return Future.failedFuture(StoreFailure.invalid("pages: between 1 and " + MAX_BATCH + " pages"));
     }
-    JsonArray input = new JsonArray();
-    for (Object item : pages) {
-      if (!(item instanceof JsonObject page)) {
+    Long[] ids = new Long[pages.size()];
+    String[] states = new String[pages.size()];
+    String[] results = new String[pages.size()];
+    for (int i = 0; i < pages.size(); i++) {
+      if (!(pages.getValue(i) instanceof JsonObject page)) {
         return Future.failedFuture(StoreFailure.invalid("pages: each page must be an object"));
       }
-      input.add(new JsonObject().put("id", Fields.id(page))
-          .put("state", page.getBoolean("failed", false) ? "failed" : "done")
-          .put("result", page.getJsonObject("result")));
+      ids[i] = Fields.id(page);
+      states[i] = page.getBoolean("failed", false) ? "failed" : "done";
+      // JSON text as the runner encoded it (a JSON object); an object is encoded here.
+      Object result = page.getValue("result");
+      if (result instanceof JsonObject object) {
+        results[i] = object.encode();
+      } else if (result instanceof String text && text.startsWith("{")) {
+        results[i] = text;
+      } else {
+        return Future.failedFuture(StoreFailure.invalid("pages: each result must be a JSON object"));
+      }
     }
-    return db.run(ScrapeSql.FINISH_LEAVES, Tuple.of(jobId, owner, input)).map(rows -> {
+    return db.run(ScrapeSql.FINISH_LEAVES, Tuple.of(jobId, owner, ids, states, results)).map(rows -> {
       JsonArray completed = new JsonArray();
       rows.forEach(row -> completed.add(new JsonObject().put("job", toJob(row)).put("page", toPage(row, "page_"))));
       return new JsonObject().put("completed", completed);

@@ -42,11 +42,18 @@ final class ScrapeRoutes {
         resources.query(ctx, Addresses.SCRAPE_JOBS_GET, new JsonObject().put("id", Resources.id(ctx))));
     builder.getRoute("cancelScrapeJob").addHandler(ctx ->
         resources.query(ctx, Addresses.SCRAPE_JOBS_CANCEL, new JsonObject().put("id", Resources.id(ctx))));
-    builder.getRoute("listScrapePages").addHandler(ctx -> resources.query(ctx, Addresses.SCRAPE_JOBS_PAGES, new JsonObject()
-        .put("id", Resources.id(ctx))
-        .put("state", Resources.query(ctx, "state"))
-        .put("limit", Resources.query(ctx, "limit"))
-        .put("cursor", Resources.query(ctx, "cursor"))));
+    builder.getRoute("listScrapePages").addHandler(ctx -> {
+      String export = PageExport.format(ctx);
+      if (export != null) {
+        PageExport.start(bus, ctx, Resources.id(ctx), Resources.query(ctx, "state"), export);
+        return;
+      }
+      resources.query(ctx, Addresses.SCRAPE_JOBS_PAGES, new JsonObject()
+          .put("id", Resources.id(ctx))
+          .put("state", Resources.query(ctx, "state"))
+          .put("limit", Resources.query(ctx, "limit"))
+          .put("cursor", Resources.query(ctx, "cursor")));
+    });
     builder.getRoute("scrapeJobEvents").addHandler(this::events);
   }
 

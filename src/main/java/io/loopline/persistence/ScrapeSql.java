@@ -24,6 +24,19 @@ final class ScrapeSql {
   static final String PAGES = "SELECT " + PAGE_COLUMNS + " FROM scrape_pages WHERE job_id = $1 "
       + "AND ($2::text IS NULL OR state = $2) AND ($3::bigint IS NULL OR id > $3) ORDER BY id LIMIT $4";
 
+  /**
+   * A chunk of a job's export, in id order after $3: NDJSON lines built by PostgreSQL from the stored JSON text
+   * (the results are not parsed on the way), and the fields of a CSV row. $2 state or null, $4 limit.
+   */
+  static final String EXPORT = "WITH chunk AS (SELECT id FROM scrape_pages WHERE job_id = $1 "
+      + "AND ($2::text IS NULL OR state = $2) AND id > $3 ORDER BY id LIMIT $4) "
+      + "SELECT p.id, json_build_object('id', p.id, 'url', p.url, 'depth', p.depth, 'state', p.state, 'seq', p.seq, "
+      + "'finishedAt', p.finished_at, 'result', p.result)::text AS line, p.url, p.depth, p.state, p.seq, p.finished_at, "
+      + "p.result->>'status' AS status, p.result->>'finalUrl' AS final_url, p.result->>'title' AS title, "
+      + "p.result->>'description' AS description, p.result->>'canonical' AS canonical, "
+      + "p.result->>'linkCount' AS link_count, p.result->'error'->>'code' AS error, (p.result->'fields')::text AS fields "
+      + "FROM chunk JOIN scrape_pages p ON p.id = chunk.id ORDER BY p.id";
+
   /** Pending pages, and pages whose lease ran out, of live jobs, oldest first; rows another runner takes are skipped. */
   static final String CLAIM = """
       WITH claimed AS (

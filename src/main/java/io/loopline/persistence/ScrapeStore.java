@@ -1,5 +1,6 @@
 package io.loopline.persistence;
 
+import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -85,6 +86,40 @@ final class ScrapeStore {
     return get(new JsonObject().put("id", id))
         .compose(job -> db.run(ScrapeSql.PAGES, Tuple.of(id, state, after == null ? null : after.id(), limit + 1)))
         .map(rows -> Cursor.page(rows, limit, "pages", "id", row -> toPage(row, ""), last -> null));
+  }
+
+  /** The columns of a CSV export, in order; the header row. */
+  static final String CSV_HEADER = "id,url,depth,state,seq,finished_at,status,final_url,title,description,canonical,"
+      + "link_count,error,fields\r\n";
+
+  /** A chunk of a job's export: see {@link Addresses#SCRAPE_JOBS_EXPORT}. */
+  Future<JsonObject> export(JsonObject message) {
+    long id = Fields.id(message);
+    String state = message.getString("state");
+    if (state != null && !PAGE_STATES.contains(state)) {
+      throw StoreFailure.invalid("state: one of " + PAGE_STATES);
+    }
+    boolean csv = "csv".equals(message.getString("format"));
+    long after = message.getLong("after", 0L);
+    int limit = Math.max(1, Math.min(1000, message.getInteger("limit", 500)));
+    Future<JsonObject> job = after == 0 ? get(new JsonObject().put("id", id)) : Future.succeededFuture();
+    return job.compose(j -> db.run(ScrapeSql.EXPORT, Tuple.of(id, state, after, limit))).map(rows -> {
+      StringBuilder lines = new StringBuilder(csv && after == 0 ? CSV_HEADER : "");
+      Long last = null;
+      for (Row row : rows) {
+        last = row.getLong("id");
+        if (csv) {
+          Csv.row(lines, row.getLong("id"), row.getString("url"), row.getInteger("depth"), row.getString("state"),
+              row.getLong("seq"), Fields.time(row.getOffsetDateTime("finished_at")), row.getString("status"),
+              row.getString("final_url"), row.getString("title"), row.getString("description"),
+              row.getString("canonical"), row.getString("link_count"), row.getString("error"), row.getString("fields"));
+        } else {
+          lines.append(row.getString("line")).append('\n');
+        }
+      }
+      return new JsonObject().put("lines", lines.toString()).put("count", rows.size())
+          .put("last", rows.size() < limit ? null : last);
+    });
   }
 
   /**

@@ -59,7 +59,11 @@ final class ScrapeRoutes {
 
   /** 202 once the job is stored: it will run even if this node dies now. */
   private void submit(RoutingContext ctx) {
-    bus.request(Addresses.SCRAPE_JOBS_SUBMIT, Resources.body(ctx))
+    JsonObject body = Resources.body(ctx);
+    JsonObject options = body.getValue("options") instanceof JsonObject o ? o : new JsonObject();
+    // Reading sitemaps is a fetch or several: such a submission may take as long as a batch.
+    boolean sitemaps = options.containsKey("sitemaps") || Boolean.TRUE.equals(options.getValue("robotsSitemaps"));
+    (sitemaps ? batches : bus).request(Addresses.SCRAPE_JOBS_SUBMIT, body)
         .onSuccess(job -> ctx.response()
             .setStatusCode(202)
             .putHeader(HttpHeaders.LOCATION, "/scrape-jobs/" + job.getLong("id"))

@@ -62,7 +62,7 @@ final class Fetcher {
 
   /** What one fetch may do beyond the node's policy. */
   record Options(boolean robots, boolean cache, List<HostLimiter.Limit> limits, int perHostConcurrency,
-      boolean allLinks, ExtractionRules rules) {}
+      boolean allLinks, ExtractionRules rules, boolean autothrottle) {}
 
   /** A result, and every outgoing link when {@link Options#allLinks} asked for them. */
   record Outcome(JsonObject result, List<String> links) {}
@@ -155,6 +155,7 @@ final class Fetcher {
   private final MeterRegistry metrics;
   /** Fetch counters by outcome, resolved once each (a registry lookup per fetch showed in profiles). */
   private final Map<String, Counter> fetches = new HashMap<>();
+  private final AutoThrottle throttle;
 
   Fetcher(Vertx vertx, HttpClientAgent client, ScrapeSettings settings, AddressClassifier guard, HostLimiter limiter,
       MeterRegistry metrics) {
@@ -165,6 +166,7 @@ final class Fetcher {
     this.guard = guard;
     this.limiter = limiter;
     this.agentToken = RobotsRules.productToken(settings.userAgent().trim()).toLowerCase(Locale.ROOT);
+    this.throttle = new AutoThrottle(settings.maxCrawlDelayMs());
     this.robots = Caffeine.newBuilder().maximumSize(10_000)
         .expireAfterWrite(Duration.ofSeconds(Math.max(1, settings.robotsCacheTtlSeconds()))).build();
   }
@@ -215,11 +217,15 @@ final class Fetcher {
 
   /** One hop, then the next while the answer is a redirect: robots.txt and the guard are checked at each. */
   private Future<Answer> follow(URI url, Options options, Abort abort, List<URI> visited) {
+    return follow(url, options, abort, visited, settings.maxBodyBytes());
+  }
+
+  private Future<Answer> follow(URI url, Options options, Abort abort, List<URI> visited, long maxBody) {
     visited.add(url);
     Future<Long> spacing = options.robots() && settings.robots()
         ? robotsAllow(url, options, abort) : Future.succeededFuture(settings.perHostDelayMs());
     return spacing
-        .compose(ms -> withRetries(url, options, abort, 0, settings.maxBodyBytes(), true, ms))
+        .compose(ms -> withRetries(url, options, abort, 0, maxBody, true, ms))
         .compose(answer -> {
           String location = answer.headers().get("Location");
           if (answer.status() < 300 || answer.status() >= 400 || answer.status() == 304 || location == null) {
@@ -237,7 +243,7 @@ final class Fetcher {
             return Future.failedFuture(new FetchFailure("too-many-redirects",
                 "more than " + settings.maxRedirects() + " redirects", false));
           }
-          return follow(next, options, abort, visited);
+          return follow(next, options, abort, visited, maxBody);
         });
   }
 
@@ -315,11 +321,17 @@ final class Fetcher {
       }
       List<HostLimiter.Limit> limits = new ArrayList<>(options.limits());
       limits.add(new HostLimiter.Limit("host:" + host, Math.min(settings.perHostConcurrency(), options.perHostConcurrency())));
-      HostLimiter.Ticket ticket = limiter.acquire(host, limits, spacingMs);
+      HostLimiter.Ticket ticket = options.autothrottle()
+          ? limiter.acquire(host, limits, () -> throttle.delayMs(host, spacingMs))
+          : limiter.acquire(host, limits, spacingMs);
       return stoppable(abort, ticket.granted(), ticket::release)
           .compose(v -> {
             abort.startDeadline(vertx, settings.totalTimeoutMs());
-            return exchange(url, address, abort, maxBody, discard);
+            long sent = System.nanoTime();
+            Future<Answer> answer = exchange(url, address, abort, maxBody, discard);
+            return options.autothrottle() ? answer.onSuccess(a -> throttle.answered(host, a.status(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent), retryAfterMs(a.headers().get("Retry-After"))))
+                : answer;
           })
           .onComplete(done -> ticket.release());
     });
@@ -544,7 +556,7 @@ final class Fetcher {
   private Future<RobotsRules> fetchRobots(URI page, Options options, Abort control) {
     URI url = URI.create(ScrapeUrls.origin(page) + "/robots.txt");
     Options plain = new Options(false, false, List.of(new HostLimiter.Limit("node", settings.globalConcurrency())),
-        options.perHostConcurrency(), false, null);
+        options.perHostConcurrency(), false, null, false);
     return robotsHop(url, plain, control, new ArrayList<>()).transform(done -> {
       control.finish(vertx);
       if (done.failed()) {
@@ -574,6 +586,28 @@ final class Fetcher {
       }
       return robotsHop(next, options, control, visited);
     });
+  }
+
+  /**
+   * The body of {@code raw} (a 2xx answer, at most {@code maxBytes}), fetched under the whole policy: for
+   * sitemaps and robots.txt lines the result does not keep. Fails with the fetch error's message otherwise.
+   */
+  Future<Buffer> download(String raw, boolean robots, long maxBytes) {
+    URI url;
+    try {
+      url = ScrapeUrls.normalise(raw);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    Options options = new Options(robots, false, List.of(new HostLimiter.Limit("node", settings.globalConcurrency())),
+        settings.perHostConcurrency(), false, null, false);
+    Abort abort = new Abort();
+    return follow(url, options, abort, new ArrayList<>(), maxBytes)
+        .onComplete(done -> abort.finish(vertx))
+        .recover(e -> Future.failedFuture(new IllegalStateException(raw + ": " + e.getMessage())))
+        .compose(a -> a.status() >= 200 && a.status() < 300 && !a.truncated() ? Future.succeededFuture(a.body())
+            : Future.failedFuture(new IllegalStateException(raw + ": status " + a.status()
+                + (a.truncated() ? ", longer than " + maxBytes + " bytes" : ""))));
   }
 
   /** The result of a completed fetch; HTML is parsed on the parse workers. */

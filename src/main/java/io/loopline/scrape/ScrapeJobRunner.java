@@ -49,6 +49,8 @@ final class ScrapeJobRunner {
   private final Map<Long, Running> running = new HashMap<>();
   /** Each job's extraction rules, compiled once (they were checked when the job was given). */
   private final Cache<Long, ExtractionRules> rules = Caffeine.newBuilder().maximumSize(256).build();
+  /** Each job's scope (which links it follows), built once. */
+  private final Cache<Long, ScrapeScope> scopes = Caffeine.newBuilder().maximumSize(256).build();
   /** Claims and completions go to this node's persistence verticle when it has one. */
   private final LocalFirst persistence;
   private final Completions completions;
@@ -126,7 +128,7 @@ final class ScrapeJobRunner {
         options.getBoolean("cache", true) && !follow && extract.isEmpty(),
         List.of(new HostLimiter.Limit("node", settings.globalConcurrency()), new HostLimiter.Limit("job:" + jobId, concurrency)),
         Math.min(options.getInteger("perHostConcurrency", settings.perHostConcurrency()), settings.perHostConcurrency()),
-        follow, extract);
+        follow, extract, options.getBoolean("autothrottle", false));
     Fetcher.Abort abort = new Fetcher.Abort();
     Future<Fetcher.Outcome> fetched = page.getInteger("attempts") > MAX_ATTEMPTS
         ? Future.succeededFuture(abandoned(page))
@@ -137,7 +139,15 @@ final class ScrapeJobRunner {
       }
       JsonObject result = outcome.result();
       boolean failed = result.containsKey("error") || result.getInteger("status", 0) >= 400;
-      List<String> links = follow && !failed ? ScraperVerticle.sameHost(URI.create(page.getString("url")), outcome.links()) : List.of();
+      List<String> links = follow && !failed ? scopes.get(jobId, job -> ScrapeScope.of(options))
+          .follow(URI.create(page.getString("url")), outcome.links()) : List.of();
+      String canonical = result.getString("canonical");
+      if (options.getBoolean("canonical", false) && canonical != null && !canonical.equals(result.getString("finalUrl"))) {
+        // A copy of another page: stored as one, and only the page it names is followed (fetched once per job).
+        result.put("duplicateOf", canonical);
+        links = follow && !failed ? scopes.get(jobId, job -> ScrapeScope.of(options))
+            .follow(URI.create(page.getString("url")), List.of(canonical)) : List.of();
+      }
       if (links.isEmpty()) {
         return completions.add(jobId, id, failed, result);
       }

@@ -37,9 +37,9 @@ import java.util.function.Function;
 public final class ScraperVerticle extends VerticleBase {
 
   private static final Set<String> BATCH_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
-      "extract");
+      "extract", "autothrottle");
   private static final Set<String> JOB_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
-      "depth", "maxPages", "extract");
+      "depth", "maxPages", "extract", "scope", "include", "exclude", "canonical", "sitemaps", "robotsSitemaps", "autothrottle");
 
   /** Characters of an invalid URL kept as its page's URL in a job. */
   static final int INVALID_URL_STORED = 500;
@@ -109,7 +109,8 @@ public final class ScraperVerticle extends VerticleBase {
     // A cached result has no fields of these rules: with rules, every page is fetched.
     Fetcher.Options fetch = new Fetcher.Options(options.getBoolean("robots", true),
         options.getBoolean("cache", true) && rules.isEmpty(),
-        limits, positive(options, "perHostConcurrency", settings.perHostConcurrency()), false, rules);
+        limits, positive(options, "perHostConcurrency", settings.perHostConcurrency()), false, rules,
+        options.getValue("autothrottle") != null && flag(options, "autothrottle"));
     // The same page asked twice is fetched once.
     Map<String, Future<Fetcher.Outcome>> byUrl = new LinkedHashMap<>();
     List<Future<JsonObject>> results = new ArrayList<>();
@@ -138,6 +139,15 @@ public final class ScraperVerticle extends VerticleBase {
     positive(options, "concurrency", settings.globalConcurrency());
     positive(options, "perHostConcurrency", settings.perHostConcurrency());
     rules(options);
+    ScrapeScope.of(options);
+    if (options.containsKey("canonical") && !(options.getValue("canonical") instanceof Boolean)) {
+      throw new IllegalArgumentException("options.canonical: must be true or false");
+    }
+    List<String> sitemaps = sitemaps(options);
+    boolean robotsSitemaps = options.getValue("robotsSitemaps") != null && flag(options, "robotsSitemaps");
+    if (options.getValue("autothrottle") != null) {
+      flag(options, "autothrottle");
+    }
     Set<String> valid = new LinkedHashSet<>();
     Map<String, JsonObject> invalid = new LinkedHashMap<>();
     for (String url : urls) {
@@ -150,6 +160,28 @@ public final class ScraperVerticle extends VerticleBase {
             .put("error", new JsonObject().put("code", "invalid-url").put("message", e.getMessage())));
       }
     }
+    if (sitemaps.isEmpty() && !robotsSitemaps) {
+      return store(options, depth, valid, invalid);
+    }
+    // The sitemaps' URLs join the job's own, up to maxJobUrls in all.
+    int limit = options.getValue("maxPages") == null ? settings.maxJobUrls()
+        : Math.min(settings.maxJobUrls(), integer(options, "maxPages"));
+    int room = limit - valid.size() - invalid.size();
+    return Sitemaps.read(vertx, fetcher, sitemaps, robotsSitemaps ? Sitemaps.origins(valid) : List.of(),
+            options.getBoolean("robots", true), Math.max(0, room))
+        .compose(found -> {
+          for (String url : found) {
+            try {
+              valid.add(ScrapeUrls.normalise(url).toString());
+            } catch (IllegalArgumentException e) {
+              // a sitemap's entry that is no fetchable URL is left out
+            }
+          }
+          return store(options, depth, valid, invalid);
+        });
+  }
+
+  private Future<JsonObject> store(JsonObject options, int depth, Set<String> valid, Map<String, JsonObject> invalid) {
     invalid.keySet().removeAll(valid);
     int pages = valid.size() + invalid.size();
     int maxPages = options.getValue("maxPages") == null
@@ -202,6 +234,35 @@ public final class ScraperVerticle extends VerticleBase {
     return options;
   }
 
+  private static List<String> sitemaps(JsonObject options) {
+    Object value = options.getValue("sitemaps");
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray list) || list.size() > 10) {
+      throw new IllegalArgumentException("options.sitemaps: must be a list of at most 10 sitemap URLs");
+    }
+    List<String> out = new ArrayList<>();
+    for (Object url : list) {
+      if (!(url instanceof String text)) {
+        throw new IllegalArgumentException("options.sitemaps: each sitemap must be a URL");
+      }
+      try {
+        out.add(ScrapeUrls.normalise(text).toString());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("options.sitemaps: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private static boolean flag(JsonObject options, String field) {
+    if (!(options.getValue(field) instanceof Boolean b)) {
+      throw new IllegalArgumentException("options." + field + ": must be true or false");
+    }
+    return b;
+  }
+
   /** The extraction rules of {@code options.extract}; a 400 names the first bad one. */
   static ExtractionRules rules(JsonObject options) {
     Object extract = options.getValue("extract");
@@ -234,10 +295,5 @@ public final class ScraperVerticle extends VerticleBase {
   public Future<?> stop() {
     Future<?> stopped = runner == null ? Future.succeededFuture() : runner.stop();
     return stopped.eventually(() -> client == null ? Future.succeededFuture() : client.close());
-  }
-
-  /** Same-host links of a page, for a job that follows links. */
-  static List<String> sameHost(URI page, List<String> links) {
-    return links.stream().filter(l -> page.getHost().equals(URI.create(l).getHost())).toList();
   }
 }

@@ -8,7 +8,8 @@
 #                                         chat scrape-cluster
 #
 # Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 30: on one core the JVM needs that long to compile its hot paths), BENCH_CONNECTIONS (default 64),
-# BENCH_SLEEP_CONNECTIONS (default 5000). Traffic stays on 127.0.0.1.
+# BENCH_SLEEP_CONNECTIONS (default 5000), BENCH_SCRAPE_ROUNDS, BENCH_SCRAPY, BENCH_SCRAPE_BASELINE (see run_scrape).
+# Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -190,16 +191,37 @@ record_scrape() {
 }
 
 # Interleaved rounds (BENCH_SCRAPE_ROUNDS, default 3): Loopline (one node, kept running and warm), the aiohttp
-# script, Scrapy, in turn; every round is a row, and the report compares the best round of each.
+# script, Scrapy (BENCH_SCRAPY=0 leaves it out), in turn; every round is a row, and the report compares the
+# best round of each. BENCH_SCRAPE_BASELINE=JAR adds that jar (an earlier build, on a database of its own) as
+# "loopline-baseline", started beside the current one and measured in the same rounds.
 run_scrape() {
   start_site
   start_server loopline-scrape
-  scrape_job $PORT "$WORK/warm.txt" >/dev/null
-  scrape_job $PORT "$WORK/urls.txt" >/dev/null
+  local current_pid=$SERVER_PID current_port=$PORT baseline_pid="" baseline_port=""
+  if [ -n "${BENCH_SCRAPE_BASELINE:-}" ]; then
+    baseline_port=$((PORT + 10))
+    psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS ${DB_NAME}_baseline" -c "CREATE DATABASE ${DB_NAME}_baseline"
+    env LOOPLINE_HTTP_PORT=$baseline_port LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$PG/${DB_NAME}_baseline \
+      LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$WORK/data-baseline LOOPLINE_RATE_LIMIT_ENABLED=false \
+      LOOPLINE_REDIS_NAMESPACE=loopline-bench-baseline: LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_SCRAPE_ALLOW=127.0.0.2 \
+      LOOPLINE_SCRAPE_GLOBAL_CONCURRENCY=256 LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY=256 LOOPLINE_SCRAPE_JOB_CONCURRENCY=256 \
+      LOOPLINE_SCRAPE_CACHE_TTL_SECONDS=0 taskset -c 0 java -Xmx256m -jar "$BENCH_SCRAPE_BASELINE" >"$WORK/baseline.log" 2>&1 &
+    baseline_pid=$!
+    NODE_PIDS+=($baseline_pid)
+    for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$baseline_port/health/live" && break; sleep 0.2; done
+    scrape_job $baseline_port "$WORK/warm.txt" >/dev/null
+    scrape_job $baseline_port "$WORK/urls.txt" >/dev/null
+  fi
+  scrape_job $current_port "$WORK/warm.txt" >/dev/null
+  scrape_job $current_port "$WORK/urls.txt" >/dev/null
   local line round
   for round in $(seq 1 "${BENCH_SCRAPE_ROUNDS:-3}"); do
-    line=$(scrape_job $PORT "$WORK/urls.txt" "$SERVER_PID")
-    record_scrape scrape loopline "$line" "$SERVER_PID"
+    if [ -n "$baseline_pid" ]; then
+      line=$(scrape_job $baseline_port "$WORK/urls.txt" "$baseline_pid")
+      record_scrape scrape loopline-baseline "$line" "$baseline_pid"
+    fi
+    line=$(scrape_job $current_port "$WORK/urls.txt" "$current_pid")
+    record_scrape scrape loopline "$line" "$current_pid"
     line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
     record_scrape scrape aiohttp-scraper "$line"
     if [ "${BENCH_SCRAPY:-1}" = 1 ]; then
@@ -207,6 +229,7 @@ run_scrape() {
       record_scrape scrape scrapy "$line"
     fi
   done
+  stop_nodes
   stop_server
   stop_site
 }
@@ -337,7 +360,7 @@ report() {
             continue
           }
           if (w == "chat") { print "- chat: no peer; p99 delivery " p99[w "/loopline"] " ms to 1,000 sockets (goal: under 50 ms)"; continue }
-          split("fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy", peers, " ")
+          split("fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy loopline-baseline", peers, " ")
           for (p in peers) { o = rps[w "/" peers[p]]; if (o != "" && o > 0) line = line sprintf(" %.2fx %s;", l / o, peers[p]) }
           print line
         }

@@ -153,13 +153,21 @@ start_site() {
   head -500 "$WORK/urls.txt" | sed 's|/page/|/page/9|' >"$WORK/warm.txt"
 }
 
-# scrape_job PORT URL_FILE [PID]: runs a scrape job on the Loopline node at PORT and prints its seconds and
-# pages/s, and with PID the microseconds of that process's CPU (user + system, from /proc) per page.
+# CPU ticks of the PostgreSQL backends connected to database $1 (other databases' work is not counted).
+pg_ticks() {
+  psql -tA "$PG/postgres" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$1'" 2>/dev/null \
+    | while read -r p; do [ -n "$p" ] && awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'
+}
+
+# scrape_job PORT URL_FILE [PID [DB]]: runs a scrape job on the Loopline node at PORT and prints its seconds and
+# pages/s; with PID the microseconds of that process's CPU (user + system, from /proc) per page, and with DB
+# those of the PostgreSQL backends serving that database.
 scrape_job() {
-  local port=$1 file=$2 pid=${3:-} body id state ticks_before=0 ticks_after=0
+  local port=$1 file=$2 pid=${3:-} db=${4:-} body id state ticks_before=0 ticks_after=0 pg_before=0 pg_after=0
   body=$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"urls": [l.strip() for l in open(sys.argv[1]) if l.strip()], "options": {"concurrency": 256, "perHostConcurrency": 256, "robots": False, "cache": False}}))' "$file")
   local start end
   [ -n "$pid" ] && ticks_before=$(cpu_ticks "$pid")
+  [ -n "$db" ] && pg_before=$(pg_ticks "$db")
   start=$(date +%s.%N)
   id=$(curl -s -X POST "http://127.0.0.1:$port/scrape-jobs" -H 'Content-Type: application/json' -d @- <<<"$body" \
     | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -170,9 +178,10 @@ scrape_job() {
   done
   end=$(date +%s.%N)
   [ -n "$pid" ] && ticks_after=$(cpu_ticks "$pid")
+  [ -n "$db" ] && pg_after=$(pg_ticks "$db")
   awk -v s="$start" -v e="$end" -v n="$(wc -l <"$file")" -v st="$state" -v t="$((ticks_after - ticks_before))" \
-    -v hz="$(getconf CLK_TCK)" \
-    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s cpu_us=%.0f\n", n, n - f[2], e - s, n / (e - s), f[1], t / hz * 1e6 / n}'
+    -v pg="$((pg_after - pg_before))" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s cpu_us=%.0f pg_cpu_us=%.0f\n", n, n - f[2], e - s, n / (e - s), f[1], t / hz * 1e6 / n, pg / hz * 1e6 / n}'
 }
 
 # record_scrape WORKLOAD SERVER RESULT_LINE [PID]: one row; errors are the pages that did not come back 200;
@@ -183,7 +192,8 @@ record_scrape() {
   seconds=$(sed -E 's/.*seconds=([^ ]+).*/\1/' <<<"$3")
   pages=$(sed -E 's/.*pages=([^ ]+).*/\1/' <<<"$3")
   ok=$(sed -E 's/.*ok=([^ ]+).*/\1/' <<<"$3")
-  [[ $3 == *cpu_us=* ]] && cpu="$(sed -E 's/.*cpu_us=([^ ]+).*/\1/' <<<"$3") us/page"
+  [[ $3 == *cpu_us=* ]] && cpu="$(sed -E 's/.* cpu_us=([^ ]+).*/\1/' <<<"$3") us/page"
+  [[ $3 == *pg_cpu_us=* ]] && cpu="$cpu (+ PostgreSQL $(sed -E 's/.*pg_cpu_us=([^ ]+).*/\1/' <<<"$3"))"
   [ -n "${4:-}" ] && [ -e "/proc/$4/status" ] && rss=$(peak_rss_mb "$4")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" 256 "$rate pages/s" "$seconds s for $pages" "-" \
     "$((pages - ok))" "$cpu" "$rss" >>"$RESULTS"
@@ -217,10 +227,10 @@ run_scrape() {
   local line round
   for round in $(seq 1 "${BENCH_SCRAPE_ROUNDS:-3}"); do
     if [ -n "$baseline_pid" ]; then
-      line=$(scrape_job $baseline_port "$WORK/urls.txt" "$baseline_pid")
+      line=$(scrape_job $baseline_port "$WORK/urls.txt" "$baseline_pid" "${DB_NAME}_baseline")
       record_scrape scrape loopline-baseline "$line" "$baseline_pid"
     fi
-    line=$(scrape_job $current_port "$WORK/urls.txt" "$current_pid")
+    line=$(scrape_job $current_port "$WORK/urls.txt" "$current_pid" "$DB_NAME")
     record_scrape scrape loopline "$line" "$current_pid"
     line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
     record_scrape scrape aiohttp-scraper "$line"

@@ -61,7 +61,7 @@ if [ "$WORKLOAD" = scrape ]; then
       until curl -s "http://127.0.0.1:$PORT/scrape-jobs/$id" | grep -q '"state":"done"'; do sleep 0.2; done
     done
   }
-  job 2 # warm-up
+  job 6 # warm-up: the JIT needs tens of thousands of pages on one core
   start=$(date +%s.%N)
   job 3 &
   load=$!

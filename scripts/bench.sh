@@ -27,8 +27,8 @@
 #
 # Environment: BENCH_DURATION (s per measurement, default 15), BENCH_WARMUP (s, default 30: on one core the
 # JVM needs that long to compile its hot paths), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 64),
-# BENCH_SLEEP_CONNECTIONS (default 5000), BENCH_DB (the database it fills, default loopline_bench). Traffic stays
-# on 127.0.0.1.
+# BENCH_SLEEP_CONNECTIONS (default 5000), BENCH_DB (the database it fills, default loopline_bench),
+# BENCH_SCRAPE_ROUNDS, BENCH_SCRAPY, BENCH_SCRAPE_BASELINE (see run_scrape). Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,7 +59,8 @@ ensure_tools() {
   command -v wrk >/dev/null || missing+=(wrk)
   command -v psql >/dev/null || missing+=(postgresql-client)
   for module in fastapi:python3-fastapi uvicorn:python3-uvicorn uvloop:python3-uvloop httptools:python3-httptools \
-      asyncpg:python3-asyncpg redis:python3-redis aiohttp:python3-aiohttp; do
+      asyncpg:python3-asyncpg redis:python3-redis aiohttp:python3-aiohttp lxml:python3-lxml \
+      scrapy:python3-scrapy; do
     /usr/bin/python3 -c "import ${module%%:*}" 2>/dev/null || missing+=("${module##*:}")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -234,11 +235,21 @@ start_site() {
   head -500 "$WORK/urls.txt" | sed 's|/page/|/page/9|' >"$WORK/warm.txt"
 }
 
-# scrape_job PORT URL_FILE: runs a scrape job on the Loopline node at PORT and prints its seconds and pages/s.
+# CPU ticks of the PostgreSQL backends connected to database $1 (other databases' work is not counted).
+pg_ticks() {
+  psql -tA "$PG/postgres" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$1'" 2>/dev/null \
+    | while read -r p; do [ -n "$p" ] && awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'
+}
+
+# scrape_job PORT URL_FILE [PID [DB]]: runs a scrape job on the Loopline node at PORT and prints its seconds and
+# pages/s; with PID the microseconds of that process's CPU (user + system, from /proc) per page, and with DB
+# those of the PostgreSQL backends serving that database.
 scrape_job() {
-  local port=$1 file=$2 body id state
+  local port=$1 file=$2 pid=${3:-} db=${4:-} body id state ticks_before=0 ticks_after=0 pg_before=0 pg_after=0
   body=$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"urls": [l.strip() for l in open(sys.argv[1]) if l.strip()], "options": {"concurrency": 256, "perHostConcurrency": 256, "robots": False, "cache": False}}))' "$file")
   local start end
+  [ -n "$pid" ] && ticks_before=$(cpu_ticks "$pid")
+  [ -n "$db" ] && pg_before=$(pg_ticks "$db")
   start=$(date +%s.%N)
   id=$(curl -s -X POST "http://127.0.0.1:$port/scrape-jobs" -H 'Content-Type: application/json' -d @- <<<"$body" \
     | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -248,35 +259,83 @@ scrape_job() {
     sleep 0.1
   done
   end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" -v n="$(wc -l <"$file")" -v st="$state" \
-    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s\n", n, n - f[2], e - s, n / (e - s), f[1]}'
+  [ -n "$pid" ] && ticks_after=$(cpu_ticks "$pid")
+  [ -n "$db" ] && pg_after=$(pg_ticks "$db")
+  awk -v s="$start" -v e="$end" -v n="$(wc -l <"$file")" -v st="$state" -v t="$((ticks_after - ticks_before))" \
+    -v pg="$((pg_after - pg_before))" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s cpu_us=%.0f pg_cpu_us=%.0f\n", n, n - f[2], e - s, n / (e - s), f[1], t / hz * 1e6 / n, pg / hz * 1e6 / n}'
 }
 
-# record_scrape WORKLOAD SERVER RESULT_LINE [PID]: one row; errors are the pages that did not come back 200.
+# record_scrape WORKLOAD SERVER RESULT_LINE [PID]: one row; errors are the pages that did not come back 200;
+# the CPU column is microseconds of the scraper's CPU per page when the line has cpu_us.
 record_scrape() {
-  local rate seconds pages ok rss="-"
+  local rate seconds pages ok rss="-" cpu="-"
   rate=$(sed -E 's/.*rate=([^ ]+).*/\1/' <<<"$3")
   seconds=$(sed -E 's/.*seconds=([^ ]+).*/\1/' <<<"$3")
   pages=$(sed -E 's/.*pages=([^ ]+).*/\1/' <<<"$3")
   ok=$(sed -E 's/.*ok=([^ ]+).*/\1/' <<<"$3")
+  [[ $3 == *cpu_us=* ]] && cpu="$(sed -E 's/.* cpu_us=([^ ]+).*/\1/' <<<"$3") us/page"
+  [[ $3 == *pg_cpu_us=* ]] && cpu="$cpu (+ PostgreSQL $(sed -E 's/.*pg_cpu_us=([^ ]+).*/\1/' <<<"$3"))"
   [ -n "${4:-}" ] && [ -e "/proc/$4/status" ] && rss=$(peak_rss_mb "$4")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" 256 "$rate pages/s" "$seconds s for $pages" "-" \
-    "$((pages - ok))" "-" "$rss" >>"$RESULTS"
+    "$((pages - ok))" "$cpu" "$rss" >>"$RESULTS"
   log "$1 $2: $3"
 }
 
+# Interleaved rounds (BENCH_SCRAPE_ROUNDS, default 3): Loopline (one node, kept running and warm), the aiohttp
+# script, Scrapy (BENCH_SCRAPY=0 leaves it out), in turn; every round is a row, and the report compares the
+# best round of each. BENCH_SCRAPE_BASELINE=JAR adds that jar (an earlier build, on a database of its own) as
+# "loopline-baseline", started beside the current one and measured in the same rounds.
 run_scrape() {
   start_site
   start_server loopline-scrape
-  scrape_job $PORT "$WORK/warm.txt" >/dev/null
-  local line
-  line=$(scrape_job $PORT "$WORK/urls.txt")
-  record_scrape scrape loopline "$line" "$SERVER_PID"
+  local current_pid=$SERVER_PID current_port=$PORT baseline_pid="" baseline_port=""
+  if [ -n "${BENCH_SCRAPE_BASELINE:-}" ]; then
+    baseline_port=$((PORT + 10))
+    psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS ${DB_NAME}_baseline" -c "CREATE DATABASE ${DB_NAME}_baseline"
+    env LOOPLINE_HTTP_PORT=$baseline_port LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$PG/${DB_NAME}_baseline \
+      LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$WORK/data-baseline LOOPLINE_RATE_LIMIT_ENABLED=false \
+      LOOPLINE_REDIS_NAMESPACE=loopline-bench-baseline: LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_SCRAPE_ALLOW=127.0.0.2 \
+      LOOPLINE_SCRAPE_GLOBAL_CONCURRENCY=256 LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY=256 LOOPLINE_SCRAPE_JOB_CONCURRENCY=256 \
+      LOOPLINE_SCRAPE_CACHE_TTL_SECONDS=0 taskset -c 0 java -Xmx256m -jar "$BENCH_SCRAPE_BASELINE" >"$WORK/baseline.log" 2>&1 &
+    baseline_pid=$!
+    NODE_PIDS+=($baseline_pid)
+    for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$baseline_port/health/live" && break; sleep 0.2; done
+    scrape_job $baseline_port "$WORK/warm.txt" >/dev/null
+    scrape_job $baseline_port "$WORK/urls.txt" >/dev/null
+  fi
+  scrape_job $current_port "$WORK/warm.txt" >/dev/null
+  scrape_job $current_port "$WORK/urls.txt" >/dev/null
+  local line round
+  for round in $(seq 1 "${BENCH_SCRAPE_ROUNDS:-3}"); do
+    if [ -n "$baseline_pid" ]; then
+      line=$(scrape_job $baseline_port "$WORK/urls.txt" "$baseline_pid" "${DB_NAME}_baseline")
+      record_scrape scrape loopline-baseline "$line" "$baseline_pid"
+    fi
+    line=$(scrape_job $current_port "$WORK/urls.txt" "$current_pid" "$DB_NAME")
+    record_scrape scrape loopline "$line" "$current_pid"
+    line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
+    record_scrape scrape aiohttp-scraper "$line"
+    if [ "${BENCH_SCRAPY:-1}" = 1 ]; then
+      line=$(cd "$WORK" && URL_FILE="$WORK/urls.txt" taskset -c 0 /usr/bin/python3 -m scrapy runspider "$OLDPWD/bench/peers/scrapy_spider.py" 2>/dev/null | grep '^RESULT')
+      record_scrape scrape scrapy "$line"
+    fi
+  done
+  # POST /scrape with 50 pages (each answered after 50 ms): the batch's latency, median and worst of 20, against
+  # the slowest page (50 ms plus its fetch) plus one round trip.
+  local body50 times
+  body50=$(head -50 "$WORK/urls.txt" | sed 's|/page/|/page/7|' | /usr/bin/python3 -c 'import json,sys; print(json.dumps({"urls": [l.strip() for l in sys.stdin], "options": {"cache": False, "robots": False}}))')
+  for _ in $(seq 1 5); do curl -s -o /dev/null -X POST "http://127.0.0.1:$current_port/scrape" -H 'Content-Type: application/json' -d "$body50"; done
+  times=$(for _ in $(seq 1 20); do curl -s -o /dev/null -w '%{time_total}\n' -X POST "http://127.0.0.1:$current_port/scrape" \
+    -H 'Content-Type: application/json' -d "$body50"; done | sort -n)
+  local p50 worst one
+  p50=$(sed -n 10p <<<"$times" | awk '{printf "%.1f", $1 * 1000}')
+  worst=$(tail -1 <<<"$times" | awk '{printf "%.1f", $1 * 1000}')
+  one=$(for _ in $(seq 1 20); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.2:$SITE_PORT/page/7001"; done | sort -n | sed -n 10p | awk '{printf "%.1f", $1 * 1000}')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' scrape-batch loopline "50 URLs" "one page: $one ms" "$p50" "$worst" 0 - - >>"$RESULTS"
+  log "scrape-batch: 50 URLs in $p50 ms (median of 20), worst $worst ms; one page alone $one ms"
+  stop_nodes
   stop_server
-  line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
-  record_scrape scrape aiohttp-scraper "$line"
-  line=$(cd "$WORK" && URL_FILE="$WORK/urls.txt" taskset -c 0 /usr/bin/python3 -m scrapy runspider "$OLDPWD/bench/peers/scrapy_spider.py" 2>/dev/null | grep '^RESULT')
-  record_scrape scrape scrapy "$line"
   stop_site
 }
 
@@ -582,7 +641,7 @@ report() {
     echo "Ratios of requests/s (Loopline over the other):"
     echo
     awk -F'\t' '
-      { rps[$1 "/" $2] = $4; p99[$1 "/" $2] = $6; cpu[$1 "/" $2] = $8; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+      { if (!(($1 "/" $2) in rps) || $4 + 0 > rps[$1 "/" $2] + 0) { rps[$1 "/" $2] = $4; cpu[$1 "/" $2] = $8 }; p99[$1 "/" $2] = $6; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
       END {
         for (i = 1; i <= n; i++) {
           w = order[i]; l = rps[w "/loopline"]; if (l == "") l = rps[w "/loopline-cached"]; if (l == "") l = rps[w "/loopline-uncached"]
@@ -610,7 +669,7 @@ report() {
             printf "- the same per server CPU-second (requests/s divided by the share of CPU 0 the server got, which other load on a shared machine takes from it): uncached %.2fx Quarkus, %.2fx the ceiling; cached with limits %.2fx uncached, %.2fx FastAPI cache-aside, %.2fx the in-process ceiling; limits on / off %.2fx\n", eff["loopline-uncached"] / eff["quarkus"], eff["loopline-uncached"] / eff["ceiling"], eff["loopline-limited"] / eff["loopline-uncached"], eff["loopline-limited"] / eff["fastapi-cached"], eff["loopline-limited"] / eff["ceiling-cached"], eff["loopline-limited"] / eff["loopline-cached"]
             continue
           }
-          split("quarkus fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy", peers, " ")
+          split("quarkus fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy loopline-baseline", peers, " ")
           for (p in peers) { o = rps[w "/" peers[p]]; if (o != "" && o > 0) line = line sprintf(" %.2fx %s;", l / o, peers[p]) }
           print line
         }

@@ -257,6 +257,14 @@ public final class Addresses {
    */
   public static final String SCRAPE_JOBS_PAGES = PREFIX + "scrape.jobs.pages";
   /**
+   * One chunk of a job's export. Request: {@code {"id", "format": "ndjson"|"csv", "state"?, "after"?, "limit"?}}
+   * ({@code after}: the last page id of the previous chunk; {@code limit} 1 to 1,000). Reply: {@code {"lines":
+   * text, "count", "last"}}: the pages after {@code after} in id order as NDJSON lines (each {@code {"id", "url",
+   * "depth", "state", "seq", "finishedAt", "result"}}) or CSV rows (the first chunk starts with the header row), {@code last} the id of the last one (null
+   * when none is left). Fails 400, 404.
+   */
+  public static final String SCRAPE_JOBS_EXPORT = PREFIX + "scrape.jobs.export";
+  /**
    * What a job's event stream needs to catch up. Request: {@code {"id", "after"?, "limit"?}} ({@code limit} 1 to
    * 200, default 50). Reply: {@code {"job", "last", "pages"}}: the job, the last seq it gave a page, and, when
    * {@code after} is given, the pages stored after that seq in seq order. Seqs commit in increasing order, so

@@ -126,6 +126,7 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_JOBS_GET, scrapes::get),
         answer(Addresses.SCRAPE_JOBS_LIST, scrapes::list),
         answer(Addresses.SCRAPE_JOBS_PAGES, scrapes::pages),
+        answer(Addresses.SCRAPE_JOBS_EXPORT, scrapes::export),
         answer(Addresses.SCRAPE_JOBS_EVENTS, scrapes::events),
         answer(Addresses.SCRAPE_JOBS_CANCEL, m -> scrapes.cancel(m).onSuccess(this::cancelled)),
         answer(Addresses.SCRAPE_PAGES_CLAIM, scrapes::claim),

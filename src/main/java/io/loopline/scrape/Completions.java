@@ -90,7 +90,8 @@ final class Completions {
    */
   private void store(long jobId, List<Waiting> batch) {
     JsonArray pages = new JsonArray();
-    batch.forEach(p -> pages.add(new JsonObject().put("id", p.id()).put("failed", p.failed()).put("result", p.result())));
+    // Encoded once here: the bus carries the text by reference, the store passes it on to PostgreSQL as it is.
+    batch.forEach(p -> pages.add(new JsonObject().put("id", p.id()).put("failed", p.failed()).put("result", p.result().encode())));
     request.apply(Addresses.SCRAPE_PAGES_COMPLETE_MANY,
             new JsonObject().put("jobId", jobId).put("owner", owner).put("pages", pages))
         .onSuccess(reply -> {

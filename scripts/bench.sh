@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Benchmarks: Loopline side by side with the seeds' stacks (FastAPI on uvicorn, aiohttp) and a bare Vert.x
-# ceiling, on this machine, in one run. Each server is pinned to CPU 0 and wrk to CPU 1; every server reads
-# the same 10,000 items from the same PostgreSQL. Writes a Markdown report to docs/benchmarks/.
+# Benchmarks: Loopline side by side with the JVM peer a Java user would pick (Quarkus REST + reactive PG
+# client), the seeds' stacks (FastAPI on uvicorn, aiohttp) and a bare Vert.x ceiling, on this machine, in one
+# run. Each server is pinned to CPU 0 and wrk to CPU 1; every server reads the same 10,000 items from the same
+# PostgreSQL. Writes a Markdown report to docs/benchmarks/.
 #
 #   scripts/bench.sh                      every workload
-#   scripts/bench.sh items-cached sleep   chosen workloads: items-uncached items-cached sleep health scrape
-#                                         chat scrape-cluster ingest ingest-write ingest-mqtt ingest-large
+#   scripts/bench.sh items sleep          chosen workloads: items items-uncached items-cached items-loops sleep
+#                                         health scrape chat scrape-cluster ingest ingest-write ingest-mqtt
+#                                         ingest-large
+#
+# The item workloads (items, items-uncached, items-cached) are interleaved: every server of the workload is
+# started at once (each on its own port, all on CPU 0), each is warmed, then BENCH_ROUNDS rounds measure each
+# server in turn, and the best round per server is kept (every round is in the report). On a shared machine
+# absolute figures drift by 2x within minutes; only ratios from one run mean something.
+# `items` compares everything the item goals name: Loopline uncached / cached / cached with shared rate limits,
+# Quarkus, FastAPI cache-aside, and the bare ceilings.
 #
 # ingest: one NDJSON upload of BENCH_INGEST_RECORDS (default 1,000,000) records to POST /streams/{s}/records,
 # Loopline against the FastAPI peer (bench/peers/fastapi_app.py), both running at once, BENCH_ROUNDS (default 3)
@@ -16,17 +25,20 @@
 # ingest-large: a just-under-1 GiB upload to a node with -Xmx256m, its peak RSS. ingest-mqtt: 10,000 QoS 1 messages from
 # 100 MQTT connections (bench/ingest/MqttLoad.java), every one stored when its PUBACK comes.
 #
-# Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, default 30: on one core the JVM needs that long to compile its hot paths), BENCH_CONNECTIONS (default 64),
-# BENCH_SLEEP_CONNECTIONS (default 5000), BENCH_DB (the database it fills, default loopline_bench). Traffic stays on 127.0.0.1.
+# Environment: BENCH_DURATION (s per measurement, default 15), BENCH_WARMUP (s, default 30: on one core the
+# JVM needs that long to compile its hot paths), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 64),
+# BENCH_SLEEP_CONNECTIONS (default 5000), BENCH_DB (the database it fills, default loopline_bench),
+# BENCH_SCRAPE_ROUNDS, BENCH_SCRAPY, BENCH_SCRAPE_BASELINE (see run_scrape). Traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${BENCH_DURATION:-15}
 WARMUP=${BENCH_WARMUP:-30}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 SLEEP_CONNECTIONS=${BENCH_SLEEP_CONNECTIONS:-5000}
 WORKLOADS=("$@")
-[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(items-uncached items-cached sleep health scrape chat)
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(items sleep health scrape chat)
 SCRAPE_PAGES=${BENCH_SCRAPE_PAGES:-5000}
 SITE_PID=
 PG=postgresql://postgres@127.0.0.1:5432
@@ -36,7 +48,9 @@ REDIS_URL=redis://127.0.0.1:6379
 PORT=18500
 WORK=$(mktemp -d /tmp/loopline-bench.XXXXXX)
 RESULTS=$WORK/results.tsv
+ROUND_RESULTS=$WORK/rounds.tsv
 SERVER_PID=""
+QUARKUS_JAR=bench/peers/quarkus/target/quarkus-app/quarkus-run.jar
 
 log() { echo "[bench] $*" >&2; }
 
@@ -45,7 +59,8 @@ ensure_tools() {
   command -v wrk >/dev/null || missing+=(wrk)
   command -v psql >/dev/null || missing+=(postgresql-client)
   for module in fastapi:python3-fastapi uvicorn:python3-uvicorn uvloop:python3-uvloop httptools:python3-httptools \
-      asyncpg:python3-asyncpg redis:python3-redis aiohttp:python3-aiohttp; do
+      asyncpg:python3-asyncpg redis:python3-redis aiohttp:python3-aiohttp lxml:python3-lxml \
+      scrapy:python3-scrapy; do
     /usr/bin/python3 -c "import ${module%%:*}" 2>/dev/null || missing+=("${module##*:}")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -66,56 +81,116 @@ stop_site() {
   if [ -n "$SITE_PID" ]; then kill "$SITE_PID" 2>/dev/null || true; wait "$SITE_PID" 2>/dev/null || true; fi
   SITE_PID=""
 }
-cleanup() { stop_server; stop_site; stop_nodes; stop_pair; rm -rf "$WORK"; }
+cleanup() { stop_server; stop_site; stop_nodes; stop_interleaved; stop_pair; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# wait_ready [PORT PID LOG]: until the server answers /health/live (default: the current server).
 wait_ready() {
+  local port=${1:-$PORT} pid=${2:-$SERVER_PID} logfile=${3:-$WORK/server.log}
   for _ in $(seq 1 300); do
-    curl -sf -o /dev/null "http://127.0.0.1:$PORT/health/live" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { log "server died; its log:"; tail -30 "$WORK/server.log" >&2; exit 1; }
+    curl -sf -o /dev/null "http://127.0.0.1:$port/health/live" && return 0
+    kill -0 "$pid" 2>/dev/null || { log "server died; its log:"; tail -30 "$logfile" >&2; exit 1; }
     sleep 0.2
   done
-  log "server not ready in 60 s"; tail -30 "$WORK/server.log" >&2; exit 1
+  log "server not ready in 60 s"; tail -30 "$logfile" >&2; exit 1
 }
 
 # start_server NAME: starts one server pinned to CPU 0 on $PORT and waits until it answers.
 start_server() {
-  local name=$1
   stop_server
   PORT=$((PORT + 1))
+  spawn "$1" "$PORT" "$WORK/server.log" "$WORK/data"
+  SERVER_PID=$SPAWNED
+  wait_ready
+}
+
+# spawn NAME PORT LOG DATA_DIR: starts one server pinned to CPU 0 in the background; its PID in SPAWNED.
+spawn() {
+  local name=$1 PORT=$2 logfile=$3 data=$4
   local scrape_env=(LOOPLINE_SCRAPE_ALLOW=127.0.0.2 LOOPLINE_SCRAPE_GLOBAL_CONCURRENCY=256
     LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY=256 LOOPLINE_SCRAPE_JOB_CONCURRENCY=256 LOOPLINE_SCRAPE_CACHE_TTL_SECONDS=0)
   local loopline_env=(LOOPLINE_HTTP_PORT=$PORT LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$DB_URL
-    LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$WORK/data LOOPLINE_RATE_LIMIT_ENABLED=false
+    LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$data LOOPLINE_RATE_LIMIT_ENABLED=false
     LOOPLINE_REDIS_NAMESPACE=loopline-bench:)
   case $name in
+    loopline-uncached-1loop)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL= LOOPLINE_CACHE_NEAR_MAX_ENTRIES=0 LOOPLINE_EVENT_LOOPS=1 \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
+    loopline-limited-1loop)
+      env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_RATE_LIMIT_ENABLED=true \
+        LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT=60000000 LOOPLINE_EVENT_LOOPS=1 \
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline-uncached)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL= LOOPLINE_CACHE_NEAR_MAX_ENTRIES=0 \
-        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline|loopline-cached)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL \
-        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline-scrape)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL "${scrape_env[@]}" \
-        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     loopline-limited)
       env "${loopline_env[@]}" LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_RATE_LIMIT_ENABLED=true \
         LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT=60000000 \
-        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 java -Xmx256m -jar target/loopline.jar >"$logfile" 2>&1 & ;;
     ceiling|ceiling-cached)
       taskset -c 0 java -Xmx256m -cp target/loopline.jar bench/ceiling/Ceiling.java $PORT $DB_URL \
-        "$([ $name = ceiling-cached ] && echo cached || echo plain)" >"$WORK/server.log" 2>&1 & ;;
+        "$([ $name = ceiling-cached ] && echo cached || echo plain)" >"$logfile" 2>&1 & ;;
     fastapi|fastapi-cached)
       PEER_DB=$DB_URL PEER_REDIS="$([ $name = fastapi-cached ] && echo $REDIS_URL)" \
         taskset -c 0 /usr/bin/python3 -m uvicorn --app-dir bench/peers fastapi_app:app --host 127.0.0.1 --port $PORT \
-        --loop uvloop --http httptools --log-level warning --no-access-log --backlog 4096 >"$WORK/server.log" 2>&1 & ;;
+        --loop uvloop --http httptools --log-level warning --no-access-log --backlog 4096 >"$logfile" 2>&1 & ;;
     aiohttp|aiohttp-cached)
       PEER_DB=$DB_URL PEER_REDIS="$([ $name = aiohttp-cached ] && echo $REDIS_URL)" \
-        taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_app.py $PORT >"$WORK/server.log" 2>&1 & ;;
+        taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_app.py $PORT >"$logfile" 2>&1 & ;;
+    quarkus)
+      PEER_PORT=$PORT PEER_PG_DB=$DB_NAME taskset -c 0 java -Xmx256m -jar "$QUARKUS_JAR" >"$logfile" 2>&1 & ;;
     *) log "unknown server $name"; exit 2 ;;
   esac
-  SERVER_PID=$!
-  wait_ready
+  SPAWNED=$!
+}
+
+# Interleaved rounds: the servers of one comparison run side by side, each measured in turn.
+declare -A IL_PID IL_PORT
+IL_NAMES=()
+stop_interleaved() {
+  for name in "${IL_NAMES[@]:-}"; do
+    [ -n "$name" ] && kill "${IL_PID[$name]}" 2>/dev/null || true
+  done
+  for name in "${IL_NAMES[@]:-}"; do
+    [ -n "$name" ] && wait "${IL_PID[$name]}" 2>/dev/null || true
+  done
+  IL_NAMES=()
+}
+# interleaved WORKLOAD URL_PATH SCRIPT SERVER...: start all, warm each, ROUNDS rounds, keep the best per server.
+interleaved() {
+  local workload=$1 path=$2 script=$3
+  shift 3
+  stop_server
+  for name in "$@"; do
+    PORT=$((PORT + 1))
+    spawn "$name" "$PORT" "$WORK/$name.log" "$WORK/data-$name"
+    IL_PID[$name]=$SPAWNED IL_PORT[$name]=$PORT
+    IL_NAMES+=("$name")
+    wait_ready "$PORT" "$SPAWNED" "$WORK/$name.log"
+  done
+  for name in "$@"; do
+    log "warming $name (${WARMUP} s)"
+    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$script" "http://127.0.0.1:${IL_PORT[$name]}$path" >/dev/null 2>&1 || true
+  done
+  for round in $(seq 1 "$ROUNDS"); do
+    for name in "$@"; do
+      SERVER_PID=${IL_PID[$name]}
+      WARMUP=0 RESULTS=$ROUND_RESULTS measure "$workload" "$name" "$CONNECTIONS" "http://127.0.0.1:${IL_PORT[$name]}$path" "$script"
+      sed -i '$ s/$/\t'"$round"'/' "$ROUND_RESULTS"
+    done
+  done
+  SERVER_PID=
+  # The best round of each server (highest requests/s) goes to the results.
+  awk -F'\t' -v w="$workload" '$1 == w { if (!($2 in best) || $4 + 0 > best[$2] + 0) { best[$2] = $4; row[$2] = $0 } ; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
+    END { for (i = 1; i <= n; i++) { split(row[order[i]], f, "\t"); printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9] } }' \
+    "$ROUND_RESULTS" >>"$RESULTS"
+  stop_interleaved
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -125,7 +200,7 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 measure() {
   local workload=$1 server=$2 connections=$3 url=$4 script=$5
   shift 5
-  taskset -c 1 wrk -t1 -c"$connections" -d"${WARMUP}s" "$@" -s "$script" "$url" >/dev/null 2>&1 || true
+  [ "$WARMUP" -gt 0 ] && { taskset -c 1 wrk -t1 -c"$connections" -d"${WARMUP}s" "$@" -s "$script" "$url" >/dev/null 2>&1 || true; }
   local ticks_before start end ticks_after
   ticks_before=$(cpu_ticks "$SERVER_PID")
   start=$(date +%s.%N)
@@ -160,11 +235,21 @@ start_site() {
   head -500 "$WORK/urls.txt" | sed 's|/page/|/page/9|' >"$WORK/warm.txt"
 }
 
-# scrape_job PORT URL_FILE: runs a scrape job on the Loopline node at PORT and prints its seconds and pages/s.
+# CPU ticks of the PostgreSQL backends connected to database $1 (other databases' work is not counted).
+pg_ticks() {
+  psql -tA "$PG/postgres" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$1'" 2>/dev/null \
+    | while read -r p; do [ -n "$p" ] && awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s += $1} END {print s + 0}'
+}
+
+# scrape_job PORT URL_FILE [PID [DB]]: runs a scrape job on the Loopline node at PORT and prints its seconds and
+# pages/s; with PID the microseconds of that process's CPU (user + system, from /proc) per page, and with DB
+# those of the PostgreSQL backends serving that database.
 scrape_job() {
-  local port=$1 file=$2 body id state
+  local port=$1 file=$2 pid=${3:-} db=${4:-} body id state ticks_before=0 ticks_after=0 pg_before=0 pg_after=0
   body=$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"urls": [l.strip() for l in open(sys.argv[1]) if l.strip()], "options": {"concurrency": 256, "perHostConcurrency": 256, "robots": False, "cache": False}}))' "$file")
   local start end
+  [ -n "$pid" ] && ticks_before=$(cpu_ticks "$pid")
+  [ -n "$db" ] && pg_before=$(pg_ticks "$db")
   start=$(date +%s.%N)
   id=$(curl -s -X POST "http://127.0.0.1:$port/scrape-jobs" -H 'Content-Type: application/json' -d @- <<<"$body" \
     | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -174,35 +259,83 @@ scrape_job() {
     sleep 0.1
   done
   end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" -v n="$(wc -l <"$file")" -v st="$state" \
-    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s\n", n, n - f[2], e - s, n / (e - s), f[1]}'
+  [ -n "$pid" ] && ticks_after=$(cpu_ticks "$pid")
+  [ -n "$db" ] && pg_after=$(pg_ticks "$db")
+  awk -v s="$start" -v e="$end" -v n="$(wc -l <"$file")" -v st="$state" -v t="$((ticks_after - ticks_before))" \
+    -v pg="$((pg_after - pg_before))" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {split(st, f, " "); printf "RESULT pages=%d ok=%d seconds=%.2f rate=%.1f state=%s cpu_us=%.0f pg_cpu_us=%.0f\n", n, n - f[2], e - s, n / (e - s), f[1], t / hz * 1e6 / n, pg / hz * 1e6 / n}'
 }
 
-# record_scrape WORKLOAD SERVER RESULT_LINE [PID]: one row; errors are the pages that did not come back 200.
+# record_scrape WORKLOAD SERVER RESULT_LINE [PID]: one row; errors are the pages that did not come back 200;
+# the CPU column is microseconds of the scraper's CPU per page when the line has cpu_us.
 record_scrape() {
-  local rate seconds pages ok rss="-"
+  local rate seconds pages ok rss="-" cpu="-"
   rate=$(sed -E 's/.*rate=([^ ]+).*/\1/' <<<"$3")
   seconds=$(sed -E 's/.*seconds=([^ ]+).*/\1/' <<<"$3")
   pages=$(sed -E 's/.*pages=([^ ]+).*/\1/' <<<"$3")
   ok=$(sed -E 's/.*ok=([^ ]+).*/\1/' <<<"$3")
+  [[ $3 == *cpu_us=* ]] && cpu="$(sed -E 's/.* cpu_us=([^ ]+).*/\1/' <<<"$3") us/page"
+  [[ $3 == *pg_cpu_us=* ]] && cpu="$cpu (+ PostgreSQL $(sed -E 's/.*pg_cpu_us=([^ ]+).*/\1/' <<<"$3"))"
   [ -n "${4:-}" ] && [ -e "/proc/$4/status" ] && rss=$(peak_rss_mb "$4")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" 256 "$rate pages/s" "$seconds s for $pages" "-" \
-    "$((pages - ok))" "-" "$rss" >>"$RESULTS"
+    "$((pages - ok))" "$cpu" "$rss" >>"$RESULTS"
   log "$1 $2: $3"
 }
 
+# Interleaved rounds (BENCH_SCRAPE_ROUNDS, default 3): Loopline (one node, kept running and warm), the aiohttp
+# script, Scrapy (BENCH_SCRAPY=0 leaves it out), in turn; every round is a row, and the report compares the
+# best round of each. BENCH_SCRAPE_BASELINE=JAR adds that jar (an earlier build, on a database of its own) as
+# "loopline-baseline", started beside the current one and measured in the same rounds.
 run_scrape() {
   start_site
   start_server loopline-scrape
-  scrape_job $PORT "$WORK/warm.txt" >/dev/null
-  local line
-  line=$(scrape_job $PORT "$WORK/urls.txt")
-  record_scrape scrape loopline "$line" "$SERVER_PID"
+  local current_pid=$SERVER_PID current_port=$PORT baseline_pid="" baseline_port=""
+  if [ -n "${BENCH_SCRAPE_BASELINE:-}" ]; then
+    baseline_port=$((PORT + 10))
+    psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS ${DB_NAME}_baseline" -c "CREATE DATABASE ${DB_NAME}_baseline"
+    env LOOPLINE_HTTP_PORT=$baseline_port LOOPLINE_HTTP_HOST=127.0.0.1 LOOPLINE_DB_URL=$PG/${DB_NAME}_baseline \
+      LOOPLINE_LOG_LEVEL=WARN LOOPLINE_DATA_DIR=$WORK/data-baseline LOOPLINE_RATE_LIMIT_ENABLED=false \
+      LOOPLINE_REDIS_NAMESPACE=loopline-bench-baseline: LOOPLINE_REDIS_URL=$REDIS_URL LOOPLINE_SCRAPE_ALLOW=127.0.0.2 \
+      LOOPLINE_SCRAPE_GLOBAL_CONCURRENCY=256 LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY=256 LOOPLINE_SCRAPE_JOB_CONCURRENCY=256 \
+      LOOPLINE_SCRAPE_CACHE_TTL_SECONDS=0 taskset -c 0 java -Xmx256m -jar "$BENCH_SCRAPE_BASELINE" >"$WORK/baseline.log" 2>&1 &
+    baseline_pid=$!
+    NODE_PIDS+=($baseline_pid)
+    for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$baseline_port/health/live" && break; sleep 0.2; done
+    scrape_job $baseline_port "$WORK/warm.txt" >/dev/null
+    scrape_job $baseline_port "$WORK/urls.txt" >/dev/null
+  fi
+  scrape_job $current_port "$WORK/warm.txt" >/dev/null
+  scrape_job $current_port "$WORK/urls.txt" >/dev/null
+  local line round
+  for round in $(seq 1 "${BENCH_SCRAPE_ROUNDS:-3}"); do
+    if [ -n "$baseline_pid" ]; then
+      line=$(scrape_job $baseline_port "$WORK/urls.txt" "$baseline_pid" "${DB_NAME}_baseline")
+      record_scrape scrape loopline-baseline "$line" "$baseline_pid"
+    fi
+    line=$(scrape_job $current_port "$WORK/urls.txt" "$current_pid" "$DB_NAME")
+    record_scrape scrape loopline "$line" "$current_pid"
+    line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
+    record_scrape scrape aiohttp-scraper "$line"
+    if [ "${BENCH_SCRAPY:-1}" = 1 ]; then
+      line=$(cd "$WORK" && URL_FILE="$WORK/urls.txt" taskset -c 0 /usr/bin/python3 -m scrapy runspider "$OLDPWD/bench/peers/scrapy_spider.py" 2>/dev/null | grep '^RESULT')
+      record_scrape scrape scrapy "$line"
+    fi
+  done
+  # POST /scrape with 50 pages (each answered after 50 ms): the batch's latency, median and worst of 20, against
+  # the slowest page (50 ms plus its fetch) plus one round trip.
+  local body50 times
+  body50=$(head -50 "$WORK/urls.txt" | sed 's|/page/|/page/7|' | /usr/bin/python3 -c 'import json,sys; print(json.dumps({"urls": [l.strip() for l in sys.stdin], "options": {"cache": False, "robots": False}}))')
+  for _ in $(seq 1 5); do curl -s -o /dev/null -X POST "http://127.0.0.1:$current_port/scrape" -H 'Content-Type: application/json' -d "$body50"; done
+  times=$(for _ in $(seq 1 20); do curl -s -o /dev/null -w '%{time_total}\n' -X POST "http://127.0.0.1:$current_port/scrape" \
+    -H 'Content-Type: application/json' -d "$body50"; done | sort -n)
+  local p50 worst one
+  p50=$(sed -n 10p <<<"$times" | awk '{printf "%.1f", $1 * 1000}')
+  worst=$(tail -1 <<<"$times" | awk '{printf "%.1f", $1 * 1000}')
+  one=$(for _ in $(seq 1 20); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.2:$SITE_PORT/page/7001"; done | sort -n | sed -n 10p | awk '{printf "%.1f", $1 * 1000}')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' scrape-batch loopline "50 URLs" "one page: $one ms" "$p50" "$worst" 0 - - >>"$RESULTS"
+  log "scrape-batch: 50 URLs in $p50 ms (median of 20), worst $worst ms; one page alone $one ms"
+  stop_nodes
   stop_server
-  line=$(taskset -c 0 /usr/bin/python3 bench/peers/aiohttp_scraper.py "$WORK/urls.txt" 256 | grep '^RESULT')
-  record_scrape scrape aiohttp-scraper "$line"
-  line=$(cd "$WORK" && URL_FILE="$WORK/urls.txt" taskset -c 0 /usr/bin/python3 -m scrapy runspider "$OLDPWD/bench/peers/scrapy_spider.py" 2>/dev/null | grep '^RESULT')
-  record_scrape scrape scrapy "$line"
   stop_site
 }
 
@@ -446,16 +579,18 @@ prepare_data() {
 
 run_workload() {
   case $1 in
+    items)
+      interleaved items "" bench/wrk/random-item.lua \
+        loopline-uncached quarkus ceiling loopline-cached loopline-limited ceiling-cached fastapi-cached ;;
+    items-loops)
+      # One event loop instead of Vert.x's two per core, on the one core the server has.
+      interleaved items-loops "" bench/wrk/random-item.lua \
+        loopline-uncached loopline-uncached-1loop quarkus loopline-limited loopline-limited-1loop ;;
     items-uncached)
-      for server in loopline-uncached ceiling fastapi aiohttp; do
-        start_server $server
-        measure items-uncached $server "$CONNECTIONS" "http://127.0.0.1:$PORT" bench/wrk/random-item.lua
-      done ;;
+      interleaved items-uncached "" bench/wrk/random-item.lua loopline-uncached quarkus ceiling fastapi aiohttp ;;
     items-cached)
-      for server in loopline-cached loopline-limited ceiling-cached fastapi-cached aiohttp-cached; do
-        start_server $server
-        measure items-cached $server "$CONNECTIONS" "http://127.0.0.1:$PORT" bench/wrk/random-item.lua
-      done ;;
+      interleaved items-cached "" bench/wrk/random-item.lua \
+        loopline-cached loopline-limited ceiling-cached fastapi-cached aiohttp-cached ;;
     sleep)
       ulimit -n 20000
       for server in loopline ceiling fastapi aiohttp; do
@@ -474,7 +609,7 @@ run_workload() {
     ingest-write) run_ingest_write ;;
     ingest-large) run_ingest_large ;;
     ingest-mqtt) run_ingest_mqtt ;;
-    *) log "unknown workload $1 (items-uncached items-cached sleep health scrape chat scrape-cluster ingest ingest-write ingest-large ingest-mqtt)"; exit 2 ;;
+    *) log "unknown workload $1 (items items-uncached items-cached items-loops sleep health scrape chat scrape-cluster ingest ingest-write ingest-large ingest-mqtt)"; exit 2 ;;
   esac
   stop_server
 }
@@ -499,10 +634,14 @@ report() {
     echo "|---|---|---|---|---|---|---|---|---|"
     awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}' "$RESULTS"
     echo
+    if [ -s "$ROUND_RESULTS" ]; then
+      echo "Interleaved workloads: best of $ROUNDS rounds per server (all servers up at once, each measured in turn)."
+      echo
+    fi
     echo "Ratios of requests/s (Loopline over the other):"
     echo
     awk -F'\t' '
-      { rps[$1 "/" $2] = $4; p99[$1 "/" $2] = $6; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+      { if (!(($1 "/" $2) in rps) || $4 + 0 > rps[$1 "/" $2] + 0) { rps[$1 "/" $2] = $4; cpu[$1 "/" $2] = $8 }; p99[$1 "/" $2] = $6; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
       END {
         for (i = 1; i <= n; i++) {
           w = order[i]; l = rps[w "/loopline"]; if (l == "") l = rps[w "/loopline-cached"]; if (l == "") l = rps[w "/loopline-uncached"]
@@ -520,11 +659,29 @@ report() {
           }
           if (w == "ingest-write") { print "- ingest-write: copy / unnest = " sprintf("%.2f", rps[w "/copy"] / rps[w "/unnest"]) "x (medians of the same run)"; continue }
           if (w == "chat") { print "- chat: no peer; p99 delivery " p99[w "/loopline"] " ms to 1,000 sockets (goal: under 50 ms)"; continue }
-          split("fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy", peers, " ")
+          if (w == "items") {
+            u = rps[w "/loopline-uncached"]; c = rps[w "/loopline-cached"]; lim = rps[w "/loopline-limited"]
+            printf "- items, uncached: Loopline %.2fx Quarkus (goal >= 1.3x), %.2fx the bare ceiling (goal >= 0.5x)\n", u / rps[w "/quarkus"], u / rps[w "/ceiling"]
+            printf "- items, cached with shared rate limits: %.2fx Loopline uncached (goal >= 2x), %.2fx FastAPI cache-aside (goal >= 5x), %.2fx the bare in-process ceiling (goal >= 0.5x)\n", lim / u, lim / rps[w "/fastapi-cached"], lim / rps[w "/ceiling-cached"]
+            printf "- items, rate limits on / off (cached): %.2fx (goal >= 0.90x)\n", lim / c
+            split("loopline-uncached quarkus ceiling loopline-cached loopline-limited ceiling-cached fastapi-cached", names, " ")
+            for (k in names) { n_ = names[k]; eff[n_] = (cpu[w "/" n_] > 0) ? rps[w "/" n_] * 100 / cpu[w "/" n_] : 0 }
+            printf "- the same per server CPU-second (requests/s divided by the share of CPU 0 the server got, which other load on a shared machine takes from it): uncached %.2fx Quarkus, %.2fx the ceiling; cached with limits %.2fx uncached, %.2fx FastAPI cache-aside, %.2fx the in-process ceiling; limits on / off %.2fx\n", eff["loopline-uncached"] / eff["quarkus"], eff["loopline-uncached"] / eff["ceiling"], eff["loopline-limited"] / eff["loopline-uncached"], eff["loopline-limited"] / eff["fastapi-cached"], eff["loopline-limited"] / eff["ceiling-cached"], eff["loopline-limited"] / eff["loopline-cached"]
+            continue
+          }
+          split("quarkus fastapi fastapi-cached aiohttp aiohttp-cached ceiling ceiling-cached aiohttp-scraper scrapy loopline-baseline", peers, " ")
           for (p in peers) { o = rps[w "/" peers[p]]; if (o != "" && o > 0) line = line sprintf(" %.2fx %s;", l / o, peers[p]) }
           print line
         }
       }' "$RESULTS"
+    if [ -s "$ROUND_RESULTS" ]; then
+      echo
+      echo "Every round of the interleaved workloads (requests/s, p99 ms):"
+      echo
+      echo "| workload | server | round | requests/s | p50 ms | p99 ms | errors | server CPU % | requests per CPU-s |"
+      echo "|---|---|---|---|---|---|---|---|---|"
+      awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %.0f |\n", $1, $2, $10, $4, $5, $6, $7, $8, ($8 > 0 ? $4 * 100 / $8 : 0)}' "$ROUND_RESULTS"
+    fi
   } >"$file"
   log "report written to $file"
   cat "$file"
@@ -533,6 +690,10 @@ report() {
 ensure_tools
 scripts/services.sh
 ./mvnw -q -B -DskipTests package
+if printf '%s\n' "${WORKLOADS[@]}" | grep -qx 'items\|items-uncached\|items-loops'; then
+  log "building the Quarkus peer (bench/peers/quarkus)"
+  ./mvnw -q -B -f bench/peers/quarkus/pom.xml -DskipTests package
+fi
 prepare_data
 for workload in "${WORKLOADS[@]}"; do
   run_workload "$workload"

@@ -3,6 +3,7 @@
 Run: python3 aiohttp_scraper.py URL_FILE [CONCURRENCY]   (prints pages, seconds and pages/s)
 """
 import asyncio
+import resource
 import sys
 import time
 
@@ -37,7 +38,9 @@ async def main():
         await asyncio.gather(*(fetch(session, semaphore, url, results) for url in urls))
     elapsed = time.monotonic() - start
     ok = sum(1 for r in results if r[1] == 200)
-    print(f"RESULT pages={len(results)} ok={ok} seconds={elapsed:.2f} rate={len(results) / elapsed:.1f}")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_us = (usage.ru_utime + usage.ru_stime) * 1e6 / max(len(results), 1)
+    print(f"RESULT pages={len(results)} ok={ok} seconds={elapsed:.2f} rate={len(results) / elapsed:.1f} cpu_us={cpu_us:.0f}")
 
 
 if __name__ == "__main__":

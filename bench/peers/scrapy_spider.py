@@ -3,6 +3,7 @@
 Run: URL_FILE=urls.txt scrapy runspider scrapy_spider.py -s CONCURRENT_REQUESTS=256   (prints a RESULT line)
 """
 import os
+import resource
 import time
 
 import scrapy
@@ -36,4 +37,6 @@ class BenchSpider(scrapy.Spider):
 
     def closed(self, reason):
         elapsed = time.monotonic() - self.started
-        print(f"RESULT pages={self.pages} ok={self.pages} seconds={elapsed:.2f} rate={self.pages / elapsed:.1f}")
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_us = (usage.ru_utime + usage.ru_stime) * 1e6 / max(self.pages, 1)
+        print(f"RESULT pages={self.pages} ok={self.pages} seconds={elapsed:.2f} rate={self.pages / elapsed:.1f} cpu_us={cpu_us:.0f}")

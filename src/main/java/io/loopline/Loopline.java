@@ -7,7 +7,12 @@ import io.loopline.config.Cidr;
 import io.loopline.config.ClusterSettings;
 import io.loopline.chat.ChatVerticle;
 import io.loopline.config.ConfigException;
+import io.loopline.config.ChatSettings;
 import io.loopline.config.DbSettings;
+import io.loopline.config.IngestSettings;
+import io.loopline.config.JobSettings;
+import io.loopline.config.MqttSettings;
+import io.loopline.config.ScrapeSettings;
 import io.loopline.config.LooplineConfig;
 import io.loopline.contract.ApiKeyFormat;
 import io.loopline.contract.RecordBatchCodec;
@@ -89,8 +94,7 @@ public final class Loopline {
     LooplineConfig config;
     try {
       config = LooplineConfig.load(List.of(args), System.getenv(), Path.of(""));
-      config.roles();
-      checkSupported(config);
+      checkSettings(config);
       LogSetup.apply(config.json().getJsonObject("log"));
     } catch (ConfigException e) {
       System.err.println("loopline: " + e.getMessage());
@@ -149,7 +153,7 @@ public final class Loopline {
    */
   public static Future<Loopline> launch(LooplineConfig config, OpenTelemetry tracing) {
     try {
-      checkSupported(config);
+      checkSettings(config);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
@@ -191,7 +195,7 @@ public final class Loopline {
       } catch (ConfigException e) {
         return Future.failedFuture(e);
       }
-      log.info("Cluster: joining '{}' through {} (Hazelcast on {}:{}), event bus {}", cluster.name(), cluster.members(),
+      log.info("Cluster: joining '{}' by {} (Hazelcast on {}:{}), event bus {}", cluster.name(), joinDescription(cluster),
           cluster.host(), cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+",
           cluster.tls().enabled() ? "over mutual TLS" : "in clear text");
       if (!cluster.tls().enabled() && !Clustering.loopbackOnly(cluster)) {
@@ -219,6 +223,16 @@ public final class Loopline {
       boot(vertx, config, roles, db, metrics, tracing, otel, started);
     });
     return started.future();
+  }
+
+  private static String joinDescription(ClusterSettings cluster) {
+    return switch (cluster.join()) {
+      case TCP -> "TCP-IP to " + cluster.members();
+      case MULTICAST -> "multicast";
+      case KUBERNETES -> "Kubernetes discovery " + (cluster.kubernetes().serviceDns().isEmpty()
+          ? "through the API (service '" + cluster.kubernetes().serviceName() + "', namespace '" + cluster.kubernetes().namespace() + "')"
+          : "through DNS (" + cluster.kubernetes().serviceDns() + ")");
+    };
   }
 
   /** The first wait before trying a database that did not answer at start again; it doubles up to db.startRetryMaxMs. */
@@ -250,6 +264,29 @@ public final class Loopline {
           log.error("Loopline did not start: {}", e instanceof UnusableDatabase ? e.getMessage() : e.toString());
           started.fail(e);
         });
+  }
+
+  /**
+   * Every setting a node reads, checked before anything starts (before the cluster is joined): each typed
+   * section is built, so that its own checks run, and the Hazelcast configuration when clustered. A bad
+   * value is a {@link ConfigException} naming the setting; the launcher prints it on one line and exits 2.
+   */
+  public static void checkSettings(LooplineConfig config) {
+    config.roles();
+    JsonObject all = config.json();
+    config.http();
+    config.db();
+    config.redis();
+    config.cache();
+    ChatSettings.from(all);
+    IngestSettings.from(all);
+    JobSettings.from(all);
+    MqttSettings.from(all);
+    ScrapeSettings.from(all);
+    checkSupported(config);
+    if (config.clusterEnabled()) {
+      Clustering.config(config.cluster());
+    }
   }
 
   private static void checkSupported(LooplineConfig config) {
@@ -455,7 +492,7 @@ public final class Loopline {
    */
   private static void stopOnSignal(Loopline node, String signal) {
     long delayMs = node.config.http().drainDelayMs();
-    long limitMs = delayMs + TimeUnit.SECONDS.toMillis(node.config.http().shutdownTimeoutSeconds() + 30L);
+    long limitMs = stopLimitMs(node.config);
     Signal.handle(new Signal(signal), received -> {
       log.info("SIG{} received: readiness fails now; stopping in {} ms", received.getName(), delayMs);
       NodeStatus.of(node.vertx).stopping();
@@ -475,6 +512,17 @@ public final class Loopline {
       System.exit(code);
     });
   }
+
+  /**
+   * The longest a node takes from SIGTERM to its exit: the drain delay, HTTP's shutdown timeout, and 30 s for
+   * the rest (jobs finishing, within {@code jobs.shutdownTimeoutMs}, pools, leaving the cluster); past it the
+   * node exits 1. An orchestrator's grace period must be longer (the deployment kit's test checks it).
+   */
+  public static long stopLimitMs(LooplineConfig config) {
+    return config.http().drainDelayMs() + TimeUnit.SECONDS.toMillis(config.http().shutdownTimeoutSeconds() + STOP_MARGIN_SECONDS);
+  }
+
+  private static final long STOP_MARGIN_SECONDS = 30;
 
   /** host:port/database of a URL, without credentials, for logs. */
   private static String describe(String url) {

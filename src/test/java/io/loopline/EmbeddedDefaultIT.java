@@ -3,6 +3,7 @@ package io.loopline;
 import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.Poll;
 import io.loopline.support.Responses;
 import io.loopline.support.TestNode;
 import io.vertx.core.buffer.Buffer;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +27,8 @@ class EmbeddedDefaultIT {
   @Test
   void bootsWithNoServersConfiguredAndKeepsItsDataAcrossRestarts() throws Exception {
     try (TestNode node = TestNode.startEmbedded(dataDir)) {
-      HttpResponse<Buffer> ready = await(node.client().get("/health/ready").send());
+      HttpResponse<Buffer> ready = Poll.value("ready", Duration.ofSeconds(30),
+          () -> await(node.client().get("/health/ready").send()), r -> r.statusCode() == 200);
 
       assertThat(ready.statusCode()).isEqualTo(200);
       Map<String, JsonObject> checks = Responses.checks(ready.bodyAsJsonObject());

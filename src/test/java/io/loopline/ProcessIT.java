@@ -2,9 +2,12 @@ package io.loopline;
 
 import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import io.loopline.support.Cleanup;
 import io.loopline.support.NodeProcess;
+import io.loopline.support.TestNode;
+import io.loopline.support.TestRun;
 import io.loopline.support.TestServers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,6 +16,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -98,6 +105,49 @@ class ProcessIT {
     assertThat(node.process().exitValue()).isEqualTo(2);
     node.close();
     assertThat(node.log()).contains("unknown setting LOOPLINE_HTTP_PROT");
+  }
+
+  /**
+   * A value the node cannot use stops the launcher before anything starts, the cluster join included: exit
+   * code 2 and one line naming the setting, no stack trace.
+   */
+  @Test
+  void aBadValueStopsTheStartBeforeTheClusterIsJoinedWithOneLine() throws Exception {
+    Path clusterFile = TestNode.tempDir().resolve("second-join.xml");
+    Files.writeString(clusterFile, """
+        <hazelcast xmlns="http://www.hazelcast.com/schema/config">
+          <network><join><kubernetes enabled="true"><service-dns>loopline.svc</service-dns></kubernetes></join></network>
+        </hazelcast>
+        """);
+    Map<String, String> clustered = NodeProcess.cluster("bad-values-" + TestRun.PREFIX);
+    List<Map.Entry<Map<String, String>, String>> cases = List.of(
+        Map.entry(with(clustered, "LOOPLINE_CLUSTER_JOIN", "gossip"),
+            "loopline: cluster.join must be tcp, kubernetes or multicast, not 'gossip'"),
+        Map.entry(with(clustered, "LOOPLINE_CLUSTER_CONFIG_FILE", clusterFile.toString()),
+            "loopline: cluster.configFile " + clusterFile + " turns on the kubernetes join, but cluster.join is tcp"),
+        Map.entry(with(with(with(clustered, "LOOPLINE_CLUSTER_TLS_ENABLED", "true"),
+                "LOOPLINE_CLUSTER_TLS_KEY_STORE", "/nonexistent/node.p12"), "LOOPLINE_CLUSTER_TLS_TRUST_STORE", "/nonexistent/ca.p12"),
+            "loopline: cluster.tls: cannot read the PKCS#12 file /nonexistent/node.p12"),
+        Map.entry(Map.of("LOOPLINE_HTTP_PORT", "70000"), "loopline: http.port must be 0 (any free port) to 65535, not 70000"),
+        Map.entry(Map.of("LOOPLINE_INGEST_BATCH_SIZE", "0"), "loopline: ingest: sizes and counts must be positive"));
+
+    for (Map.Entry<Map<String, String>, String> bad : cases) {
+      node = NodeProcess.start(database, bad.getKey());
+      assertThat(node.process().waitFor(60, TimeUnit.SECONDS)).as(bad.getValue()).isTrue();
+      int exit = node.process().exitValue();
+      node.close();
+      String log = node.log();
+      node = null;
+
+      assertThat(exit).as(log).isEqualTo(2);
+      assertThat(log.lines().filter(l -> !l.isBlank())).as(log).singleElement(STRING).startsWith(bad.getValue());
+    }
+  }
+
+  private static Map<String, String> with(Map<String, String> env, String name, String value) {
+    Map<String, String> out = new HashMap<>(env);
+    out.put(name, value);
+    return out;
   }
 
   private WebClient client(int port) {

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The shared tier of the item cache in Redis. An entry is {@code "<version>|<item json>"} under
- * {@code <namespace>item:<id>}; a deleted item leaves a tombstone {@code "2147483647|"} for a while. A store
+ * {@code <namespace>db:<database identity>:item:<id>}; a deleted item leaves a tombstone {@code "2147483647|"} for a while. A store
  * never replaces an entry of the same or a newer version, so a read that raced a write cannot put the old
  * version back. The caller bounds each call.
  */
@@ -42,9 +42,10 @@ final class RedisItems {
   private final RedisAPI redis;
   private final String prefix;
 
-  RedisItems(Redis client, String namespace) {
+  /** {@code prefix} comes before the id in every key; a flush removes every key that starts with it. */
+  RedisItems(Redis client, String prefix) {
     this.redis = RedisAPI.api(client);
-    this.prefix = namespace + "item:";
+    this.prefix = prefix;
   }
 
   /** The cached item, or null on a miss or a tombstone. */

@@ -51,6 +51,14 @@ final class RedisSubscription {
     return subscribed;
   }
 
+  /** Drops the connection as lost (the owner hears {@code false}) and connects again. */
+  void reset(String reason) {
+    RedisConnection current = connection;
+    if (current != null) {
+      lost(current, reason);
+    }
+  }
+
   Future<Void> stop() {
     stopped = true;
     RedisConnection current = connection;

@@ -4,6 +4,7 @@ import io.loopline.config.ChatSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.ChatNames;
 import io.loopline.contract.Failures;
+import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
 import io.loopline.contract.StorableText;
 import io.loopline.observe.Metrics;
@@ -127,7 +128,7 @@ public final class ChatVerticle extends VerticleBase {
     listen(bus, Addresses.CHAT_HOST_GONE, this::hostGone);
     listen(bus, Addresses.CHAT_MEMBERS, this::members);
     listen(bus, Addresses.CHAT_HOST_ALIVE, this::hostAlive);
-    listen(bus, Addresses.health(Role.CHAT), this::health);
+    consumers.add(bus.consumer(Addresses.health(Role.CHAT), this::health)); // any body
     expiry = vertx.setPeriodic(settings.hostLeaseMs(), t -> expireHosts());
     leading.set(1);
     this.epoch.set(epoch);
@@ -135,7 +136,7 @@ public final class ChatVerticle extends VerticleBase {
   }
 
   private void listen(EventBus bus, String address, Handler<Message<JsonObject>> handler) {
-    consumers.add(bus.consumer(address, handler));
+    consumers.add(bus.consumer(address, Operations.objectBodies(handler)));
   }
 
   /** No longer the active sequencer: takes nothing more; what history is still writing settles as it will. */

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param keyed budgets per route class ({@code read}, {@code write}, {@code scrape}, {@code admin}) for
  *     clients with an API key
  * @param anonymous the same for clients without one, counted per IP address
+ * @param leaseShare the largest part of a budget one HTTP verticle takes from Redis at once (0 to 1)
+ * @param leaseMs how long a leased part may be spent; what is left after that is dropped
  */
 public record AccessSettings(
     boolean authRequired,
@@ -19,6 +21,8 @@ public record AccessSettings(
     List<String> trustedProxies,
     long redisTimeoutMs,
     int localMaxClients,
+    double leaseShare,
+    long leaseMs,
     Map<String, Quota> keyed,
     Map<String, Quota> anonymous) {
 
@@ -38,6 +42,11 @@ public record AccessSettings(
   public static AccessSettings from(JsonObject config) {
     JsonObject auth = config.getJsonObject("auth");
     JsonObject limits = config.getJsonObject("rateLimit");
+    double share = limits.getDouble("leaseShare");
+    if (!(share > 0 && share <= 1) || limits.getLong("leaseMs") < 1) {
+      throw new ConfigException("rateLimit: leaseShare must be above 0 and at most 1, leaseMs at least 1; got "
+          + share + " and " + limits.getLong("leaseMs"));
+    }
     return new AccessSettings(
         auth.getBoolean("required"),
         auth.getLong("keyCacheMs"),
@@ -45,6 +54,8 @@ public record AccessSettings(
         limits.getJsonArray("trustedProxies").stream().map(String::valueOf).toList(),
         limits.getLong("redisTimeoutMs"),
         limits.getInteger("localMaxClients"),
+        limits.getDouble("leaseShare"),
+        limits.getLong("leaseMs"),
         quotas(limits.getJsonObject("keyed")),
         quotas(limits.getJsonObject("anonymous")));
   }

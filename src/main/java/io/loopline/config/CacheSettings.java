@@ -13,7 +13,10 @@ public record CacheSettings(
     long invalidationTimeoutMs,
     long lookupTimeoutMs,
     int breakerMaxFailures,
-    long breakerResetMs) {
+    long breakerResetMs,
+    long identityCheckMs,
+    long heartbeatMs,
+    long heartbeatTimeoutMs) {
 
   /** Reads the section from a verticle's config ({@code {"cache": {...}}}). */
   public static CacheSettings from(JsonObject config) {
@@ -28,6 +31,9 @@ public record CacheSettings(
         cache.getLong("invalidationTimeoutMs"),
         cache.getLong("lookupTimeoutMs"),
         cache.getInteger("breakerMaxFailures"),
-        cache.getLong("breakerResetMs"));
+        cache.getLong("breakerResetMs"),
+        cache.getLong("identityCheckMs"),
+        cache.getLong("heartbeatMs"),
+        cache.getLong("heartbeatTimeoutMs"));
   }
 }

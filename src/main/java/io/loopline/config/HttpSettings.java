@@ -24,6 +24,15 @@ public record HttpSettings(
     int maxWebSocketMessageBytes,
     List<String> corsAllowedOrigins) {
 
+  public HttpSettings {
+    if (port < 0 || port > 65535) {
+      throw new ConfigException("http.port must be 0 (any free port) to 65535, not " + port);
+    }
+    if (shutdownTimeoutSeconds < 0 || drainDelayMs < 0) {
+      throw new ConfigException("http.shutdownTimeoutSeconds and http.drainDelayMs cannot be negative");
+    }
+  }
+
   /** Reads the section from a verticle's config ({@code {"http": {...}}}). */
   public static HttpSettings from(JsonObject config) {
     JsonObject http = config.getJsonObject("http");

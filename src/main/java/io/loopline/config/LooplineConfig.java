@@ -153,6 +153,13 @@ public final class LooplineConfig {
     return CacheSettings.from(sections("cache"));
   }
 
+  /** Every environment variable that sets a key of this configuration ({@code LOOPLINE_HTTP_PORT}, ...). */
+  public Set<String> settingVariables() {
+    Map<String, List<String>> known = new LinkedHashMap<>();
+    collectPaths(json, new ArrayList<>(), known);
+    return known.keySet();
+  }
+
   /**
    * Environment overrides: each known key has one variable name, its path in UPPER_SNAKE
    * ({@code http.maxBodySize} is {@code LOOPLINE_HTTP_MAX_BODY_SIZE}); values take the type of the default.

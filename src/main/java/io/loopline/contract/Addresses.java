@@ -37,6 +37,14 @@ public final class Addresses {
   /** Read an item. Request: {@code {"id"}}. Reply: the item. Fails 404. */
   public static final String ITEMS_GET = PREFIX + "items.get";
   /**
+   * As {@link #ITEMS_GET}, answered with the item already encoded: the reply body is a {@code Buffer} of its
+   * JSON and the header {@link #VERSION_HEADER} carries its version. The HTTP side's item reads use it: a
+   * buffer is not copied on local delivery and is sent to the client as it is.
+   */
+  public static final String ITEMS_GET_ENCODED = PREFIX + "items.get.encoded";
+  /** The reply header of {@link #ITEMS_GET_ENCODED} that carries the item's version. */
+  public static final String VERSION_HEADER = "version";
+  /**
    * Read up to 500 items at once. Request: {@code {"ids": [...]}}. Reply: {@code {"items": [...],
    * "missing": [...]}}, items in the order asked (each id once).
    */
@@ -182,6 +190,20 @@ public final class Addresses {
    * for a change or delete, {@code {"all": true}} when the whole item tier was flushed.
    */
   public static final String CACHE_ITEMS_INVALIDATED = PREFIX + "cache.items.invalidated";
+  /**
+   * The identity of the database the item cache holds rows of (answered by the persistence verticle). Request:
+   * {@code {}}. Reply: {@code {"identity": 16 hex digits, "generation", "database"}}. Every item key in Redis
+   * carries it, so deployments on other databases, or this database before a restore, never share entries.
+   */
+  public static final String CACHE_IDENTITY = PREFIX + "cache.identity";
+  /** Bump the generation of {@link #CACHE_IDENTITY} after a restore (persistence). Reply: the new identity. */
+  public static final String CACHE_IDENTITY_BUMP = PREFIX + "cache.identity.bump";
+  /**
+   * The database was restored (answered by a cache verticle): bump the generation, then every node drops its
+   * near cache and reads the new identity before it uses Redis item entries again. Request: {@code {}}. Reply:
+   * the new identity.
+   */
+  public static final String CACHE_RESTORED = PREFIX + "cache.restored";
 
   /**
    * Make an API key. Request: {@code {"name", "scopes": ["read" | "write" | "admin", ...]}}. Reply: the key
@@ -234,6 +256,14 @@ public final class Addresses {
    * page's {@code seq} is its place in the order the job's pages were stored (null until it is). Fails 400, 404.
    */
   public static final String SCRAPE_JOBS_PAGES = PREFIX + "scrape.jobs.pages";
+  /**
+   * One chunk of a job's export. Request: {@code {"id", "format": "ndjson"|"csv", "state"?, "after"?, "limit"?}}
+   * ({@code after}: the last page id of the previous chunk; {@code limit} 1 to 1,000). Reply: {@code {"lines":
+   * text, "count", "last"}}: the pages after {@code after} in id order as NDJSON lines (each {@code {"id", "url",
+   * "depth", "state", "seq", "finishedAt", "result"}}) or CSV rows (the first chunk starts with the header row), {@code last} the id of the last one (null
+   * when none is left). Fails 400, 404.
+   */
+  public static final String SCRAPE_JOBS_EXPORT = PREFIX + "scrape.jobs.export";
   /**
    * What a job's event stream needs to catch up. Request: {@code {"id", "after"?, "limit"?}} ({@code limit} 1 to
    * 200, default 50). Reply: {@code {"job", "last", "pages"}}: the job, the last seq it gave a page, and, when

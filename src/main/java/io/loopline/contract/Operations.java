@@ -3,6 +3,7 @@ package io.loopline.contract;
 import io.loopline.observe.RequestIds;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -29,6 +30,23 @@ public final class Operations {
       }
       return operation.apply(json);
     }, failure);
+  }
+
+  /**
+   * A consumer's handler for a request whose body must be a JSON object: anything else, {@code null} included,
+   * is failed with 400 (docs/event-bus.md, Conventions) instead of reaching {@code handler} as a body it
+   * cannot cast, which would leave the caller waiting for its timeout.
+   */
+  public static Handler<Message<Object>> objectBodies(Handler<Message<JsonObject>> handler) {
+    return message -> {
+      if (message.body() instanceof JsonObject) {
+        @SuppressWarnings("unchecked")
+        Message<JsonObject> json = (Message<JsonObject>) (Message<?>) message;
+        handler.handle(json);
+      } else {
+        message.fail(Failures.BAD_REQUEST, "the message body must be a JSON object");
+      }
+    };
   }
 
   /**

@@ -173,11 +173,14 @@ final class Access implements Handler<RoutingContext> {
             "This key lacks the '" + scope + "' scope", null);
   }
 
+  private static final CharSequence POLICY_HEADER = HttpHeaders.createOptimized("RateLimit-Policy");
+  private static final CharSequence RATE_LIMIT_HEADER = HttpHeaders.createOptimized("RateLimit");
+
   private static void advertise(MultiMap headers, RouteClass routeClass, Quota quota, Gcra.Decision decision) {
     String policy = "\"" + routeClass.id() + "\"";
-    headers.set("RateLimit-Policy", policy + ";q=" + quota.limit() + ";w=" + quota.windowSeconds());
+    headers.set(POLICY_HEADER, policy + ";q=" + quota.limit() + ";w=" + quota.windowSeconds());
     long resetSeconds = ceilSeconds(decision.allowed() ? decision.resetMs() : decision.retryAfterMs());
-    headers.set("RateLimit", policy + ";r=" + decision.remaining() + ";t=" + resetSeconds);
+    headers.set(RATE_LIMIT_HEADER, policy + ";r=" + decision.remaining() + ";t=" + resetSeconds);
     if (!decision.allowed()) {
       headers.set(HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, resetSeconds)));
     }

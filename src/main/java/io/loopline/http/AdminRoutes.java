@@ -5,7 +5,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
-/** {@code /admin/api-keys}: make, list and revoke API keys. {@link Access} lets only admin keys this far. */
+/** {@code /admin/api-keys}: make, list and revoke API keys; {@code /admin/cache/restored}. {@link Access} lets only admin keys this far. */
 final class AdminRoutes {
 
   private final BusClient bus;
@@ -32,5 +32,6 @@ final class AdminRoutes {
         bus.request(Addresses.API_KEYS_REVOKE, new JsonObject().put("id", Resources.id(ctx)))
             .onSuccess(revoked -> ctx.response().setStatusCode(204).end())
             .onFailure(ctx::fail));
+    builder.getRoute("cacheRestored").addHandler(ctx -> resources.query(ctx, Addresses.CACHE_RESTORED, new JsonObject()));
   }
 }

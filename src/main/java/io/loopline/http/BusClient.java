@@ -35,6 +35,11 @@ final class BusClient {
     return delivery.<JsonObject>request(address, body, withRequestId(options)).map(Message::body);
   }
 
+  /** As {@link #request}, the whole reply (its body of any type, and its headers). */
+  <T> Future<Message<T>> requestMessage(String address, Object body) {
+    return delivery.<T>request(address, body, withRequestId(options));
+  }
+
   /**
    * A request to an address one verticle registered for a while (a session of the persistence role): sent
    * straight there, since no other node can answer it; the whole reply, for its headers.

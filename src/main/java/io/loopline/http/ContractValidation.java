@@ -67,6 +67,8 @@ final class ContractValidation extends RequestValidatorImpl {
 
   private final SchemaRepository schemas;
   private final Map<JsonSchema, Validator> validators = new IdentityHashMap<>();
+  /** Path parameters whose schema is a positive int64 (ids): checked by a digit scan, not the schema validator. */
+  private final Map<Parameter, Boolean> positiveIds = new IdentityHashMap<>();
   private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Map.of(
       Style.SIMPLE, new SimpleTransformer(), Style.LABEL, new LabelTransformer(),
       Style.MATRIX, new MatrixTransformer(), Style.FORM, new FormTransformer()));
@@ -75,7 +77,10 @@ final class ContractValidation extends RequestValidatorImpl {
     super(vertx, contract);
     this.schemas = contract.getSchemaRepository();
     for (Operation operation : contract.operations()) {
-      operation.getParameters().forEach(parameter -> prepare(parameter.getSchema()));
+      operation.getParameters().forEach(parameter -> {
+        prepare(parameter.getSchema());
+        positiveIds.put(parameter, isPositiveId(parameter));
+      });
       if (operation.getRequestBody() != null) {
         operation.getRequestBody().getContent().values().forEach(media -> prepare(media.getSchema()));
       }
@@ -178,6 +183,13 @@ final class ContractValidation extends RequestValidatorImpl {
     if (value == null || value.isNull()) {
       return super.validateParameter(parameter, value); // missing: required or not, no schema involved
     }
+    if (positiveIds.getOrDefault(parameter, false)) {
+      Number id = positiveId(String.valueOf(value.get()));
+      if (id != null) {
+        return new RequestParameterImpl(id);
+      }
+      // Anything else (a sign, a leading zero, 19 digits, not a number) takes the full path, for its answer.
+    }
     Object transformed = transform(parameter, value);
     OutputUnit result = validatorFor(parameter.getSchema()).validate(transformed);
     try {
@@ -215,6 +227,47 @@ final class ContractValidation extends RequestValidatorImpl {
       throw ValidatorException.createUnsupportedValueFormat(parameter);
     }
     return transformer.transform(parameter, String.valueOf(value.get()));
+  }
+
+  /** An id in the contract's form: path, simple style, {@code {type: integer, format: int64, minimum: 1, maximum: 2^63-1}}. */
+  static boolean isPositiveId(Parameter parameter) {
+    if (parameter.getIn() != io.vertx.openapi.contract.Location.PATH || parameter.getStyle() != Style.SIMPLE
+        || parameter.getSchema() == null) {
+      return false;
+    }
+    io.vertx.core.json.JsonObject schema = parameter.getSchema().fieldNames().isEmpty() ? null
+        : new io.vertx.core.json.JsonObject();
+    if (schema == null) {
+      return false;
+    }
+    for (String field : parameter.getSchema().fieldNames()) {
+      schema.put(field, parameter.getSchema().get(field));
+    }
+    schema.remove("__absolute_uri__");
+    schema.remove("__absolute_ref__");
+    schema.remove("__absolute_recursive_anchor__");
+    return schema.equals(new io.vertx.core.json.JsonObject().put("type", "integer").put("format", "int64")
+        .put("minimum", 1).put("maximum", Long.MAX_VALUE));
+  }
+
+  /**
+   * The value of 1 to 18 decimal digits without a leading zero (so at least 1 and below 2^63), typed as the
+   * contract's transformer types it (an Integer when it fits, else a Long); null for any other text.
+   */
+  static Number positiveId(String text) {
+    int length = text.length();
+    if (length == 0 || length > 18 || text.charAt(0) < '1' || text.charAt(0) > '9') {
+      return null;
+    }
+    long value = 0;
+    for (int i = 0; i < length; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return null;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value <= Integer.MAX_VALUE ? (Number) (int) value : (Number) value;
   }
 
   private void prepare(JsonSchema schema) {

@@ -36,24 +36,27 @@ final class Gcra {
   }
 
   /**
-   * The same rule as a Redis script, so that every node spends one shared budget atomically. KEYS[1]: the
-   * client's key; ARGV: limit, window in microseconds. Redis's own clock is used, so nodes' clocks need not
-   * agree. Returns {allowed 0/1, remaining, retryAfterMs, resetMs}.
+   * The same rule as a Redis script, so that every node spends one shared budget atomically, taking up to
+   * {@code want} requests at once (a lease the node then spends locally, see {@link RateLimits}): as many as fit,
+   * each exactly as {@link #take} would have let it through one after the other. KEYS[1]: the client's key;
+   * ARGV: limit, window in microseconds, want. Redis's own clock is used, so nodes' clocks need not agree.
+   * Returns {granted (0 when refused), remaining after the grant, retryAfterMs, resetMs}.
    */
   static final String SCRIPT = """
       local limit = tonumber(ARGV[1])
       local window = tonumber(ARGV[2])
+      local want = tonumber(ARGV[3])
       local interval = math.floor(window / limit)
       local time = redis.call('TIME')
       local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
       local tat = tonumber(redis.call('GET', KEYS[1]))
       if not tat or tat < now then tat = now end
-      local new_tat = tat + interval
-      local allow_at = new_tat - window
-      if allow_at > now then
-        return {0, 0, math.ceil((allow_at - now) / 1000), math.ceil((tat - now) / 1000)}
+      local granted = math.min(want, math.floor((now + window - tat) / interval))
+      if granted < 1 then
+        return {0, 0, math.ceil((tat + interval - window - now) / 1000), math.ceil((tat - now) / 1000)}
       end
+      local new_tat = tat + granted * interval
       redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
-      return {1, math.floor((window - (new_tat - now)) / interval), 0, math.ceil((new_tat - now) / 1000)}
+      return {granted, math.floor((window - (new_tat - now)) / interval), 0, math.ceil((new_tat - now) / 1000)}
       """;
 }

@@ -117,7 +117,7 @@ public final class HttpVerticle extends VerticleBase {
     Resources resources = new Resources(bus);
     CacheSettings cache = CacheSettings.from(config());
     ItemReads itemReads = new ItemReads(vertx, NearCache.of(vertx, cache), bus, cache.lookupTimeoutMs(),
-        Metrics.registry(config()));
+        !RedisSettings.from(config()).inProcess(), Metrics.registry(config()));
     new UserRoutes(resources).mount(builder);
     new ItemRoutes(resources, itemReads).mount(builder);
     new JobRoutes(bus, resources).mount(builder);

@@ -25,9 +25,12 @@ final class ItemReads {
   private final Counter nearMisses;
   private final Counter redisHits;
   private final Counter redisMisses;
+  /** False without Redis: the cache verticle has no shared tier to look in, so a miss goes straight to PostgreSQL. */
+  private final boolean redisTier;
 
-  ItemReads(Vertx vertx, NearCache near, BusClient bus, long lookupTimeoutMs, MeterRegistry metrics) {
+  ItemReads(Vertx vertx, NearCache near, BusClient bus, long lookupTimeoutMs, boolean redisTier, MeterRegistry metrics) {
     this.vertx = vertx;
+    this.redisTier = redisTier;
     this.near = near;
     this.bus = bus;
     this.cache = bus.withTimeout(lookupTimeoutMs);
@@ -59,6 +62,9 @@ final class ItemReads {
 
   private Future<NearCache.Entry> load(long id) {
     long since = near.begin();
+    if (!redisTier) {
+      return fromDatabase(id, null, since);
+    }
     return cache.request(Addresses.CACHE_ITEMS_GET, new JsonObject().put("id", id))
         .recover(e -> Future.succeededFuture(null))
         .compose(cached -> {
@@ -78,9 +84,9 @@ final class ItemReads {
 
   /** The item from PostgreSQL; Redis is offered it only when it answered the lookup (its epoch says when). */
   private Future<NearCache.Entry> fromDatabase(long id, Long epoch, long since) {
-    return bus.request(Addresses.ITEMS_GET, new JsonObject().put("id", id)).map(item -> {
-      Buffer json = item.toBuffer();
-      NearCache.Entry entry = new NearCache.Entry(item.getInteger("version"), json);
+    return bus.<Buffer>requestMessage(Addresses.ITEMS_GET_ENCODED, new JsonObject().put("id", id)).map(reply -> {
+      Buffer json = reply.body();
+      NearCache.Entry entry = new NearCache.Entry(Integer.parseInt(reply.headers().get(Addresses.VERSION_HEADER)), json);
       near.fill(id, entry, since);
       if (epoch != null) {
         cache.send(Addresses.CACHE_ITEMS_FILL, new JsonObject()

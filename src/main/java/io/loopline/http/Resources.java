@@ -59,12 +59,14 @@ final class Resources {
   }
 
   /** The answer to a read of a resource at {@code version}, already encoded: 200, or 304 for a matching ETag. */
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+
   static void sendRead(RoutingContext ctx, int version, Buffer json) {
     ctx.response().putHeader(HttpHeaders.ETAG, Preconditions.etag(version));
     if (Preconditions.noneMatchHits(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), version)) {
       ctx.response().setStatusCode(304).end();
     } else {
-      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(json);
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(json);
     }
   }
 

@@ -42,17 +42,28 @@ final class ScrapeRoutes {
         resources.query(ctx, Addresses.SCRAPE_JOBS_GET, new JsonObject().put("id", Resources.id(ctx))));
     builder.getRoute("cancelScrapeJob").addHandler(ctx ->
         resources.query(ctx, Addresses.SCRAPE_JOBS_CANCEL, new JsonObject().put("id", Resources.id(ctx))));
-    builder.getRoute("listScrapePages").addHandler(ctx -> resources.query(ctx, Addresses.SCRAPE_JOBS_PAGES, new JsonObject()
-        .put("id", Resources.id(ctx))
-        .put("state", Resources.query(ctx, "state"))
-        .put("limit", Resources.query(ctx, "limit"))
-        .put("cursor", Resources.query(ctx, "cursor"))));
+    builder.getRoute("listScrapePages").addHandler(ctx -> {
+      String export = PageExport.format(ctx);
+      if (export != null) {
+        PageExport.start(bus, ctx, Resources.id(ctx), Resources.query(ctx, "state"), export);
+        return;
+      }
+      resources.query(ctx, Addresses.SCRAPE_JOBS_PAGES, new JsonObject()
+          .put("id", Resources.id(ctx))
+          .put("state", Resources.query(ctx, "state"))
+          .put("limit", Resources.query(ctx, "limit"))
+          .put("cursor", Resources.query(ctx, "cursor")));
+    });
     builder.getRoute("scrapeJobEvents").addHandler(this::events);
   }
 
   /** 202 once the job is stored: it will run even if this node dies now. */
   private void submit(RoutingContext ctx) {
-    bus.request(Addresses.SCRAPE_JOBS_SUBMIT, Resources.body(ctx))
+    JsonObject body = Resources.body(ctx);
+    JsonObject options = body.getValue("options") instanceof JsonObject o ? o : new JsonObject();
+    // Reading sitemaps is a fetch or several: such a submission may take as long as a batch.
+    boolean sitemaps = options.containsKey("sitemaps") || Boolean.TRUE.equals(options.getValue("robotsSitemaps"));
+    (sitemaps ? batches : bus).request(Addresses.SCRAPE_JOBS_SUBMIT, body)
         .onSuccess(job -> ctx.response()
             .setStatusCode(202)
             .putHeader(HttpHeaders.LOCATION, "/scrape-jobs/" + job.getLong("id"))

@@ -1,6 +1,7 @@
 package io.loopline.observe;
 
 import io.loopline.contract.Addresses;
+import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -75,7 +76,7 @@ public final class NodeVerticle extends VerticleBase {
             bus.<JsonObject>consumer(Addresses.node(id), m -> m.reply(series())).completion(),
             bus.<JsonObject>consumer(Addresses.CLUSTER_NODES, m -> cluster().onSuccess(m::reply)
                 .onFailure(e -> m.fail(503, "the node map is unavailable: " + e.getMessage()))).completion(),
-            bus.<JsonObject>consumer(Addresses.CLUSTER_SERIES, this::clusterSeries).completion())
+            bus.consumer(Addresses.CLUSTER_SERIES, Operations.objectBodies(this::clusterSeries)).completion())
         .onSuccess(v -> {
           announce();
           vertx.setPeriodic(ANNOUNCE_MS, t -> announce());

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 final class Database {
 
   private static final Logger slowLog = LoggerFactory.getLogger("io.loopline.persistence.SlowQuery");
+  /** Tries of a statement or transaction that PostgreSQL aborted to break a deadlock. */
+  private static final int DEADLOCK_TRIES = 3;
 
   private final SqlClient client;
   /** A small pool for the few writes that need a transaction (the pipelined client cannot give connections). */
@@ -108,8 +111,12 @@ final class Database {
     return timeoutMs;
   }
 
-  /** Runs one statement with bound parameters. */
+  /** Runs one statement with bound parameters; again if PostgreSQL aborted it to break a deadlock. */
   Future<RowSet<Row>> run(String sql, Tuple params) {
+    return retryDeadlock(() -> runOnce(sql, params), 1);
+  }
+
+  private Future<RowSet<Row>> runOnce(String sql, Tuple params) {
     long start = System.nanoTime();
     // PostgreSQL cancels at timeoutMs; the extra second covers a connection that stopped answering.
     return client.preparedQuery(sql).execute(params)
@@ -139,9 +146,24 @@ final class Database {
     return sql.replaceAll("\\s+", " ").trim();
   }
 
-  /** Runs {@code work} in a transaction: committed when its future succeeds, rolled back when it fails. */
+  /**
+   * Runs {@code work} in a transaction: committed when its future succeeds, rolled back when it fails; run
+   * again from the start if PostgreSQL aborted it to break a deadlock.
+   */
   <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
-    return transactions.withTransaction(work::apply).timeout(timeoutMs + 1000, TimeUnit.MILLISECONDS);
+    return retryDeadlock(() -> transactions.withTransaction(work::apply).timeout(timeoutMs + 1000, TimeUnit.MILLISECONDS), 1);
+  }
+
+  /**
+   * Two transactions that lock the same rows in opposite orders (a scrape job cancelled while its first pages
+   * are claimed: the claim locks pages then the job, the cancel the job then its pages) deadlock, and
+   * PostgreSQL aborts one of them with SQLSTATE 40P01, having rolled it back. Running it again is what
+   * PostgreSQL's documentation asks of applications; a few tries, then the failure stands.
+   */
+  private static <T> Future<T> retryDeadlock(java.util.function.Supplier<Future<T>> attempt, int tries) {
+    return attempt.get().recover(e -> e instanceof PgException pg && "40P01".equals(pg.getSqlState()) && tries < DEADLOCK_TRIES
+        ? retryDeadlock(attempt, tries + 1)
+        : Future.failedFuture(e));
   }
 
   Future<Void> close() {

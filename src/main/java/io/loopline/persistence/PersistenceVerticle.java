@@ -4,14 +4,17 @@ import io.loopline.config.CacheSettings;
 import io.loopline.config.DbSettings;
 import io.loopline.config.IngestSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.contract.BusHeaders;
 import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.loopline.observe.IngestMetrics;
 import io.loopline.observe.Metrics;
+import io.loopline.observe.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import java.util.List;
@@ -75,6 +78,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   private Future<?> register(UserStore users, ItemStore items, JobStore jobs, ScheduleStore schedules, ApiKeyStore keys,
       ScrapeStore scrapes, ChatStore chat, CacheInvalidation cache) {
+    CacheIdentityStore identity = new CacheIdentityStore(db);
     return Future.all(List.of(
         wakeups.start(),
         answer(Addresses.health(Role.PERSISTENCE), this::health),
@@ -83,8 +87,11 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.USERS_LIST, users::list),
         answer(Addresses.USERS_UPDATE, users::update),
         answer(Addresses.USERS_DELETE, users::delete),
+        answer(Addresses.CACHE_IDENTITY, identity::get),
+        answer(Addresses.CACHE_IDENTITY_BUMP, identity::bump),
         answer(Addresses.ITEMS_CREATE, items::create),
         answer(Addresses.ITEMS_GET, items::get),
+        answerEncoded(items),
         answer(Addresses.ITEMS_GET_MANY, items::getMany),
         answer(Addresses.ITEMS_LIST, items::list),
         answer(Addresses.ITEMS_REPLACE, m -> items.replace(m).compose(cache::changed)),
@@ -119,6 +126,7 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.SCRAPE_JOBS_GET, scrapes::get),
         answer(Addresses.SCRAPE_JOBS_LIST, scrapes::list),
         answer(Addresses.SCRAPE_JOBS_PAGES, scrapes::pages),
+        answer(Addresses.SCRAPE_JOBS_EXPORT, scrapes::export),
         answer(Addresses.SCRAPE_JOBS_EVENTS, scrapes::events),
         answer(Addresses.SCRAPE_JOBS_CANCEL, m -> scrapes.cancel(m).onSuccess(this::cancelled)),
         answer(Addresses.SCRAPE_PAGES_CLAIM, scrapes::claim),
@@ -140,6 +148,23 @@ public final class PersistenceVerticle extends VerticleBase {
         answer(Addresses.STREAMS_RECORDS, streams::records),
         answer(Addresses.STREAMS_AFTER, streams::after),
         answer(Addresses.STREAMS_EXPORT, streams::export)));
+  }
+
+  /** {@link Addresses#ITEMS_GET_ENCODED}: the item's JSON as a buffer, its version in a header. */
+  private Future<Void> answerEncoded(ItemStore items) {
+    return vertx.eventBus().<Object>consumer(Addresses.ITEMS_GET_ENCODED, message -> {
+      RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
+      Future<JsonObject> item;
+      try {
+        item = message.body() instanceof JsonObject body ? items.get(body)
+            : Future.failedFuture(StoreFailure.invalid("the message body must be a JSON object"));
+      } catch (RuntimeException e) {
+        item = Future.failedFuture(e);
+      }
+      item.onSuccess(found -> message.reply(found.toBuffer(),
+              new DeliveryOptions().addHeader(Addresses.VERSION_HEADER, String.valueOf(found.getInteger("version")))))
+          .onFailure(e -> StoreFailure.reply(message, e));
+    }).completion();
   }
 
   /** Runners stop the job's fetches; event streams end. */

@@ -15,7 +15,7 @@ final class ScrapeSql {
       + "SELECT $1, u FROM unnest($2::text[]) WITH ORDINALITY AS t(u, o) ORDER BY o ON CONFLICT (job_id, url) DO NOTHING";
   /** URLs that could not be normalised are stored at once as failed pages, with the reason: the job's first seqs. */
   static final String INSERT_INVALID = "INSERT INTO scrape_pages (job_id, url, state, result, finished_at, seq) "
-      + "SELECT $1, u, 'failed', r, now(), n FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS t(u, r, n) "
+      + "SELECT $1, u, 'failed', r::json, now(), n FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS t(u, r, n) "
       + "ON CONFLICT (job_id, url) DO NOTHING";
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM scrape_jobs WHERE id = $1";
   /** Newest first: $1 state or null, $2 continue below this id or null, $3 limit. */
@@ -23,6 +23,19 @@ final class ScrapeSql {
       + "AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3";
   static final String PAGES = "SELECT " + PAGE_COLUMNS + " FROM scrape_pages WHERE job_id = $1 "
       + "AND ($2::text IS NULL OR state = $2) AND ($3::bigint IS NULL OR id > $3) ORDER BY id LIMIT $4";
+
+  /**
+   * A chunk of a job's export, in id order after $3: NDJSON lines built by PostgreSQL from the stored JSON text
+   * (the results are not parsed on the way), and the fields of a CSV row. $2 state or null, $4 limit.
+   */
+  static final String EXPORT = "WITH chunk AS (SELECT id FROM scrape_pages WHERE job_id = $1 "
+      + "AND ($2::text IS NULL OR state = $2) AND id > $3 ORDER BY id LIMIT $4) "
+      + "SELECT p.id, json_build_object('id', p.id, 'url', p.url, 'depth', p.depth, 'state', p.state, 'seq', p.seq, "
+      + "'finishedAt', p.finished_at, 'result', p.result)::text AS line, p.url, p.depth, p.state, p.seq, p.finished_at, "
+      + "p.result->>'status' AS status, p.result->>'finalUrl' AS final_url, p.result->>'title' AS title, "
+      + "p.result->>'description' AS description, p.result->>'canonical' AS canonical, "
+      + "p.result->>'linkCount' AS link_count, p.result->'error'->>'code' AS error, (p.result->'fields')::text AS fields "
+      + "FROM chunk JOIN scrape_pages p ON p.id = chunk.id ORDER BY p.id";
 
   /** Pending pages, and pages whose lease ran out, of live jobs, oldest first; rows another runner takes are skipped. */
   static final String CLAIM = """
@@ -47,6 +60,8 @@ final class ScrapeSql {
   static final String RELEASE = "UPDATE scrape_pages SET state = 'pending', attempts = attempts - 1, lease_owner = NULL, "
       + "lease_expires_at = NULL WHERE lease_owner = $1 AND state = 'running'";
 
+  /** Whether a page exists: a completion that changed nothing is 404 without it, 409 (lease lost) with it. */
+  static final String PAGE_EXISTS = "SELECT 1 FROM scrape_pages WHERE id = $1";
   /** First statement of a completion: the job row is locked, so one job's completions count (and take seqs) one at a time. */
   static final String LOCK_JOB_OF_PAGE = "SELECT j.id, j.state, j.max_pages, j.total, j.last_seq FROM scrape_jobs j "
       + "JOIN scrape_pages p ON p.job_id = j.id WHERE p.id = $1 FOR UPDATE OF j";
@@ -67,20 +82,21 @@ final class ScrapeSql {
   /**
    * Completions of one job's pages with no links to add, in one statement: the job row is locked first
    * (the pages' seqs follow its {@code last_seq}) and counted once for the batch (one job per batch, so two
-   * batches never wait on each other's job rows). The results are not read back: the caller has them.
+   * batches never wait on each other's job rows). The results come as JSON text ($5, beside the ids $3 and
+   * states $4) and are stored as they are; they are not read back: the caller has them.
    */
   static final String FINISH_LEAVES = """
       WITH job_lock AS (
         SELECT id, last_seq FROM scrape_jobs WHERE id = $1 FOR UPDATE),
       input AS (
-        SELECT i.id, i.state, i.result, row_number() OVER (ORDER BY i.id) AS n
-        FROM jsonb_to_recordset($3::jsonb) AS i(id bigint, state text, result jsonb)),
+        SELECT i.id, i.state, i.result::json AS result, row_number() OVER (ORDER BY i.id) AS n
+        FROM unnest($3::bigint[], $4::text[], $5::text[]) AS i(id, state, result)),
       page AS (
         UPDATE scrape_pages p SET state = i.state, result = i.result, finished_at = now(), lease_owner = NULL,
                                   lease_expires_at = NULL, seq = l.last_seq + i.n
         FROM input i, job_lock l WHERE p.id = i.id AND p.job_id = $1 AND p.lease_owner = $2 AND p.state = 'running'
         RETURNING p.id AS page_id, p.job_id AS page_job_id, p.url AS page_url, p.depth AS page_depth,
-                  p.state AS page_state, p.attempts AS page_attempts, NULL::jsonb AS page_result,
+                  p.state AS page_state, p.attempts AS page_attempts, NULL::json AS page_result,
                   p.finished_at AS page_finished_at, p.seq AS page_seq),
       counted AS (
         SELECT count(*) FILTER (WHERE page_state = 'done') AS done_n,

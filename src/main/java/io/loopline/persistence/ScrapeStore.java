@@ -1,5 +1,6 @@
 package io.loopline.persistence;
 
+import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -87,6 +88,40 @@ final class ScrapeStore {
         .map(rows -> Cursor.page(rows, limit, "pages", "id", row -> toPage(row, ""), last -> null));
   }
 
+  /** The columns of a CSV export, in order; the header row. */
+  static final String CSV_HEADER = "id,url,depth,state,seq,finished_at,status,final_url,title,description,canonical,"
+      + "link_count,error,fields\r\n";
+
+  /** A chunk of a job's export: see {@link Addresses#SCRAPE_JOBS_EXPORT}. */
+  Future<JsonObject> export(JsonObject message) {
+    long id = Fields.id(message);
+    String state = message.getString("state");
+    if (state != null && !PAGE_STATES.contains(state)) {
+      throw StoreFailure.invalid("state: one of " + PAGE_STATES);
+    }
+    boolean csv = "csv".equals(message.getString("format"));
+    long after = message.getLong("after", 0L);
+    int limit = Math.max(1, Math.min(1000, message.getInteger("limit", 500)));
+    Future<JsonObject> job = after == 0 ? get(new JsonObject().put("id", id)) : Future.succeededFuture();
+    return job.compose(j -> db.run(ScrapeSql.EXPORT, Tuple.of(id, state, after, limit))).map(rows -> {
+      StringBuilder lines = new StringBuilder(csv && after == 0 ? CSV_HEADER : "");
+      Long last = null;
+      for (Row row : rows) {
+        last = row.getLong("id");
+        if (csv) {
+          Csv.row(lines, row.getLong("id"), row.getString("url"), row.getInteger("depth"), row.getString("state"),
+              row.getLong("seq"), Fields.time(row.getOffsetDateTime("finished_at")), row.getString("status"),
+              row.getString("final_url"), row.getString("title"), row.getString("description"),
+              row.getString("canonical"), row.getString("link_count"), row.getString("error"), row.getString("fields"));
+        } else {
+          lines.append(row.getString("line")).append('\n');
+        }
+      }
+      return new JsonObject().put("lines", lines.toString()).put("count", rows.size())
+          .put("last", rows.size() < limit ? null : last);
+    });
+  }
+
   /**
    * A job's event stream catching up. Request: {@code {"id", "after"?, "limit"?}}. Reply: {@code {"job", "last",
    * "pages"}}: the job, the last seq it gave, and (when {@code after} is given) its pages stored after that
@@ -160,7 +195,8 @@ final class ScrapeStore {
   }
 
   /**
-   * Request: {@code {"jobId", "owner", "pages": [{"id", "failed", "result"}]}} (at most {@link #MAX_BATCH}).
+   * Request: {@code {"jobId", "owner", "pages": [{"id", "failed", "result"}]}} (at most {@link #MAX_BATCH}), each
+   * result a JSON object or its encoded text (which the store passes on without reading it).
    * Reply: {@code {"completed": [{"job", "page"}]}}, without the pages whose lease was lost.
    */
   Future<JsonObject> completeMany(JsonObject message) {
@@ -170,16 +206,26 @@ final class ScrapeStore {
     if (pages.isEmpty() || pages.size() > MAX_BATCH) {
       return Future.failedFuture(StoreFailure.invalid("pages: between 1 and " + MAX_BATCH + " pages"));
     }
-    JsonArray input = new JsonArray();
-    for (Object item : pages) {
-      if (!(item instanceof JsonObject page)) {
+    Long[] ids = new Long[pages.size()];
+    String[] states = new String[pages.size()];
+    String[] results = new String[pages.size()];
+    for (int i = 0; i < pages.size(); i++) {
+      if (!(pages.getValue(i) instanceof JsonObject page)) {
         return Future.failedFuture(StoreFailure.invalid("pages: each page must be an object"));
       }
-      input.add(new JsonObject().put("id", Fields.id(page))
-          .put("state", page.getBoolean("failed", false) ? "failed" : "done")
-          .put("result", page.getJsonObject("result")));
+      ids[i] = Fields.id(page);
+      states[i] = page.getBoolean("failed", false) ? "failed" : "done";
+      // JSON text as the runner encoded it (a JSON object); an object is encoded here.
+      Object result = page.getValue("result");
+      if (result instanceof JsonObject object) {
+        results[i] = object.encode();
+      } else if (result instanceof String text && text.startsWith("{")) {
+        results[i] = text;
+      } else {
+        return Future.failedFuture(StoreFailure.invalid("pages: each result must be a JSON object"));
+      }
     }
-    return db.run(ScrapeSql.FINISH_LEAVES, Tuple.of(jobId, owner, input)).map(rows -> {
+    return db.run(ScrapeSql.FINISH_LEAVES, Tuple.of(jobId, owner, ids, states, results)).map(rows -> {
       JsonArray completed = new JsonArray();
       rows.forEach(row -> completed.add(new JsonObject().put("job", toJob(row)).put("page", toPage(row, "page_"))));
       return new JsonObject().put("completed", completed);
@@ -196,8 +242,9 @@ final class ScrapeStore {
     if (links.length == 0) {
       return db.run(ScrapeSql.FINISH_LEAF, Tuple.of(id, owner, failed ? "failed" : "done", result)).compose(rows -> {
         if (rows.size() == 0) {
-          return Future.failedFuture(new StoreFailure(Failures.CONFLICT,
-              "scrape page " + id + " is no longer leased to this runner (lease lost or job cancelled)"));
+          return db.run(ScrapeSql.PAGE_EXISTS, Tuple.of(id)).compose(exists -> Future.<JsonObject>failedFuture(exists.size() == 0
+              ? StoreFailure.notFound("no scrape page " + id)
+              : new StoreFailure(Failures.CONFLICT, "scrape page " + id + " is no longer leased to this runner (lease lost or job cancelled)")));
         }
         Row row = rows.iterator().next();
         JsonObject page = toPage(row, "page_");

@@ -54,7 +54,11 @@ final class Completions {
     this.request = request;
   }
 
-  /** Stores a page's result with others of its job; completes with {@code {"job", "page"}} once stored. */
+  /**
+   * Stores a page's result with others of its job; completes with {@code {"job", "page", "lastOfBatch"}} once
+   * stored. Every page of a batch gets the job as the batch left it, so only the last one stored may say the
+   * job ended.
+   */
   Future<JsonObject> add(long jobId, long pageId, boolean failed, JsonObject result) {
     Batch batch = open.computeIfAbsent(jobId, Batch::new);
     Promise<JsonObject> stored = Promise.promise();
@@ -86,7 +90,8 @@ final class Completions {
    */
   private void store(long jobId, List<Waiting> batch) {
     JsonArray pages = new JsonArray();
-    batch.forEach(p -> pages.add(new JsonObject().put("id", p.id()).put("failed", p.failed()).put("result", p.result())));
+    // Encoded once here: the bus carries the text by reference, the store passes it on to PostgreSQL as it is.
+    batch.forEach(p -> pages.add(new JsonObject().put("id", p.id()).put("failed", p.failed()).put("result", p.result().encode())));
     request.apply(Addresses.SCRAPE_PAGES_COMPLETE_MANY,
             new JsonObject().put("jobId", jobId).put("owner", owner).put("pages", pages))
         .onSuccess(reply -> {
@@ -95,11 +100,12 @@ final class Completions {
             JsonObject done = (JsonObject) c;
             completed.put(done.getJsonObject("page").getLong("id"), done);
           });
+          Waiting last = batch.stream().filter(p -> completed.containsKey(p.id())).reduce((a, b) -> b).orElse(null);
           batch.forEach(p -> {
             JsonObject done = completed.get(p.id());
             if (done != null) {
               done.getJsonObject("page").put("result", p.result()); // not read back from the database
-              p.stored().complete(done);
+              p.stored().complete(done.put("lastOfBatch", p == last));
             } else {
               p.stored().fail("scrape page " + p.id() + " is no longer leased to this runner (lease lost or job cancelled)");
             }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -61,7 +62,7 @@ final class Fetcher {
 
   /** What one fetch may do beyond the node's policy. */
   record Options(boolean robots, boolean cache, List<HostLimiter.Limit> limits, int perHostConcurrency,
-      boolean allLinks) {}
+      boolean allLinks, ExtractionRules rules, boolean autothrottle) {}
 
   /** A result, and every outgoing link when {@link Options#allLinks} asked for them. */
   record Outcome(JsonObject result, List<String> links) {}
@@ -152,6 +153,9 @@ final class Fetcher {
   /** The robots.txt downloads in flight, by origin; each is shared by the fetches waiting for it. */
   private final Map<String, RobotsDownload> downloads = new HashMap<>();
   private final MeterRegistry metrics;
+  /** Fetch counters by outcome, resolved once each (a registry lookup per fetch showed in profiles). */
+  private final Map<String, Counter> fetches = new HashMap<>();
+  private final AutoThrottle throttle;
 
   Fetcher(Vertx vertx, HttpClientAgent client, ScrapeSettings settings, AddressClassifier guard, HostLimiter limiter,
       MeterRegistry metrics) {
@@ -162,6 +166,7 @@ final class Fetcher {
     this.guard = guard;
     this.limiter = limiter;
     this.agentToken = RobotsRules.productToken(settings.userAgent().trim()).toLowerCase(Locale.ROOT);
+    this.throttle = new AutoThrottle(settings.maxCrawlDelayMs());
     this.robots = Caffeine.newBuilder().maximumSize(10_000)
         .expireAfterWrite(Duration.ofSeconds(Math.max(1, settings.robotsCacheTtlSeconds()))).build();
   }
@@ -207,16 +212,20 @@ final class Fetcher {
     JsonObject result = outcome.result();
     String label = result.containsKey("error") ? result.getJsonObject("error").getString("code")
         : result.getInteger("status") / 100 + "xx";
-    metrics.counter("loopline.scrape.fetches", "outcome", label).increment();
+    fetches.computeIfAbsent(label, l -> metrics.counter("loopline.scrape.fetches", "outcome", l)).increment();
   }
 
   /** One hop, then the next while the answer is a redirect: robots.txt and the guard are checked at each. */
   private Future<Answer> follow(URI url, Options options, Abort abort, List<URI> visited) {
+    return follow(url, options, abort, visited, settings.maxBodyBytes());
+  }
+
+  private Future<Answer> follow(URI url, Options options, Abort abort, List<URI> visited, long maxBody) {
     visited.add(url);
     Future<Long> spacing = options.robots() && settings.robots()
         ? robotsAllow(url, options, abort) : Future.succeededFuture(settings.perHostDelayMs());
     return spacing
-        .compose(ms -> withRetries(url, options, abort, 0, settings.maxBodyBytes(), true, ms))
+        .compose(ms -> withRetries(url, options, abort, 0, maxBody, true, ms))
         .compose(answer -> {
           String location = answer.headers().get("Location");
           if (answer.status() < 300 || answer.status() >= 400 || answer.status() == 304 || location == null) {
@@ -234,7 +243,7 @@ final class Fetcher {
             return Future.failedFuture(new FetchFailure("too-many-redirects",
                 "more than " + settings.maxRedirects() + " redirects", false));
           }
-          return follow(next, options, abort, visited);
+          return follow(next, options, abort, visited, maxBody);
         });
   }
 
@@ -312,11 +321,17 @@ final class Fetcher {
       }
       List<HostLimiter.Limit> limits = new ArrayList<>(options.limits());
       limits.add(new HostLimiter.Limit("host:" + host, Math.min(settings.perHostConcurrency(), options.perHostConcurrency())));
-      HostLimiter.Ticket ticket = limiter.acquire(host, limits, spacingMs);
+      HostLimiter.Ticket ticket = options.autothrottle()
+          ? limiter.acquire(host, limits, () -> throttle.delayMs(host, spacingMs))
+          : limiter.acquire(host, limits, spacingMs);
       return stoppable(abort, ticket.granted(), ticket::release)
           .compose(v -> {
             abort.startDeadline(vertx, settings.totalTimeoutMs());
-            return exchange(url, address, abort, maxBody, discard);
+            long sent = System.nanoTime();
+            Future<Answer> answer = exchange(url, address, abort, maxBody, discard);
+            return options.autothrottle() ? answer.onSuccess(a -> throttle.answered(host, a.status(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent), retryAfterMs(a.headers().get("Retry-After"))))
+                : answer;
           })
           .onComplete(done -> ticket.release());
     });
@@ -541,7 +556,7 @@ final class Fetcher {
   private Future<RobotsRules> fetchRobots(URI page, Options options, Abort control) {
     URI url = URI.create(ScrapeUrls.origin(page) + "/robots.txt");
     Options plain = new Options(false, false, List.of(new HostLimiter.Limit("node", settings.globalConcurrency())),
-        options.perHostConcurrency(), false);
+        options.perHostConcurrency(), false, null, false);
     return robotsHop(url, plain, control, new ArrayList<>()).transform(done -> {
       control.finish(vertx);
       if (done.failed()) {
@@ -573,9 +588,32 @@ final class Fetcher {
     });
   }
 
+  /**
+   * The body of {@code raw} (a 2xx answer, at most {@code maxBytes}), fetched under the whole policy: for
+   * sitemaps and robots.txt lines the result does not keep. Fails with the fetch error's message otherwise.
+   */
+  Future<Buffer> download(String raw, boolean robots, long maxBytes) {
+    URI url;
+    try {
+      url = ScrapeUrls.normalise(raw);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    Options options = new Options(robots, false, List.of(new HostLimiter.Limit("node", settings.globalConcurrency())),
+        settings.perHostConcurrency(), false, null, false);
+    Abort abort = new Abort();
+    return follow(url, options, abort, new ArrayList<>(), maxBytes)
+        .onComplete(done -> abort.finish(vertx))
+        .recover(e -> Future.failedFuture(new IllegalStateException(raw + ": " + e.getMessage())))
+        .compose(a -> a.status() >= 200 && a.status() < 300 && !a.truncated() ? Future.succeededFuture(a.body())
+            : Future.failedFuture(new IllegalStateException(raw + ": status " + a.status()
+                + (a.truncated() ? ", longer than " + maxBytes + " bytes" : ""))));
+  }
+
   /** The result of a completed fetch; HTML is parsed on the parse workers. */
   private Future<Outcome> describe(String raw, Answer a, Options options, long start) {
     String contentType = a.headers().get("Content-Type");
+    byte[] body = a.body().getBytes();
     JsonObject result = new JsonObject()
         .put("url", raw)
         .put("finalUrl", a.url().toString())
@@ -583,29 +621,28 @@ final class Fetcher {
         .put("contentType", contentType)
         .put("bytes", a.bytes())
         .put("truncated", a.truncated())
-        .put("sha256", sha256(a.body()));
+        .put("sha256", sha256(body));
     if (!isHtml(contentType)) {
       return Future.succeededFuture(new Outcome(result.put("elapsedMs", elapsedMs(start)), List.of()));
     }
-    DeliveryOptions delivery = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000)
-        .addHeader(ParseVerticle.URL, a.url().toString())
-        .addHeader(ParseVerticle.EXCERPT, String.valueOf(settings.excerptChars()));
-    String charset = charset(contentType);
-    if (charset != null) {
-      delivery.addHeader(ParseVerticle.CHARSET, charset);
-    }
-    return vertx.eventBus().<JsonObject>request(Addresses.SCRAPE_PARSE, a.body(), delivery)
+    ParseTask task = new ParseTask(body, a.url().toString(), charset(contentType), settings.excerptChars(), options.rules());
+    return vertx.eventBus().<PageParser.Page>request(Addresses.SCRAPE_PARSE, task,
+            new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000))
         .map(Message::body)
-        .map(parsed -> {
-          JsonArray links = parsed.getJsonArray("links");
-          List<String> all = links.stream().map(String::valueOf).toList();
-          result.put("title", parsed.getString("title"))
-              .put("description", parsed.getString("description"))
-              .put("linkCount", all.size())
-              .put("links", new JsonArray(all.subList(0, Math.min(all.size(), settings.linksReturned()))
-                  .stream().map(Object.class::cast).toList()))
-              .put("excerpt", parsed.getString("excerpt"))
-              .put("elapsedMs", elapsedMs(start));
+        .map(page -> {
+          List<String> all = page.links();
+          result.put("title", page.title())
+              .put("description", page.description());
+          if (page.canonical() != null) {
+            result.put("canonical", page.canonical());
+          }
+          result.put("linkCount", all.size())
+              .put("links", new JsonArray(new ArrayList<Object>(all.subList(0, Math.min(all.size(), settings.linksReturned())))))
+              .put("excerpt", page.excerpt());
+          if (page.fields() != null) {
+            result.put("fields", page.fields());
+          }
+          result.put("elapsedMs", elapsedMs(start));
           return new Outcome(result, options.allLinks() ? all : List.of());
         })
         .recover(e -> Future.succeededFuture(new Outcome(result.put("parseError", e.getMessage())
@@ -651,15 +688,19 @@ final class Fetcher {
   }
 
   static String sha256(Buffer body) {
+    return sha256(body.getBytes());
+  }
+
+  static String sha256(byte[] body) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body.getBytes()));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
 
   private static String cacheKey(URI url) {
-    return "scrape:" + sha256(Buffer.buffer(url.toString()));
+    return "scrape:" + sha256(url.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   private Future<JsonObject> cacheGet(URI url) {

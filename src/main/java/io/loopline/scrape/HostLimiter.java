@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Bounds how many fetches run at once, by any number of counters a fetch needs a slot of (the node, the
@@ -43,8 +44,15 @@ final class HostLimiter {
    * {@link Ticket#release()} gives the slots back (or leaves the queue).
    */
   Ticket acquire(String host, List<Limit> limits, long spacingMs) {
-    Ticket ticket = new Ticket(host, limits, Math.max(0, spacingMs));
-    longestSpacing = Math.max(longestSpacing, ticket.spacingMs);
+    return acquire(host, limits, () -> spacingMs);
+  }
+
+  /**
+   * As {@link #acquire(String, List, long)}, with a spacing that may change while the ticket waits (the
+   * autothrottle's delay for the host): read each time the ticket could start.
+   */
+  Ticket acquire(String host, List<Limit> limits, LongSupplier spacingMs) {
+    Ticket ticket = new Ticket(host, limits, spacingMs);
     waiting.add(ticket);
     pump();
     return ticket;
@@ -64,8 +72,10 @@ final class HostLimiter {
         continue;
       }
       Long last = lastStart.get(ticket.host);
-      if (last != null && last + ticket.spacingMs > now) {
-        earliest = Math.min(earliest, last + ticket.spacingMs);
+      long spacing = Math.max(0, ticket.spacingMs.getAsLong());
+      longestSpacing = Math.max(longestSpacing, spacing);
+      if (last != null && last + spacing > now) {
+        earliest = Math.min(earliest, last + spacing);
         continue;
       }
       it.remove();
@@ -100,12 +110,12 @@ final class HostLimiter {
   final class Ticket {
     private final String host;
     private final List<Limit> limits;
-    private final long spacingMs;
+    private final LongSupplier spacingMs;
     private final Promise<Void> granted = Promise.promise();
     private boolean held;
     private boolean done;
 
-    private Ticket(String host, List<Limit> limits, long spacingMs) {
+    private Ticket(String host, List<Limit> limits, LongSupplier spacingMs) {
       this.host = host;
       this.limits = limits;
       this.spacingMs = spacingMs;

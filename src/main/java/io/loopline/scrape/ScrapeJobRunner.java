@@ -1,5 +1,7 @@
 package io.loopline.scrape;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
@@ -45,6 +47,10 @@ final class ScrapeJobRunner {
   private final ScrapeSettings settings;
   private final String owner = ProcessHandle.current().pid() + "-scrape-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<Long, Running> running = new HashMap<>();
+  /** Each job's extraction rules, compiled once (they were checked when the job was given). */
+  private final Cache<Long, ExtractionRules> rules = Caffeine.newBuilder().maximumSize(256).build();
+  /** Each job's scope (which links it follows), built once. */
+  private final Cache<Long, ScrapeScope> scopes = Caffeine.newBuilder().maximumSize(256).build();
   /** Claims and completions go to this node's persistence verticle when it has one. */
   private final LocalFirst persistence;
   private final Completions completions;
@@ -115,12 +121,14 @@ final class ScrapeJobRunner {
     int depth = page.getInteger("depth");
     boolean follow = depth < options.getInteger("depth", 0);
     int concurrency = Math.min(options.getInteger("concurrency", settings.globalConcurrency()), settings.globalConcurrency());
+    ExtractionRules extract = rules.get(jobId, job -> ScraperVerticle.rules(options));
     Fetcher.Options fetch = new Fetcher.Options(
         options.getBoolean("robots", true),
-        options.getBoolean("cache", true) && !follow, // a cached result lacks the links to follow
+        // a cached result lacks the links to follow and the fields of the job's rules
+        options.getBoolean("cache", true) && !follow && extract.isEmpty(),
         List.of(new HostLimiter.Limit("node", settings.globalConcurrency()), new HostLimiter.Limit("job:" + jobId, concurrency)),
         Math.min(options.getInteger("perHostConcurrency", settings.perHostConcurrency()), settings.perHostConcurrency()),
-        follow);
+        follow, extract, options.getBoolean("autothrottle", false));
     Fetcher.Abort abort = new Fetcher.Abort();
     Future<Fetcher.Outcome> fetched = page.getInteger("attempts") > MAX_ATTEMPTS
         ? Future.succeededFuture(abandoned(page))
@@ -131,7 +139,15 @@ final class ScrapeJobRunner {
       }
       JsonObject result = outcome.result();
       boolean failed = result.containsKey("error") || result.getInteger("status", 0) >= 400;
-      List<String> links = follow && !failed ? ScraperVerticle.sameHost(URI.create(page.getString("url")), outcome.links()) : List.of();
+      List<String> links = follow && !failed ? scopes.get(jobId, job -> ScrapeScope.of(options))
+          .follow(URI.create(page.getString("url")), outcome.links()) : List.of();
+      String canonical = result.getString("canonical");
+      if (options.getBoolean("canonical", false) && canonical != null && !canonical.equals(result.getString("finalUrl"))) {
+        // A copy of another page: stored as one, and only the page it names is followed (fetched once per job).
+        result.put("duplicateOf", canonical);
+        links = follow && !failed ? scopes.get(jobId, job -> ScrapeScope.of(options))
+            .follow(URI.create(page.getString("url")), List.of(canonical)) : List.of();
+      }
       if (links.isEmpty()) {
         return completions.add(jobId, id, failed, result);
       }
@@ -193,7 +209,8 @@ final class ScrapeJobRunner {
     bus.publish(address, new JsonObject().put("event", "page").put("jobId", jobId).put("page", completed.getJsonObject("page")));
     bus.publish(address, new JsonObject().put("event", "progress").put("job", job));
     bus.publish(Addresses.SCRAPE_PROGRESS, job);
-    if (!"running".equals(job.getString("state"))) {
+    // Once, after the last page: the pages of one stored batch all carry the job as the batch left it.
+    if (!"running".equals(job.getString("state")) && completed.getBoolean("lastOfBatch", true)) {
       bus.publish(address, new JsonObject().put("event", "end").put("job", job));
     }
   }

@@ -19,7 +19,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.tracing.TracingPolicy;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -36,9 +35,10 @@ import java.util.function.Function;
  */
 public final class ScraperVerticle extends VerticleBase {
 
-  private static final Set<String> BATCH_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency");
+  private static final Set<String> BATCH_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
+      "extract", "autothrottle");
   private static final Set<String> JOB_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
-      "depth", "maxPages");
+      "depth", "maxPages", "extract", "scope", "include", "exclude", "canonical", "sitemaps", "robotsSitemaps", "autothrottle");
 
   /** Characters of an invalid URL kept as its page's URL in a job. */
   static final int INVALID_URL_STORED = 500;
@@ -52,6 +52,7 @@ public final class ScraperVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = ScrapeSettings.from(config());
+    ParseTask.registerCodecs(vertx);
     client = vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)
         .setKeepAliveTimeout(30)
@@ -103,8 +104,12 @@ public final class ScraperVerticle extends VerticleBase {
     int concurrency = positive(options, "concurrency", settings.globalConcurrency());
     List<HostLimiter.Limit> limits = List.of(new HostLimiter.Limit("node", settings.globalConcurrency()),
         new HostLimiter.Limit("batch:" + (++batches), concurrency));
-    Fetcher.Options fetch = new Fetcher.Options(options.getBoolean("robots", true), options.getBoolean("cache", true),
-        limits, positive(options, "perHostConcurrency", settings.perHostConcurrency()), false);
+    ExtractionRules rules = rules(options);
+    // A cached result has no fields of these rules: with rules, every page is fetched.
+    Fetcher.Options fetch = new Fetcher.Options(options.getBoolean("robots", true),
+        options.getBoolean("cache", true) && rules.isEmpty(),
+        limits, positive(options, "perHostConcurrency", settings.perHostConcurrency()), false, rules,
+        options.getValue("autothrottle") != null && flag(options, "autothrottle"));
     // The same page asked twice is fetched once.
     Map<String, Future<Fetcher.Outcome>> byUrl = new LinkedHashMap<>();
     List<Future<JsonObject>> results = new ArrayList<>();
@@ -132,6 +137,16 @@ public final class ScraperVerticle extends VerticleBase {
     }
     positive(options, "concurrency", settings.globalConcurrency());
     positive(options, "perHostConcurrency", settings.perHostConcurrency());
+    rules(options);
+    ScrapeScope.of(options);
+    if (options.containsKey("canonical") && !(options.getValue("canonical") instanceof Boolean)) {
+      throw new IllegalArgumentException("options.canonical: must be true or false");
+    }
+    List<String> sitemaps = sitemaps(options);
+    boolean robotsSitemaps = options.getValue("robotsSitemaps") != null && flag(options, "robotsSitemaps");
+    if (options.getValue("autothrottle") != null) {
+      flag(options, "autothrottle");
+    }
     Set<String> valid = new LinkedHashSet<>();
     Map<String, JsonObject> invalid = new LinkedHashMap<>();
     for (String url : urls) {
@@ -144,6 +159,28 @@ public final class ScraperVerticle extends VerticleBase {
             .put("error", new JsonObject().put("code", "invalid-url").put("message", e.getMessage())));
       }
     }
+    if (sitemaps.isEmpty() && !robotsSitemaps) {
+      return store(options, depth, valid, invalid);
+    }
+    // The sitemaps' URLs join the job's own, up to maxJobUrls in all.
+    int limit = options.getValue("maxPages") == null ? settings.maxJobUrls()
+        : Math.min(settings.maxJobUrls(), integer(options, "maxPages"));
+    int room = limit - valid.size() - invalid.size();
+    return Sitemaps.read(vertx, fetcher, sitemaps, robotsSitemaps ? Sitemaps.origins(valid) : List.of(),
+            options.getBoolean("robots", true), Math.max(0, room))
+        .compose(found -> {
+          for (String url : found) {
+            try {
+              valid.add(ScrapeUrls.normalise(url).toString());
+            } catch (IllegalArgumentException e) {
+              // a sitemap's entry that is no fetchable URL is left out
+            }
+          }
+          return store(options, depth, valid, invalid);
+        });
+  }
+
+  private Future<JsonObject> store(JsonObject options, int depth, Set<String> valid, Map<String, JsonObject> invalid) {
     invalid.keySet().removeAll(valid);
     int pages = valid.size() + invalid.size();
     int maxPages = options.getValue("maxPages") == null
@@ -196,6 +233,44 @@ public final class ScraperVerticle extends VerticleBase {
     return options;
   }
 
+  private static List<String> sitemaps(JsonObject options) {
+    Object value = options.getValue("sitemaps");
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray list) || list.size() > 10) {
+      throw new IllegalArgumentException("options.sitemaps: must be a list of at most 10 sitemap URLs");
+    }
+    List<String> out = new ArrayList<>();
+    for (Object url : list) {
+      if (!(url instanceof String text)) {
+        throw new IllegalArgumentException("options.sitemaps: each sitemap must be a URL");
+      }
+      try {
+        out.add(ScrapeUrls.normalise(text).toString());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("options.sitemaps: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  private static boolean flag(JsonObject options, String field) {
+    if (!(options.getValue(field) instanceof Boolean b)) {
+      throw new IllegalArgumentException("options." + field + ": must be true or false");
+    }
+    return b;
+  }
+
+  /** The extraction rules of {@code options.extract}; a 400 names the first bad one. */
+  static ExtractionRules rules(JsonObject options) {
+    Object extract = options.getValue("extract");
+    if (extract != null && !(extract instanceof JsonObject)) {
+      throw new IllegalArgumentException("options.extract: must be an object of named rules");
+    }
+    return ExtractionRules.parse((JsonObject) extract, "options.extract");
+  }
+
   private static int integer(JsonObject options, String field) {
     if (!(options.getValue(field) instanceof Number n) || n.doubleValue() != n.intValue()) {
       throw new IllegalArgumentException("options." + field + ": must be an integer");
@@ -219,10 +294,5 @@ public final class ScraperVerticle extends VerticleBase {
   public Future<?> stop() {
     Future<?> stopped = runner == null ? Future.succeededFuture() : runner.stop();
     return stopped.eventually(() -> client == null ? Future.succeededFuture() : client.close());
-  }
-
-  /** Same-host links of a page, for a job that follows links. */
-  static List<String> sameHost(URI page, List<String> links) {
-    return links.stream().filter(l -> page.getHost().equals(URI.create(l).getHost())).toList();
   }
 }

@@ -12,6 +12,7 @@ import ch.qos.logback.classic.Logger;
 import io.loopline.contract.Addresses;
 import io.loopline.support.BusWatch;
 import io.loopline.support.Cleanup;
+import io.loopline.support.Items;
 import io.loopline.support.LogCapture;
 import io.loopline.support.RedisProbe;
 import io.loopline.support.TestNode;
@@ -39,14 +40,22 @@ import org.slf4j.LoggerFactory;
  */
 class ItemCacheIT {
 
+  /**
+   * Near-cache entries that outlive any test, and waits for invalidations and lookups far longer than a stall
+   * of this machine: what the tests count (lookups, loads) and read (the new version on the other node) then
+   * depends on the cache's logic, not on how fast this run happens to be.
+   */
+  private static final JsonObject PATIENT = new JsonObject().put("cache", new JsonObject()
+      .put("nearTtlMs", 600_000).put("invalidationTimeoutMs", 30_000).put("lookupTimeoutMs", 30_000));
+
   private static TestNode a;
   private static TestNode b;
   private static RedisProbe redis;
 
   @BeforeAll
   static void start() {
-    a = TestNode.start();
-    b = TestNode.join(a, new JsonObject());
+    a = TestNode.start(PATIENT.copy());
+    b = TestNode.join(a, PATIENT.copy());
     redis = new RedisProbe();
   }
 
@@ -103,11 +112,11 @@ class ItemCacheIT {
   @Test
   void redisIsSharedAndHoldsTheWrittenVersion() throws InterruptedException {
     long id = create(a, "Tiered");
-    String key = a.redisNamespace() + "item:" + id;
+    String key = Items.redisKey(a, id);
     read(a, id);
     redis.awaitValue(key, v -> v != null && v.startsWith("1|"), 5);
 
-    BusWatch loads = BusWatch.count(b.vertx(), Addresses.ITEMS_GET);
+    BusWatch loads = BusWatch.count(b.vertx(), Addresses.ITEMS_GET_ENCODED);
     BusWatch lookups = BusWatch.count(b.vertx(), Addresses.CACHE_ITEMS_GET);
     assertThat(version(read(b, id))).isEqualTo(1);
     assertThat(lookups.sent()).isEqualTo(1);
@@ -126,12 +135,12 @@ class ItemCacheIT {
     requests.setLevel(Level.DEBUG);
     Vertx clientVertx = Vertx.vertx();
     WebClient client = null;
-    try (TestNode node = TestNode.join(a, new JsonObject()); LogCapture requestLog = new LogCapture("io.loopline.http.RequestLog")) {
+    try (TestNode node = TestNode.join(a, PATIENT.copy()); LogCapture requestLog = new LogCapture("io.loopline.http.RequestLog")) {
       client = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port()),
           new PoolOptions().setHttp1MaxSize(64));
       long id = create(a, "Cold");
       Promise<Void> release = Promise.promise();
-      BusWatch loads = BusWatch.hold(node.vertx(), Addresses.ITEMS_GET, release.future());
+      BusWatch loads = BusWatch.hold(node.vertx(), Addresses.ITEMS_GET_ENCODED, release.future());
       BusWatch lookups = BusWatch.count(node.vertx(), Addresses.CACHE_ITEMS_GET);
 
       WebClient c = client;
@@ -162,9 +171,9 @@ class ItemCacheIT {
   void theRedisTierNeverReplacesANewerVersionOrATombstone() {
     Vertx vertx = Vertx.vertx();
     String namespace = TestServers.newNamespace();
+    Redis client = Redis.createClient(vertx, TestServers.REDIS);
     try {
-      Redis client = Redis.createClient(vertx, TestServers.REDIS);
-      RedisItems items = new RedisItems(client, namespace);
+      RedisItems items = new RedisItems(client, namespace + "item:");
 
       assertThat(await(items.fill(1, 3, "{\"v\":3}", 60_000))).isTrue();
       assertThat(await(items.fill(1, 2, "{\"v\":2}", 60_000))).as("an older read arriving late").isFalse();
@@ -185,9 +194,8 @@ class ItemCacheIT {
         cursor = await(items.flushPage(cursor));
       } while (!"0".equals(cursor));
       assertThat(await(items.get(2))).isNull();
-      client.close();
     } finally {
-      Cleanup.run(() -> await(vertx.close()), () -> TestServers.deleteNamespace(namespace));
+      Cleanup.run(client::close, () -> await(vertx.close()), () -> TestServers.deleteNamespace(namespace));
     }
   }
 }

@@ -8,6 +8,7 @@ import static io.loopline.support.Items.read;
 import static io.loopline.support.Items.version;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.Items;
 import io.loopline.support.RedisProbe;
 import io.loopline.support.TcpProxy;
 import io.loopline.support.TestNode;
@@ -34,7 +35,7 @@ class RedisOutageIT {
       try (TestNode node = TestNode.start(viaProxy)) {
         awaitCacheState(node, "up");
         long id = create(node, "outage");
-        String key = node.redisNamespace() + "item:" + id;
+        String key = Items.redisKey(node, id);
         assertThat(version(read(node, id))).isEqualTo(1);
         redis.awaitValue(key, v -> v != null && v.startsWith("1|"), 5);
 
@@ -48,7 +49,9 @@ class RedisOutageIT {
           assertThat(version(read)).isEqualTo(2);
           assertThat(read.bodyAsJsonObject().getString("name")).isEqualTo("during outage");
         }
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("no call waits long on Redis").isLessThan(8000);
+        // Eleven calls that each waited for Redis until the bus timeout (5 s) would take 55 s; with Redis's
+        // 300 ms timeout and the breaker they take about a second, and a generous bound stays far from both.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("no call waits long on Redis").isLessThan(20_000);
         assertThat(redis.get(key)).as("Redis itself still holds the version from before the write").startsWith("1|");
 
         // Readiness answers from a report up to a second old, kept by each HTTP verticle instance: a later
@@ -74,9 +77,9 @@ class RedisOutageIT {
     }
   }
 
-  /** Polls readiness until the cache reports {@code state}, at most 15 s, and returns that answer. */
+  /** Polls readiness until the cache reports {@code state}, at most 30 s, and returns that answer. */
   private static HttpResponse<Buffer> awaitCacheState(TestNode node, String state) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     JsonObject cache = null;
     while (System.nanoTime() < deadline) {
       HttpResponse<Buffer> ready = await(node.client().get("/health/ready").send());

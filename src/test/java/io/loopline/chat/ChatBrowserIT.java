@@ -36,9 +36,7 @@ class ChatBrowserIT {
 
   @AfterAll
   static void stop() {
-    if (node != null) {
-      node.close();
-    }
+    TestNode.closeAll(node);
   }
 
   private static WebDriver browser() {

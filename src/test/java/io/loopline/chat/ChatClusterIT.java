@@ -59,7 +59,7 @@ class ChatClusterIT {
     nodeB = clustered(cluster, nodeA);
     LooplineConfig config = LooplineConfig.defaults().with(new JsonObject()
         .put("db", new JsonObject().put("url", database))
-        .put("chat", new JsonObject().put("hostLeaseMs", 500)));
+        .put("chat", new JsonObject().put("hostLeaseMs", 5000)));
     await(nodeA.deployVerticle(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections(PersistenceVerticle.SECTIONS))));
     await(nodeA.deployVerticle(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat"))));
     portA = deployHttp(nodeA, config);
@@ -144,7 +144,7 @@ class ChatClusterIT {
         assertThat(ada.next("message").getString("text")).isEqualTo("posted to B");
         assertThat(grace.next("message").getString("text")).isEqualTo("posted to B");
         // History, stored on node A, read through node B.
-        Poll.until("history through node B", Duration.ofSeconds(10), () -> await(toB.get("/chat/rooms/" + room + "/messages").send())
+        Poll.until("history through node B", Duration.ofSeconds(30), () -> await(toB.get("/chat/rooms/" + room + "/messages").send())
             .bodyAsJsonObject().getJsonArray("messages").size() == 11);
       } finally {
         toB.close();

@@ -12,6 +12,7 @@ import io.loopline.http.HttpVerticle;
 import io.loopline.support.ChatClient;
 import io.loopline.support.Cleanup;
 import io.loopline.support.Poll;
+import io.loopline.support.Ports;
 import io.loopline.support.RawWebSocket;
 import io.loopline.support.TestNode;
 import io.loopline.support.TestServers;
@@ -50,8 +51,12 @@ class ChatIT {
   private static final int BURST = 10;
   private static final int VIOLATIONS = 3;
   private static final int HISTORY_MAX = 20;
-  private static final long IDLE_MS = 1500;
-  private static final long LEASE_MS = 500;
+  // Pings, the idle close and hosts' leases are long enough that a test stalled for seconds on a shared
+  // machine keeps every live socket and member: only a client that answers nothing, or a host that never
+  // renews, is dropped.
+  private static final long PING_MS = 2000;
+  private static final long IDLE_MS = 10_000;
+  private static final long LEASE_MS = 3000;
   private static final int RESUME_MAX = 5;
 
   private static TestNode node;
@@ -72,7 +77,7 @@ class ChatIT {
         .put("burst", BURST)
         .put("rateViolationsBeforeClose", VIOLATIONS)
         .put("writeQueueMaxBytes", 16384)
-        .put("pingIntervalMs", 300)
+        .put("pingIntervalMs", PING_MS)
         .put("idleTimeoutMs", IDLE_MS)
         .put("historyMaxLimit", HISTORY_MAX)
         .put("historyQueueMax", 100_000)
@@ -327,10 +332,16 @@ class ChatIT {
     try (RawWebSocket raw = RawWebSocket.connect(node.port(), "/chat/rooms/" + room + "/ws?name=sleepy", 0);
          ChatClient awake = connect(room, "awake")) {
       boolean pinged = false;
+      long started = System.nanoTime();
+      // Pings keep arriving, so the socket's read timeout never fires: the loop has a deadline of its own.
+      long deadline = started + Duration.ofMillis(IDLE_MS * 5).toNanos();
       RawWebSocket.Frame frame;
       while ((frame = raw.read()) != null && frame.opcode() != 0x8) {
         pinged |= frame.opcode() == 0x9;
+        assertThat(System.nanoTime() - deadline).as("closed within " + IDLE_MS * 5 + " ms").isNegative();
       }
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("not closed before the idle timeout")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(IDLE_MS - PING_MS));
       assertThat(pinged).as("the server pinged").isTrue();
       assertThat(frame).isNotNull();
       assertThat(frame.closeCode()).isEqualTo(1001);
@@ -373,13 +384,17 @@ class ChatIT {
   @Test
   void twoSocketHostsOnOneEventBusDeliverTheRoomsMessagesAcrossThem() {
     JsonObject config = node.node().config().sections(HttpVerticle.SECTIONS);
-    // -2: a port of its own chosen by the OS (the node's HTTP verticles, at port 0, share Vert.x's -1).
-    config.getJsonObject("http").put("port", -2).put("instances", 1);
-    HttpVerticle host = new HttpVerticle();
-    String deployment = await(node.vertx().deployVerticle(host, new DeploymentOptions().setConfig(config)));
-    int port = host.actualPort();
+    // A port of its own: port 0 would share the node's HTTP verticles' port (Vert.x shares a port chosen by
+    // the OS among the servers of one instance), and http.port takes no other value that the OS chooses.
+    // So a port free a moment ago, tried again if another process took it.
+    int[] port = new int[1];
+    String deployment = Ports.retryOnConflict(() -> {
+      port[0] = Ports.free();
+      config.getJsonObject("http").put("port", port[0]).put("instances", 1);
+      return await(node.vertx().deployVerticle(new HttpVerticle(), new DeploymentOptions().setConfig(config.copy())));
+    });
     String room = room();
-    try (ChatClient ada = connect(room, "ada"); ChatClient grace = ChatClient.connect(clients, port, room, "grace")) {
+    try (ChatClient ada = connect(room, "ada"); ChatClient grace = ChatClient.connect(clients, port[0], room, "grace")) {
       assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("grace");
       ada.say("from the first host");
       grace.say("from the second host");
@@ -388,7 +403,7 @@ class ChatIT {
       assertThat(atAda).isEqualTo(atGrace);
       assertThat(atAda.stream().map(m -> m.getString("text")))
           .containsExactlyInAnyOrder("from the first host", "from the second host");
-      WebClient second = WebClient.create(clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+      WebClient second = WebClient.create(clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port[0]));
       try {
         JsonArray members = await(second.get("/chat/rooms/" + room + "/members").send()).bodyAsJsonObject().getJsonArray("members");
         assertThat(members.stream().map(m -> ((JsonObject) m).getString("name"))).containsExactly("ada", "grace");
@@ -412,8 +427,11 @@ class ChatIT {
           .put("room", room).put("member", "ghost-1").put("name", "ghost").put("host", "dead-host")));
       assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("ghost");
       assertThat(members(room)).containsExactly("ada", "ghost");
+      long joined = System.nanoTime();
 
       assertThat(ada.next("leave").getJsonObject("member").getString("name")).isEqualTo("ghost");
+      assertThat(Duration.ofNanos(System.nanoTime() - joined)).as("not before two leases were missed")
+          .isGreaterThanOrEqualTo(Duration.ofMillis(2 * LEASE_MS));
       assertThat(members(room)).containsExactly("ada");
     }
   }
@@ -425,7 +443,7 @@ class ChatIT {
       await(node.vertx().undeploy(sequencer));
       sequencer = deploySequencer();
 
-      Poll.until("members listed again", Duration.ofSeconds(10), () -> members(room).size() == 2);
+      Poll.until("members listed again", Duration.ofSeconds(30), () -> members(room).size() == 2);
       assertThat(members(room)).containsExactlyInAnyOrder("ada", "grace");
       ada.say("after the restart");
       assertThat(grace.next("message").getString("text")).isEqualTo("after the restart");

@@ -5,12 +5,14 @@ import static io.loopline.support.Responses.checks;
 import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopline.support.Poll;
 import io.loopline.support.TestNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -36,7 +38,9 @@ class FoundationIT {
 
   @Test
   void readyWhenEveryRoleAndBackendAnswers() {
-    HttpResponse<Buffer> response = await(client.get("/health/ready").send());
+    // Each role's check has 2 s to answer: polled, so that one slow answer on a loaded machine is not the verdict.
+    HttpResponse<Buffer> response = Poll.value("ready", Duration.ofSeconds(30),
+        () -> await(client.get("/health/ready").send()), r -> r.statusCode() == 200);
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonObject body = response.bodyAsJsonObject();
@@ -119,17 +123,19 @@ class FoundationIT {
     long elapsedMs = (System.nanoTime() - start) / 1_000_000;
 
     assertThat(response.statusCode()).isEqualTo(200);
-    // Run one after another, the waits would take 6 s.
-    assertThat(elapsedMs).isBetween(2_900L, 4_500L);
+    // The longest wait is 3 s; an upper bound five times that, and concurrency proven below by the server's
+    // own clock: the whole took less than the waits added up (6 s or more, one after another).
+    assertThat(elapsedMs).isBetween(2_900L, 15_000L);
     JsonObject body = response.bodyAsJsonObject();
     List<Integer> seconds = body.getJsonArray("tasks").stream()
         .map(t -> ((JsonObject) t).getInteger("seconds")).collect(Collectors.toList());
     assertThat(seconds).containsExactly(2, 3, 1);
     body.getJsonArray("tasks").forEach(t -> {
       JsonObject task = (JsonObject) t;
-      assertThat(task.getLong("elapsedMs")).isBetween(task.getInteger("seconds") * 1000L, task.getInteger("seconds") * 1000L + 900);
+      assertThat(task.getLong("elapsedMs")).isBetween(task.getInteger("seconds") * 1000L, task.getInteger("seconds") * 5000L);
     });
-    assertThat(body.getLong("elapsedMs")).isBetween(3_000L, 3_900L);
+    long sumOfWaits = body.getJsonArray("tasks").stream().mapToLong(t -> ((JsonObject) t).getLong("elapsedMs")).sum();
+    assertThat(body.getLong("elapsedMs")).isBetween(3_000L, 15_000L).isLessThan(sumOfWaits);
   }
 
   @Test

@@ -58,15 +58,16 @@ class HttpEdgeIT {
 
   @Test
   void aRepeatedGuessIsAnsweredWithoutAnotherLookup() {
-    try (TestNode node = TestNode.start(new JsonObject().put("auth", new JsonObject().put("keyCacheMs", 60_000)))) {
+    // One HTTP verticle: each keeps its own key cache, so with one the count of lookups is exact.
+    try (TestNode node = TestNode.start(new JsonObject().put("auth", new JsonObject().put("keyCacheMs", 60_000))
+        .put("http", new JsonObject().put("instances", 1)))) {
       BusWatch lookups = BusWatch.count(node.vertx(), Addresses.API_KEYS_LOOKUP);
 
       for (int i = 0; i < 20; i++) {
         assertProblem(await(node.client().get("/items").putHeader("X-API-Key", guess(0)).send()), 401);
       }
 
-      // One lookup per HTTP verticle that met the key (two of them, connections are spread over both).
-      assertThat(lookups.sent()).isBetween(1, 2);
+      assertThat(lookups.sent()).isEqualTo(1);
     }
   }
 
@@ -82,7 +83,8 @@ class HttpEdgeIT {
           batch.add(node.client().get("/health/ready").send());
         }
         for (Future<HttpResponse<Buffer>> probe : batch) {
-          assertThat(await(probe).statusCode()).isEqualTo(200);
+          // A report (a check that took over its 2 s on a loaded machine makes it 503, still a report).
+          assertThat(await(probe).statusCode()).isIn(200, 503);
           probes++;
         }
       }

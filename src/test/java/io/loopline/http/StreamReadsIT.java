@@ -46,7 +46,7 @@ class StreamReadsIT {
 
   @AfterAll
   static void stop() {
-    node.close();
+    TestNode.closeAll(node);
   }
 
   @Test

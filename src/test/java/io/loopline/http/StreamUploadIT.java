@@ -61,12 +61,7 @@ class StreamUploadIT {
 
   @AfterAll
   static void stop() {
-    try {
-      await(http.close());
-      await(vertx.close());
-    } finally {
-      node.close();
-    }
+    TestNode.closeAll(http == null ? null : () -> await(http.close()), vertx == null ? null : () -> await(vertx.close()), node);
   }
 
   @Test

@@ -157,15 +157,14 @@ class JobsIT {
     JsonObject runner = logTo(file).put("roles", new JsonArray().add("persistence").add("worker"));
     runner.getJsonObject("jobs").put("concurrency", 4);
     try (TestNode store = TestNode.start(storeOnly)) {
-      TestNode stopping = TestNode.join(store, runner);
-      List<Future<JsonObject>> submitted = IntStream.range(0, 300)
-          .mapToObj(i -> store.vertx().eventBus().<JsonObject>request(Addresses.JOBS_SUBMIT, new JsonObject()
-              .put("type", "log").put("payload", new JsonObject().put("message", "job " + i))).map(Message::body))
-          .collect(Collectors.toList());
-      await(Future.join(submitted));
-      Poll.until("some jobs done", LIMIT, () -> count(store, "SELECT count(*) FROM jobs WHERE state = 'done'") >= 20);
-
-      stopping.close();
+      try (TestNode stopping = TestNode.join(store, runner.copy())) {
+        List<Future<JsonObject>> submitted = IntStream.range(0, 300)
+            .mapToObj(i -> store.vertx().eventBus().<JsonObject>request(Addresses.JOBS_SUBMIT, new JsonObject()
+                .put("type", "log").put("payload", new JsonObject().put("message", "job " + i))).map(Message::body))
+            .collect(Collectors.toList());
+        await(Future.join(submitted));
+        Poll.until("some jobs done", LIMIT, () -> count(store, "SELECT count(*) FROM jobs WHERE state = 'done'") >= 20);
+      } // the runner stops here: it finishes or releases what it holds
       assertThat(count(store, "SELECT count(*) FROM jobs WHERE state = 'running' OR lease_owner IS NOT NULL")).isZero();
 
       try (TestNode next = TestNode.join(store, runner)) {

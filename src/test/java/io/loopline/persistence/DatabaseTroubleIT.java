@@ -36,7 +36,7 @@ class DatabaseTroubleIT {
   @Test
   void aFullWaitQueueAnswers503AtOnce() throws Exception {
     JsonObject tiny = new JsonObject().put("db", new JsonObject()
-        .put("poolSize", 1).put("pipeliningLimit", 1).put("maxWaitQueueSize", 1).put("queryTimeoutMs", 20000));
+        .put("poolSize", 1).put("pipeliningLimit", 1).put("maxWaitQueueSize", 1).put("queryTimeoutMs", 120_000));
     try (TestNode node = TestNode.start(tiny)) {
       // Five different items: concurrent reads of one item would share a single load.
       List<Long> ids = IntStream.range(0, 5).mapToObj(i -> createItem(node)).toList();
@@ -47,13 +47,8 @@ class DatabaseTroubleIT {
         // One read holds the only connection, blocked by the lock; beyond the one-place wait queue, reads are
         // turned away at once instead of waiting without bound.
         awaitWaiting(lock, 1);
-        List<HttpResponse<Buffer>> refused = new ArrayList<>();
-        for (Future<HttpResponse<Buffer>> read : reads) {
-          HttpResponse<Buffer> response = awaitIfDone(read);
-          if (response != null) {
-            refused.add(response);
-          }
-        }
+        List<HttpResponse<Buffer>> refused = Poll.value("three reads turned away", Duration.ofSeconds(20),
+            () -> reads.stream().filter(Future::isComplete).map(Future::result).toList(), done -> done.size() >= 3);
         assertThat(refused).hasSizeGreaterThanOrEqualTo(3).hasSizeLessThan(5).allSatisfy(r -> {
           assertProblem(r, 503);
           assertThat(r.getHeader("Retry-After")).isEqualTo("5");
@@ -78,7 +73,8 @@ class DatabaseTroubleIT {
         long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
         assertProblem(response, 503);
-        assertThat(elapsedMs).isBetween(450L, 3000L);
+        // Waiting for the lock would never end: the statement timeout (500 ms) is what answers.
+        assertThat(elapsedMs).isBetween(450L, 5 * 500L + 2000L);
         lock.rollback();
       }
       assertThat(await(node.client().get("/items/" + id).send()).statusCode()).isEqualTo(200);
@@ -120,18 +116,21 @@ class DatabaseTroubleIT {
         HttpResponse<Buffer> read = await(node.client().get("/items/" + acknowledged.get(0)).send());
         assertProblem(read, 503);
         assertThat(read.getHeader("Retry-After")).isNotNull();
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("within the timeouts of 1 s, five times over")
+            .isLessThan(10_000);
         HttpResponse<Buffer> write = await(node.client().post("/items").sendJsonObject(item("during outage")));
         assertProblem(write, 503);
-        HttpResponse<Buffer> ready = await(node.client().get("/health/ready").send());
-        assertThat(ready.statusCode()).isEqualTo(503);
+        // Readiness answers from a report up to a second old, kept by each HTTP verticle instance: the assertion is
+        // on the answer that first said "not ready", not on a later request that may reach an older report.
+        HttpResponse<Buffer> ready = Poll.value("not ready", Duration.ofSeconds(30),
+            () -> await(node.client().get("/health/ready").send()), r -> r.statusCode() == 503);
         assertThat(checks(ready.bodyAsJsonObject()).get("database").getString("status")).isEqualTo("DOWN");
 
         proxy.start();
         assertThat(await(node.client().get("/items/" + acknowledged.get(0)).send()).statusCode()).isEqualTo(200);
         acknowledged.add(createItem(node));
         // Readiness answers from a report up to a second old (the one made during the outage, at first).
-        Poll.until("ready again", Duration.ofSeconds(15),
+        Poll.until("ready again", Duration.ofSeconds(30),
             () -> await(node.client().get("/health/ready").send()).statusCode() == 200);
 
         try (Connection db = TestServers.jdbc(database);
@@ -142,6 +141,51 @@ class DatabaseTroubleIT {
             assertThat(rows.getString("name")).isNotEqualTo("during outage");
           }
           assertThat(stored).containsExactlyElementsOf(acknowledged);
+        }
+      }
+    } finally {
+      TestServers.dropDatabase(database);
+    }
+  }
+
+  /**
+   * A scrape job cancelled while its pages are being claimed: the cancel locks the job then its pages, the
+   * claim its pages then the job. Here another connection plays the claim, and PostgreSQL aborts the node's
+   * cancel to break the deadlock (the node's sessions detect deadlocks after 10 s, the other connection never,
+   * so the victim is certain however slow this machine is, and its statements time out only after a minute);
+   * the node runs it again and answers.
+   */
+  @Test
+  void aTransactionAbortedToBreakADeadlockIsRunAgain() throws Exception {
+    String database = TestServers.createDatabase();
+    try {
+      try (Connection admin = TestServers.jdbc(database); Statement st = admin.createStatement()) {
+        st.execute("ALTER DATABASE " + admin.getCatalog() + " SET deadlock_timeout = '10s'");
+      }
+      try (TestNode node = TestNode.start(new JsonObject().put("roles", new io.vertx.core.json.JsonArray().add("persistence"))
+              .put("db", new JsonObject().put("url", database).put("queryTimeoutMs", 60_000)));
+          Connection claim = TestServers.jdbc(database)) {
+        JsonObject job = await(node.vertx().eventBus().<JsonObject>request(io.loopline.contract.Addresses.SCRAPE_JOBS_STORE,
+            new JsonObject().put("options", new JsonObject()).put("maxPages", 1)
+                .put("urls", new io.vertx.core.json.JsonArray().add("http://127.0.0.2/deadlock")).put("invalid", new io.vertx.core.json.JsonArray()))
+            .map(io.vertx.core.eventbus.Message::body));
+        long jobId = job.getLong("id");
+        claim.setAutoCommit(false);
+        try (Statement st = claim.createStatement()) {
+          st.execute("SET deadlock_timeout = '1h'");
+          st.executeUpdate("UPDATE scrape_pages SET attempts = attempts WHERE job_id = " + jobId);
+
+          Future<io.vertx.core.eventbus.Message<JsonObject>> cancel = node.vertx().eventBus()
+              .request(io.loopline.contract.Addresses.SCRAPE_JOBS_CANCEL, new JsonObject().put("id", jobId),
+                  new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(60_000));
+          awaitWaiting(claim, 1); // the cancel holds the job and waits for the page
+          // Now the job: a cycle. The node's session finds it and is aborted, which lets this update through.
+          st.executeUpdate("UPDATE scrape_jobs SET updated_at = now() WHERE id = " + jobId);
+          claim.commit();
+
+          JsonObject cancelled = await(cancel).body();
+          assertThat(cancelled.getString("state")).isEqualTo("cancelled");
+          assertThat(cancelled.getJsonObject("counts").getInteger("cancelled")).isEqualTo(1);
         }
       }
     } finally {
@@ -170,29 +214,15 @@ class DatabaseTroubleIT {
   }
 
   /** Waits until PostgreSQL reports {@code count} statements waiting for a lock in this database. */
-  private static void awaitWaiting(Connection connection, int count) throws SQLException, InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+  private static void awaitWaiting(Connection connection, int count) throws SQLException {
     try (Statement st = connection.createStatement()) {
-      while (System.nanoTime() < deadline) {
+      Poll.until(count + " statements waiting for the lock", Duration.ofSeconds(30), () -> {
         try (ResultSet rows = st.executeQuery(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")) {
           rows.next();
-          if (rows.getInt(1) >= count) {
-            return;
-          }
+          return rows.getInt(1) >= count;
         }
-        Thread.onSpinWait();
-      }
+      });
     }
-    throw new AssertionError("no statement started waiting for the lock");
-  }
-
-  /** The response if the request has already been answered, else null. */
-  private static HttpResponse<Buffer> awaitIfDone(Future<HttpResponse<Buffer>> request) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-    while (!request.isComplete() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    return request.isComplete() ? request.result() : null;
   }
 }

@@ -49,9 +49,7 @@ class StorableTextIT {
 
   @AfterAll
   static void stop() {
-    if (node != null) {
-      node.close();
-    }
+    TestNode.closeAll(node);
   }
 
   @Test

@@ -71,7 +71,8 @@ class ScrapeEventsIT {
   @Test
   void eachEventArrivesAsItsPageIsStoredWithThePagesSeqAsItsIdAndTheStreamEnds() {
     long id = submit(new JsonObject().put("concurrency", 1),
-        List.of(site.url("/slow?ms=1500&e=1"), site.url("/slow?ms=100&e=2"), site.url("/slow?ms=100&e=3")));
+        // The first page takes 5 s: the stream is open and its first event read long before the job can end.
+        List.of(site.url("/slow?ms=5000&e=1"), site.url("/slow?ms=100&e=2"), site.url("/slow?ms=100&e=3")));
     try (EventStream stream = EventStream.open(clients, node.port(), "/scrape-jobs/" + id + "/events", null)) {
       assertThat(stream.status()).isEqualTo(200);
       assertThat(stream.header("Content-Type")).isEqualTo("text/event-stream");
@@ -108,7 +109,8 @@ class ScrapeEventsIT {
   void aClientThatReconnectsWithLastEventIdGetsWhatItMissedOnceEachAndInOrderThenLiveEvents() {
     int n = 10;
     long id = submit(new JsonObject().put("concurrency", 1),
-        IntStream.rangeClosed(1, n).mapToObj(i -> site.url("/slow?ms=300&r=" + i)).toList());
+        // A second per page: six or more pages still to fetch when the client comes back, seconds of margin.
+        IntStream.rangeClosed(1, n).mapToObj(i -> site.url("/slow?ms=1000&r=" + i)).toList());
     long seen;
     try (EventStream stream = EventStream.open(clients, node.port(), "/scrape-jobs/" + id + "/events", null)) {
       Event page;
@@ -167,7 +169,8 @@ class ScrapeEventsIT {
   @Test
   void aPageEventOutOfOrderIsReadBackFromPostgresqlNotTrusted() {
     long id = submit(new JsonObject().put("concurrency", 1),
-        IntStream.rangeClosed(1, 4).mapToObj(i -> site.url("/slow?ms=400&o=" + i)).toList());
+        // Two seconds a page: the planted event arrives while the next page is still being fetched.
+        IntStream.rangeClosed(1, 4).mapToObj(i -> site.url("/slow?ms=2000&o=" + i)).toList());
     try (EventStream stream = EventStream.open(clients, node.port(), "/scrape-jobs/" + id + "/events", null)) {
       long from = stream.next().seq();
       node.vertx().eventBus().publish(Addresses.scrapeJobEvents(id), new JsonObject().put("event", "page").put("jobId", id)

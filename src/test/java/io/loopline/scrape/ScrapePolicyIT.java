@@ -50,15 +50,7 @@ class ScrapePolicyIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {tight, patient, site}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    TestNode.closeAll(tight, patient, site);
   }
 
   private static JsonArray scrape(TestNode node, String... urls) {

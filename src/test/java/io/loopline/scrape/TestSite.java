@@ -243,6 +243,30 @@ final class TestSite implements AutoCloseable {
       } else {
         html(res, page(1));
       }
+    } else if (path.equals("/sitemap.xml")) {
+      xml(res, sitemap(req, "/page/801", "/page/802"));
+    } else if (path.equals("/sitemap-index.xml")) {
+      String base = "http://" + host + ":" + req.localAddress().port();
+      xml(res, "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+          + "<sitemap><loc>" + base + "/sitemap.xml</loc></sitemap><sitemap><loc>" + base + "/sitemap-b.xml.gz</loc></sitemap>"
+          + "</sitemapindex>");
+    } else if (path.equals("/sitemap-b.xml.gz")) {
+      res.putHeader("Content-Type", "application/gzip").end(Buffer.buffer(gzip(sitemap(req, "/page/803", "/page/804"))));
+    } else if (path.startsWith("/canonical/")) {
+      html(res, "<html><head><title>Copy</title><link rel=\"canonical\" href=\"/page/" + parts[2] + "\"></head>"
+          + "<body><a href=\"/page/900\">x</a></body></html>");
+    } else if (path.startsWith("/scoped/")) {
+      html(res, "<html><head><title>Scoped</title></head><body><a href=\"/keep/1\">1</a><a href=\"/keep/2?drop=1\">2</a>"
+          + "<a href=\"/other/3\">3</a><a href=\"http://" + HOST_B + ":" + req.localAddress().port() + "/keep/4\">4</a></body></html>");
+    } else if (path.startsWith("/keep/") || path.startsWith("/other/")) {
+      html(res, page(5));
+    } else if (path.startsWith("/throttled/")) {
+      // the host answers its first request of this family with 429 and Retry-After: 1
+      if (throttledOnce.compareAndSet(false, true)) {
+        res.setStatusCode(429).putHeader("Retry-After", "1").end("slow down");
+      } else {
+        html(res, page(6));
+      }
     } else if (path.startsWith("/busy-long/")) {
       res.setStatusCode(429).putHeader("Retry-After", "3600").end("come back tomorrow");
     } else if (path.startsWith("/flaky/")) {
@@ -269,6 +293,34 @@ final class TestSite implements AutoCloseable {
     } else {
       res.setStatusCode(404).end();
     }
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean throttledOnce = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private static String sitemap(HttpServerRequest req, String... paths) {
+    StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+        + "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">");
+    for (String path : paths) {
+      xml.append("<url><loc>http://").append(req.localAddress().hostAddress()).append(':')
+          .append(req.localAddress().port()).append(path).append("</loc><lastmod>2026-01-01</lastmod></url>");
+    }
+    return xml.append("</urlset>").toString();
+  }
+
+  private static byte[] gzip(String text) {
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      try (java.util.zip.GZIPOutputStream zip = new java.util.zip.GZIPOutputStream(out)) {
+        zip.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      return out.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void xml(HttpServerResponse res, String body) {
+    res.putHeader("Content-Type", "application/xml").end(body);
   }
 
   private static void html(HttpServerResponse res, String body) {

@@ -92,7 +92,10 @@ public final class ChatClient implements AutoCloseable {
 
   /** The next frame of this type, skipping others (joins and leaves of other clients, say); fails after {@link #WAIT}. */
   public JsonObject next(String type) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
+    return next(type, System.nanoTime() + WAIT.toNanos());
+  }
+
+  private JsonObject next(String type, long deadline) {
     while (true) {
       JsonObject frame = next(deadline, "a '" + type + "' frame");
       if (type.equals(frame.getString("type"))) {
@@ -105,7 +108,7 @@ public final class ChatClient implements AutoCloseable {
     try {
       JsonObject frame = received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (frame == null) {
-        throw new AssertionError("no " + what + " within " + WAIT.toSeconds() + " s");
+        throw new AssertionError("no " + what + " before the deadline (" + WAIT.toSeconds() + " s or more)");
       }
       return frame;
     } catch (InterruptedException e) {
@@ -114,11 +117,12 @@ public final class ChatClient implements AutoCloseable {
     }
   }
 
-  /** The next {@code n} frames of this type. */
+  /** The next {@code n} frames of this type, all within one deadline: {@link #WAIT}, plus a second per 100 frames. */
   public List<JsonObject> next(String type, int n) {
+    long deadline = System.nanoTime() + WAIT.toNanos() + TimeUnit.MILLISECONDS.toNanos(10L * n);
     List<JsonObject> out = new ArrayList<>();
     while (out.size() < n) {
-      out.add(next(type));
+      out.add(next(type, deadline));
     }
     return out;
   }

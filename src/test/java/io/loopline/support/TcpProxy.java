@@ -2,10 +2,13 @@ package io.loopline.support;
 
 import static io.loopline.support.TestNode.await;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,6 +26,8 @@ public final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
   private NetServer server;
+  /** False between {@link #stop} and {@link #start}: a connection the proxy took before it stopped is cut. */
+  private boolean up;
 
   public TcpProxy(String targetHost, int targetPort) {
     this.targetHost = targetHost;
@@ -46,27 +51,66 @@ public final class TcpProxy implements AutoCloseable {
 
   /** Listens: first on a port the OS chooses, then again on that same port. */
   public void start() {
+    synchronized (this) {
+      up = true;
+    }
     server = vertx.createNetServer().connectHandler(this::relay);
     port = await(server.listen(port, "127.0.0.1")).actualPort();
   }
 
-  /** Stops listening and cuts every open connection, as a server that died would. */
+  /**
+   * Stops listening and cuts every open connection, as a server that died would, and returns only once they
+   * are closed: bytes a client writes after this reach no server (a close merely begun would still relay
+   * them, and a statement could be committed while its client sees the connection fail).
+   */
   public void stop() {
+    List<NetSocket> open;
+    synchronized (this) {
+      up = false;
+      open = new ArrayList<>(sockets);
+      sockets.clear();
+    }
     await(server.close());
-    sockets.forEach(NetSocket::close);
-    sockets.clear();
+    await(Future.join(open.stream().map(NetSocket::close).toList()));
+  }
+
+  /**
+   * Every open connection stops carrying data in both directions and stays open, as behind a network path that
+   * silently drops everything: neither end is told. New connections work.
+   */
+  public void silence() {
+    List<NetSocket> open;
+    synchronized (this) {
+      open = new ArrayList<>(sockets);
+      sockets.clear();
+    }
+    open.forEach(NetSocket::pause);
   }
 
   private void relay(NetSocket inbound) {
     inbound.pause();
-    sockets.add(inbound);
+    synchronized (this) {
+      if (!up) {
+        inbound.close();
+        return;
+      }
+      sockets.add(inbound);
+    }
     client.connect(targetPort, targetHost).onComplete(ar -> {
       if (ar.failed()) {
         inbound.close();
         return;
       }
       NetSocket outbound = ar.result();
-      sockets.add(outbound);
+      synchronized (this) {
+        if (!up) {
+          // The proxy stopped while this connection was being made: it never relays.
+          inbound.close();
+          outbound.close();
+          return;
+        }
+        sockets.add(outbound);
+      }
       inbound.pipeTo(outbound);
       outbound.pipeTo(inbound);
       inbound.closeHandler(v -> outbound.close());

@@ -34,6 +34,7 @@ public final class TestNode implements AutoCloseable {
   private final boolean ownsStorage;
   private final Vertx clientVertx;
   private final WebClient client;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private TestNode(Loopline node, String databaseUrl, String redisNamespace, boolean ownsStorage) {
     this.node = node;
@@ -189,6 +190,9 @@ public final class TestNode implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // closed already: a test that stops a node itself also closes it in its finally
+    }
     Cleanup.run(
         client::close,
         () -> await(clientVertx.close()),

@@ -2,9 +2,9 @@ package io.loopline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.loopline.config.ClusterSettings;
-import io.loopline.config.ConfigException;
-import io.loopline.config.LooplineConfig;
+import io.loopline.platform.config.ClusterSettings;
+import io.loopline.platform.config.ConfigException;
+import io.loopline.platform.config.LooplineConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,14 +1,14 @@
 package io.loopline.chat;
 
-import io.loopline.config.ChatSettings;
+import io.loopline.platform.config.ChatSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.ChatNames;
 import io.loopline.contract.Failures;
-import io.loopline.contract.Operations;
+import io.loopline.platform.bus.Operations;
 import io.loopline.contract.Role;
 import io.loopline.contract.StorableText;
-import io.loopline.observe.Metrics;
-import io.loopline.observe.NodeGauge;
+import io.loopline.platform.observe.Metrics;
+import io.loopline.platform.observe.NodeGauge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

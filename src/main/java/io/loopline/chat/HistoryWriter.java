@@ -1,9 +1,9 @@
 package io.loopline.chat;
 
-import io.loopline.config.ChatSettings;
+import io.loopline.platform.config.ChatSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
-import io.loopline.contract.LocalFirst;
+import io.loopline.platform.bus.LocalFirst;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

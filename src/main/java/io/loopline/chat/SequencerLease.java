@@ -2,7 +2,7 @@ package io.loopline.chat;
 
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
-import io.loopline.contract.LocalFirst;
+import io.loopline.platform.bus.LocalFirst;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -1,10 +1,10 @@
 package io.loopline.jobs;
 
-import io.loopline.config.JobSettings;
+import io.loopline.platform.config.JobSettings;
 import io.loopline.contract.Addresses;
-import io.loopline.contract.LocalFirst;
+import io.loopline.platform.bus.LocalFirst;
 import io.loopline.contract.JobType;
-import io.loopline.observe.Metrics;
+import io.loopline.platform.observe.Metrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,6 +1,6 @@
 package io.loopline.scrape;
 
-import io.loopline.config.Cidr;
+import io.loopline.platform.config.Cidr;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

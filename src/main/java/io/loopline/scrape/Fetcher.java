@@ -2,7 +2,7 @@ package io.loopline.scrape;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.loopline.config.ScrapeSettings;
+import io.loopline.platform.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,10 +2,10 @@ package io.loopline.scrape;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.loopline.config.ScrapeSettings;
+import io.loopline.platform.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
-import io.loopline.contract.LocalFirst;
+import io.loopline.platform.bus.LocalFirst;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

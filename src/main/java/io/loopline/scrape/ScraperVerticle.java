@@ -1,11 +1,11 @@
 package io.loopline.scrape;
 
-import io.loopline.config.ScrapeSettings;
+import io.loopline.platform.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
-import io.loopline.contract.Operations;
+import io.loopline.platform.bus.Operations;
 import io.loopline.contract.Role;
-import io.loopline.observe.Metrics;
+import io.loopline.platform.observe.Metrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;

@@ -1,6 +1,6 @@
 package io.loopline.scrape;
 
-import io.loopline.config.ScrapeSettings;
+import io.loopline.platform.config.ScrapeSettings;
 import io.loopline.contract.Failures;
 import io.loopline.contract.JobType;
 import io.vertx.core.Future;

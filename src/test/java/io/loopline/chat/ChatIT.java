@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
-import io.loopline.http.HttpVerticle;
+import io.loopline.roles.HttpVerticle;
 import io.loopline.support.ChatClient;
 import io.loopline.support.Cleanup;
 import io.loopline.support.Poll;

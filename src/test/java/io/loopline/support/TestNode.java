@@ -1,8 +1,8 @@
 package io.loopline.support;
 
 import io.loopline.Loopline;
-import io.loopline.cluster.Clustering;
-import io.loopline.config.LooplineConfig;
+import io.loopline.platform.cluster.Clustering;
+import io.loopline.platform.config.LooplineConfig;
 import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

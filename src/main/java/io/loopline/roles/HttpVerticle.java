@@ -163,6 +163,10 @@ public final class HttpVerticle extends VerticleBase {
     chat = new ChatRoutes(vertx, bus, ChatSettings.from(config()), settings.busTimeoutMs(), Metrics.registry(config()));
     chat.mount(builder);
 
+    List<String> unmounted = Contract.unmounted(builder);
+    if (!unmounted.isEmpty()) {
+      throw new IllegalStateException("operations of the contract without a handler: " + unmounted);
+    }
     Router router = builder.createRouter();
     router.route("/openapi.yaml").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(contract.text()));

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.MediaType;
 import io.vertx.openapi.contract.OpenAPIContract;
 import java.util.List;
@@ -39,6 +40,18 @@ public record Contract(Buffer text, OpenAPIContract openApi, List<RequestBodies.
    * {@code x-streamed-body} keeps its marker and loses its request body: its handler reads and checks the body
    * as it streams in ({@link RequestBodies}), in media types vertx-openapi 5.0 would refuse.
    */
+  /**
+   * The operations of the contract that no handler was mounted for: the HTTP verticle refuses to start
+   * with any, so the contract and the routes cannot drift apart.
+   */
+  public static List<String> unmounted(RouterBuilder builder) {
+    return builder.getRoutes().stream()
+        .filter(route -> route.getHandlers().isEmpty())
+        .map(route -> route.getOperation().getOperationId())
+        .sorted()
+        .toList();
+  }
+
   static JsonObject forRouter(String yaml) {
     JsonObject contract = new JsonObject(toJsonMap(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml)));
     JsonObject paths = contract.getJsonObject("paths", new JsonObject());

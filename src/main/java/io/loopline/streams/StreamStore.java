@@ -27,7 +27,6 @@ import java.util.regex.Pattern;
 
 import io.loopline.platform.bus.Fields;
 import io.loopline.platform.bus.StoreFailure;
-import io.loopline.platform.db.CopyWriters;
 import io.loopline.platform.db.Cursor;
 import io.loopline.platform.db.Database;
 /**
@@ -65,7 +64,7 @@ public final class StreamStore {
     this.metrics = metrics;
     boolean copy = IngestSettings.COPY.equals(settings.writer());
     this.writers = copy ? null : new StreamWriters(db, settings.writerConnections());
-    this.copies = copy ? new CopyWriters(vertx, db.copyTarget(), settings.writerConnections(), settings.writerQueueRecords(),
+    this.copies = copy ? new CopyWriters(vertx, CopyWriters.target(db.settings().url(), db.settings().queryTimeoutMs(), db.settings().connectTimeoutMs()), settings.writerConnections(), settings.writerQueueRecords(),
         settings.copyGroupRecords(), db.timeoutMs()) : null;
     if (copies != null) {
       metrics.gauge("loopline.ingest.writer.queued", "Records waiting in the ingest writer lanes, not yet being written",

@@ -35,7 +35,7 @@ class ArchitectureTest {
       "io.loopline.platform.db.EmbeddedDatabase",
       "io.loopline.platform.db.Migrations",
       // pgjdbc's COPY: each lane's connection is used on a worker of its own WorkerExecutor only
-      "io.loopline.platform.db.CopyWriters",
+      "io.loopline.streams.CopyWriters",
       "io.loopline.platform.cluster.Clustering",
       "io.loopline.platform.observe.LogSetup",
       "io.loopline.jobs.WorkerVerticle",

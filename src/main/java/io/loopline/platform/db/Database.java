@@ -101,9 +101,9 @@ public final class Database {
         .build();
   }
 
-  /** Where the ingest COPY lanes connect with pgjdbc: the same server, user and timeouts. */
-  public CopyWriters.Target copyTarget() {
-    return CopyWriters.target(settings.url(), settings.queryTimeoutMs(), settings.connectTimeoutMs());
+  /** The settings this client was built with: the ingest COPY lanes connect with the same server, user and timeouts. */
+  public DbSettings settings() {
+    return settings;
   }
 
   /** PostgreSQL cancels a statement after this long ({@code statement_timeout}). */

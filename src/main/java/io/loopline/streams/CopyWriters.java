@@ -1,4 +1,4 @@
-package io.loopline.platform.db;
+package io.loopline.streams;
 
 import io.loopline.contract.Failures;
 import io.loopline.contract.RecordBatch;
@@ -27,7 +27,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.loopline.platform.bus.StoreFailure;
-import io.loopline.streams.StreamStore;
 /**
  * Batches of records written with PostgreSQL's binary {@code COPY}, which the Vert.x client does not have
  * (vertx-sql-client#153): pgjdbc's {@code CopyIn} on worker threads, one JDBC connection per lane.

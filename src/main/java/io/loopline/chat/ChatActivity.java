@@ -1,5 +1,7 @@
 package io.loopline.chat;
 
+import io.loopline.platform.bus.Fields;
+import io.loopline.platform.db.Database;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -9,8 +11,6 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.loopline.platform.bus.Fields;
-import io.loopline.platform.db.Database;
 /** How busy chat rooms are, from their history: messages per minute over the last {@link #WINDOW_MINUTES}. */
 public final class ChatActivity {
 
@@ -21,7 +21,8 @@ public final class ChatActivity {
    * Messages per room and minute of the window (the current minute last), with the room's latest seq and time;
    * rooms most recently active first. Uses the index on {@code sent_at}. $1 rooms at most.
    */
-  static final String PER_MINUTE = """
+  static final String PER_MINUTE =
+      """
       WITH recent AS (
         SELECT room, seq, sent_at, date_trunc('minute', sent_at) AS minute FROM chat_messages
         WHERE sent_at > date_trunc('minute', now()) - interval '14 minutes'),
@@ -41,24 +42,35 @@ public final class ChatActivity {
   }
 
   public Future<JsonObject> rooms(JsonObject ignored) {
-    return db.run(PER_MINUTE, Tuple.of(ROOMS_MAX)).map(rows -> {
-      Map<String, JsonObject> rooms = new LinkedHashMap<>();
-      for (Row row : rows) {
-        JsonObject room = rooms.computeIfAbsent(row.getString("room"), name -> {
-          JsonArray perMinute = new JsonArray();
-          for (int i = 0; i < WINDOW_MINUTES; i++) {
-            perMinute.add(0L);
-          }
-          OffsetDateTime last = row.getOffsetDateTime("last_at");
-          return new JsonObject().put("room", name).put("messages", row.getLong("messages"))
-              .put("lastSeq", row.getLong("last_seq")).put("lastAt", Fields.time(last)).put("perMinute", perMinute);
-        });
-        int slot = WINDOW_MINUTES - 1 - row.getInteger("minutes_ago");
-        if (slot >= 0 && slot < WINDOW_MINUTES) {
-          room.getJsonArray("perMinute").set(slot, row.getLong("n"));
-        }
-      }
-      return new JsonObject().put("windowMinutes", WINDOW_MINUTES).put("rooms", new JsonArray(new java.util.ArrayList<>(rooms.values())));
-    });
+    return db.run(PER_MINUTE, Tuple.of(ROOMS_MAX))
+        .map(
+            rows -> {
+              Map<String, JsonObject> rooms = new LinkedHashMap<>();
+              for (Row row : rows) {
+                JsonObject room =
+                    rooms.computeIfAbsent(
+                        row.getString("room"),
+                        name -> {
+                          JsonArray perMinute = new JsonArray();
+                          for (int i = 0; i < WINDOW_MINUTES; i++) {
+                            perMinute.add(0L);
+                          }
+                          OffsetDateTime last = row.getOffsetDateTime("last_at");
+                          return new JsonObject()
+                              .put("room", name)
+                              .put("messages", row.getLong("messages"))
+                              .put("lastSeq", row.getLong("last_seq"))
+                              .put("lastAt", Fields.time(last))
+                              .put("perMinute", perMinute);
+                        });
+                int slot = WINDOW_MINUTES - 1 - row.getInteger("minutes_ago");
+                if (slot >= 0 && slot < WINDOW_MINUTES) {
+                  room.getJsonArray("perMinute").set(slot, row.getLong("n"));
+                }
+              }
+              return new JsonObject()
+                  .put("windowMinutes", WINDOW_MINUTES)
+                  .put("rooms", new JsonArray(new java.util.ArrayList<>(rooms.values())));
+            });
   }
 }

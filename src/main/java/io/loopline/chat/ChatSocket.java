@@ -1,7 +1,7 @@
 package io.loopline.chat;
 
-import io.loopline.platform.config.ChatSettings;
 import io.loopline.contract.StorableText;
+import io.loopline.platform.config.ChatSettings;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -28,6 +28,7 @@ final class ChatSocket {
 
   /** Close codes (RFC 6455, section 7.4.1). */
   static final short GOING_AWAY = 1001;
+
   static final short UNSUPPORTED_DATA = 1003;
   static final short INVALID_PAYLOAD = 1007;
   static final short POLICY_VIOLATION = 1008;
@@ -36,6 +37,7 @@ final class ChatSocket {
 
   /** Events that may arrive while joining or being sent history; more and the socket is too slow. */
   private static final int EARLY_MAX = 10_000;
+
   /** Longest {@code ref} a client may give a message to find it in its ack. */
   private static final int REF_MAX = 64;
 
@@ -46,8 +48,10 @@ final class ChatSocket {
   final String room;
   final String member;
   final String name;
+
   /** The seq the client said it saw last ({@code ?since=}), or null for a new socket. */
   private final Long since;
+
   private final ChatSockets host;
   private final ChatSettings settings;
 
@@ -57,13 +61,23 @@ final class ChatSocket {
   private double tokens;
   private long refilled = System.nanoTime();
   private int violations;
+
   /** The seq of the last event written to this socket: nothing at or below it is written again. */
   private long lastSeq = -1;
+
   /** Events held until the socket is live: while it joins, and while history is sent to it. */
   private List<Held> early = new ArrayList<>();
+
   private boolean closed;
 
-  ChatSocket(ServerWebSocket ws, String room, String member, String name, Long since, ChatSockets host, ChatSettings settings) {
+  ChatSocket(
+      ServerWebSocket ws,
+      String room,
+      String member,
+      String name,
+      Long since,
+      ChatSockets host,
+      ChatSettings settings) {
     this.ws = ws;
     this.room = room;
     this.member = member;
@@ -75,11 +89,12 @@ final class ChatSocket {
     ws.setWriteQueueMaxSize(settings.writeQueueMaxBytes());
     ws.frameHandler(this::frame);
     ws.pongHandler(pong -> lastSeen = System.nanoTime());
-    ws.exceptionHandler(e -> { }); // a reset peer is a close; closeHandler cleans up
-    ws.closeHandler(v -> {
-      closed = true;
-      host.left(this);
-    });
+    ws.exceptionHandler(e -> {}); // a reset peer is a close; closeHandler cleans up
+    ws.closeHandler(
+        v -> {
+          closed = true;
+          host.left(this);
+        });
   }
 
   /**
@@ -89,27 +104,34 @@ final class ChatSocket {
   void joined(JsonObject answer) {
     JsonObject event = answer.getJsonObject("event");
     long joinSeq = event.getLong("seq");
-    write(new JsonObject()
-        .put("type", "welcome")
-        .put("room", room)
-        .put("seq", joinSeq)
-        .put("member", event.getJsonObject("member"))
-        .put("memberCount", answer.getInteger("memberCount"))
-        .put("members", answer.getJsonArray("members"))
-        .put("limits", new JsonObject()
-            .put("maxFrameBytes", settings.maxFrameBytes())
-            .put("maxMessageLength", settings.maxMessageLength())
-            .put("messagesPerSecond", settings.messagesPerSecond())
-            .put("burst", settings.burst()))
-        .encode());
+    write(
+        new JsonObject()
+            .put("type", "welcome")
+            .put("room", room)
+            .put("seq", joinSeq)
+            .put("member", event.getJsonObject("member"))
+            .put("memberCount", answer.getInteger("memberCount"))
+            .put("members", answer.getJsonArray("members"))
+            .put(
+                "limits",
+                new JsonObject()
+                    .put("maxFrameBytes", settings.maxFrameBytes())
+                    .put("maxMessageLength", settings.maxMessageLength())
+                    .put("messagesPerSecond", settings.messagesPerSecond())
+                    .put("burst", settings.burst()))
+            .encode());
     ws.resume();
     if (since == null) {
       live(joinSeq);
       return;
     }
     host.missed(room, since, joinSeq, settings.resumeMaxMessages())
-        .onFailure(e -> close(TRY_AGAIN_LATER, "history unavailable; reconnect with since=" + since))
-        .onSuccess(missed -> replay(missed.getJsonArray("messages"), 0, joinSeq, missed.getValue("next") != null));
+        .onFailure(
+            e -> close(TRY_AGAIN_LATER, "history unavailable; reconnect with since=" + since))
+        .onSuccess(
+            missed ->
+                replay(
+                    missed.getJsonArray("messages"), 0, joinSeq, missed.getValue("next") != null));
   }
 
   /**
@@ -123,16 +145,24 @@ final class ChatSocket {
       }
       if (ws.writeQueueFull()) {
         int next = i;
-        ws.drainHandler(v -> {
-          ws.drainHandler(null);
-          replay(messages, next, joinSeq, truncated);
-        });
+        ws.drainHandler(
+            v -> {
+              ws.drainHandler(null);
+              replay(messages, next, joinSeq, truncated);
+            });
         return;
       }
       ws.writeTextMessage(messages.getJsonObject(i).encode());
     }
-    write(new JsonObject().put("type", "resumed").put("room", room).put("since", since).put("seq", joinSeq)
-        .put("replayed", messages.size()).put("truncated", truncated).encode());
+    write(
+        new JsonObject()
+            .put("type", "resumed")
+            .put("room", room)
+            .put("since", since)
+            .put("seq", joinSeq)
+            .put("replayed", messages.size())
+            .put("truncated", truncated)
+            .encode());
     live(joinSeq);
   }
 
@@ -219,7 +249,7 @@ final class ChatSocket {
       return;
     }
     switch (frame.type()) {
-      case PING, PONG, CLOSE -> { }
+      case PING, PONG, CLOSE -> {}
       case BINARY -> close(UNSUPPORTED_DATA, "only text frames are accepted");
       case TEXT -> {
         pending = Buffer.buffer();
@@ -251,11 +281,13 @@ final class ChatSocket {
   private void message(Buffer bytes) {
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes.getBytes()))
-          .toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes.getBytes()))
+              .toString();
     } catch (CharacterCodingException e) {
       close(INVALID_PAYLOAD, "text frames must be UTF-8");
       return;
@@ -269,7 +301,11 @@ final class ChatSocket {
     }
     Object type = json.getValue("type");
     if (!"message".equals(type)) {
-      error("unknown_type", "unknown frame type " + (type == null ? "(none)" : "'" + type + "'") + "; expected 'message'");
+      error(
+          "unknown_type",
+          "unknown frame type "
+              + (type == null ? "(none)" : "'" + type + "'")
+              + "; expected 'message'");
       return;
     }
     Object ref = json.getValue("ref");
@@ -294,31 +330,50 @@ final class ChatSocket {
       if (++violations >= settings.rateViolationsBeforeClose()) {
         close(POLICY_VIOLATION, "message rate exceeded");
       } else {
-        error("rate_limited", "at most " + settings.messagesPerSecond() + " messages per second (burst "
-            + settings.burst() + "); this one was dropped", reference);
+        error(
+            "rate_limited",
+            "at most "
+                + settings.messagesPerSecond()
+                + " messages per second (burst "
+                + settings.burst()
+                + "); this one was dropped",
+            reference);
       }
       return;
     }
     violations = 0;
     host.send(this, said)
-        .onSuccess(stored -> {
-          if (!closed) {
-            JsonObject ack = new JsonObject().put("type", "ack").put("seq", stored.getLong("seq"))
-                .put("id", stored.getString("id")).put("time", stored.getString("time"));
-            write((reference == null ? ack : ack.put("ref", reference)).encode());
-          }
-        })
-        .onFailure(e -> {
-          boolean invalid = e instanceof ReplyException r && r.failureType() == ReplyFailure.RECIPIENT_FAILURE
-              && r.failureCode() == 400;
-          error(invalid ? "invalid_message" : "unavailable",
-              invalid ? e.getMessage() : "the message was not taken (not stored, not shown); try again", reference);
-        });
+        .onSuccess(
+            stored -> {
+              if (!closed) {
+                JsonObject ack =
+                    new JsonObject()
+                        .put("type", "ack")
+                        .put("seq", stored.getLong("seq"))
+                        .put("id", stored.getString("id"))
+                        .put("time", stored.getString("time"));
+                write((reference == null ? ack : ack.put("ref", reference)).encode());
+              }
+            })
+        .onFailure(
+            e -> {
+              boolean invalid =
+                  e instanceof ReplyException r
+                      && r.failureType() == ReplyFailure.RECIPIENT_FAILURE
+                      && r.failureCode() == 400;
+              error(
+                  invalid ? "invalid_message" : "unavailable",
+                  invalid
+                      ? e.getMessage()
+                      : "the message was not taken (not stored, not shown); try again",
+                  reference);
+            });
   }
 
   private boolean takeToken() {
     long now = System.nanoTime();
-    tokens = Math.min(settings.burst(), tokens + (now - refilled) / 1e9 * settings.messagesPerSecond());
+    tokens =
+        Math.min(settings.burst(), tokens + (now - refilled) / 1e9 * settings.messagesPerSecond());
     refilled = now;
     if (tokens >= 1) {
       tokens -= 1;
@@ -334,7 +389,8 @@ final class ChatSocket {
   /** An error frame; {@code ref} is the message's, when it gave one. */
   private void error(String code, String detail, String ref) {
     if (!closed) {
-      JsonObject error = new JsonObject().put("type", "error").put("code", code).put("detail", detail);
+      JsonObject error =
+          new JsonObject().put("type", "error").put("code", code).put("detail", detail);
       write((ref == null ? error : error.put("ref", ref)).encode());
     }
   }

@@ -1,7 +1,7 @@
 package io.loopline.chat;
 
-import io.loopline.platform.config.ChatSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.platform.config.ChatSettings;
 import io.loopline.platform.observe.NodeGauge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,8 +45,10 @@ final class ChatSockets {
   private static final Logger log = LoggerFactory.getLogger(ChatSockets.class);
   private static final long PROBE_EVERY_MS = 100;
   private static final long PROBE_LIMIT_MS = 5000;
+
   /** Messages a takeover may leave unpublished: at most the previous sequencer's last history batch. */
   private static final int REPAIR_MAX = 1000;
+
   /** Events of a room held while it is repaired; more and its sockets are closed (they come back with since). */
   private static final int HELD_MAX = 10_000;
 
@@ -54,8 +56,10 @@ final class ChatSockets {
   private static final class Room {
     final String name;
     final Set<ChatSocket> sockets = new LinkedHashSet<>();
+
     /** Not null while the room is read back from history. */
     Deque<JsonObject> held;
+
     /** A floor announced while the room was being read back: read back again up to it. */
     long floorAfter;
 
@@ -86,12 +90,18 @@ final class ChatSockets {
     this.bus = vertx.eventBus();
     this.settings = settings;
     this.delivery = new DeliveryOptions().setSendTimeout(busTimeoutMs);
-    this.open = NodeGauge.of(vertx, registry, "loopline.chat.sockets", "Chat WebSockets open on this node");
-    this.out = Counter.builder("loopline.chat.messages.out").description("Chat events written to this node's sockets")
-        .register(registry);
-    this.fanout = Timer.builder("loopline.chat.fanout")
-        .description("From an event's arrival at a socket host to its write to every local socket of the room")
-        .publishPercentileHistogram().register(registry);
+    this.open =
+        NodeGauge.of(vertx, registry, "loopline.chat.sockets", "Chat WebSockets open on this node");
+    this.out =
+        Counter.builder("loopline.chat.messages.out")
+            .description("Chat events written to this node's sockets")
+            .register(registry);
+    this.fanout =
+        Timer.builder("loopline.chat.fanout")
+            .description(
+                "From an event's arrival at a socket host to its write to every local socket of the room")
+            .publishPercentileHistogram()
+            .register(registry);
     this.inbox = bus.consumer(Addresses.CHAT_EVENTS, this::event);
     long tick = Math.max(20, Math.min(settings.pingIntervalMs(), settings.idleTimeoutMs()) / 2);
     this.ticker = vertx.setPeriodic(tick, t -> keepAlive());
@@ -105,23 +115,42 @@ final class ChatSockets {
    * once; if the probe never arrives, after {@link #PROBE_LIMIT_MS}.
    */
   Future<Void> ready() {
-    return inbox.completion().compose(v -> {
-      probeTimer = vertx.setPeriodic(0, PROBE_EVERY_MS, t -> {
-        if (System.nanoTime() - probeStart > TimeUnit.MILLISECONDS.toNanos(PROBE_LIMIT_MS)) {
-          log.warn("chat sequencer did not reach this socket host within {} ms; accepting sockets anyway", PROBE_LIMIT_MS);
-          probed.tryComplete();
-        } else {
-          bus.request(Addresses.CHAT_HOST_ALIVE, new JsonObject().put("host", host).put("probe", true)
-                  .put("members", new JsonArray()), new DeliveryOptions().setSendTimeout(PROBE_EVERY_MS))
-              .onFailure(e -> {
-                if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
-                  probed.tryComplete(); // no sequencer running anywhere: nothing to wait for
-                }
-              });
-        }
-      });
-      return probed.future().onComplete(done -> vertx.cancelTimer(probeTimer));
-    });
+    return inbox
+        .completion()
+        .compose(
+            v -> {
+              probeTimer =
+                  vertx.setPeriodic(
+                      0,
+                      PROBE_EVERY_MS,
+                      t -> {
+                        if (System.nanoTime() - probeStart
+                            > TimeUnit.MILLISECONDS.toNanos(PROBE_LIMIT_MS)) {
+                          log.warn(
+                              "chat sequencer did not reach this socket host within {} ms; accepting sockets anyway",
+                              PROBE_LIMIT_MS);
+                          probed.tryComplete();
+                        } else {
+                          bus.request(
+                                  Addresses.CHAT_HOST_ALIVE,
+                                  new JsonObject()
+                                      .put("host", host)
+                                      .put("probe", true)
+                                      .put("members", new JsonArray()),
+                                  new DeliveryOptions().setSendTimeout(PROBE_EVERY_MS))
+                              .onFailure(
+                                  e -> {
+                                    if (e instanceof ReplyException r
+                                        && r.failureType() == ReplyFailure.NO_HANDLERS) {
+                                      probed
+                                          .tryComplete(); // no sequencer running anywhere: nothing
+                                      // to wait for
+                                    }
+                                  });
+                        }
+                      });
+              return probed.future().onComplete(done -> vertx.cancelTimer(probeTimer));
+            });
   }
 
   /**
@@ -130,23 +159,34 @@ final class ChatSockets {
    */
   void accept(ServerWebSocket ws, String room, String name, Long since) {
     ws.pause();
-    ChatSocket socket = new ChatSocket(ws, room, UUID.randomUUID().toString(), name, since, this, settings);
+    ChatSocket socket =
+        new ChatSocket(ws, room, UUID.randomUUID().toString(), name, since, this, settings);
     sockets.add(socket);
     open.increment();
     rooms.computeIfAbsent(room, Room::new).sockets.add(socket);
-    bus.<JsonObject>request(Addresses.CHAT_JOIN, new JsonObject()
-            .put("room", room).put("member", socket.member).put("name", name).put("host", host), delivery)
-        .onSuccess(answer -> {
-          if (socket.isClosed()) {
-            leave(socket); // closed while joining: the sequencer may have counted it in after its leave
-          } else {
-            socket.joined(answer.body());
-          }
-        })
-        .onFailure(e -> {
-          log.warn("chat join to {} failed: {}", room, e.getMessage());
-          socket.close(ChatSocket.TRY_AGAIN_LATER, "chat is unavailable; try again");
-        });
+    bus.<JsonObject>request(
+            Addresses.CHAT_JOIN,
+            new JsonObject()
+                .put("room", room)
+                .put("member", socket.member)
+                .put("name", name)
+                .put("host", host),
+            delivery)
+        .onSuccess(
+            answer -> {
+              if (socket.isClosed()) {
+                leave(
+                    socket); // closed while joining: the sequencer may have counted it in after its
+                // leave
+              } else {
+                socket.joined(answer.body());
+              }
+            })
+        .onFailure(
+            e -> {
+              log.warn("chat join to {} failed: {}", room, e.getMessage());
+              socket.close(ChatSocket.TRY_AGAIN_LATER, "chat is unavailable; try again");
+            });
   }
 
   private void event(Message<JsonObject> message) {
@@ -211,35 +251,45 @@ final class ChatSockets {
       room.floorAfter = Math.max(room.floorAfter, floor);
       return;
     }
-    long from = room.sockets.stream().mapToLong(ChatSocket::lastSeq).filter(seq -> seq >= 0).min().orElse(floor);
+    long from =
+        room.sockets.stream()
+            .mapToLong(ChatSocket::lastSeq)
+            .filter(seq -> seq >= 0)
+            .min()
+            .orElse(floor);
     if (from >= floor) {
       return;
     }
     room.held = new ArrayDeque<>();
     missed(room.name, from, floor, REPAIR_MAX)
-        .onSuccess(missed -> {
-          if (room.held == null) {
-            return; // closed meanwhile
-          }
-          if (missed.getValue("next") != null) {
-            closeAll(room, "too much to catch up after a sequencer change; reconnect with since");
-            return;
-          }
-          JsonArray messages = missed.getJsonArray("messages");
-          for (int i = 0; i < messages.size(); i++) {
-            JsonObject m = messages.getJsonObject(i);
-            write(room, m.encode(), m.getLong("seq"));
-          }
-          Deque<JsonObject> held = room.held;
-          room.held = null;
-          held.forEach(e -> write(room, e.encode(), e.getLong("seq")));
-          if (room.floorAfter > 0) {
-            long again = room.floorAfter;
-            room.floorAfter = 0;
-            readBack(room, again);
-          }
-        })
-        .onFailure(e -> closeAll(room, "history unavailable after a sequencer change; reconnect with since"));
+        .onSuccess(
+            missed -> {
+              if (room.held == null) {
+                return; // closed meanwhile
+              }
+              if (missed.getValue("next") != null) {
+                closeAll(
+                    room, "too much to catch up after a sequencer change; reconnect with since");
+                return;
+              }
+              JsonArray messages = missed.getJsonArray("messages");
+              for (int i = 0; i < messages.size(); i++) {
+                JsonObject m = messages.getJsonObject(i);
+                write(room, m.encode(), m.getLong("seq"));
+              }
+              Deque<JsonObject> held = room.held;
+              room.held = null;
+              held.forEach(e -> write(room, e.encode(), e.getLong("seq")));
+              if (room.floorAfter > 0) {
+                long again = room.floorAfter;
+                room.floorAfter = 0;
+                readBack(room, again);
+              }
+            })
+        .onFailure(
+            e ->
+                closeAll(
+                    room, "history unavailable after a sequencer change; reconnect with since"));
   }
 
   private void closeAll(Room room, String reason) {
@@ -252,15 +302,27 @@ final class ChatSockets {
    * newest {@code max} of them, with {@code next} not null when there were more.
    */
   Future<JsonObject> missed(String room, long after, long upTo, int max) {
-    return bus.<JsonObject>request(Addresses.CHAT_HISTORY_LIST, new JsonObject().put("room", room)
-            .put("after", after).put("before", upTo + 1).put("limit", max), delivery)
+    return bus.<JsonObject>request(
+            Addresses.CHAT_HISTORY_LIST,
+            new JsonObject()
+                .put("room", room)
+                .put("after", after)
+                .put("before", upTo + 1)
+                .put("limit", max),
+            delivery)
         .map(Message::body);
   }
 
   /** A message from one of this host's sockets, to the sequencer; completes once it is stored and shown. */
   Future<JsonObject> send(ChatSocket socket, String text) {
-    return bus.<JsonObject>request(Addresses.CHAT_SEND, new JsonObject()
-        .put("room", socket.room).put("sender", socket.name).put("member", socket.member).put("text", text), delivery)
+    return bus.<JsonObject>request(
+            Addresses.CHAT_SEND,
+            new JsonObject()
+                .put("room", socket.room)
+                .put("sender", socket.name)
+                .put("member", socket.member)
+                .put("text", text),
+            delivery)
         .map(Message::body);
   }
 
@@ -278,14 +340,21 @@ final class ChatSockets {
   }
 
   private void leave(ChatSocket socket) {
-    bus.request(Addresses.CHAT_LEAVE, new JsonObject().put("room", socket.room).put("member", socket.member), delivery)
+    bus.request(
+            Addresses.CHAT_LEAVE,
+            new JsonObject().put("room", socket.room).put("member", socket.member),
+            delivery)
         .onFailure(e -> log.debug("chat leave not recorded: {}", e.getMessage()));
   }
 
   private void renewLease() {
     JsonArray members = new JsonArray();
     for (ChatSocket socket : sockets) {
-      members.add(new JsonObject().put("room", socket.room).put("id", socket.member).put("name", socket.name));
+      members.add(
+          new JsonObject()
+              .put("room", socket.room)
+              .put("id", socket.member)
+              .put("name", socket.name));
     }
     bus.send(Addresses.CHAT_HOST_ALIVE, new JsonObject().put("host", host).put("members", members));
   }
@@ -312,10 +381,11 @@ final class ChatSockets {
     List<ChatSocket> closing = new ArrayList<>(sockets);
     sockets.clear();
     rooms.clear();
-    closing.forEach(s -> {
-      open.decrement();
-      s.close(ChatSocket.GOING_AWAY, "server stopping");
-    });
+    closing.forEach(
+        s -> {
+          open.decrement();
+          s.close(ChatSocket.GOING_AWAY, "server stopping");
+        });
     return bus.request(Addresses.CHAT_HOST_GONE, new JsonObject().put("host", host), delivery)
         .<Void>mapEmpty()
         .recover(e -> Future.succeededFuture())

@@ -2,6 +2,9 @@ package io.loopline.chat;
 
 import io.loopline.contract.ChatNames;
 import io.loopline.contract.Failures;
+import io.loopline.platform.bus.Fields;
+import io.loopline.platform.bus.StoreFailure;
+import io.loopline.platform.db.Database;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,9 +14,6 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.loopline.platform.bus.Fields;
-import io.loopline.platform.bus.StoreFailure;
-import io.loopline.platform.db.Database;
 /**
  * Chat history: batches written by the rooms' sequencer, pages read by the HTTP side; and the sequencer's
  * lease, which elects one sequencer among the chat nodes and fences the history writes of any other.
@@ -22,6 +22,7 @@ public final class ChatStore {
 
   /** The most messages one history request may ask for; the HTTP side applies its own, lower, limit. */
   static final int PAGE_MAX = 1000;
+
   private static final int HOLDER_MAX = 200;
 
   private final Database db;
@@ -56,13 +57,17 @@ public final class ChatStore {
         throw StoreFailure.invalid("messages: each needs room, seq, id, sender, text and time");
       }
     }
-    return db.run(ChatSql.APPEND, Tuple.of(rooms, seqs, ids, senders, texts, times, epoch)).map(rows -> {
-      Row row = rows.iterator().next();
-      if (row.getLong("leading") == 0) {
-        throw new StoreFailure(Failures.CONFLICT, "epoch " + epoch + " no longer holds the chat sequencer's lease");
-      }
-      return new JsonObject().put("stored", row.getLong("stored"));
-    });
+    return db.run(ChatSql.APPEND, Tuple.of(rooms, seqs, ids, senders, texts, times, epoch))
+        .map(
+            rows -> {
+              Row row = rows.iterator().next();
+              if (row.getLong("leading") == 0) {
+                throw new StoreFailure(
+                    Failures.CONFLICT,
+                    "epoch " + epoch + " no longer holds the chat sequencer's lease");
+              }
+              return new JsonObject().put("stored", row.getLong("stored"));
+            });
   }
 
   /**
@@ -73,33 +78,58 @@ public final class ChatStore {
   public Future<JsonObject> takeLease(JsonObject message) {
     String holder = Fields.text(message, "holder", HOLDER_MAX, true);
     long leaseMs = Fields.id(message, "leaseMs");
-    return db.transaction(conn -> conn.preparedQuery(ChatSql.LEASE_TAKE).execute(Tuple.of(holder, leaseMs)).compose(taken -> {
-      if (taken.size() == 0) {
-        return conn.preparedQuery(ChatSql.LEASE_HOLDER).execute(Tuple.tuple()).compose(held -> {
-          Row row = held.iterator().next();
-          return Future.failedFuture(new StoreFailure(Failures.CONFLICT, "the chat sequencer's lease is held by "
-              + row.getString("holder") + " (epoch " + row.getLong("epoch") + ") for " + row.getLong("remaining_ms") + " ms more"));
-        });
-      }
-      Row lease = taken.iterator().next();
-      return conn.preparedQuery(ChatSql.LAST_STORED).execute(Tuple.tuple()).map(stored -> new JsonObject()
-          .put("epoch", lease.getLong("epoch"))
-          .put("lastGiven", lease.getLong("last_seq"))
-          .put("lastStored", stored.iterator().next().getLong("seq")));
-    }));
+    return db.transaction(
+        conn ->
+            conn.preparedQuery(ChatSql.LEASE_TAKE)
+                .execute(Tuple.of(holder, leaseMs))
+                .compose(
+                    taken -> {
+                      if (taken.size() == 0) {
+                        return conn.preparedQuery(ChatSql.LEASE_HOLDER)
+                            .execute(Tuple.tuple())
+                            .compose(
+                                held -> {
+                                  Row row = held.iterator().next();
+                                  return Future.failedFuture(
+                                      new StoreFailure(
+                                          Failures.CONFLICT,
+                                          "the chat sequencer's lease is held by "
+                                              + row.getString("holder")
+                                              + " (epoch "
+                                              + row.getLong("epoch")
+                                              + ") for "
+                                              + row.getLong("remaining_ms")
+                                              + " ms more"));
+                                });
+                      }
+                      Row lease = taken.iterator().next();
+                      return conn.preparedQuery(ChatSql.LAST_STORED)
+                          .execute(Tuple.tuple())
+                          .map(
+                              stored ->
+                                  new JsonObject()
+                                      .put("epoch", lease.getLong("epoch"))
+                                      .put("lastGiven", lease.getLong("last_seq"))
+                                      .put("lastStored", stored.iterator().next().getLong("seq")));
+                    }));
   }
 
   /** Request: {@code {"epoch", "holder", "leaseMs", "lastSeq"}}. Reply: {@code {"epoch"}}. Fails 409 when the epoch is over. */
   public Future<JsonObject> renewLease(JsonObject message) {
     long epoch = Fields.id(message, "epoch");
     String holder = Fields.text(message, "holder", HOLDER_MAX, true);
-    Tuple params = Tuple.of(epoch, holder, Fields.id(message, "leaseMs"), message.getLong("lastSeq", 0L));
-    return db.run(ChatSql.LEASE_RENEW, params).map(rows -> {
-      if (rows.size() == 0) {
-        throw new StoreFailure(Failures.CONFLICT, "epoch " + epoch + " no longer holds the chat sequencer's lease");
-      }
-      return new JsonObject().put("epoch", epoch);
-    });
+    Tuple params =
+        Tuple.of(epoch, holder, Fields.id(message, "leaseMs"), message.getLong("lastSeq", 0L));
+    return db.run(ChatSql.LEASE_RENEW, params)
+        .map(
+            rows -> {
+              if (rows.size() == 0) {
+                throw new StoreFailure(
+                    Failures.CONFLICT,
+                    "epoch " + epoch + " no longer holds the chat sequencer's lease");
+              }
+              return new JsonObject().put("epoch", epoch);
+            });
   }
 
   /** Request: {@code {"epoch", "lastSeq"}}: the holder gives the lease up. Reply: {@code {"released": true | false}}. */
@@ -117,28 +147,31 @@ public final class ChatStore {
     if (limit < 1 || limit > PAGE_MAX) {
       throw StoreFailure.invalid("limit: must be from 1 to " + PAGE_MAX);
     }
-    return db.run(ChatSql.PAGE, Tuple.of(room, before, limit + 1, after)).map(rows -> {
-      List<JsonObject> page = new ArrayList<>();
-      for (Row row : rows) {
-        page.add(toJson(room, row));
-      }
-      boolean more = page.size() > limit;
-      List<JsonObject> shown = page.subList(0, Math.min(limit, page.size()));
-      JsonArray oldestFirst = new JsonArray();
-      for (int i = shown.size() - 1; i >= 0; i--) {
-        oldestFirst.add(shown.get(i));
-      }
-      return new JsonObject()
-          .put("room", room)
-          .put("messages", oldestFirst)
-          .put("next", more ? shown.get(shown.size() - 1).getLong("seq") : null);
-    });
+    return db.run(ChatSql.PAGE, Tuple.of(room, before, limit + 1, after))
+        .map(
+            rows -> {
+              List<JsonObject> page = new ArrayList<>();
+              for (Row row : rows) {
+                page.add(toJson(room, row));
+              }
+              boolean more = page.size() > limit;
+              List<JsonObject> shown = page.subList(0, Math.min(limit, page.size()));
+              JsonArray oldestFirst = new JsonArray();
+              for (int i = shown.size() - 1; i >= 0; i--) {
+                oldestFirst.add(shown.get(i));
+              }
+              return new JsonObject()
+                  .put("room", room)
+                  .put("messages", oldestFirst)
+                  .put("next", more ? shown.get(shown.size() - 1).getLong("seq") : null);
+            });
   }
 
   private static String room(JsonObject message) {
     String room = message.getString("room");
     if (!ChatNames.validRoom(room)) {
-      throw StoreFailure.invalid("room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
+      throw StoreFailure.invalid(
+          "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
     }
     return room;
   }

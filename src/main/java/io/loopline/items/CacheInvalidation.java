@@ -1,7 +1,7 @@
 package io.loopline.items;
 
-import io.loopline.platform.config.CacheSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.platform.config.CacheSettings;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 public final class CacheInvalidation {
 
   private static final Logger log = LoggerFactory.getLogger(CacheInvalidation.class);
+
   /** Beyond the cache's own bound, so its answer (even "timed out") arrives before ours gives up. */
   private static final long MARGIN_MS = 1000;
 
@@ -25,26 +26,32 @@ public final class CacheInvalidation {
 
   public CacheInvalidation(EventBus bus, CacheSettings settings) {
     this.bus = bus;
-    this.options = new DeliveryOptions().setSendTimeout(settings.invalidationTimeoutMs() + MARGIN_MS);
+    this.options =
+        new DeliveryOptions().setSendTimeout(settings.invalidationTimeoutMs() + MARGIN_MS);
   }
 
   /** After a replace or update: answers the item once the cache no longer holds an older version. */
   public Future<JsonObject> changed(JsonObject item) {
-    return tell(new JsonObject().put("id", item.getLong("id")).put("version", item.getInteger("version")).put("item", item))
+    return tell(new JsonObject()
+            .put("id", item.getLong("id"))
+            .put("version", item.getInteger("version"))
+            .put("item", item))
         .map(item);
   }
 
   /** After a delete: answers {@code deleted} once the cache no longer holds the item. */
   public Future<JsonObject> deleted(JsonObject deleted) {
-    return tell(new JsonObject().put("id", deleted.getLong("id")).put("deleted", true)).map(deleted);
+    return tell(new JsonObject().put("id", deleted.getLong("id")).put("deleted", true))
+        .map(deleted);
   }
 
   private Future<Void> tell(JsonObject change) {
     return bus.request(Addresses.CACHE_ITEMS_INVALIDATE, change, options)
         .<Void>mapEmpty()
-        .recover(e -> {
-          log.debug("cache not told of item {}: {}", change.getLong("id"), e.toString());
-          return Future.succeededFuture();
-        });
+        .recover(
+            e -> {
+              log.debug("cache not told of item {}: {}", change.getLong("id"), e.toString());
+              return Future.succeededFuture();
+            });
   }
 }

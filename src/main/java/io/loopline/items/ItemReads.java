@@ -1,7 +1,8 @@
 package io.loopline.items;
 
-import io.loopline.items.NearCache;
 import io.loopline.contract.Addresses;
+import io.loopline.platform.bus.BusClient;
+import io.loopline.platform.web.Resources;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -10,8 +11,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import io.loopline.platform.bus.BusClient;
-import io.loopline.platform.web.Resources;
 /**
  * {@code GET /items/{id}} through the cache tiers: this node's near cache answers without leaving the event
  * loop; on a miss one load per item runs (Redis through the cache verticle, then PostgreSQL through the
@@ -27,10 +26,17 @@ public final class ItemReads {
   private final Counter nearMisses;
   private final Counter redisHits;
   private final Counter redisMisses;
+
   /** False without Redis: the cache verticle has no shared tier to look in, so a miss goes straight to PostgreSQL. */
   private final boolean redisTier;
 
-  public ItemReads(Vertx vertx, NearCache near, BusClient bus, long lookupTimeoutMs, boolean redisTier, MeterRegistry metrics) {
+  public ItemReads(
+      Vertx vertx,
+      NearCache near,
+      BusClient bus,
+      long lookupTimeoutMs,
+      boolean redisTier,
+      MeterRegistry metrics) {
     this.vertx = vertx;
     this.redisTier = redisTier;
     this.near = near;
@@ -43,8 +49,11 @@ public final class ItemReads {
   }
 
   private static Counter lookups(MeterRegistry metrics, String tier, String result) {
-    return Counter.builder("loopline.cache.item.lookups").description("Item reads per cache tier and result")
-        .tag("tier", tier).tag("result", result).register(metrics);
+    return Counter.builder("loopline.cache.item.lookups")
+        .description("Item reads per cache tier and result")
+        .tag("tier", tier)
+        .tag("result", result)
+        .register(metrics);
   }
 
   void read(RoutingContext ctx) {
@@ -56,7 +65,8 @@ public final class ItemReads {
       return;
     }
     nearMisses.increment();
-    Future.fromCompletionStage(near.loadOnce(id, () -> load(id).toCompletionStage().toCompletableFuture()),
+    Future.fromCompletionStage(
+            near.loadOnce(id, () -> load(id).toCompletionStage().toCompletableFuture()),
             vertx.getOrCreateContext())
         .onSuccess(entry -> Resources.sendRead(ctx, entry.version(), entry.json()))
         .onFailure(ctx::fail);
@@ -67,34 +77,46 @@ public final class ItemReads {
     if (!redisTier) {
       return fromDatabase(id, null, since);
     }
-    return cache.request(Addresses.CACHE_ITEMS_GET, new JsonObject().put("id", id))
+    return cache
+        .request(Addresses.CACHE_ITEMS_GET, new JsonObject().put("id", id))
         .recover(e -> Future.succeededFuture(null))
-        .compose(cached -> {
-          boolean hit = cached != null && cached.containsKey("json");
-          (hit ? redisHits : redisMisses).increment();
-          return hit
-              ? Future.succeededFuture(fromRedis(id, cached, since))
-              : fromDatabase(id, cached == null ? null : cached.getLong("epoch"), since);
-        });
+        .compose(
+            cached -> {
+              boolean hit = cached != null && cached.containsKey("json");
+              (hit ? redisHits : redisMisses).increment();
+              return hit
+                  ? Future.succeededFuture(fromRedis(id, cached, since))
+                  : fromDatabase(id, cached == null ? null : cached.getLong("epoch"), since);
+            });
   }
 
   private NearCache.Entry fromRedis(long id, JsonObject cached, long since) {
-    NearCache.Entry entry = new NearCache.Entry(cached.getInteger("version"), Buffer.buffer(cached.getString("json")));
+    NearCache.Entry entry =
+        new NearCache.Entry(cached.getInteger("version"), Buffer.buffer(cached.getString("json")));
     near.fill(id, entry, since);
     return entry;
   }
 
   /** The item from PostgreSQL; Redis is offered it only when it answered the lookup (its epoch says when). */
   private Future<NearCache.Entry> fromDatabase(long id, Long epoch, long since) {
-    return bus.<Buffer>requestMessage(Addresses.ITEMS_GET_ENCODED, new JsonObject().put("id", id)).map(reply -> {
-      Buffer json = reply.body();
-      NearCache.Entry entry = new NearCache.Entry(Integer.parseInt(reply.headers().get(Addresses.VERSION_HEADER)), json);
-      near.fill(id, entry, since);
-      if (epoch != null) {
-        cache.send(Addresses.CACHE_ITEMS_FILL, new JsonObject()
-            .put("id", id).put("version", entry.version()).put("json", json.toString()).put("epoch", epoch));
-      }
-      return entry;
-    });
+    return bus.<Buffer>requestMessage(Addresses.ITEMS_GET_ENCODED, new JsonObject().put("id", id))
+        .map(
+            reply -> {
+              Buffer json = reply.body();
+              NearCache.Entry entry =
+                  new NearCache.Entry(
+                      Integer.parseInt(reply.headers().get(Addresses.VERSION_HEADER)), json);
+              near.fill(id, entry, since);
+              if (epoch != null) {
+                cache.send(
+                    Addresses.CACHE_ITEMS_FILL,
+                    new JsonObject()
+                        .put("id", id)
+                        .put("version", entry.version())
+                        .put("json", json.toString())
+                        .put("epoch", epoch));
+              }
+              return entry;
+            });
   }
 }

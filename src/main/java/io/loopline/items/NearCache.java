@@ -35,26 +35,35 @@ public final class NearCache implements Shareable {
   private static final String KEY = "near";
 
   private final Cache<Long, Entry> entries;
+
   /** Item id to the generation of its last invalidation; when one is evicted, the floor rises to it. */
   private final Cache<Long, Long> invalidated;
+
   private final AtomicLong generation = new AtomicLong();
+
   /** Reads that began before this generation may not fill. */
   private final AtomicLong floor = new AtomicLong();
+
   private final ConcurrentMap<Long, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
   private volatile boolean active;
 
   NearCache(long maxEntries, Duration ttl) {
     entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(ttl).build();
-    invalidated = Caffeine.newBuilder()
-        .maximumSize(maxEntries)
-        .evictionListener((Long id, Long at, RemovalCause cause) -> raiseFloor(at))
-        .build();
+    invalidated =
+        Caffeine.newBuilder()
+            .maximumSize(maxEntries)
+            .evictionListener((Long id, Long at, RemovalCause cause) -> raiseFloor(at))
+            .build();
   }
 
   /** The near cache of this Vert.x instance, created on first use with these settings. */
   public static NearCache of(Vertx vertx, CacheSettings settings) {
-    return vertx.sharedData().<String, NearCache>getLocalMap(MAP).computeIfAbsent(KEY,
-        k -> new NearCache(settings.nearMaxEntries(), Duration.ofMillis(settings.nearTtlMs())));
+    return vertx
+        .sharedData()
+        .<String, NearCache>getLocalMap(MAP)
+        .computeIfAbsent(
+            KEY,
+            k -> new NearCache(settings.nearMaxEntries(), Duration.ofMillis(settings.nearTtlMs())));
   }
 
   /** True while entries are served: this node hears of every invalidation. */
@@ -81,23 +90,31 @@ public final class NearCache implements Shareable {
       return false;
     }
     boolean[] stored = {false};
-    entries.asMap().compute(id, (k, current) -> {
-      if (!mayFill(id, since) || current != null && current.version() >= entry.version()) {
-        return current;
-      }
-      stored[0] = true;
-      return entry;
-    });
+    entries
+        .asMap()
+        .compute(
+            id,
+            (k, current) -> {
+              if (!mayFill(id, since) || current != null && current.version() >= entry.version()) {
+                return current;
+              }
+              stored[0] = true;
+              return entry;
+            });
     return stored[0];
   }
 
   /** Drops the item; reads that began before this can no longer fill it, and no later read joins their load. */
   public void invalidate(long id) {
     loading.remove(id);
-    entries.asMap().compute(id, (k, current) -> {
-      invalidated.put(id, generation.incrementAndGet());
-      return null;
-    });
+    entries
+        .asMap()
+        .compute(
+            id,
+            (k, current) -> {
+              invalidated.put(id, generation.incrementAndGet());
+              return null;
+            });
   }
 
   /** Drops every item; no read that began before this may fill. */
@@ -133,14 +150,17 @@ public final class NearCache implements Shareable {
     if (running != null) {
       return running;
     }
-    loader.get().whenComplete((entry, failure) -> {
-      loading.remove(id, mine);
-      if (failure != null) {
-        mine.completeExceptionally(failure);
-      } else {
-        mine.complete(entry);
-      }
-    });
+    loader
+        .get()
+        .whenComplete(
+            (entry, failure) -> {
+              loading.remove(id, mine);
+              if (failure != null) {
+                mine.completeExceptionally(failure);
+              } else {
+                mine.complete(entry);
+              }
+            });
     return mine;
   }
 

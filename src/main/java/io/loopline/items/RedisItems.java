@@ -22,7 +22,8 @@ public final class RedisItems {
    * KEYS[1] item key; ARGV version, json ("" for a tombstone), ttl ms, channel ("" for none), message.
    * Returns the number of subscribers that got the message, or 1/0 (stored or not) without a channel.
    */
-  private static final String STORE_IF_NEWER = """
+  private static final String STORE_IF_NEWER =
+      """
       local current = redis.call('GET', KEYS[1])
       local stored = 0
       local held = current and tonumber(string.match(current, '^(%d+)|'))
@@ -62,7 +63,8 @@ public final class RedisItems {
    * Stores a version just written (or a tombstone) and, in the same step, publishes {@code message} on
    * {@code channel}. Answers how many subscribers got it.
    */
-  public Future<Integer> replaceAndPublish(long id, int version, String json, long ttlMs, String channel, String message) {
+  public Future<Integer> replaceAndPublish(
+      long id, int version, String json, long ttlMs, String channel, String message) {
     return eval(id, version, json, ttlMs, channel, message).map(Response::toInteger);
   }
 
@@ -73,17 +75,29 @@ public final class RedisItems {
 
   /** Removes one page of item entries; answers the cursor of the next page, "0" after the last. */
   public Future<String> flushPage(String cursor) {
-    return redis.scan(List.of(cursor, "MATCH", glob(prefix) + "*", "COUNT", "500")).compose(page -> {
-      List<String> keys = new ArrayList<>();
-      page.get(1).forEach(k -> keys.add(k.toString()));
-      String next = page.get(0).toString();
-      return keys.isEmpty() ? Future.succeededFuture(next) : redis.unlink(keys).map(next);
-    });
+    return redis
+        .scan(List.of(cursor, "MATCH", glob(prefix) + "*", "COUNT", "500"))
+        .compose(
+            page -> {
+              List<String> keys = new ArrayList<>();
+              page.get(1).forEach(k -> keys.add(k.toString()));
+              String next = page.get(0).toString();
+              return keys.isEmpty() ? Future.succeededFuture(next) : redis.unlink(keys).map(next);
+            });
   }
 
-  private Future<Response> eval(long id, int version, String json, long ttlMs, String channel, String message) {
-    return redis.eval(List.of(STORE_IF_NEWER, "1", prefix + id,
-        Integer.toString(version), json, Long.toString(ttlMs), channel, message));
+  private Future<Response> eval(
+      long id, int version, String json, long ttlMs, String channel, String message) {
+    return redis.eval(
+        List.of(
+            STORE_IF_NEWER,
+            "1",
+            prefix + id,
+            Integer.toString(version),
+            json,
+            Long.toString(ttlMs),
+            channel,
+            message));
   }
 
   private static Cached parse(Response stored) {

@@ -4,6 +4,7 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import io.loopline.platform.bus.StoreFailure;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import io.loopline.platform.bus.StoreFailure;
 /**
  * A schedule's cron expression in its time zone (cron-utils): five fields (minute hour day-of-month month
  * day-of-week, as in crontab) or six (a second first, as in Spring). Computing occurrences can take
@@ -22,8 +22,10 @@ import io.loopline.platform.bus.StoreFailure;
 final class CronRule {
 
   static final int EXPRESSION_MAX = 200;
-  private static final CronParser MINUTES = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
-  private static final CronParser SECONDS = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING));
+  private static final CronParser MINUTES =
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+  private static final CronParser SECONDS =
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.SPRING));
 
   private final ExecutionTime times;
   private final ZoneId zone;
@@ -42,16 +44,21 @@ final class CronRule {
     try {
       zone = ZoneId.of(zoneName == null ? "UTC" : zoneName);
     } catch (DateTimeException e) {
-      throw StoreFailure.invalid("timeZone: '" + zoneName + "' is not an IANA time zone (e.g. Europe/Paris)");
+      throw StoreFailure.invalid(
+          "timeZone: '" + zoneName + "' is not an IANA time zone (e.g. Europe/Paris)");
     }
     String trimmed = expression.trim();
     int fields = trimmed.split("\\s+").length;
     if (fields != 5 && fields != 6) {
-      throw StoreFailure.invalid("cron: must have 5 fields (minute hour day month weekday) or 6 (second first)");
+      throw StoreFailure.invalid(
+          "cron: must have 5 fields (minute hour day month weekday) or 6 (second first)");
     }
     CronRule rule;
     try {
-      rule = new CronRule(ExecutionTime.forCron((fields == 5 ? MINUTES : SECONDS).parse(trimmed).validate()), zone);
+      rule =
+          new CronRule(
+              ExecutionTime.forCron((fields == 5 ? MINUTES : SECONDS).parse(trimmed).validate()),
+              zone);
     } catch (IllegalArgumentException e) {
       throw StoreFailure.invalid("cron: " + e.getMessage());
     }
@@ -64,13 +71,16 @@ final class CronRule {
   /** The first occurrence strictly after {@code time}, if there is one. Occurrences fall on whole seconds. */
   Optional<Instant> after(Instant time) {
     // cron-utils keeps the fraction of a second it is given: start from the whole second.
-    return times.nextExecution(ZonedDateTime.ofInstant(time.truncatedTo(ChronoUnit.SECONDS), zone))
+    return times
+        .nextExecution(ZonedDateTime.ofInstant(time.truncatedTo(ChronoUnit.SECONDS), zone))
         .map(t -> t.toInstant().truncatedTo(ChronoUnit.SECONDS));
   }
 
   /** The last occurrence at or before {@code time}, if there is one. */
   Optional<Instant> atOrBefore(Instant time) {
-    return times.lastExecution(ZonedDateTime.ofInstant(time.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1), zone))
+    return times
+        .lastExecution(
+            ZonedDateTime.ofInstant(time.truncatedTo(ChronoUnit.SECONDS).plusSeconds(1), zone))
         .map(t -> t.toInstant().truncatedTo(ChronoUnit.SECONDS));
   }
 
@@ -86,7 +96,8 @@ final class CronRule {
     Instant onTime = due;
     if (due.isBefore(cutoff)) {
       if (catchUp) {
-        // The latest missed occurrence: the last one at or before the cutoff (and not before `due`).
+        // The latest missed occurrence: the last one at or before the cutoff (and not before
+        // `due`).
         Instant latest = atOrBefore(cutoff).filter(t -> !t.isBefore(due)).orElse(due);
         enqueue.add(latest);
       }

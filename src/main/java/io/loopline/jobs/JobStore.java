@@ -2,6 +2,10 @@ package io.loopline.jobs;
 
 import io.loopline.contract.Failures;
 import io.loopline.contract.JobType;
+import io.loopline.platform.bus.Fields;
+import io.loopline.platform.bus.StoreFailure;
+import io.loopline.platform.db.Cursor;
+import io.loopline.platform.db.Database;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -12,16 +16,15 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Set;
 
-import io.loopline.platform.bus.Fields;
-import io.loopline.platform.bus.StoreFailure;
-import io.loopline.platform.db.Cursor;
-import io.loopline.platform.db.Database;
 /** The durable job queue: submit, read, page, retry, cancel, and the runners' claim, renew, complete, fail, release. */
 public final class JobStore {
 
-  private static final List<String> STATES = List.of("pending", "running", "done", "dead", "cancelled");
+  private static final List<String> STATES =
+      List.of("pending", "running", "done", "dead", "cancelled");
+
   /** Dead jobs one bulk retry or discard acts on at most. */
   static final int BULK_MAX = 10_000;
+
   private static final int KEY_MAX = 200;
   private static final int ERROR_MAX = 2000;
 
@@ -35,15 +38,22 @@ public final class JobStore {
     Fields.only(message, "", Set.of("type", "payload", "idempotencyKey", "runAt", "maxAttempts"));
     JobType type = type(message.getString("type"));
     JsonObject payload = Fields.object(message, "payload");
-    type.refusal(payload).ifPresent(refusal -> {
-      throw StoreFailure.invalid(refusal);
-    });
+    type.refusal(payload)
+        .ifPresent(
+            refusal -> {
+              throw StoreFailure.invalid(refusal);
+            });
     String key = Fields.text(message, "idempotencyKey", KEY_MAX, false);
     OffsetDateTime runAt = Fields.instant(message, "runAt");
     int attempts = maxAttempts(message, type);
-    return db.run(JobSql.INSERT, Tuple.from(new Object[] {type.id(), payload, attempts, key, runAt})).compose(rows -> rows.size() == 1
-        ? Future.succeededFuture(toJson(rows.iterator().next()).put("existing", false))
-        : db.run(JobSql.BY_KEY, Tuple.of(key)).map(existing -> toJson(existing.iterator().next()).put("existing", true)));
+    return db.run(
+            JobSql.INSERT, Tuple.from(new Object[] {type.id(), payload, attempts, key, runAt}))
+        .compose(
+            rows ->
+                rows.size() == 1
+                    ? Future.succeededFuture(toJson(rows.iterator().next()).put("existing", false))
+                    : db.run(JobSql.BY_KEY, Tuple.of(key))
+                        .map(existing -> toJson(existing.iterator().next()).put("existing", true)));
   }
 
   public Future<JsonObject> get(JsonObject message) {
@@ -63,29 +73,33 @@ public final class JobStore {
     String sort = newestFirst ? "-id" : "id";
     int limit = Fields.limit(message);
     Cursor after = Cursor.decode(message.getString("cursor"), sort);
-    return db.run(newestFirst ? JobSql.LIST_DESC : JobSql.LIST,
+    return db.run(
+            newestFirst ? JobSql.LIST_DESC : JobSql.LIST,
             Tuple.of(state, type, after == null ? null : after.id(), limit + 1, schedule))
         .map(rows -> Cursor.page(rows, limit, "jobs", sort, JobStore::toJson, last -> null));
   }
 
   /** Jobs per state, in all and per type; every state and registered type appears, zero or not. */
   public Future<JsonObject> counts(JsonObject message) {
-    return db.run(JobSql.COUNT_BY_TYPE_AND_STATE, Tuple.tuple()).map(rows -> {
-      JsonObject states = zeroes();
-      JsonObject types = new JsonObject();
-      JobType.ids().forEach(type -> types.put(type, zeroes()));
-      rows.forEach(row -> {
-        String type = row.getString(0);
-        String state = row.getString(1);
-        long n = row.getLong(2);
-        states.put(state, states.getLong(state) + n);
-        if (!types.containsKey(type)) {
-          types.put(type, zeroes());
-        }
-        types.getJsonObject(type).put(state, n);
-      });
-      return new JsonObject().put("states", states).put("types", types);
-    });
+    return db.run(JobSql.COUNT_BY_TYPE_AND_STATE, Tuple.tuple())
+        .map(
+            rows -> {
+              JsonObject states = zeroes();
+              JsonObject types = new JsonObject();
+              JobType.ids().forEach(type -> types.put(type, zeroes()));
+              rows.forEach(
+                  row -> {
+                    String type = row.getString(0);
+                    String state = row.getString(1);
+                    long n = row.getLong(2);
+                    states.put(state, states.getLong(state) + n);
+                    if (!types.containsKey(type)) {
+                      types.put(type, zeroes());
+                    }
+                    types.getJsonObject(type).put(state, n);
+                  });
+              return new JsonObject().put("states", states).put("types", types);
+            });
   }
 
   public Future<JsonObject> retryDead(JsonObject message) {
@@ -101,15 +115,24 @@ public final class JobStore {
     Fields.only(message, "", Set.of("ids", "type"));
     Long[] ids = null;
     if (message.getValue("ids") != null) {
-      if (!(message.getValue("ids") instanceof JsonArray list) || list.isEmpty() || list.size() > BULK_MAX) {
+      if (!(message.getValue("ids") instanceof JsonArray list)
+          || list.isEmpty()
+          || list.size() > BULK_MAX) {
         throw StoreFailure.invalid("ids: must be a list of 1 to " + BULK_MAX + " job ids");
       }
-      ids = list.stream().map(id -> Fields.id(new JsonObject().put("ids", id), "ids")).toArray(Long[]::new);
+      ids =
+          list.stream()
+              .map(id -> Fields.id(new JsonObject().put("ids", id), "ids"))
+              .toArray(Long[]::new);
     }
     String type = message.getString("type");
     boolean everything = ids == null;
-    return db.run(sql, Tuple.of(ids, type, BULK_MAX)).map(rows -> new JsonObject()
-        .put(field, rows.size()).put("more", everything && rows.size() == BULK_MAX));
+    return db.run(sql, Tuple.of(ids, type, BULK_MAX))
+        .map(
+            rows ->
+                new JsonObject()
+                    .put(field, rows.size())
+                    .put("more", everything && rows.size() == BULK_MAX));
   }
 
   private static JsonObject zeroes() {
@@ -125,12 +148,14 @@ public final class JobStore {
 
   public Future<JsonObject> retry(JsonObject message) {
     long id = Fields.id(message);
-    return db.run(JobSql.RETRY, Tuple.of(id)).compose(rows -> transitioned(rows, id, "only a dead job can be retried"));
+    return db.run(JobSql.RETRY, Tuple.of(id))
+        .compose(rows -> transitioned(rows, id, "only a dead job can be retried"));
   }
 
   public Future<JsonObject> cancel(JsonObject message) {
     long id = Fields.id(message);
-    return db.run(JobSql.CANCEL, Tuple.of(id)).compose(rows -> transitioned(rows, id, "only a pending job can be cancelled"));
+    return db.run(JobSql.CANCEL, Tuple.of(id))
+        .compose(rows -> transitioned(rows, id, "only a pending job can be cancelled"));
   }
 
   public Future<JsonObject> claim(JsonObject message) {
@@ -139,22 +164,36 @@ public final class JobStore {
     int limit = message.getInteger("limit", 1);
     long leaseMs = message.getLong("leaseMs", 30_000L);
     return db.run(JobSql.BURY_EXPIRED, Tuple.tuple())
-        .compose(v -> db.run(JobSql.CLAIM, Tuple.of(owner, types.stream().map(String::valueOf).toArray(String[]::new), leaseMs, limit)))
-        .map(rows -> {
-          JsonArray jobs = new JsonArray();
-          rows.forEach(row -> jobs.add(toJson(row)));
-          return new JsonObject().put("jobs", jobs);
-        });
+        .compose(
+            v ->
+                db.run(
+                    JobSql.CLAIM,
+                    Tuple.of(
+                        owner,
+                        types.stream().map(String::valueOf).toArray(String[]::new),
+                        leaseMs,
+                        limit)))
+        .map(
+            rows -> {
+              JsonArray jobs = new JsonArray();
+              rows.forEach(row -> jobs.add(toJson(row)));
+              return new JsonObject().put("jobs", jobs);
+            });
   }
 
   public Future<JsonObject> renew(JsonObject message) {
     String owner = Fields.text(message, "owner", KEY_MAX, true);
-    Long[] ids = message.getJsonArray("ids", new JsonArray()).stream().map(id -> ((Number) id).longValue()).toArray(Long[]::new);
-    return db.run(JobSql.RENEW, Tuple.of(owner, ids, message.getLong("leaseMs", 30_000L))).map(rows -> {
-      JsonArray renewed = new JsonArray();
-      rows.forEach(row -> renewed.add(row.getLong(0)));
-      return new JsonObject().put("renewed", renewed);
-    });
+    Long[] ids =
+        message.getJsonArray("ids", new JsonArray()).stream()
+            .map(id -> ((Number) id).longValue())
+            .toArray(Long[]::new);
+    return db.run(JobSql.RENEW, Tuple.of(owner, ids, message.getLong("leaseMs", 30_000L)))
+        .map(
+            rows -> {
+              JsonArray renewed = new JsonArray();
+              rows.forEach(row -> renewed.add(row.getLong(0)));
+              return new JsonObject().put("renewed", renewed);
+            });
   }
 
   public Future<JsonObject> complete(JsonObject message) {
@@ -169,46 +208,71 @@ public final class JobStore {
     String owner = Fields.text(message, "owner", KEY_MAX, true);
     String error = String.valueOf(message.getValue("error", "failed"));
     String bounded = error.length() > ERROR_MAX ? error.substring(0, ERROR_MAX) : error;
-    return db.run(JobSql.FAIL, Tuple.of(id, owner, bounded, message.getLong("retryInMs", 0L), message.getBoolean("final", false)))
+    return db.run(
+            JobSql.FAIL,
+            Tuple.of(
+                id,
+                owner,
+                bounded,
+                message.getLong("retryInMs", 0L),
+                message.getBoolean("final", false)))
         .compose(rows -> leased(rows, id));
   }
 
   public Future<JsonObject> release(JsonObject message) {
     String owner = Fields.text(message, "owner", KEY_MAX, true);
-    return db.run(JobSql.RELEASE, Tuple.of(owner)).map(rows -> {
-      JsonArray released = new JsonArray();
-      rows.forEach(row -> released.add(row.getLong(0)));
-      return new JsonObject().put("released", released);
-    });
+    return db.run(JobSql.RELEASE, Tuple.of(owner))
+        .map(
+            rows -> {
+              JsonArray released = new JsonArray();
+              rows.forEach(row -> released.add(row.getLong(0)));
+              return new JsonObject().put("released", released);
+            });
   }
 
   /** How many jobs are in each state, for the metrics. */
   public Future<java.util.Map<String, Long>> countByState() {
-    return db.run(JobSql.COUNT_BY_STATE, Tuple.tuple()).map(rows -> {
-      java.util.Map<String, Long> counts = new java.util.HashMap<>();
-      STATES.forEach(state -> counts.put(state, 0L));
-      rows.forEach(row -> counts.put(row.getString(0), row.getLong(1)));
-      return counts;
-    });
+    return db.run(JobSql.COUNT_BY_STATE, Tuple.tuple())
+        .map(
+            rows -> {
+              java.util.Map<String, Long> counts = new java.util.HashMap<>();
+              STATES.forEach(state -> counts.put(state, 0L));
+              rows.forEach(row -> counts.put(row.getString(0), row.getLong(1)));
+              return counts;
+            });
   }
 
   private static JobType type(String id) {
-    return JobType.find(id == null ? "" : id).orElseThrow(() -> StoreFailure.invalid("type: must be one of " + JobType.ids()));
+    return JobType.find(id == null ? "" : id)
+        .orElseThrow(() -> StoreFailure.invalid("type: must be one of " + JobType.ids()));
   }
 
   private Future<JsonObject> transitioned(RowSet<Row> rows, long id, String rule) {
     if (rows.size() == 1) {
       return Future.succeededFuture(toJson(rows.iterator().next()));
     }
-    return db.run(JobSql.STATE, Tuple.of(id)).compose(state -> Future.failedFuture(state.size() == 0
-        ? StoreFailure.notFound("no job " + id)
-        : new StoreFailure(Failures.CONFLICT, "job " + id + " is " + state.iterator().next().getString(0) + "; " + rule)));
+    return db.run(JobSql.STATE, Tuple.of(id))
+        .compose(
+            state ->
+                Future.failedFuture(
+                    state.size() == 0
+                        ? StoreFailure.notFound("no job " + id)
+                        : new StoreFailure(
+                            Failures.CONFLICT,
+                            "job "
+                                + id
+                                + " is "
+                                + state.iterator().next().getString(0)
+                                + "; "
+                                + rule)));
   }
 
   private static Future<JsonObject> leased(RowSet<Row> rows, long id) {
     return rows.size() == 1
         ? Future.succeededFuture(toJson(rows.iterator().next()))
-        : Future.failedFuture(new StoreFailure(Failures.CONFLICT, "job " + id + " is no longer leased to this runner"));
+        : Future.failedFuture(
+            new StoreFailure(
+                Failures.CONFLICT, "job " + id + " is no longer leased to this runner"));
   }
 
   private static JsonObject single(RowSet<Row> rows, long id) {

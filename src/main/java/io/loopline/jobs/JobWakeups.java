@@ -1,7 +1,7 @@
 package io.loopline.jobs;
 
-import io.loopline.platform.config.DbSettings;
 import io.loopline.contract.Addresses;
+import io.loopline.platform.config.DbSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -27,14 +27,21 @@ public final class JobWakeups {
   public JobWakeups(Vertx vertx, DbSettings settings) {
     subscriber = PgSubscriber.subscriber(vertx, PgConnectOptions.fromUri(settings.url()));
     connectTimeoutMs = settings.connectTimeoutMs();
-    subscriber.reconnectPolicy(retries -> {
-      if (retries == 0) {
-        log.warn("job wake-ups lost their connection; reconnecting (runners keep polling meanwhile)");
-      }
-      return 1000L;
-    });
-    subscriber.channel(CHANNEL).handler(type ->
-        vertx.eventBus().publish(Addresses.JOBS_AVAILABLE, new JsonObject().put("type", type)));
+    subscriber.reconnectPolicy(
+        retries -> {
+          if (retries == 0) {
+            log.warn(
+                "job wake-ups lost their connection; reconnecting (runners keep polling meanwhile)");
+          }
+          return 1000L;
+        });
+    subscriber
+        .channel(CHANNEL)
+        .handler(
+            type ->
+                vertx
+                    .eventBus()
+                    .publish(Addresses.JOBS_AVAILABLE, new JsonObject().put("type", type)));
   }
 
   public Future<Void> start() {

@@ -1,14 +1,14 @@
 package io.loopline.kv;
 
 import io.loopline.contract.Addresses;
+import io.loopline.platform.bus.BusClient;
+import io.loopline.platform.web.Resources;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.Locale;
 
-import io.loopline.platform.bus.BusClient;
-import io.loopline.platform.web.Resources;
 /**
  * {@code /cache/{key}}: the key-value API in front of the cache verticle. A value keeps the media type it
  * was stored with ({@code application/json} or {@code text/plain}); {@code POST} with {@code ?value=} is the
@@ -24,21 +24,28 @@ public final class CacheRoutes {
 
   public void mount(RouterBuilder builder) {
     builder.getRoute("getCacheValue").addHandler(this::get);
-    builder.getRoute("putCacheValue").addHandler(ctx -> store(ctx, ctx.body().asString(), mediaType(ctx)));
-    builder.getRoute("postCacheValue").addHandler(ctx -> store(ctx, (String) Resources.query(ctx, "value"), "text/plain"));
+    builder
+        .getRoute("putCacheValue")
+        .addHandler(ctx -> store(ctx, ctx.body().asString(), mediaType(ctx)));
+    builder
+        .getRoute("postCacheValue")
+        .addHandler(ctx -> store(ctx, (String) Resources.query(ctx, "value"), "text/plain"));
     builder.getRoute("deleteCacheValue").addHandler(this::delete);
   }
 
   private void get(RoutingContext ctx) {
     bus.request(Addresses.CACHE_GET, new JsonObject().put("key", key(ctx)))
-        .onSuccess(found -> ctx.response()
-            .putHeader(HttpHeaders.CONTENT_TYPE, found.getString("contentType"))
-            .end(found.getString("value")))
+        .onSuccess(
+            found ->
+                ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, found.getString("contentType"))
+                    .end(found.getString("value")))
         .onFailure(ctx::fail);
   }
 
   private void store(RoutingContext ctx, String value, String contentType) {
-    JsonObject put = new JsonObject().put("key", key(ctx)).put("value", value).put("contentType", contentType);
+    JsonObject put =
+        new JsonObject().put("key", key(ctx)).put("value", value).put("contentType", contentType);
     Object ttl = Resources.query(ctx, "ttl");
     if (ttl != null) {
       put.put("ttl", ttl);

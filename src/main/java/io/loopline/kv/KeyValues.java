@@ -1,6 +1,7 @@
 package io.loopline.kv;
 
 import io.loopline.contract.Failures;
+import io.loopline.platform.redis.RedisGuard;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -12,7 +13,6 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.loopline.platform.redis.RedisGuard;
 /**
  * One key space of the key-value store: checks each message, keeps the value with its media type under
  * {@code <prefix><key>}, and answers 503 while the backend is unavailable. Redis calls go through the guard
@@ -26,13 +26,16 @@ import io.loopline.platform.redis.RedisGuard;
 public final class KeyValues {
 
   private static final Logger log = LoggerFactory.getLogger(KeyValues.class);
+
   /** The keys; documented in docs/caching.md and the OpenAPI contract. */
   static final Pattern KEY = Pattern.compile("^[A-Za-z0-9._:-]{1,256}$");
+
   static final Set<String> CONTENT_TYPES = Set.of("application/json", "text/plain");
   static final long MAX_TTL_SECONDS = 30L * 24 * 3600;
 
   /** The public space's prefix after the namespace: {@code /cache/{key}} is {@code <namespace>kv:<key>}. */
   public static final String PUBLIC = "kv:";
+
   /** The internal space's prefix after the namespace. */
   public static final String INTERNAL = "internal:";
 
@@ -55,14 +58,19 @@ public final class KeyValues {
       return;
     }
     kv(() -> backend.get(kvKey(key)))
-        .onSuccess(stored -> {
-          if (stored == null) {
-            message.fail(Failures.NOT_FOUND, "no value for key " + key);
-          } else {
-            StoredValue value = StoredValue.decode(stored);
-            message.reply(new JsonObject().put("key", key).put("value", value.value()).put("contentType", value.contentType()));
-          }
-        })
+        .onSuccess(
+            stored -> {
+              if (stored == null) {
+                message.fail(Failures.NOT_FOUND, "no value for key " + key);
+              } else {
+                StoredValue value = StoredValue.decode(stored);
+                message.reply(
+                    new JsonObject()
+                        .put("key", key)
+                        .put("value", value.value())
+                        .put("contentType", value.contentType()));
+              }
+            })
         .onFailure(e -> unavailable(message, e));
   }
 
@@ -80,17 +88,27 @@ public final class KeyValues {
     } else if (!CONTENT_TYPES.contains(contentType)) {
       message.fail(Failures.BAD_REQUEST, "contentType: must be one of " + CONTENT_TYPES);
     } else if (ttl != null && !validTtl(ttl)) {
-      message.fail(Failures.BAD_REQUEST, "ttl: must be a whole number of seconds from 1 to " + MAX_TTL_SECONDS);
+      message.fail(
+          Failures.BAD_REQUEST,
+          "ttl: must be a whole number of seconds from 1 to " + MAX_TTL_SECONDS);
     } else {
       int bytes = text.getBytes(StandardCharsets.UTF_8).length;
       if (bytes > maxValueBytes) {
-        message.fail(Failures.PAYLOAD_TOO_LARGE, "the value is " + bytes + " bytes; the limit is " + maxValueBytes);
+        message.fail(
+            Failures.PAYLOAD_TOO_LARGE,
+            "the value is " + bytes + " bytes; the limit is " + maxValueBytes);
         return;
       }
       Duration expiry = ttl == null ? null : Duration.ofSeconds(((Number) ttl).longValue());
       kv(() -> backend.put(kvKey(key), new StoredValue(contentType, text).encode(), expiry))
-          .onSuccess(v -> message.reply(new JsonObject().put("key", key).put("contentType", contentType)
-              .put("bytes", bytes).put("ttl", ttl)))
+          .onSuccess(
+              v ->
+                  message.reply(
+                      new JsonObject()
+                          .put("key", key)
+                          .put("contentType", contentType)
+                          .put("bytes", bytes)
+                          .put("ttl", ttl)))
           .onFailure(e -> unavailable(message, e));
     }
   }
@@ -101,13 +119,14 @@ public final class KeyValues {
       return;
     }
     kv(() -> backend.delete(kvKey(key)))
-        .onSuccess(removed -> {
-          if (removed) {
-            message.reply(new JsonObject().put("key", key));
-          } else {
-            message.fail(Failures.NOT_FOUND, "no value for key " + key);
-          }
-        })
+        .onSuccess(
+            removed -> {
+              if (removed) {
+                message.reply(new JsonObject().put("key", key));
+              } else {
+                message.fail(Failures.NOT_FOUND, "no value for key " + key);
+              }
+            })
         .onFailure(e -> unavailable(message, e));
   }
 
@@ -117,12 +136,17 @@ public final class KeyValues {
     if (key instanceof String text && KEY.matcher(text).matches()) {
       return text;
     }
-    message.fail(Failures.BAD_REQUEST, "key: must be 1 to 256 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'");
+    message.fail(
+        Failures.BAD_REQUEST,
+        "key: must be 1 to 256 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'");
     return null;
   }
 
   private static boolean validTtl(Object ttl) {
-    return ttl instanceof Number n && n.doubleValue() == n.longValue() && n.longValue() >= 1 && n.longValue() <= MAX_TTL_SECONDS;
+    return ttl instanceof Number n
+        && n.doubleValue() == n.longValue()
+        && n.longValue() >= 1
+        && n.longValue() <= MAX_TTL_SECONDS;
   }
 
   private <T> Future<T> kv(Supplier<Future<T>> command) {

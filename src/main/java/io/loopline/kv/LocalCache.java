@@ -15,25 +15,27 @@ public final class LocalCache implements CacheBackend {
   private final Cache<String, Entry> cache;
 
   public LocalCache(long maxEntries) {
-    cache = Caffeine.newBuilder()
-        .maximumSize(maxEntries)
-        .expireAfter(new Expiry<String, Entry>() {
-          @Override
-          public long expireAfterCreate(String key, Entry entry, long now) {
-            return entry.ttl() == null ? Long.MAX_VALUE : entry.ttl().toNanos();
-          }
+    cache =
+        Caffeine.newBuilder()
+            .maximumSize(maxEntries)
+            .expireAfter(
+                new Expiry<String, Entry>() {
+                  @Override
+                  public long expireAfterCreate(String key, Entry entry, long now) {
+                    return entry.ttl() == null ? Long.MAX_VALUE : entry.ttl().toNanos();
+                  }
 
-          @Override
-          public long expireAfterUpdate(String key, Entry entry, long now, long current) {
-            return expireAfterCreate(key, entry, now);
-          }
+                  @Override
+                  public long expireAfterUpdate(String key, Entry entry, long now, long current) {
+                    return expireAfterCreate(key, entry, now);
+                  }
 
-          @Override
-          public long expireAfterRead(String key, Entry entry, long now, long current) {
-            return current;
-          }
-        })
-        .build();
+                  @Override
+                  public long expireAfterRead(String key, Entry entry, long now, long current) {
+                    return current;
+                  }
+                })
+            .build();
   }
 
   @Override

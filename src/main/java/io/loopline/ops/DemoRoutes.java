@@ -30,25 +30,42 @@ public final class DemoRoutes {
 
   private void sleep(RoutingContext ctx) {
     ValidatedRequest request = ctx.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
-    BigDecimal seconds = new BigDecimal(request.getPathParameters().get("seconds").get().toString());
+    BigDecimal seconds =
+        new BigDecimal(request.getPathParameters().get("seconds").get().toString());
     pause(seconds.movePointRight(3).longValue())
-        .onSuccess(v -> ctx.json(new JsonObject()
-            .put("message", "Slept for " + seconds.stripTrailingZeros().toPlainString() + " seconds.")))
+        .onSuccess(
+            v ->
+                ctx.json(
+                    new JsonObject()
+                        .put(
+                            "message",
+                            "Slept for "
+                                + seconds.stripTrailingZeros().toPlainString()
+                                + " seconds.")))
         .onFailure(ctx::fail);
   }
 
   private void multipleSleeps(RoutingContext ctx) {
     long start = System.nanoTime();
-    List<Future<JsonObject>> tasks = MULTIPLE_SLEEPS_SECONDS.stream()
-        .map(seconds -> pause(seconds * 1000L).map(v -> new JsonObject()
-            .put("task", "sleep " + seconds + "s")
-            .put("seconds", seconds)
-            .put("elapsedMs", elapsedMs(start))))
-        .toList();
+    List<Future<JsonObject>> tasks =
+        MULTIPLE_SLEEPS_SECONDS.stream()
+            .map(
+                seconds ->
+                    pause(seconds * 1000L)
+                        .map(
+                            v ->
+                                new JsonObject()
+                                    .put("task", "sleep " + seconds + "s")
+                                    .put("seconds", seconds)
+                                    .put("elapsedMs", elapsedMs(start))))
+            .toList();
     Future.all(tasks)
-        .onSuccess(all -> ctx.json(new JsonObject()
-            .put("tasks", new JsonArray(all.list()))
-            .put("elapsedMs", elapsedMs(start))))
+        .onSuccess(
+            all ->
+                ctx.json(
+                    new JsonObject()
+                        .put("tasks", new JsonArray(all.list()))
+                        .put("elapsedMs", elapsedMs(start))))
         .onFailure(ctx::fail);
   }
 

@@ -33,20 +33,28 @@ import java.util.concurrent.TimeUnit;
 public final class HealthRoutes {
 
   /** The name of each role's check in the readiness report. */
-  private static final Map<Role, String> CHECKS = Map.of(
-      Role.PERSISTENCE, "database",
-      Role.CACHE, "cache",
-      Role.SCRAPER, "scraper",
-      Role.WORKER, "worker",
-      Role.CHAT, "chat");
+  private static final Map<Role, String> CHECKS =
+      Map.of(
+          Role.PERSISTENCE, "database",
+          Role.CACHE, "cache",
+          Role.SCRAPER, "scraper",
+          Role.WORKER, "worker",
+          Role.CHAT, "chat");
+
   private static final long CHECK_TIMEOUT_MS = 2000;
+
   /**
    * Liveness has nothing to ask but the event loop that answers it, so it is a constant in the health-check
    * module's format; running the module for it set and cancelled a procedure timer on every probe.
    */
-  private static final String LIVE = new JsonObject().put("status", "UP")
-      .put("checks", new JsonArray().add(new JsonObject().put("id", "eventLoop").put("status", "UP")))
-      .put("outcome", "UP").encode();
+  private static final String LIVE =
+      new JsonObject()
+          .put("status", "UP")
+          .put(
+              "checks",
+              new JsonArray().add(new JsonObject().put("id", "eventLoop").put("status", "UP")))
+          .put("outcome", "UP")
+          .encode();
 
   /** The oldest readiness report served. */
   static final long READY_MAX_AGE_MS = 1000;
@@ -66,43 +74,80 @@ public final class HealthRoutes {
   public void mount(RouterBuilder builder) {
     NodeStatus status = NodeStatus.of(vertx);
     ready = HealthChecks.create(vertx);
-    ready.register("node", promise -> promise.complete(status.isStopping()
-        ? Status.KO(new JsonObject().put("reason", "stopping: draining before shutdown"))
-        : Status.OK()));
+    ready.register(
+        "node",
+        promise ->
+            promise.complete(
+                status.isStopping()
+                    ? Status.KO(
+                        new JsonObject().put("reason", "stopping: draining before shutdown"))
+                    : Status.OK()));
     ready.register("cluster", promise -> promise.complete(membership(status)));
-    // Registered with a longer timeout than the bus request, so a slow role reports DOWN, not a procedure error.
-    CHECKS.forEach((role, name) -> ready.register(name, CHECK_TIMEOUT_MS * 2, promise -> {
-      String waiting = status.databaseWait();
-      if (role == Role.PERSISTENCE && waiting != null) {
-        promise.complete(Status.KO(new JsonObject().put("reason", waiting)));
-      } else {
-        askRole(role, promise);
-      }
-    }));
-    builder.getRoute("healthLive").addHandler(ctx -> ctx.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json;charset=UTF-8").end(LIVE));
-    builder.getRoute("healthReady").addHandler(ctx -> report().onSuccess(report -> ctx.response()
-        .setStatusCode(report.status())
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json;charset=UTF-8")
-        .end(report.body())).onFailure(ctx::fail));
+    // Registered with a longer timeout than the bus request, so a slow role reports DOWN, not a
+    // procedure error.
+    CHECKS.forEach(
+        (role, name) ->
+            ready.register(
+                name,
+                CHECK_TIMEOUT_MS * 2,
+                promise -> {
+                  String waiting = status.databaseWait();
+                  if (role == Role.PERSISTENCE && waiting != null) {
+                    promise.complete(Status.KO(new JsonObject().put("reason", waiting)));
+                  } else {
+                    askRole(role, promise);
+                  }
+                }));
+    builder
+        .getRoute("healthLive")
+        .addHandler(
+            ctx ->
+                ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json;charset=UTF-8")
+                    .end(LIVE));
+    builder
+        .getRoute("healthReady")
+        .addHandler(
+            ctx ->
+                report()
+                    .onSuccess(
+                        report ->
+                            ctx.response()
+                                .setStatusCode(report.status())
+                                .putHeader(
+                                    HttpHeaders.CONTENT_TYPE, "application/json;charset=UTF-8")
+                                .end(report.body()))
+                    .onFailure(ctx::fail));
   }
 
   /** The report being made, or the last one while it is younger than {@link #READY_MAX_AGE_MS}; else a new one. */
   private Future<Report> report() {
     long now = System.nanoTime();
-    if (latest == null || latest.isComplete() && now - latestAt >= TimeUnit.MILLISECONDS.toNanos(READY_MAX_AGE_MS)) {
+    if (latest == null
+        || latest.isComplete()
+            && now - latestAt >= TimeUnit.MILLISECONDS.toNanos(READY_MAX_AGE_MS)) {
       latestAt = now;
       // As the health-check module's own handler answers: 200 when every check is up, else 503.
-      latest = ready.checkStatus().map(result -> new Report(CheckResult.isUp(result) ? 200 : 503, result.toJson().encode()));
+      latest =
+          ready
+              .checkStatus()
+              .map(
+                  result ->
+                      new Report(CheckResult.isUp(result) ? 200 : 503, result.toJson().encode()));
     }
     return latest;
   }
 
   private void askRole(Role role, Promise<Status> promise) {
-    vertx.eventBus().<JsonObject>request(Addresses.health(role), new JsonObject(),
+    vertx
+        .eventBus()
+        .<JsonObject>request(
+            Addresses.health(role),
+            new JsonObject(),
             new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
         .onSuccess(reply -> promise.complete(Status.OK(reply.body())))
-        .onFailure(e -> promise.complete(Status.KO(new JsonObject().put("reason", reason(role, e)))));
+        .onFailure(
+            e -> promise.complete(Status.KO(new JsonObject().put("reason", reason(role, e)))));
   }
 
   /** Not clustered: UP. Clustered: UP with the members this node sees, DOWN if it is not among them. */
@@ -112,12 +157,20 @@ public final class HealthRoutes {
       return Status.OK(new JsonObject().put("clustered", false));
     }
     List<String> members = status.members();
-    JsonObject data = new JsonObject().put("clustered", true).put("member", member).put("members", new JsonArray(members));
-    return members.contains(member) ? Status.OK(data) : Status.KO(data.put("reason", "this node is not in its cluster's member list"));
+    JsonObject data =
+        new JsonObject()
+            .put("clustered", true)
+            .put("member", member)
+            .put("members", new JsonArray(members));
+    return members.contains(member)
+        ? Status.OK(data)
+        : Status.KO(data.put("reason", "this node is not in its cluster's member list"));
   }
 
   private static String reason(Role role, Throwable e) {
-    if (role == Role.CHAT && e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+    if (role == Role.CHAT
+        && e instanceof ReplyException reply
+        && reply.failureType() == ReplyFailure.NO_HANDLERS) {
       return "no chat sequencer answers: one is being elected (within chat.sequencerLeaseMs of the last one's end),"
           + " or no node runs the chat role";
     }

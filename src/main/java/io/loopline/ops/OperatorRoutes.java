@@ -1,6 +1,8 @@
 package io.loopline.ops;
 
 import io.loopline.contract.Addresses;
+import io.loopline.platform.bus.BusClient;
+import io.loopline.platform.web.Resources;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -9,8 +11,6 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.loopline.platform.bus.BusClient;
-import io.loopline.platform.web.Resources;
 /**
  * What the console reads besides the resources: the cluster's nodes ({@code /cluster}), each node's meter
  * history ({@code /cluster/series}) and chat rooms' activity ({@code /chat/rooms}). Read routes, under the
@@ -32,25 +32,42 @@ public final class OperatorRoutes {
   }
 
   public void mount(RouterBuilder builder) {
-    builder.getRoute("getCluster").addHandler(ctx -> resources.query(ctx, Addresses.CLUSTER_NODES, new JsonObject()));
-    builder.getRoute("getClusterSeries").addHandler(ctx -> resources.query(ctx, Addresses.CLUSTER_SERIES,
-        new JsonObject().put("node", Resources.query(ctx, "node"))));
+    builder
+        .getRoute("getCluster")
+        .addHandler(ctx -> resources.query(ctx, Addresses.CLUSTER_NODES, new JsonObject()));
+    builder
+        .getRoute("getClusterSeries")
+        .addHandler(
+            ctx ->
+                resources.query(
+                    ctx,
+                    Addresses.CLUSTER_SERIES,
+                    new JsonObject().put("node", Resources.query(ctx, "node"))));
     builder.getRoute("listChatRooms").addHandler(this::rooms);
   }
 
   /** Rooms active in the window, with who is connected to each now (null where the sequencer did not answer). */
   private void rooms(RoutingContext ctx) {
-    bus.request(Addresses.CHAT_ROOMS, new JsonObject()).compose(answer -> {
-      JsonArray rooms = answer.getJsonArray("rooms");
-      List<Future<JsonObject>> members = new ArrayList<>();
-      for (int i = 0; i < rooms.size(); i++) {
-        JsonObject room = rooms.getJsonObject(i);
-        members.add(i >= ROOMS_WITH_MEMBERS ? Future.succeededFuture(room) : quick
-            .request(Addresses.CHAT_MEMBERS, new JsonObject().put("room", room.getString("room")))
-            .map(m -> room.put("members", m.getJsonArray("members")))
-            .otherwise(room.putNull("members")));
-      }
-      return Future.join(members).map(answer);
-    }).onSuccess(ctx::json).onFailure(ctx::fail);
+    bus.request(Addresses.CHAT_ROOMS, new JsonObject())
+        .compose(
+            answer -> {
+              JsonArray rooms = answer.getJsonArray("rooms");
+              List<Future<JsonObject>> members = new ArrayList<>();
+              for (int i = 0; i < rooms.size(); i++) {
+                JsonObject room = rooms.getJsonObject(i);
+                members.add(
+                    i >= ROOMS_WITH_MEMBERS
+                        ? Future.succeededFuture(room)
+                        : quick
+                            .request(
+                                Addresses.CHAT_MEMBERS,
+                                new JsonObject().put("room", room.getString("room")))
+                            .map(m -> room.put("members", m.getJsonArray("members")))
+                            .otherwise(room.putNull("members")));
+              }
+              return Future.join(members).map(answer);
+            })
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
   }
 }

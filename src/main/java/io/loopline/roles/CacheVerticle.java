@@ -1,11 +1,20 @@
 package io.loopline.roles;
 
-import io.loopline.platform.config.CacheSettings;
-import io.loopline.platform.config.RedisSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
-import io.loopline.platform.bus.Operations;
 import io.loopline.contract.Role;
+import io.loopline.items.NearCache;
+import io.loopline.items.NodeConfirmations;
+import io.loopline.items.RedisItems;
+import io.loopline.kv.CacheBackend;
+import io.loopline.kv.KeyValues;
+import io.loopline.kv.LocalCache;
+import io.loopline.kv.RedisCache;
+import io.loopline.platform.bus.Operations;
+import io.loopline.platform.config.CacheSettings;
+import io.loopline.platform.config.RedisSettings;
+import io.loopline.platform.redis.RedisGuard;
+import io.loopline.platform.redis.RedisSubscription;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,15 +29,6 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.loopline.items.NearCache;
-import io.loopline.items.NodeConfirmations;
-import io.loopline.items.RedisItems;
-import io.loopline.kv.CacheBackend;
-import io.loopline.kv.KeyValues;
-import io.loopline.kv.LocalCache;
-import io.loopline.kv.RedisCache;
-import io.loopline.platform.redis.RedisGuard;
-import io.loopline.platform.redis.RedisSubscription;
 /**
  * Owns the cache: the Redis client (pooled, every call under a circuit breaker), or the in-process store
  * when no Redis URL is configured. Answers the key-value addresses and the item tier, and keeps this
@@ -53,18 +53,25 @@ public final class CacheVerticle extends VerticleBase {
   private KeyValues keyValues;
   private Redis client;
   private Redis subscriberClient;
+
   /** The item tier under the current database identity; null without Redis or while the identity is unknown. */
   private RedisItems items;
+
   /** Every item entry of the namespace, whatever its database: for publishing and for a flush without an identity. */
   private RedisItems anyItems;
+
   private String identity;
+
   /** Counts changes of identity; part of the epoch, so a fill from a read under another identity is dropped. */
   private long identitySeq;
+
   private Future<String> fetchingIdentity;
   private long identityTimer = -1;
   private long heartbeatTimer = -1;
+
   /** When this node last heard its own heartbeat (or subscribed), in System.nanoTime(). */
   private long lastHeartbeat;
+
   private RedisGuard guard;
   private RedisSubscription subscription;
   private NodeConfirmations confirmations;
@@ -76,27 +83,40 @@ public final class CacheVerticle extends VerticleBase {
     near = NearCache.of(vertx, settings);
     if (redis.inProcess()) {
       backend = new LocalCache(settings.localMaxEntries());
-      // One node and no other writer: every invalidation is local, so the near cache is always current.
+      // One node and no other writer: every invalidation is local, so the near cache is always
+      // current.
       near.activate();
     } else {
       startRedis();
     }
-    keyValues = new KeyValues(backend, guard, redis.namespace() + KeyValues.PUBLIC, settings.maxValueBytes());
-    KeyValues internal = new KeyValues(backend, guard, redis.namespace() + KeyValues.INTERNAL, settings.maxValueBytes());
+    keyValues =
+        new KeyValues(
+            backend, guard, redis.namespace() + KeyValues.PUBLIC, settings.maxValueBytes());
+    KeyValues internal =
+        new KeyValues(
+            backend, guard, redis.namespace() + KeyValues.INTERNAL, settings.maxValueBytes());
     identity();
     identityTimer = vertx.setPeriodic(settings.identityCheckMs(), t -> checkIdentity());
     var bus = vertx.eventBus();
-    return Future.all(List.of(
-        bus.<JsonObject>consumer(Addresses.CACHE_RESTORED, this::restored).completion(),
-        bus.<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion(),
-        bus.consumer(Addresses.CACHE_GET, Operations.objectBodies(keyValues::get)).completion(),
-        bus.consumer(Addresses.CACHE_PUT, Operations.objectBodies(keyValues::put)).completion(),
-        bus.consumer(Addresses.CACHE_DELETE, Operations.objectBodies(keyValues::delete)).completion(),
-        bus.consumer(Addresses.CACHE_INTERNAL_GET, Operations.objectBodies(internal::get)).completion(),
-        bus.consumer(Addresses.CACHE_INTERNAL_PUT, Operations.objectBodies(internal::put)).completion(),
-        bus.consumer(Addresses.CACHE_ITEMS_GET, Operations.objectBodies(this::getItem)).completion(),
-        bus.consumer(Addresses.CACHE_ITEMS_FILL, Operations.objectBodies(this::fillItem)).completion(),
-        bus.consumer(Addresses.CACHE_ITEMS_INVALIDATE, Operations.objectBodies(this::invalidateItem)).completion()));
+    return Future.all(
+        List.of(
+            bus.<JsonObject>consumer(Addresses.CACHE_RESTORED, this::restored).completion(),
+            bus.<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion(),
+            bus.consumer(Addresses.CACHE_GET, Operations.objectBodies(keyValues::get)).completion(),
+            bus.consumer(Addresses.CACHE_PUT, Operations.objectBodies(keyValues::put)).completion(),
+            bus.consumer(Addresses.CACHE_DELETE, Operations.objectBodies(keyValues::delete))
+                .completion(),
+            bus.consumer(Addresses.CACHE_INTERNAL_GET, Operations.objectBodies(internal::get))
+                .completion(),
+            bus.consumer(Addresses.CACHE_INTERNAL_PUT, Operations.objectBodies(internal::put))
+                .completion(),
+            bus.consumer(Addresses.CACHE_ITEMS_GET, Operations.objectBodies(this::getItem))
+                .completion(),
+            bus.consumer(Addresses.CACHE_ITEMS_FILL, Operations.objectBodies(this::fillItem))
+                .completion(),
+            bus.consumer(
+                    Addresses.CACHE_ITEMS_INVALIDATE, Operations.objectBodies(this::invalidateItem))
+                .completion()));
   }
 
   private void startRedis() {
@@ -104,11 +124,23 @@ public final class CacheVerticle extends VerticleBase {
     subscriberClient = Redis.createClient(vertx, redisOptions("loopline-redis-pubsub", 1));
     backend = new RedisCache(client);
     anyItems = new RedisItems(client, redis.namespace() + "db:");
-    guard = new RedisGuard(vertx, redis.timeoutMs(), settings.breakerMaxFailures(), settings.breakerResetMs(),
-        backend::ping, this::flushItems);
+    guard =
+        new RedisGuard(
+            vertx,
+            redis.timeoutMs(),
+            settings.breakerMaxFailures(),
+            settings.breakerResetMs(),
+            backend::ping,
+            this::flushItems);
     confirmations = new NodeConfirmations(vertx);
-    subscription = new RedisSubscription(vertx, subscriberClient, List.of(invalidationChannel(), ackChannel()),
-        settings.breakerResetMs(), this::heard, this::subscriptionChanged);
+    subscription =
+        new RedisSubscription(
+            vertx,
+            subscriberClient,
+            List.of(invalidationChannel(), ackChannel()),
+            settings.breakerResetMs(),
+            this::heard,
+            this::subscriptionChanged);
     subscription.start();
     heartbeatTimer = vertx.setPeriodic(settings.heartbeatMs(), t -> heartbeat());
   }
@@ -124,14 +156,17 @@ public final class CacheVerticle extends VerticleBase {
     if (!subscription.subscribed()) {
       return;
     }
-    if (System.nanoTime() - lastHeartbeat > TimeUnit.MILLISECONDS.toNanos(settings.heartbeatTimeoutMs())) {
-      log.warn("Redis subscription: no heartbeat heard back for {} ms; the near cache is off until it is made again",
+    if (System.nanoTime() - lastHeartbeat
+        > TimeUnit.MILLISECONDS.toNanos(settings.heartbeatTimeoutMs())) {
+      log.warn(
+          "Redis subscription: no heartbeat heard back for {} ms; the near cache is off until it is made again",
           settings.heartbeatTimeoutMs());
       subscription.reset("no heartbeat heard back");
       return;
     }
     // Not under the breaker: a heartbeat that times out must not count against Redis.
-    anyItems.publish(ackChannel(), "hb")
+    anyItems
+        .publish(ackChannel(), "hb")
         .timeout(redis.timeoutMs(), TimeUnit.MILLISECONDS)
         .onFailure(e -> log.debug("heartbeat not published: {}", e.toString()));
   }
@@ -144,8 +179,11 @@ public final class CacheVerticle extends VerticleBase {
         .setMaxPoolSize(poolSize)
         .setMaxPoolWaiting(poolSize * 64)
         .setMaxWaitingHandlers(poolSize * 256)
-        .setNetClientOptions(new NetClientOptions()
-            .setConnectTimeout((int) redis.timeoutMs()).setTcpNoDelay(true).setTcpKeepAlive(true));
+        .setNetClientOptions(
+            new NetClientOptions()
+                .setConnectTimeout((int) redis.timeoutMs())
+                .setTcpNoDelay(true)
+                .setTcpKeepAlive(true));
   }
 
   // ---- item tier
@@ -161,9 +199,18 @@ public final class CacheVerticle extends VerticleBase {
     }
     long epoch = epoch();
     RedisItems current = items;
-    guard.call(() -> current.get(id))
-        .onSuccess(cached -> message.reply(cached == null ? miss(id)
-            : new JsonObject().put("id", id).put("version", cached.version()).put("json", cached.json()).put("epoch", epoch)))
+    guard
+        .call(() -> current.get(id))
+        .onSuccess(
+            cached ->
+                message.reply(
+                    cached == null
+                        ? miss(id)
+                        : new JsonObject()
+                            .put("id", id)
+                            .put("version", cached.version())
+                            .put("json", cached.json())
+                            .put("epoch", epoch)))
         .onFailure(e -> message.reply(miss(id)));
   }
 
@@ -180,13 +227,20 @@ public final class CacheVerticle extends VerticleBase {
 
   private void fillItem(Message<JsonObject> message) {
     JsonObject fill = message.body();
-    if (items == null || !guard.itemsUsable() || fill == null || fill.getLong("epoch", -1L) != epoch()
-        || !(fill.getValue("id") instanceof Number id) || !(fill.getValue("version") instanceof Number version)
+    if (items == null
+        || !guard.itemsUsable()
+        || fill == null
+        || fill.getLong("epoch", -1L) != epoch()
+        || !(fill.getValue("id") instanceof Number id)
+        || !(fill.getValue("version") instanceof Number version)
         || !(fill.getValue("json") instanceof String json)) {
       return;
     }
     RedisItems current = items;
-    guard.call(() -> current.fill(id.longValue(), version.intValue(), json, settings.itemTtlSeconds() * 1000));
+    guard.call(
+        () ->
+            current.fill(
+                id.longValue(), version.intValue(), json, settings.itemTtlSeconds() * 1000));
   }
 
   /**
@@ -204,13 +258,23 @@ public final class CacheVerticle extends VerticleBase {
     boolean deleted = change.getBoolean("deleted", false);
     Object item = change.getValue("item");
     Object version = change.getValue("version");
-    if (!deleted && (!(item instanceof JsonObject) || !(version instanceof Integer) || (Integer) version < 1)) {
-      message.fail(Failures.BAD_REQUEST, "item: a change needs the item and its version (a positive integer)");
+    if (!deleted
+        && (!(item instanceof JsonObject)
+            || !(version instanceof Integer)
+            || (Integer) version < 1)) {
+      message.fail(
+          Failures.BAD_REQUEST,
+          "item: a change needs the item and its version (a positive integer)");
       return;
     }
     near.invalidate(id);
-    vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, deleted
-        ? new JsonObject().put("id", id) : new JsonObject().put("id", id).put("version", version));
+    vertx
+        .eventBus()
+        .publish(
+            Addresses.CACHE_ITEMS_INVALIDATED,
+            deleted
+                ? new JsonObject().put("id", id)
+                : new JsonObject().put("id", id).put("version", version));
     if (anyItems == null) {
       message.reply(invalidated(id, "none", 0, 0));
     } else if (!guard.available()) {
@@ -219,39 +283,64 @@ public final class CacheVerticle extends VerticleBase {
     } else {
       int stored = deleted ? RedisItems.DELETED : (Integer) version;
       String json = deleted ? "" : ((JsonObject) item).encode();
-      identity().onComplete(ar -> tellEveryNode(message, id, stored, json, ar.succeeded() ? items : null));
+      identity()
+          .onComplete(
+              ar -> tellEveryNode(message, id, stored, json, ar.succeeded() ? items : null));
     }
   }
 
   /** {@code target} null: the database identity is unknown, so the entry cannot be replaced; the nodes are still told. */
-  private void tellEveryNode(Message<JsonObject> message, long id, int version, String json, RedisItems target) {
+  private void tellEveryNode(
+      Message<JsonObject> message, long id, int version, String json, RedisItems target) {
     NodeConfirmations.Wait wait = confirmations.open(settings.invalidationTimeoutMs());
-    String note = new JsonObject().put("node", nodeId).put("seq", wait.seq()).put("id", id).encode();
-    long ttlMs = (version == RedisItems.DELETED ? settings.tombstoneTtlSeconds() : settings.itemTtlSeconds()) * 1000;
+    String note =
+        new JsonObject().put("node", nodeId).put("seq", wait.seq()).put("id", id).encode();
+    long ttlMs =
+        (version == RedisItems.DELETED ? settings.tombstoneTtlSeconds() : settings.itemTtlSeconds())
+            * 1000;
     boolean[] updated = {false};
-    guard.call(() -> target == null
-            ? anyItems.publish(invalidationChannel(), note)
-            : target.replaceAndPublish(id, version, json, ttlMs, invalidationChannel(), note))
-        .onSuccess(nodes -> {
-          updated[0] = target != null;
-          if (target == null) {
-            log.warn("item {} not updated in Redis (the database identity is unknown): Redis item entries are flushed first", id);
-            guard.distrust();
-          }
-          wait.expect(nodes);
-        })
-        .onFailure(e -> {
-          log.warn("item {} not updated in Redis ({}): Redis item entries are flushed before they are used again", id, e.toString());
-          guard.distrust();
-          wait.expect(0);
-        });
-    wait.done().onComplete(ar -> {
-      if (!wait.complete()) {
-        log.warn("item {}: {} of {} nodes confirmed the invalidation within {} ms", id, wait.confirmed(), wait.expected(),
-            settings.invalidationTimeoutMs());
-      }
-      message.reply(invalidated(id, updated[0] ? "updated" : "bypassed", wait.expected(), wait.confirmed()));
-    });
+    guard
+        .call(
+            () ->
+                target == null
+                    ? anyItems.publish(invalidationChannel(), note)
+                    : target.replaceAndPublish(
+                        id, version, json, ttlMs, invalidationChannel(), note))
+        .onSuccess(
+            nodes -> {
+              updated[0] = target != null;
+              if (target == null) {
+                log.warn(
+                    "item {} not updated in Redis (the database identity is unknown): Redis item entries are flushed first",
+                    id);
+                guard.distrust();
+              }
+              wait.expect(nodes);
+            })
+        .onFailure(
+            e -> {
+              log.warn(
+                  "item {} not updated in Redis ({}): Redis item entries are flushed before they are used again",
+                  id,
+                  e.toString());
+              guard.distrust();
+              wait.expect(0);
+            });
+    wait.done()
+        .onComplete(
+            ar -> {
+              if (!wait.complete()) {
+                log.warn(
+                    "item {}: {} of {} nodes confirmed the invalidation within {} ms",
+                    id,
+                    wait.confirmed(),
+                    wait.expected(),
+                    settings.invalidationTimeoutMs());
+              }
+              message.reply(
+                  invalidated(
+                      id, updated[0] ? "updated" : "bypassed", wait.expected(), wait.confirmed()));
+            });
   }
 
   /** The message's positive integer field, or null after failing it with 400. */
@@ -265,7 +354,11 @@ public final class CacheVerticle extends VerticleBase {
   }
 
   private static JsonObject invalidated(long id, String redisOutcome, int nodes, int confirmed) {
-    return new JsonObject().put("id", id).put("nodes", nodes).put("confirmed", confirmed).put("redis", redisOutcome);
+    return new JsonObject()
+        .put("id", id)
+        .put("nodes", nodes)
+        .put("confirmed", confirmed)
+        .put("redis", redisOutcome);
   }
 
   /**
@@ -274,15 +367,19 @@ public final class CacheVerticle extends VerticleBase {
    */
   private Future<Void> flushItems() {
     RedisItems target = items != null ? items : anyItems;
-    return flushFrom(target, "0").compose(v -> {
-      near.clear();
-      String note = new JsonObject().put("node", nodeId).put("seq", 0).put("all", true).encode();
-      return guard.call(() -> anyItems.publish(invalidationChannel(), note)).mapEmpty();
-    });
+    return flushFrom(target, "0")
+        .compose(
+            v -> {
+              near.clear();
+              String note =
+                  new JsonObject().put("node", nodeId).put("seq", 0).put("all", true).encode();
+              return guard.call(() -> anyItems.publish(invalidationChannel(), note)).mapEmpty();
+            });
   }
 
   private Future<Void> flushFrom(RedisItems target, String cursor) {
-    return guard.call(() -> target.flushPage(cursor))
+    return guard
+        .call(() -> target.flushPage(cursor))
         .compose(next -> "0".equals(next) ? Future.succeededFuture() : flushFrom(target, next));
   }
 
@@ -295,20 +392,30 @@ public final class CacheVerticle extends VerticleBase {
     }
     if (fetchingIdentity == null) {
       long seq = identitySeq;
-      fetchingIdentity = askIdentity(Addresses.CACHE_IDENTITY)
-          .map(id -> {
-            if (seq == identitySeq) {
-              adopt(id);
-            }
-            return identity;
-          })
-          .andThen(ar -> fetchingIdentity = null);
+      fetchingIdentity =
+          askIdentity(Addresses.CACHE_IDENTITY)
+              .map(
+                  id -> {
+                    if (seq == identitySeq) {
+                      adopt(id);
+                    }
+                    return identity;
+                  })
+              .andThen(ar -> fetchingIdentity = null);
     }
-    return fetchingIdentity.compose(id -> id == null ? Future.failedFuture("database identity changed meanwhile") : Future.succeededFuture(id));
+    return fetchingIdentity.compose(
+        id ->
+            id == null
+                ? Future.failedFuture("database identity changed meanwhile")
+                : Future.succeededFuture(id));
   }
 
   private Future<String> askIdentity(String address) {
-    return vertx.eventBus().<JsonObject>request(address, new JsonObject(),
+    return vertx
+        .eventBus()
+        .<JsonObject>request(
+            address,
+            new JsonObject(),
             new DeliveryOptions().setSendTimeout(settings.lookupTimeoutMs()))
         .map(reply -> reply.body().getString("identity"));
   }
@@ -321,11 +428,12 @@ public final class CacheVerticle extends VerticleBase {
     }
     long seq = identitySeq;
     askIdentity(Addresses.CACHE_IDENTITY)
-        .onSuccess(next -> {
-          if (seq == identitySeq) {
-            adopt(next);
-          }
-        })
+        .onSuccess(
+            next -> {
+              if (seq == identitySeq) {
+                adopt(next);
+              }
+            })
         .onFailure(e -> log.debug("database identity not checked: {}", e.getMessage()));
   }
 
@@ -335,14 +443,20 @@ public final class CacheVerticle extends VerticleBase {
       return;
     }
     if (identity != null) {
-      log.warn("database identity changed ({} -> {}): the near cache is emptied and Redis entries of the old one are no longer read",
-          identity, next);
+      log.warn(
+          "database identity changed ({} -> {}): the near cache is emptied and Redis entries of the old one are no longer read",
+          identity,
+          next);
     } else {
-      log.info("database identity {}: Redis item entries under {}db:{}:", next, redis.namespace(), next);
+      log.info(
+          "database identity {}: Redis item entries under {}db:{}:", next, redis.namespace(), next);
     }
     identity = next;
     identitySeq++;
-    items = anyItems == null ? null : new RedisItems(client, redis.namespace() + "db:" + next + ":item:");
+    items =
+        anyItems == null
+            ? null
+            : new RedisItems(client, redis.namespace() + "db:" + next + ":item:");
     near.clear();
     vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("all", true));
   }
@@ -355,27 +469,45 @@ public final class CacheVerticle extends VerticleBase {
     fetchingIdentity = null;
     near.clear();
     vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("all", true));
-    identity().onFailure(e -> log.warn("database identity not known after a restore: Redis item entries unused until it is ({})",
-        e.getMessage()));
+    identity()
+        .onFailure(
+            e ->
+                log.warn(
+                    "database identity not known after a restore: Redis item entries unused until it is ({})",
+                    e.getMessage()));
   }
 
   /** The operator restored the database: a new generation, adopted here and announced to every node. */
   private void restored(Message<JsonObject> message) {
-    askIdentity(Addresses.CACHE_IDENTITY_BUMP).onSuccess(next -> {
-      adopt(next);
-      log.info("database restored: cache generation bumped, identity now {}", next);
-      JsonObject reply = new JsonObject().put("identity", next);
-      if (anyItems == null) {
-        message.reply(reply.put("nodes", 0));
-        return;
-      }
-      String note = new JsonObject().put("node", nodeId).put("seq", 0).put("identity", next).encode();
-      anyItems.publish(invalidationChannel(), note)
-          .timeout(redis.timeoutMs(), TimeUnit.MILLISECONDS)
-          .onSuccess(nodes -> message.reply(reply.put("nodes", nodes)))
-          // Nodes that miss this find the new identity at their next check (cache.identityCheckMs).
-          .onFailure(e -> message.reply(reply.put("nodes", 0).put("note", "other nodes not told: " + e.getMessage())));
-    }).onFailure(e -> message.fail(Failures.UNAVAILABLE, "the database did not answer: " + e.getMessage()));
+    askIdentity(Addresses.CACHE_IDENTITY_BUMP)
+        .onSuccess(
+            next -> {
+              adopt(next);
+              log.info("database restored: cache generation bumped, identity now {}", next);
+              JsonObject reply = new JsonObject().put("identity", next);
+              if (anyItems == null) {
+                message.reply(reply.put("nodes", 0));
+                return;
+              }
+              String note =
+                  new JsonObject().put("node", nodeId).put("seq", 0).put("identity", next).encode();
+              anyItems
+                  .publish(invalidationChannel(), note)
+                  .timeout(redis.timeoutMs(), TimeUnit.MILLISECONDS)
+                  .onSuccess(nodes -> message.reply(reply.put("nodes", nodes)))
+                  // Nodes that miss this find the new identity at their next check
+                  // (cache.identityCheckMs).
+                  .onFailure(
+                      e ->
+                          message.reply(
+                              reply
+                                  .put("nodes", 0)
+                                  .put("note", "other nodes not told: " + e.getMessage())));
+            })
+        .onFailure(
+            e ->
+                message.fail(
+                    Failures.UNAVAILABLE, "the database did not answer: " + e.getMessage()));
   }
 
   // ---- pub/sub: other nodes' invalidations and their confirmations
@@ -410,14 +542,20 @@ public final class CacheVerticle extends VerticleBase {
       }
     } else if (note.getBoolean("all", false)) {
       near.clear();
-      vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("all", true));
+      vertx
+          .eventBus()
+          .publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("all", true));
     } else {
       near.invalidate(note.getLong("id"));
-      vertx.eventBus().publish(Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("id", note.getLong("id")));
+      vertx
+          .eventBus()
+          .publish(
+              Addresses.CACHE_ITEMS_INVALIDATED, new JsonObject().put("id", note.getLong("id")));
     }
     if (seq > 0) {
       // Not under the breaker: a confirmation is worth trying even while this node bypasses Redis.
-      anyItems.publish(redis.namespace() + "ack:" + from, Long.toString(seq))
+      anyItems
+          .publish(redis.namespace() + "ack:" + from, Long.toString(seq))
           .timeout(redis.timeoutMs(), TimeUnit.MILLISECONDS)
           .onFailure(e -> log.debug("confirmation to {} not sent: {}", from, e.toString()));
     }
@@ -443,27 +581,51 @@ public final class CacheVerticle extends VerticleBase {
   // ---- health
 
   private void health(Message<JsonObject> message) {
-    JsonObject report = new JsonObject().put("role", Role.CACHE.id()).put("backend", backend.kind())
-        .put("identity", identity == null ? "unknown" : identity);
+    JsonObject report =
+        new JsonObject()
+            .put("role", Role.CACHE.id())
+            .put("backend", backend.kind())
+            .put("identity", identity == null ? "unknown" : identity);
     if (guard == null) {
-      backend.ping().onComplete(ar -> message.reply(report.put("state", "up")
-          .put("detail", ar.succeeded() ? ar.result() : ar.cause().getMessage()).put("nearCache", near.size())));
+      backend
+          .ping()
+          .onComplete(
+              ar ->
+                  message.reply(
+                      report
+                          .put("state", "up")
+                          .put("detail", ar.succeeded() ? ar.result() : ar.cause().getMessage())
+                          .put("nearCache", near.size())));
       return;
     }
-    report.put("breaker", guard.breakerState())
+    report
+        .put("breaker", guard.breakerState())
         .put("subscription", subscription.subscribed() ? "up" : "down")
-        .put("items", identity == null ? "bypassed until the database identity is known"
-            : guard.trusted() ? "in use" : "bypassed until flushed")
+        .put(
+            "items",
+            identity == null
+                ? "bypassed until the database identity is known"
+                : guard.trusted() ? "in use" : "bypassed until flushed")
         .put("nearCache", near.active() ? near.size() + " items" : "off");
     if (!guard.available()) {
-      message.reply(degraded(report, "Redis is bypassed (circuit breaker " + guard.breakerState() + ")"));
+      message.reply(
+          degraded(report, "Redis is bypassed (circuit breaker " + guard.breakerState() + ")"));
       return;
     }
-    guard.call(backend::ping)
-        .onSuccess(pong -> message.reply(subscription.subscribed() && guard.trusted()
-            ? report.put("state", "up").put("detail", pong)
-            : degraded(report, subscription.subscribed() ? "Redis item tier is being flushed" : "Redis subscription is down")))
-        .onFailure(e -> message.reply(degraded(report, "redis does not answer: " + e.getMessage())));
+    guard
+        .call(backend::ping)
+        .onSuccess(
+            pong ->
+                message.reply(
+                    subscription.subscribed() && guard.trusted()
+                        ? report.put("state", "up").put("detail", pong)
+                        : degraded(
+                            report,
+                            subscription.subscribed()
+                                ? "Redis item tier is being flushed"
+                                : "Redis subscription is down")))
+        .onFailure(
+            e -> message.reply(degraded(report, "redis does not answer: " + e.getMessage())));
   }
 
   /** Redis trouble is not the node's failure: it serves from PostgreSQL meanwhile, so readiness stays up. */
@@ -480,10 +642,13 @@ public final class CacheVerticle extends VerticleBase {
       return backend == null ? Future.succeededFuture() : backend.close();
     }
     guard.close();
-    return subscription.stop().eventually(() -> {
-      client.close();
-      subscriberClient.close();
-      return Future.succeededFuture();
-    });
+    return subscription
+        .stop()
+        .eventually(
+            () -> {
+              client.close();
+              subscriberClient.close();
+              return Future.succeededFuture();
+            });
   }
 }

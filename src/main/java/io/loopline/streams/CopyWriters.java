@@ -2,11 +2,11 @@ package io.loopline.streams;
 
 import io.loopline.contract.Failures;
 import io.loopline.contract.RecordBatch;
+import io.loopline.platform.bus.StoreFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -26,7 +26,6 @@ import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.loopline.platform.bus.StoreFailure;
 /**
  * Batches of records written with PostgreSQL's binary {@code COPY}, which the Vert.x client does not have
  * (vertx-sql-client#153): pgjdbc's {@code CopyIn} on worker threads, one JDBC connection per lane.
@@ -51,18 +50,23 @@ public final class CopyWriters {
    * Takes {@code ?2} seqs of stream {@code ?1} (its row locked until commit), records from {@code ?3} to {@code ?4};
    * {@code ?5} is {@code ?2} again. Returns the base, the seq before them.
    */
-  static final String TAKE_SEQS = """
+  static final String TAKE_SEQS =
+      """
       INSERT INTO streams AS s (name, records, first_time, last_time) VALUES (?, ?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET records = s.records + EXCLUDED.records,
         first_time = least(s.first_time, EXCLUDED.first_time), last_time = greatest(s.last_time, EXCLUDED.last_time),
         updated_at = now()
       RETURNING s.records - ?""";
 
-  static final String COPY = "COPY stream_records (stream, seq, device, recorded_at, value, attrs) FROM STDIN (FORMAT binary)";
+  static final String COPY =
+      "COPY stream_records (stream, seq, device, recorded_at, value, attrs) FROM STDIN (FORMAT binary)";
 
   /** Microseconds from 1970 to 2000-01-01, PostgreSQL's binary epoch. */
   private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
-  private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+  private static final byte[] HEADER = {
+    'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0
+  };
   private static final byte[] TRAILER = {(byte) 0xff, (byte) 0xff};
 
   /** Where and how a lane connects: pgjdbc's URL and properties (user, password, timeouts). */
@@ -75,9 +79,17 @@ public final class CopyWriters {
   private final int groupRecords;
   private final long timeoutMs;
 
-  public CopyWriters(Vertx vertx, Target target, int lanes, long maxQueuedRecords, int groupRecords, long timeoutMs) {
+  public CopyWriters(
+      Vertx vertx,
+      Target target,
+      int lanes,
+      long maxQueuedRecords,
+      int groupRecords,
+      long timeoutMs) {
     this.target = target;
-    this.workers = vertx.createSharedWorkerExecutor("loopline-ingest-copy", lanes, 2 * timeoutMs + 10_000, TimeUnit.MILLISECONDS);
+    this.workers =
+        vertx.createSharedWorkerExecutor(
+            "loopline-ingest-copy", lanes, 2 * timeoutMs + 10_000, TimeUnit.MILLISECONDS);
     this.lanes = new Lane[lanes];
     for (int i = 0; i < lanes; i++) {
       this.lanes[i] = new Lane(i);
@@ -91,14 +103,17 @@ public final class CopyWriters {
   public Future<Long> write(RecordBatch batch) {
     Lane lane = lanes[Math.floorMod(batch.stream().hashCode(), lanes.length)];
     if (lane.queuedRecords + batch.size() > maxQueuedRecords && !lane.queue.isEmpty()) {
-      return Future.failedFuture(new StoreFailure(Failures.UNAVAILABLE,
-          "the ingest writers are full (ingest.writerQueueRecords); try again shortly"));
+      return Future.failedFuture(
+          new StoreFailure(
+              Failures.UNAVAILABLE,
+              "the ingest writers are full (ingest.writerQueueRecords); try again shortly"));
     }
     Promise<Long> stored = Promise.promise();
     lane.queue.add(new Pending(batch, stored));
     lane.queuedRecords += batch.size();
     lane.pump();
-    // The statement timeout cancels a stuck COPY; this covers a connection gone silent (the socket timeout closes it).
+    // The statement timeout cancels a stuck COPY; this covers a connection gone silent (the socket
+    // timeout closes it).
     return stored.future().timeout(timeoutMs * 2 + 1000, TimeUnit.MILLISECONDS);
   }
 
@@ -115,10 +130,13 @@ public final class CopyWriters {
     List<Future<Void>> closed = new ArrayList<>();
     for (Lane lane : lanes) {
       lane.closing = true;
-      closed.add(workers.executeBlocking(() -> {
-        lane.disconnect();
-        return null;
-      }, false));
+      closed.add(
+          workers.executeBlocking(
+              () -> {
+                lane.disconnect();
+                return null;
+              },
+              false));
     }
     return Future.join(closed).eventually(workers::close).mapEmpty();
   }
@@ -130,12 +148,16 @@ public final class CopyWriters {
     final int number;
     final ArrayDeque<Pending> queue = new ArrayDeque<>();
     long queuedRecords;
+
     /** Batches to write one per transaction: those of a group the database refused, so only the bad one fails. */
     int alone;
+
     boolean writing;
     boolean closing;
+
     /** Worker side: the connection, its seq statement, and the buffer rows are encoded into. */
     private Connection connection;
+
     private PreparedStatement takeSeqs;
     private ByteBuffer rows = ByteBuffer.allocate(256 * 1024);
 
@@ -149,7 +171,9 @@ public final class CopyWriters {
       }
       List<Pending> group = new ArrayList<>();
       int records = 0;
-      while (!queue.isEmpty() && (group.isEmpty() || alone == 0 && records + queue.peek().batch().size() <= groupRecords)) {
+      while (!queue.isEmpty()
+          && (group.isEmpty()
+              || alone == 0 && records + queue.peek().batch().size() <= groupRecords)) {
         Pending next = queue.poll();
         group.add(next);
         records += next.batch().size();
@@ -157,27 +181,32 @@ public final class CopyWriters {
       alone = Math.max(0, alone - 1);
       queuedRecords -= records;
       writing = true;
-      workers.executeBlocking(() -> store(group), false).onComplete(result -> {
-        writing = false;
-        if (result.failed() && group.size() > 1 && result.cause() instanceof StoreFailure refused
-            && refused.code() == Failures.BAD_REQUEST) {
-          for (int i = group.size() - 1; i >= 0; i--) {
-            queue.addFirst(group.get(i));
-            queuedRecords += group.get(i).batch().size();
-          }
-          alone = group.size();
-          pump();
-          return;
-        }
-        for (int i = 0; i < group.size(); i++) {
-          if (result.succeeded()) {
-            group.get(i).stored().tryComplete(result.result()[i]);
-          } else {
-            group.get(i).stored().tryFail(result.cause());
-          }
-        }
-        pump();
-      });
+      workers
+          .executeBlocking(() -> store(group), false)
+          .onComplete(
+              result -> {
+                writing = false;
+                if (result.failed()
+                    && group.size() > 1
+                    && result.cause() instanceof StoreFailure refused
+                    && refused.code() == Failures.BAD_REQUEST) {
+                  for (int i = group.size() - 1; i >= 0; i--) {
+                    queue.addFirst(group.get(i));
+                    queuedRecords += group.get(i).batch().size();
+                  }
+                  alone = group.size();
+                  pump();
+                  return;
+                }
+                for (int i = 0; i < group.size(); i++) {
+                  if (result.succeeded()) {
+                    group.get(i).stored().tryComplete(result.result()[i]);
+                  } else {
+                    group.get(i).stored().tryFail(result.cause());
+                  }
+                }
+                pump();
+              });
     }
 
     /** Worker: one transaction for the group; the newest seq of each batch's stream after it. */
@@ -188,11 +217,14 @@ public final class CopyWriters {
       try {
         Connection c = connection();
         long[] seqs = new long[group.size()];
-        // Seqs first, one statement per stream of the group (COPY cannot be interleaved with other statements).
+        // Seqs first, one statement per stream of the group (COPY cannot be interleaved with other
+        // statements).
         Map<String, long[]> streams = new LinkedHashMap<>();
         for (Pending pending : group) {
           RecordBatch batch = pending.batch();
-          long[] span = streams.computeIfAbsent(batch.stream(), s -> new long[] {0, Long.MAX_VALUE, Long.MIN_VALUE});
+          long[] span =
+              streams.computeIfAbsent(
+                  batch.stream(), s -> new long[] {0, Long.MAX_VALUE, Long.MIN_VALUE});
           span[0] += batch.size();
           span[1] = Math.min(span[1], batch.minTime());
           span[2] = Math.max(span[2], batch.maxTime());
@@ -247,7 +279,17 @@ public final class CopyWriters {
         byte[] device = batch.device(i).getBytes(StandardCharsets.UTF_8);
         String attrs = batch.attrs(i);
         byte[] json = attrs == null ? null : attrs.getBytes(StandardCharsets.UTF_8);
-        room(2 + 4 + stream.length + 12 + 4 + device.length + 12 + 12 + 4 + (json == null ? 0 : 1 + json.length));
+        room(
+            2
+                + 4
+                + stream.length
+                + 12
+                + 4
+                + device.length
+                + 12
+                + 12
+                + 4
+                + (json == null ? 0 : 1 + json.length));
         rows.putShort((short) 6);
         rows.putInt(stream.length).put(stream);
         rows.putInt(8).putLong(base + i + 1);
@@ -257,14 +299,17 @@ public final class CopyWriters {
         if (json == null) {
           rows.putInt(-1);
         } else {
-          rows.putInt(json.length + 1).put((byte) 1).put(json); // jsonb's binary form: version 1, then the text
+          rows.putInt(json.length + 1)
+              .put((byte) 1)
+              .put(json); // jsonb's binary form: version 1, then the text
         }
       }
     }
 
     private void room(int bytes) {
       if (rows.remaining() < bytes) {
-        ByteBuffer larger = ByteBuffer.allocate(Math.max(rows.capacity() * 2, rows.position() + bytes));
+        ByteBuffer larger =
+            ByteBuffer.allocate(Math.max(rows.capacity() * 2, rows.position() + bytes));
         larger.put(rows.array(), 0, rows.position());
         rows = larger;
       }
@@ -326,9 +371,17 @@ public final class CopyWriters {
     properties.setProperty("ApplicationName", "loopline-ingest");
     properties.setProperty("options", "-c statement_timeout=" + statementTimeoutMs);
     properties.setProperty("connectTimeout", String.valueOf(Math.max(1, connectTimeoutMs / 1000)));
-    // A connection that stops answering is closed (and the batch failed) a little after PostgreSQL's own timeout.
+    // A connection that stops answering is closed (and the batch failed) a little after
+    // PostgreSQL's own timeout.
     properties.setProperty("socketTimeout", String.valueOf(statementTimeoutMs / 1000 + 5));
-    return new Target("jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase() + query,
+    return new Target(
+        "jdbc:postgresql://"
+            + options.getHost()
+            + ":"
+            + options.getPort()
+            + "/"
+            + options.getDatabase()
+            + query,
         properties);
   }
 }

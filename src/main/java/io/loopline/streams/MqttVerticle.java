@@ -1,14 +1,13 @@
 package io.loopline.streams;
 
-import io.loopline.platform.config.IngestSettings;
-import io.loopline.platform.config.MqttSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.ApiKeyFormat;
-import io.loopline.platform.bus.LocalFirst;
 import io.loopline.contract.RecordBatch;
 import io.loopline.contract.RecordJson;
 import io.loopline.contract.StreamRecords;
-import io.loopline.streams.IngestMetrics;
+import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.config.IngestSettings;
+import io.loopline.platform.config.MqttSettings;
 import io.loopline.platform.observe.Metrics;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -73,6 +72,7 @@ public final class MqttVerticle extends VerticleBase {
   private MqttServer server;
   private final Set<Client> clients = new HashSet<>();
   private final Map<String, StreamBatch> batches = new HashMap<>();
+
   /** Messages received and not yet stored (or dropped), over every connection. */
   private int inflight;
 
@@ -80,8 +80,10 @@ public final class MqttVerticle extends VerticleBase {
   private static final class Client {
     final MqttEndpoint endpoint;
     final Long keyId;
+
     /** QoS 1 messages received and not yet acknowledged. */
     int awaitingAck;
+
     boolean gone;
 
     Client(MqttEndpoint endpoint, Long keyId) {
@@ -118,18 +120,22 @@ public final class MqttVerticle extends VerticleBase {
       } else if (writing < settings.writesPerStream()) {
         if (!flushQueued) {
           flushQueued = true;
-          vertx.runOnContext(v -> {
-            flushQueued = false;
-            if (writing < settings.writesPerStream()) {
-              flush(this);
-            }
-          });
+          vertx.runOnContext(
+              v -> {
+                flushQueued = false;
+                if (writing < settings.writesPerStream()) {
+                  flush(this);
+                }
+              });
         }
       } else if (timer < 0 && pending.size() == 1) {
-        timer = vertx.setTimer(settings.batchDelayMs(), t -> {
-          timer = -1;
-          flush(this);
-        });
+        timer =
+            vertx.setTimer(
+                settings.batchDelayMs(),
+                t -> {
+                  timer = -1;
+                  flush(this);
+                });
       }
     }
   }
@@ -140,25 +146,45 @@ public final class MqttVerticle extends VerticleBase {
     ingest = IngestSettings.from(config());
     authRequired = config().getJsonObject("auth").getBoolean("required");
     metrics = new IngestMetrics(Metrics.registry(config()));
-    metrics.gauge("loopline.ingest.mqtt.connections", "MQTT clients connected to this node", clients::size);
-    metrics.gauge("loopline.ingest.mqtt.inflight", "MQTT messages received and not yet stored, on this node", () -> inflight);
+    metrics.gauge(
+        "loopline.ingest.mqtt.connections", "MQTT clients connected to this node", clients::size);
+    metrics.gauge(
+        "loopline.ingest.mqtt.inflight",
+        "MQTT messages received and not yet stored, on this node",
+        () -> inflight);
     bus = new LocalFirst(vertx.eventBus(), vertx.isClustered());
-    MqttServerOptions options = new MqttServerOptions()
-        .setHost(settings.host())
-        .setPort(settings.port())
-        .setMaxMessageSize(settings.maxMessageBytes())
-        .setTimeoutOnConnect(10);
+    MqttServerOptions options =
+        new MqttServerOptions()
+            .setHost(settings.host())
+            .setPort(settings.port())
+            .setMaxMessageSize(settings.maxMessageBytes())
+            .setTimeoutOnConnect(10);
     if (settings.tls()) {
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-          .setCertPath(settings.tlsCertPath()).setKeyPath(settings.tlsKeyPath()));
+      options
+          .setSsl(true)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(settings.tlsCertPath())
+                  .setKeyPath(settings.tlsKeyPath()));
     }
-    server = MqttServer.create(vertx, options)
-        .endpointHandler(this::connected)
-        .exceptionHandler(e -> log.debug("MQTT connection failed: {}", e.toString()));
+    server =
+        MqttServer.create(vertx, options)
+            .endpointHandler(this::connected)
+            .exceptionHandler(e -> log.debug("MQTT connection failed: {}", e.toString()));
     return Future.all(
-        vertx.eventBus().<JsonObject>consumer(Addresses.API_KEYS_REVOKED, m -> revoked(m.body().getLong("id"))).completion(),
-        server.listen().onSuccess(listening -> log.info("MQTT{} on {}:{}", settings.tls() ? " over TLS" : "",
-            settings.host(), listening.actualPort())));
+        vertx
+            .eventBus()
+            .<JsonObject>consumer(Addresses.API_KEYS_REVOKED, m -> revoked(m.body().getLong("id")))
+            .completion(),
+        server
+            .listen()
+            .onSuccess(
+                listening ->
+                    log.info(
+                        "MQTT{} on {}:{}",
+                        settings.tls() ? " over TLS" : "",
+                        settings.host(),
+                        listening.actualPort())));
   }
 
   /** The port MQTT listens on (the one the OS chose when {@code mqtt.port} is 0). */
@@ -171,7 +197,9 @@ public final class MqttVerticle extends VerticleBase {
     String key = auth == null ? null : auth.getPassword();
     if (key == null || key.isEmpty()) {
       if (authRequired) {
-        refuse(endpoint, MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+        refuse(
+            endpoint,
+            MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
             MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5);
       } else {
         accept(endpoint, null);
@@ -179,32 +207,49 @@ public final class MqttVerticle extends VerticleBase {
       return;
     }
     if (key.length() > ApiKeyFormat.MAX_LENGTH) {
-      refuse(endpoint, MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
+      refuse(
+          endpoint,
+          MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
           MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD);
       return;
     }
-    bus.<JsonObject>request(Addresses.API_KEYS_LOOKUP, new JsonObject().put("hash", ApiKeyFormat.hashHex(key)),
+    bus.<JsonObject>request(
+            Addresses.API_KEYS_LOOKUP,
+            new JsonObject().put("hash", ApiKeyFormat.hashHex(key)),
             new DeliveryOptions().setSendTimeout(ingest.writeTimeoutMs()))
         .map(Message::body)
-        .onSuccess(holder -> {
-          boolean writes = holder.getJsonArray("scopes").contains("write") || holder.getJsonArray("scopes").contains("admin");
-          if (Boolean.TRUE.equals(holder.getBoolean("revoked")) || !writes) {
-            refuse(endpoint, MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
-                MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5);
-          } else {
-            accept(endpoint, holder.getLong("id"));
-          }
-        })
-        .onFailure(e -> {
-          boolean unknown = e instanceof io.vertx.core.eventbus.ReplyException reply && reply.failureCode() == 404;
-          refuse(endpoint, unknown ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD
-                  : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
-              unknown ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
-                  : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
-        });
+        .onSuccess(
+            holder -> {
+              boolean writes =
+                  holder.getJsonArray("scopes").contains("write")
+                      || holder.getJsonArray("scopes").contains("admin");
+              if (Boolean.TRUE.equals(holder.getBoolean("revoked")) || !writes) {
+                refuse(
+                    endpoint,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5);
+              } else {
+                accept(endpoint, holder.getLong("id"));
+              }
+            })
+        .onFailure(
+            e -> {
+              boolean unknown =
+                  e instanceof io.vertx.core.eventbus.ReplyException reply
+                      && reply.failureCode() == 404;
+              refuse(
+                  endpoint,
+                  unknown
+                      ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD
+                      : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                  unknown
+                      ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD
+                      : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5);
+            });
   }
 
-  private static void refuse(MqttEndpoint endpoint, MqttConnectReturnCode v3, MqttConnectReturnCode v5) {
+  private static void refuse(
+      MqttEndpoint endpoint, MqttConnectReturnCode v3, MqttConnectReturnCode v5) {
     endpoint.reject(endpoint.protocolVersion() == MQTT_5 ? v5 : v3);
   }
 
@@ -213,27 +258,44 @@ public final class MqttVerticle extends VerticleBase {
     clients.add(client);
     endpoint.publishAutoAck(false);
     endpoint.publishHandler(message -> publish(client, message));
-    // An ingest server: nothing to subscribe to. Every subscription is refused (0x80 in MQTT 3.1.1).
-    endpoint.subscribeHandler(subscribe -> {
-      if (client.mqtt5()) {
-        endpoint.subscribeAcknowledge(subscribe.messageId(), subscribe.topicSubscriptions().stream()
-            .map(t -> MqttSubAckReasonCode.NOT_AUTHORIZED).toList(), MqttProperties.NO_PROPERTIES);
-      } else {
-        endpoint.subscribeAcknowledge(subscribe.messageId(),
-            subscribe.topicSubscriptions().stream().map(t -> MqttQoS.FAILURE).toList());
-      }
-    });
-    endpoint.unsubscribeHandler(unsubscribe -> endpoint.unsubscribeAcknowledge(unsubscribe.messageId()));
+    // An ingest server: nothing to subscribe to. Every subscription is refused (0x80 in MQTT
+    // 3.1.1).
+    endpoint.subscribeHandler(
+        subscribe -> {
+          if (client.mqtt5()) {
+            endpoint.subscribeAcknowledge(
+                subscribe.messageId(),
+                subscribe.topicSubscriptions().stream()
+                    .map(t -> MqttSubAckReasonCode.NOT_AUTHORIZED)
+                    .toList(),
+                MqttProperties.NO_PROPERTIES);
+          } else {
+            endpoint.subscribeAcknowledge(
+                subscribe.messageId(),
+                subscribe.topicSubscriptions().stream().map(t -> MqttQoS.FAILURE).toList());
+          }
+        });
+    endpoint.unsubscribeHandler(
+        unsubscribe -> endpoint.unsubscribeAcknowledge(unsubscribe.messageId()));
     endpoint.closeHandler(v -> gone(client));
-    endpoint.exceptionHandler(e -> log.debug("MQTT client {}: {}", endpoint.clientIdentifier(), e.toString()));
+    endpoint.exceptionHandler(
+        e -> log.debug("MQTT client {}: {}", endpoint.clientIdentifier(), e.toString()));
     MqttProperties properties = new MqttProperties();
     if (client.mqtt5()) {
       // What this server does not do, said up front: QoS 2, retained messages, subscriptions.
-      properties.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value(),
-          settings.maxInflightPerConnection()));
-      properties.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.MAXIMUM_QOS.value(), 1));
-      properties.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.RETAIN_AVAILABLE.value(), 0));
-      properties.add(new MqttProperties.IntegerProperty(MqttProperties.MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE.value(), 0));
+      properties.add(
+          new MqttProperties.IntegerProperty(
+              MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value(),
+              settings.maxInflightPerConnection()));
+      properties.add(
+          new MqttProperties.IntegerProperty(
+              MqttProperties.MqttPropertyType.MAXIMUM_QOS.value(), 1));
+      properties.add(
+          new MqttProperties.IntegerProperty(
+              MqttProperties.MqttPropertyType.RETAIN_AVAILABLE.value(), 0));
+      properties.add(
+          new MqttProperties.IntegerProperty(
+              MqttProperties.MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE.value(), 0));
     }
     endpoint.accept(false, properties);
   }
@@ -242,7 +304,9 @@ public final class MqttVerticle extends VerticleBase {
     boolean qos1 = message.qosLevel() == MqttQoS.AT_LEAST_ONCE;
     if (message.qosLevel() == MqttQoS.EXACTLY_ONCE) {
       metrics.mqttDropped("qos");
-      close(client, MqttDisconnectReasonCode.QOS_NOT_SUPPORTED); // refused in the CONNACK already (MQTT 5)
+      close(
+          client,
+          MqttDisconnectReasonCode.QOS_NOT_SUPPORTED); // refused in the CONNACK already (MQTT 5)
       return;
     }
     if (qos1 && client.awaitingAck >= settings.maxInflightPerConnection()) {
@@ -253,15 +317,22 @@ public final class MqttVerticle extends VerticleBase {
     if (inflight >= settings.maxInflight()) {
       metrics.mqttDropped("overload");
       if (qos1 && client.mqtt5()) {
-        client.endpoint.publishAcknowledge(message.messageId(), MqttPubAckReasonCode.QUOTA_EXCEEDED, MqttProperties.NO_PROPERTIES);
+        client.endpoint.publishAcknowledge(
+            message.messageId(), MqttPubAckReasonCode.QUOTA_EXCEEDED, MqttProperties.NO_PROPERTIES);
       } else if (qos1) {
-        close(client, MqttDisconnectReasonCode.QUOTA_EXCEEDED); // MQTT 3.1.1 cannot refuse one message: it resends after reconnecting
+        close(
+            client,
+            MqttDisconnectReasonCode
+                .QUOTA_EXCEEDED); // MQTT 3.1.1 cannot refuse one message: it resends after
+        // reconnecting
       }
       return;
     }
     String[] topic = message.topicName().split("/", -1);
-    String problem = topic.length != 3 || !topic[0].equals("streams") || !StreamRecords.validStream(topic[1])
-        ? "topic" : StreamRecords.deviceProblem(topic[2]) != null ? "topic" : null;
+    String problem =
+        topic.length != 3 || !topic[0].equals("streams") || !StreamRecords.validStream(topic[1])
+            ? "topic"
+            : StreamRecords.deviceProblem(topic[2]) != null ? "topic" : null;
     if (problem == null) {
       StreamBatch batch = batches.computeIfAbsent(topic[1], StreamBatch::new);
       Buffer payload = message.payload();
@@ -278,13 +349,18 @@ public final class MqttVerticle extends VerticleBase {
         return;
       }
     }
-    // Not a record: dropped and counted; the connection stays, and a QoS 1 message is acknowledged (MQTT 5: as refused).
+    // Not a record: dropped and counted; the connection stays, and a QoS 1 message is acknowledged
+    // (MQTT 5: as refused).
     metrics.mqttDropped(problem);
     metrics.rejected(RecordBatch.MQTT, 1);
     if (qos1) {
       if (client.mqtt5()) {
-        client.endpoint.publishAcknowledge(message.messageId(), problem.equals("topic")
-            ? MqttPubAckReasonCode.TOPIC_NAME_INVALID : MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID, MqttProperties.NO_PROPERTIES);
+        client.endpoint.publishAcknowledge(
+            message.messageId(),
+            problem.equals("topic")
+                ? MqttPubAckReasonCode.TOPIC_NAME_INVALID
+                : MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID,
+            MqttProperties.NO_PROPERTIES);
       } else {
         client.endpoint.publishAcknowledge(message.messageId());
       }
@@ -306,35 +382,45 @@ public final class MqttVerticle extends VerticleBase {
     batch.pending = new ArrayList<>();
     batch.writing++;
     metrics.mqttBatch(records.size());
-    bus.<JsonObject>request(Addresses.STREAMS_APPEND, records, new DeliveryOptions().setSendTimeout(ingest.writeTimeoutMs()))
-        .onComplete(stored -> {
-          inflight -= pending.size();
-          for (Pending one : pending) {
-            Client client = one.client();
-            if (one.qos1()) {
-              client.awaitingAck--;
-            }
-            if (client.gone) {
-              continue;
-            }
-            if (stored.succeeded() && one.qos1()) {
-              client.endpoint.publishAcknowledge(one.messageId());
-            } else if (stored.failed() && one.qos1()) {
-              // Not stored, and no PUBACK: the client publishes it again once reconnected.
-              close(client, MqttDisconnectReasonCode.SERVER_BUSY);
-            }
-          }
-          if (stored.failed()) {
-            log.warn("MQTT batch of {} records for stream {} not stored: {}", records.size(), batch.stream, stored.cause().toString());
-            pending.stream().filter(p -> !p.qos1()).forEach(p -> metrics.mqttDropped("unavailable"));
-          }
-          batch.writing--;
-          if (!batch.pending.isEmpty()) {
-            flush(batch); // what gathered while this one was stored
-          } else if (batch.writing == 0) {
-            batches.remove(batch.stream);
-          }
-        });
+    bus.<JsonObject>request(
+            Addresses.STREAMS_APPEND,
+            records,
+            new DeliveryOptions().setSendTimeout(ingest.writeTimeoutMs()))
+        .onComplete(
+            stored -> {
+              inflight -= pending.size();
+              for (Pending one : pending) {
+                Client client = one.client();
+                if (one.qos1()) {
+                  client.awaitingAck--;
+                }
+                if (client.gone) {
+                  continue;
+                }
+                if (stored.succeeded() && one.qos1()) {
+                  client.endpoint.publishAcknowledge(one.messageId());
+                } else if (stored.failed() && one.qos1()) {
+                  // Not stored, and no PUBACK: the client publishes it again once reconnected.
+                  close(client, MqttDisconnectReasonCode.SERVER_BUSY);
+                }
+              }
+              if (stored.failed()) {
+                log.warn(
+                    "MQTT batch of {} records for stream {} not stored: {}",
+                    records.size(),
+                    batch.stream,
+                    stored.cause().toString());
+                pending.stream()
+                    .filter(p -> !p.qos1())
+                    .forEach(p -> metrics.mqttDropped("unavailable"));
+              }
+              batch.writing--;
+              if (!batch.pending.isEmpty()) {
+                flush(batch); // what gathered while this one was stored
+              } else if (batch.writing == 0) {
+                batches.remove(batch.stream);
+              }
+            });
   }
 
   private void close(Client client, MqttDisconnectReasonCode reason) {
@@ -355,13 +441,16 @@ public final class MqttVerticle extends VerticleBase {
 
   /** A revoked key ends the connections made with it. */
   private void revoked(Long keyId) {
-    clients.stream().filter(c -> keyId != null && keyId.equals(c.keyId)).toList()
+    clients.stream()
+        .filter(c -> keyId != null && keyId.equals(c.keyId))
+        .toList()
         .forEach(c -> close(c, MqttDisconnectReasonCode.NOT_AUTHORIZED));
   }
 
   @Override
   public Future<?> stop() {
-    // Gathered messages go to be stored first; what has not been acknowledged when the node stops is published again by clients.
+    // Gathered messages go to be stored first; what has not been acknowledged when the node stops
+    // is published again by clients.
     new ArrayList<>(batches.values()).forEach(this::flush);
     return server == null ? Future.succeededFuture() : server.close();
   }

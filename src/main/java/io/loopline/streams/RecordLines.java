@@ -33,7 +33,9 @@ abstract class RecordLines {
     String type = parts[0].trim().toLowerCase(java.util.Locale.ROOT);
     for (int i = 1; i < parts.length; i++) {
       String parameter = parts[i].trim().toLowerCase(java.util.Locale.ROOT);
-      if (parameter.startsWith("charset=") && !parameter.equals("charset=utf-8") && !parameter.equals("charset=\"utf-8\"")) {
+      if (parameter.startsWith("charset=")
+          && !parameter.equals("charset=utf-8")
+          && !parameter.equals("charset=\"utf-8\"")) {
         return null;
       }
     }
@@ -73,8 +75,11 @@ abstract class RecordLines {
    * twice); a quoted field cannot hold a line break, since every line is a record.
    */
   static final class Csv extends RecordLines {
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     private String[] columns;
     private int deviceColumn = -1;
     private int timeColumn = -1;
@@ -108,7 +113,7 @@ abstract class RecordLines {
           case "device" -> deviceColumn = i;
           case "time" -> timeColumn = i;
           case "value" -> valueColumn = i;
-          default -> { }
+          default -> {}
         }
         names.set(i, name);
       }
@@ -133,7 +138,8 @@ abstract class RecordLines {
       if (!isNumber(value)) {
         return "value: must be a finite number";
       }
-      String time = timeColumn < 0 || fields.get(timeColumn).isBlank() ? null : fields.get(timeColumn).trim();
+      String time =
+          timeColumn < 0 || fields.get(timeColumn).isBlank() ? null : fields.get(timeColumn).trim();
       JsonObject attrs = null;
       for (int i = 0; i < columns.length; i++) {
         if (i != deviceColumn && i != timeColumn && i != valueColumn && !fields.get(i).isEmpty()) {
@@ -145,10 +151,14 @@ abstract class RecordLines {
         }
       }
       String attrsJson = attrs == null ? null : attrs.encode();
-      if (attrsJson != null && attrsJson.getBytes(StandardCharsets.UTF_8).length > StreamRecords.ATTRS_MAX_BYTES) {
-        return "attrs: the attribute columns make more than " + StreamRecords.ATTRS_MAX_BYTES + " bytes of JSON";
+      if (attrsJson != null
+          && attrsJson.getBytes(StandardCharsets.UTF_8).length > StreamRecords.ATTRS_MAX_BYTES) {
+        return "attrs: the attribute columns make more than "
+            + StreamRecords.ATTRS_MAX_BYTES
+            + " bytes of JSON";
       }
-      return StreamRecords.add(batch, fields.get(deviceColumn), time, true, Double.parseDouble(value), attrsJson);
+      return StreamRecords.add(
+          batch, fields.get(deviceColumn), time, true, Double.parseDouble(value), attrsJson);
     }
 
     /** The fields of one line, unquoted. */
@@ -244,5 +254,4 @@ abstract class RecordLines {
     }
     return i == n && Double.isFinite(Double.parseDouble(text));
   }
-
 }

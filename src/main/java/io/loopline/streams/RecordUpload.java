@@ -1,9 +1,11 @@
 package io.loopline.streams;
 
-import io.loopline.platform.config.IngestSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.RecordBatch;
-import io.loopline.streams.IngestMetrics;
+import io.loopline.platform.bus.BusClient;
+import io.loopline.platform.config.IngestSettings;
+import io.loopline.platform.web.Problem;
+import io.loopline.platform.web.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,9 +20,6 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.loopline.platform.bus.BusClient;
-import io.loopline.platform.web.Problem;
-import io.loopline.platform.web.Problems;
 /**
  * One upload to {@code POST /streams/{stream}/records}, read as it arrives: a {@link RecordParser} cuts the body
  * into lines, {@link RecordLines} turns each into a record (or an error for its line number), and full batches go
@@ -58,20 +57,33 @@ final class RecordUpload {
   private String session;
   private long lineNumber;
   private long bytes;
+
   /** The first line the next batch sent answers for: batches cover the lines between them, bad and empty ones too. */
   private long nextBatchLine = 1;
+
   private long flushTimer = -1;
   private int writing;
   private boolean paused;
   private boolean bodyEnded;
   private boolean finished;
+
   /** The answer of an upload that stopped early, given once the batches already sent are settled. */
   private Problem stoppedWith;
+
   private long accepted;
   private long rejected;
 
-  RecordUpload(Vertx vertx, RoutingContext ctx, BusClient bus, Problems problems, IngestSettings settings,
-      IngestMetrics metrics, UploadSlots slots, String stream, boolean atomic, RecordLines lines) {
+  RecordUpload(
+      Vertx vertx,
+      RoutingContext ctx,
+      BusClient bus,
+      Problems problems,
+      IngestSettings settings,
+      IngestMetrics metrics,
+      UploadSlots slots,
+      String stream,
+      boolean atomic,
+      RecordLines lines) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.request = ctx.request();
@@ -89,13 +101,15 @@ final class RecordUpload {
   /** Starts reading the body (its slot is taken); for an atomic upload once its transaction is open. */
   void start() {
     ctx.response().closeHandler(v -> clientGone());
-    Future<Void> ready = atomic
-        ? bus.request(Addresses.STREAMS_ATOMIC, new JsonObject().put("stream", stream))
-            .map(opened -> {
-              session = opened.getString("session");
-              return null;
-            })
-        : Future.succeededFuture();
+    Future<Void> ready =
+        atomic
+            ? bus.request(Addresses.STREAMS_ATOMIC, new JsonObject().put("stream", stream))
+                .map(
+                    opened -> {
+                      session = opened.getString("session");
+                      return null;
+                    })
+            : Future.succeededFuture();
     ready.onSuccess(v -> read()).onFailure(this::failed);
   }
 
@@ -105,8 +119,10 @@ final class RecordUpload {
       return;
     }
     parser = RecordParser.newDelimited("\n", request);
-    // The parser's own bound keeps memory in check while it is paused mid-chunk; each line's length is checked
-    // exactly below (a chunk is at most 8 KiB, so a paused parser holds at most a line and two chunks).
+    // The parser's own bound keeps memory in check while it is paused mid-chunk; each line's length
+    // is checked
+    // exactly below (a chunk is at most 8 KiB, so a paused parser holds at most a line and two
+    // chunks).
     parser.maxRecordSize(settings.maxLineBytes() + 16 * 1024);
     parser.handler(this::line);
     parser.exceptionHandler(this::readFailed);
@@ -152,10 +168,13 @@ final class RecordUpload {
       return;
     }
     if (batch.size() == 1) {
-      flushTimer = vertx.setTimer(settings.batchDelayMs(), t -> {
-        flushTimer = -1;
-        send();
-      });
+      flushTimer =
+          vertx.setTimer(
+              settings.batchDelayMs(),
+              t -> {
+                flushTimer = -1;
+                send();
+              });
     }
     if (batch.isFull()) {
       send();
@@ -191,29 +210,31 @@ final class RecordUpload {
       paused = true;
       parser.pause();
     }
-    Future<?> written = session == null
-        ? bus.request(Addresses.STREAMS_APPEND, records)
-        : bus.requestSession(session, records, settings.writeTimeoutMs());
-    written.onComplete(result -> {
-      writing--;
-      if (result.succeeded()) {
-        accepted += records.size();
-        if (!atomic) {
-          stored.add(first, last);
-        }
-      } else {
-        failed(result.cause());
-      }
-      if (finished) {
-        answerStopped();
-        return;
-      }
-      if (paused) {
-        paused = false;
-        parser.resume();
-      }
-      done();
-    });
+    Future<?> written =
+        session == null
+            ? bus.request(Addresses.STREAMS_APPEND, records)
+            : bus.requestSession(session, records, settings.writeTimeoutMs());
+    written.onComplete(
+        result -> {
+          writing--;
+          if (result.succeeded()) {
+            accepted += records.size();
+            if (!atomic) {
+              stored.add(first, last);
+            }
+          } else {
+            failed(result.cause());
+          }
+          if (finished) {
+            answerStopped();
+            return;
+          }
+          if (paused) {
+            paused = false;
+            parser.resume();
+          }
+          done();
+        });
   }
 
   private void bodyEnd() {
@@ -230,25 +251,46 @@ final class RecordUpload {
     if (!bodyEnded || writing > 0 || finished) {
       return;
     }
-    Future<Void> committed = session == null ? Future.succeededFuture()
-        : bus.requestSession(session, new JsonObject().put("commit", true), settings.atomicCommitTimeoutMs() + 5000).mapEmpty();
+    Future<Void> committed =
+        session == null
+            ? Future.succeededFuture()
+            : bus.requestSession(
+                    session,
+                    new JsonObject().put("commit", true),
+                    settings.atomicCommitTimeoutMs() + 5000)
+                .mapEmpty();
     finish();
-    committed.onSuccess(v -> {
-      metrics.upload("ok");
-      ctx.json(new JsonObject().put("accepted", accepted).put("rejected", rejected).put("errors", errors));
-    }).onFailure(e -> {
-      metrics.upload("unavailable");
-      stoppedWith = problemOf(e);
-      answerStopped();
-    });
+    committed
+        .onSuccess(
+            v -> {
+              metrics.upload("ok");
+              ctx.json(
+                  new JsonObject()
+                      .put("accepted", accepted)
+                      .put("rejected", rejected)
+                      .put("errors", errors));
+            })
+        .onFailure(
+            e -> {
+              metrics.upload("unavailable");
+              stoppedWith = problemOf(e);
+              answerStopped();
+            });
   }
 
   private void tooLarge() {
-    stop("too-large", Problem.of(413, "The body is larger than ingest.maxBodyBytes (" + settings.maxBodyBytes() + " bytes)"));
+    stop(
+        "too-large",
+        Problem.of(
+            413,
+            "The body is larger than ingest.maxBodyBytes (" + settings.maxBodyBytes() + " bytes)"));
   }
 
   private void lineTooLong() {
-    stop("invalid", lineProblem("line: longer than ingest.maxLineBytes (" + settings.maxLineBytes() + " bytes)"));
+    stop(
+        "invalid",
+        lineProblem(
+            "line: longer than ingest.maxLineBytes (" + settings.maxLineBytes() + " bytes)"));
   }
 
   /** A line that ends the upload: a bad line of an atomic upload, a CSV header that cannot be read. */
@@ -257,13 +299,16 @@ final class RecordUpload {
   }
 
   private Problem lineProblem(String problem) {
-    return Problem.validation("line " + lineNumber + ": " + problem, new JsonArray().add(
-        Problem.fieldError("/body/" + lineNumber, problem).put("line", lineNumber)));
+    return Problem.validation(
+        "line " + lineNumber + ": " + problem,
+        new JsonArray()
+            .add(Problem.fieldError("/body/" + lineNumber, problem).put("line", lineNumber)));
   }
 
   /** The parser's own failures: a line past its bound, or the request stream failing (the client reset it). */
   private void readFailed(Throwable failure) {
-    if (failure instanceof IllegalStateException && String.valueOf(failure.getMessage()).contains("too long")) {
+    if (failure instanceof IllegalStateException
+        && String.valueOf(failure.getMessage()).contains("too long")) {
       lineNumber++;
       lineTooLong();
     } else {
@@ -277,10 +322,13 @@ final class RecordUpload {
   }
 
   private static Problem problemOf(Throwable failure) {
-    return failure instanceof Problem.ProblemException known ? known.problem()
+    return failure instanceof Problem.ProblemException known
+        ? known.problem()
         : failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
             ? Problem.of(503, "The database did not store a batch in time")
-            : failure instanceof ReplyException reply ? Problems.fromBus(reply) : Problem.of(503, "A backend is unavailable");
+            : failure instanceof ReplyException reply
+                ? Problems.fromBus(reply)
+                : Problem.of(503, "A backend is unavailable");
   }
 
   /**
@@ -301,8 +349,15 @@ final class RecordUpload {
     if (stoppedWith == null || writing > 0 || ctx.response().closed() || ctx.response().ended()) {
       return;
     }
-    problems.send(ctx, stoppedWith, atomic ? new JsonObject().put("accepted", 0)
-        : new JsonObject().put("accepted", accepted).put("rejected", rejected).put("storedLines", stored.toJson()));
+    problems.send(
+        ctx,
+        stoppedWith,
+        atomic
+            ? new JsonObject().put("accepted", 0)
+            : new JsonObject()
+                .put("accepted", accepted)
+                .put("rejected", rejected)
+                .put("storedLines", stored.toJson()));
   }
 
   /** The client closed the connection before the answer: what was sent to be stored stays, the rest is dropped. */
@@ -312,7 +367,11 @@ final class RecordUpload {
     }
     finish();
     metrics.upload("disconnected");
-    log.debug("upload to {} ended by the client after line {}: {} records stored or being stored", stream, lineNumber, accepted);
+    log.debug(
+        "upload to {} ended by the client after line {}: {} records stored or being stored",
+        stream,
+        lineNumber,
+        accepted);
   }
 
   private void finish() {
@@ -334,7 +393,12 @@ final class RecordUpload {
   private void rollback() {
     if (session != null) {
       bus.requestSession(session, new JsonObject().put("rollback", true), settings.writeTimeoutMs())
-          .onFailure(e -> log.debug("rollback of an atomic upload to {}: {} (its session times out)", stream, e.toString()));
+          .onFailure(
+              e ->
+                  log.debug(
+                      "rollback of an atomic upload to {}: {} (its session times out)",
+                      stream,
+                      e.toString()));
       session = null;
     }
   }

@@ -1,8 +1,13 @@
 package io.loopline.streams;
 
-import io.loopline.platform.config.IngestSettings;
 import io.loopline.contract.Addresses;
-import io.loopline.streams.IngestMetrics;
+import io.loopline.platform.bus.BusClient;
+import io.loopline.platform.config.IngestSettings;
+import io.loopline.platform.web.Problem;
+import io.loopline.platform.web.Problems;
+import io.loopline.platform.web.RequestBodies;
+import io.loopline.platform.web.Resources;
+import io.loopline.platform.web.SlowClients;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -16,12 +21,6 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.validation.RequestParameter;
 import java.util.List;
 
-import io.loopline.platform.bus.BusClient;
-import io.loopline.platform.web.Problem;
-import io.loopline.platform.web.Problems;
-import io.loopline.platform.web.RequestBodies;
-import io.loopline.platform.web.Resources;
-import io.loopline.platform.web.SlowClients;
 /**
  * {@code /streams}: uploads of records ({@link RecordUpload}), the streams list, series buckets, records as JSON
  * pages or an NDJSON export read from a database cursor as fast as the client takes it, and {@code /live}, the
@@ -43,7 +42,12 @@ public final class StreamRoutes {
   private final IngestMetrics metrics;
   private final UploadSlots slots;
 
-  public StreamRoutes(Vertx vertx, BusClient bus, Problems problems, SlowClients slowClients, IngestSettings settings,
+  public StreamRoutes(
+      Vertx vertx,
+      BusClient bus,
+      Problems problems,
+      SlowClients slowClients,
+      IngestSettings settings,
       IngestMetrics metrics) {
     this.vertx = vertx;
     this.bus = bus;
@@ -57,12 +61,26 @@ public final class StreamRoutes {
 
   public void mount(RouterBuilder builder) {
     builder.getRoute("appendRecords").addHandler(this::upload);
-    builder.getRoute("listStreams").addHandler(ctx -> bus.request(Addresses.STREAMS_LIST, new JsonObject()
-            .put("limit", Resources.query(ctx, "limit")).put("cursor", Resources.query(ctx, "cursor")))
-        .onSuccess(ctx::json).onFailure(ctx::fail));
-    builder.getRoute("streamSeries").addHandler(ctx -> bus.request(Addresses.STREAMS_SERIES,
-            filters(ctx).put("step", Resources.query(ctx, "step")))
-        .onSuccess(ctx::json).onFailure(ctx::fail));
+    builder
+        .getRoute("listStreams")
+        .addHandler(
+            ctx ->
+                bus.request(
+                        Addresses.STREAMS_LIST,
+                        new JsonObject()
+                            .put("limit", Resources.query(ctx, "limit"))
+                            .put("cursor", Resources.query(ctx, "cursor")))
+                    .onSuccess(ctx::json)
+                    .onFailure(ctx::fail));
+    builder
+        .getRoute("streamSeries")
+        .addHandler(
+            ctx ->
+                bus.request(
+                        Addresses.STREAMS_SERIES,
+                        filters(ctx).put("step", Resources.query(ctx, "step")))
+                    .onSuccess(ctx::json)
+                    .onFailure(ctx::fail));
     builder.getRoute("listRecords").addHandler(this::records);
     builder.getRoute("liveRecords").addHandler(this::live);
   }
@@ -70,25 +88,49 @@ public final class StreamRoutes {
   /** The body is not read yet (see {@link RequestBodies}): refusals come before a byte of it is. */
   private void upload(RoutingContext ctx) {
     String stream = stream(ctx);
-    RecordLines lines = RecordLines.forContentType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
+    RecordLines lines =
+        RecordLines.forContentType(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
     if (lines == null) {
-      ctx.fail(Problem.of(415, "Send records as application/x-ndjson or text/csv (UTF-8)").exception());
+      ctx.fail(
+          Problem.of(415, "Send records as application/x-ndjson or text/csv (UTF-8)").exception());
       return;
     }
     String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null && tooLong(length)) {
       metrics.upload("too-large");
-      ctx.fail(Problem.of(413, "The body is larger than ingest.maxBodyBytes (" + settings.maxBodyBytes() + " bytes)").exception());
+      ctx.fail(
+          Problem.of(
+                  413,
+                  "The body is larger than ingest.maxBodyBytes ("
+                      + settings.maxBodyBytes()
+                      + " bytes)")
+              .exception());
       return;
     }
     if (!slots.take()) {
       metrics.upload("unavailable");
-      ctx.fail(Problem.of(503, "This node reads " + settings.maxUploads() + " uploads at once; try again shortly").exception());
+      ctx.fail(
+          Problem.of(
+                  503,
+                  "This node reads "
+                      + settings.maxUploads()
+                      + " uploads at once; try again shortly")
+              .exception());
       return;
     }
     slowClients.streamed(ctx.request());
-    new RecordUpload(vertx, ctx, writes, problems, settings, metrics, slots, stream,
-        Boolean.TRUE.equals(Resources.query(ctx, "atomic")), lines).start();
+    new RecordUpload(
+            vertx,
+            ctx,
+            writes,
+            problems,
+            settings,
+            metrics,
+            slots,
+            stream,
+            Boolean.TRUE.equals(Resources.query(ctx, "atomic")),
+            lines)
+        .start();
   }
 
   private boolean tooLong(String contentLength) {
@@ -106,9 +148,13 @@ public final class StreamRoutes {
       export(ctx);
       return;
     }
-    bus.request(Addresses.STREAMS_RECORDS, filters(ctx)
-            .put("limit", Resources.query(ctx, "limit")).put("cursor", Resources.query(ctx, "cursor")))
-        .onSuccess(ctx::json).onFailure(ctx::fail);
+    bus.request(
+            Addresses.STREAMS_RECORDS,
+            filters(ctx)
+                .put("limit", Resources.query(ctx, "limit"))
+                .put("cursor", Resources.query(ctx, "cursor")))
+        .onSuccess(ctx::json)
+        .onFailure(ctx::fail);
   }
 
   /**
@@ -120,27 +166,33 @@ public final class StreamRoutes {
   private void export(RoutingContext ctx) {
     HttpServerResponse response = ctx.response();
     Export export = new Export(ctx);
-    // Before any step that waits: a client that leaves while the cursor opens must still have it closed.
+    // Before any step that waits: a client that leaves while the cursor opens must still have it
+    // closed.
     response.closeHandler(v -> export.clientGone());
     response.exceptionHandler(e -> export.clientGone());
     if (response.closed()) {
       return; // gone before this handler ran (access checks can wait): nothing was opened
     }
-    bus.request(Addresses.STREAMS_EXPORT, filters(ctx)).onFailure(ctx::fail).onSuccess(opened -> {
-      export.session = opened.getString("session");
-      if (export.over) {
-        export.closeSession();
-      } else {
-        export.fetch();
-      }
-    });
+    bus.request(Addresses.STREAMS_EXPORT, filters(ctx))
+        .onFailure(ctx::fail)
+        .onSuccess(
+            opened -> {
+              export.session = opened.getString("session");
+              if (export.over) {
+                export.closeSession();
+              } else {
+                export.fetch();
+              }
+            });
   }
 
   /** One export's fetch loop. */
   private final class Export {
     private final RoutingContext ctx;
+
     /** The persistence session's address, once it is open. */
     String session;
+
     private boolean started;
     boolean over;
 
@@ -149,12 +201,15 @@ public final class StreamRoutes {
     }
 
     void fetch() {
-      bus.<Buffer>requestSession(session, new JsonObject().put("fetch", true), settings.sessionIdleMs())
+      bus.<Buffer>requestSession(
+              session, new JsonObject().put("fetch", true), settings.sessionIdleMs())
           .onSuccess(this::write)
-          .onFailure(e -> {
-            over = true;
-            ctx.fail(e); // before the answer started: a problem; after: the response is cut short
-          });
+          .onFailure(
+              e -> {
+                over = true;
+                ctx.fail(
+                    e); // before the answer started: a problem; after: the response is cut short
+              });
     }
 
     private void write(Message<Buffer> chunk) {
@@ -209,24 +264,36 @@ public final class StreamRoutes {
     HttpServerResponse response = ctx.response();
     metrics.liveOpened();
     if (response.closed()) {
-      metrics.liveClosed(); // gone before this handler ran (access checks can wait): nothing to set up
+      metrics
+          .liveClosed(); // gone before this handler ran (access checks can wait): nothing to set up
       return;
     }
     Live live = new Live(ctx, stream, device);
-    // Before any step that waits: a client that leaves while /live starts must not leave its consumer behind.
+    // Before any step that waits: a client that leaves while /live starts must not leave its
+    // consumer behind.
     response.closeHandler(v -> live.close());
     response.exceptionHandler(e -> live.close());
-    MessageConsumer<JsonObject> stored = vertx.eventBus().consumer(Addresses.streamStored(stream),
-        message -> live.stored(message.body().getLong("seq", 0L)));
+    MessageConsumer<JsonObject> stored =
+        vertx
+            .eventBus()
+            .consumer(
+                Addresses.streamStored(stream),
+                message -> live.stored(message.body().getLong("seq", 0L)));
     live.consumer = stored;
     // Listening first, then reading where to start: a record stored in between is read, not missed.
-    stored.completion()
-        .compose(v -> resume != null ? io.vertx.core.Future.succeededFuture(resume)
-            : bus.request(Addresses.STREAMS_AFTER, new JsonObject().put("stream", stream)).map(head -> head.getLong("last")))
-        .onFailure(e -> {
-          live.close();
-          ctx.fail(e);
-        })
+    stored
+        .completion()
+        .compose(
+            v ->
+                resume != null
+                    ? io.vertx.core.Future.succeededFuture(resume)
+                    : bus.request(Addresses.STREAMS_AFTER, new JsonObject().put("stream", stream))
+                        .map(head -> head.getLong("last")))
+        .onFailure(
+            e -> {
+              live.close();
+              ctx.fail(e);
+            })
         .onSuccess(live::start);
   }
 
@@ -255,16 +322,21 @@ public final class StreamRoutes {
       sent = after;
       known = Math.max(known, after);
       HttpServerResponse response = ctx.response();
-      response.setChunked(true)
+      response
+          .setChunked(true)
           .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
           // An event must leave at once: no compression buffering it.
           .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
       response.write(": records of " + stream + " after seq " + after + "\n\n");
-      heartbeat = vertx.setPeriodic(HEARTBEAT_MS, t -> {
-        response.write(": keep-alive\n\n");
-        read(); // what a lost notification (its node died after the commit) would hide, at most this late
-      });
+      heartbeat =
+          vertx.setPeriodic(
+              HEARTBEAT_MS,
+              t -> {
+                response.write(": keep-alive\n\n");
+                read(); // what a lost notification (its node died after the commit) would hide, at
+                // most this late
+              });
       read();
     }
 
@@ -285,31 +357,40 @@ public final class StreamRoutes {
         return;
       }
       reading = true;
-      JsonObject ask = new JsonObject().put("stream", stream).put("after", sent).put("limit", LIVE_PAGE);
+      JsonObject ask =
+          new JsonObject().put("stream", stream).put("after", sent).put("limit", LIVE_PAGE);
       if (device != null) {
         ask.put("device", device);
       }
-      bus.request(Addresses.STREAMS_AFTER, ask).onComplete(result -> {
-        reading = false;
-        if (closed) {
-          return;
-        }
-        if (result.failed()) {
-          // Not answerable any more (the stream started): end it; the client resumes with Last-Event-ID.
-          close();
-          response.end();
-          return;
-        }
-        JsonArray records = result.result().getJsonArray("records");
-        for (int i = 0; i < records.size(); i++) {
-          JsonObject record = records.getJsonObject(i);
-          response.write("id: " + record.getLong("seq") + "\nevent: record\ndata: " + record.encode() + "\n\n");
-        }
-        sent = Math.max(sent, result.result().getLong("last"));
-        if (records.size() == LIVE_PAGE || known > sent) {
-          read();
-        }
-      });
+      bus.request(Addresses.STREAMS_AFTER, ask)
+          .onComplete(
+              result -> {
+                reading = false;
+                if (closed) {
+                  return;
+                }
+                if (result.failed()) {
+                  // Not answerable any more (the stream started): end it; the client resumes with
+                  // Last-Event-ID.
+                  close();
+                  response.end();
+                  return;
+                }
+                JsonArray records = result.result().getJsonArray("records");
+                for (int i = 0; i < records.size(); i++) {
+                  JsonObject record = records.getJsonObject(i);
+                  response.write(
+                      "id: "
+                          + record.getLong("seq")
+                          + "\nevent: record\ndata: "
+                          + record.encode()
+                          + "\n\n");
+                }
+                sent = Math.max(sent, result.result().getLong("last"));
+                if (records.size() == LIVE_PAGE || known > sent) {
+                  read();
+                }
+              });
     }
 
     void close() {

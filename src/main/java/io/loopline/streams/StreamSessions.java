@@ -1,8 +1,10 @@
 package io.loopline.streams;
 
 import io.loopline.contract.Addresses;
-import io.loopline.contract.Failures;
 import io.loopline.contract.BusHeaders;
+import io.loopline.contract.Failures;
+import io.loopline.platform.bus.StoreFailure;
+import io.loopline.platform.db.Database;
 import io.loopline.platform.observe.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,8 +18,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 
-import io.loopline.platform.bus.StoreFailure;
-import io.loopline.platform.db.Database;
 /**
  * Conversations that hold a database connection across many event-bus messages: an atomic upload (one
  * transaction) and an NDJSON export (one cursor). Each session answers on an address of its own, at most
@@ -77,37 +77,48 @@ final class StreamSessions {
    */
   Future<JsonObject> open(Function<SqlConnection, Future<Session>> starter) {
     if (open.size() >= max) {
-      return Future.failedFuture(new StoreFailure(Failures.UNAVAILABLE,
-          "all " + max + " " + kind + " sessions are in use; try again shortly"));
+      return Future.failedFuture(
+          new StoreFailure(
+              Failures.UNAVAILABLE,
+              "all " + max + " " + kind + " sessions are in use; try again shortly"));
     }
     String id = UUID.randomUUID().toString();
     open.put(id, null); // holds the place while the connection opens
     return pool.getConnection()
         .onFailure(e -> open.remove(id))
-        .compose(connection -> {
-          Open entry = new Open(id, connection);
-          open.put(id, entry);
-          connection.closeHandler(v -> close(entry));
-          return starter.apply(connection)
-              .compose(session -> {
-                entry.session = session;
-                entry.consumer = vertx.eventBus().consumer(Addresses.streamSession(id), message -> {
-                  RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
-                  handle(entry, message.body())
-                      .onSuccess(answer -> {
-                        message.reply(answer.body(), answer.options());
-                        if (answer.last()) {
-                          close(entry);
-                        }
+        .compose(
+            connection -> {
+              Open entry = new Open(id, connection);
+              open.put(id, entry);
+              connection.closeHandler(v -> close(entry));
+              return starter
+                  .apply(connection)
+                  .compose(
+                      session -> {
+                        entry.session = session;
+                        entry.consumer =
+                            vertx
+                                .eventBus()
+                                .consumer(
+                                    Addresses.streamSession(id),
+                                    message -> {
+                                      RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
+                                      handle(entry, message.body())
+                                          .onSuccess(
+                                              answer -> {
+                                                message.reply(answer.body(), answer.options());
+                                                if (answer.last()) {
+                                                  close(entry);
+                                                }
+                                              })
+                                          .onFailure(e -> StoreFailure.reply(message, e));
+                                    });
+                        touch(entry);
+                        return entry.consumer.completion();
                       })
-                      .onFailure(e -> StoreFailure.reply(message, e));
-                });
-                touch(entry);
-                return entry.consumer.completion();
-              })
-              .onFailure(e -> close(entry))
-              .map(v -> new JsonObject().put("session", Addresses.streamSession(id)));
-        });
+                  .onFailure(e -> close(entry))
+                  .map(v -> new JsonObject().put("session", Addresses.streamSession(id)));
+            });
   }
 
   /** Sessions open now. */
@@ -126,7 +137,8 @@ final class StreamSessions {
     } catch (RuntimeException e) {
       answer = Future.failedFuture(e);
     }
-    // A failed step (a statement refused, the connection lost) leaves nothing to continue: the session ends.
+    // A failed step (a statement refused, the connection lost) leaves nothing to continue: the
+    // session ends.
     return answer.onFailure(e -> close(entry));
   }
 

@@ -1,5 +1,6 @@
 package io.loopline.streams;
 
+import io.loopline.platform.db.Database;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -8,7 +9,6 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.concurrent.TimeUnit;
 
-import io.loopline.platform.db.Database;
 /**
  * The connections batches of records are written on. A stream always goes to the same one (by its name's hash),
  * and a connection runs its statements one after another in the order they were sent (pipelined, no waiting in
@@ -31,8 +31,10 @@ final class StreamWriters {
   /** Runs one statement on {@code stream}'s connection, after the statements sent there before it. */
   Future<RowSet<Row>> run(String stream, String sql, Tuple params) {
     int lane = Math.floorMod(stream.hashCode(), lanes.length);
-    // PostgreSQL cancels at timeoutMs (statement_timeout); the extra second covers a connection gone silent.
-    return connection(lane).compose(connection -> connection.preparedQuery(sql).execute(params))
+    // PostgreSQL cancels at timeoutMs (statement_timeout); the extra second covers a connection
+    // gone silent.
+    return connection(lane)
+        .compose(connection -> connection.preparedQuery(sql).execute(params))
         .timeout(timeoutMs + 1000, TimeUnit.MILLISECONDS);
   }
 
@@ -43,13 +45,14 @@ final class StreamWriters {
     }
     Future<SqlConnection> opening = pool.getConnection();
     lanes[lane] = opening;
-    opening.onComplete(connected -> {
-      if (connected.failed()) {
-        forget(lane, opening);
-      } else {
-        connected.result().closeHandler(v -> forget(lane, opening));
-      }
-    });
+    opening.onComplete(
+        connected -> {
+          if (connected.failed()) {
+            forget(lane, opening);
+          } else {
+            connected.result().closeHandler(v -> forget(lane, opening));
+          }
+        });
     return opening;
   }
 

@@ -1,6 +1,5 @@
 package io.loopline.streams;
 
-import io.loopline.streams.IngestMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,11 +23,19 @@ final class UploadSlots implements Shareable {
 
   /** This node's slots, made (with the {@code loopline_ingest_uploads_active} gauge) by the first verticle that asks. */
   static UploadSlots of(Vertx vertx, int max, IngestMetrics metrics) {
-    return vertx.sharedData().<String, UploadSlots>getLocalMap(MAP).computeIfAbsent(KEY, k -> {
-      UploadSlots slots = new UploadSlots(max);
-      metrics.gauge("loopline.ingest.uploads.active", "HTTP uploads being read now", slots.active::get);
-      return slots;
-    });
+    return vertx
+        .sharedData()
+        .<String, UploadSlots>getLocalMap(MAP)
+        .computeIfAbsent(
+            KEY,
+            k -> {
+              UploadSlots slots = new UploadSlots(max);
+              metrics.gauge(
+                  "loopline.ingest.uploads.active",
+                  "HTTP uploads being read now",
+                  slots.active::get);
+              return slots;
+            });
   }
 
   /** Takes a slot; false when all are taken. */

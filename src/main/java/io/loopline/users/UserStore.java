@@ -1,6 +1,11 @@
 package io.loopline.users;
 
 import io.loopline.contract.Failures;
+import io.loopline.platform.bus.Fields;
+import io.loopline.platform.bus.StoreFailure;
+import io.loopline.platform.db.Cursor;
+import io.loopline.platform.db.Database;
+import io.loopline.platform.db.VersionedRows;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -8,11 +13,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.Set;
 
-import io.loopline.platform.bus.Fields;
-import io.loopline.platform.bus.StoreFailure;
-import io.loopline.platform.db.Cursor;
-import io.loopline.platform.db.Database;
-import io.loopline.platform.db.VersionedRows;
 /** Users: create, read, page, change, delete. Answers are the JSON shapes of the event-bus contract. */
 public final class UserStore {
 
@@ -30,7 +30,8 @@ public final class UserStore {
     Fields.only(message, "", CREATE_FIELDS);
     String email = Fields.email(message, true);
     String name = Fields.text(message, "name", Fields.NAME_MAX, true);
-    return db.run(UserSql.INSERT, Tuple.of(email, name)).map(rows -> toJson(rows.iterator().next()))
+    return db.run(UserSql.INSERT, Tuple.of(email, name))
+        .map(rows -> toJson(rows.iterator().next()))
         .recover(e -> Future.failedFuture(emailTaken(e)));
   }
 
@@ -66,7 +67,9 @@ public final class UserStore {
 
   private static Throwable emailTaken(Throwable e) {
     StoreFailure failure = StoreFailure.classify(e);
-    return failure.code() == Failures.CONFLICT ? new StoreFailure(Failures.CONFLICT, "email is already registered") : failure;
+    return failure.code() == Failures.CONFLICT
+        ? new StoreFailure(Failures.CONFLICT, "email is already registered")
+        : failure;
   }
 
   private static JsonObject single(RowSet<Row> rows, long id) {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class EventBusDocsTest {
 
   private static final Path DOC = Path.of("docs/event-bus.md");
+
   /** Anything in backquotes. */
   private static final Pattern QUOTED = Pattern.compile("`([^`\\s]+)`");
 
@@ -49,12 +50,15 @@ class EventBusDocsTest {
       if (address.endsWith("*")) {
         continue; // a pattern, as the bridge settings take them
       }
-      Pattern shape = Pattern.compile(Pattern.quote(address).replaceAll("<[^>]+>", "\\\\E[^.]+\\\\Q"));
+      Pattern shape =
+          Pattern.compile(Pattern.quote(address).replaceAll("<[^>]+>", "\\\\E[^.]+\\\\Q"));
       if (known.stream().noneMatch(k -> shape.matcher(k).matches())) {
         unknown.add(address);
       }
     }
-    assertThat(unknown).as("addresses docs/event-bus.md names that Addresses does not have").isEmpty();
+    assertThat(unknown)
+        .as("addresses docs/event-bus.md names that Addresses does not have")
+        .isEmpty();
   }
 
   @Test
@@ -78,7 +82,9 @@ class EventBusDocsTest {
     for (Field field : Addresses.class.getFields()) {
       if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class) {
         String value = (String) field.get(null);
-        if (value.startsWith(Addresses.PREFIX) && !value.equals(Addresses.PREFIX) && !value.endsWith(".")) {
+        if (value.startsWith(Addresses.PREFIX)
+            && !value.equals(Addresses.PREFIX)
+            && !value.endsWith(".")) {
           found.add(value);
         }
       }
@@ -90,12 +96,18 @@ class EventBusDocsTest {
   private static Set<String> builtAddresses() throws Exception {
     Set<String> built = new TreeSet<>();
     for (Method method : Addresses.class.getMethods()) {
-      if (!Modifier.isStatic(method.getModifiers()) || method.getReturnType() != String.class || method.getParameterCount() != 1) {
+      if (!Modifier.isStatic(method.getModifiers())
+          || method.getReturnType() != String.class
+          || method.getParameterCount() != 1) {
         continue;
       }
       Class<?> type = method.getParameterTypes()[0];
-      List<Object> samples = type.isEnum() ? List.of(type.getEnumConstants())
-          : type == String.class ? List.of("sample") : type == long.class ? List.of(1L) : type == int.class ? List.of(1) : List.of();
+      List<Object> samples =
+          type.isEnum()
+              ? List.of(type.getEnumConstants())
+              : type == String.class
+                  ? List.of("sample")
+                  : type == long.class ? List.of(1L) : type == int.class ? List.of(1) : List.of();
       for (Object sample : samples) {
         built.add((String) method.invoke(null, sample));
       }

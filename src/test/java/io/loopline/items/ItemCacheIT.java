@@ -1,10 +1,10 @@
 package io.loopline.items;
 
-import static io.loopline.support.Responses.assertProblem;
-import static io.loopline.support.TestNode.await;
 import static io.loopline.support.Items.create;
 import static io.loopline.support.Items.read;
 import static io.loopline.support.Items.version;
+import static io.loopline.support.Responses.assertProblem;
+import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -45,8 +45,14 @@ public class ItemCacheIT {
    * of this machine: what the tests count (lookups, loads) and read (the new version on the other node) then
    * depends on the cache's logic, not on how fast this run happens to be.
    */
-  private static final JsonObject PATIENT = new JsonObject().put("cache", new JsonObject()
-      .put("nearTtlMs", 600_000).put("invalidationTimeoutMs", 30_000).put("lookupTimeoutMs", 30_000));
+  private static final JsonObject PATIENT =
+      new JsonObject()
+          .put(
+              "cache",
+              new JsonObject()
+                  .put("nearTtlMs", 600_000)
+                  .put("invalidationTimeoutMs", 30_000)
+                  .put("lookupTimeoutMs", 30_000));
 
   private static TestNode a;
   private static TestNode b;
@@ -79,9 +85,19 @@ public class ItemCacheIT {
     for (int i = 0; i < 200; i++) {
       TestNode writer = i % 2 == 0 ? a : b;
       TestNode reader = writer == a ? b : a;
-      HttpResponse<Buffer> written = i % 3 == 0
-          ? await(writer.client().put("/items/" + id).sendJsonObject(new JsonObject().put("name", "round " + i).put("price", "1.00")))
-          : await(writer.client().patch("/items/" + id).sendJsonObject(new JsonObject().put("name", "round " + i)));
+      HttpResponse<Buffer> written =
+          i % 3 == 0
+              ? await(
+                  writer
+                      .client()
+                      .put("/items/" + id)
+                      .sendJsonObject(
+                          new JsonObject().put("name", "round " + i).put("price", "1.00")))
+              : await(
+                  writer
+                      .client()
+                      .patch("/items/" + id)
+                      .sendJsonObject(new JsonObject().put("name", "round " + i)));
       assertThat(written.statusCode()).as(written.bodyAsString()).isEqualTo(200);
       version++;
       assertThat(version(written)).isEqualTo(version);
@@ -89,8 +105,12 @@ public class ItemCacheIT {
       HttpResponse<Buffer> elsewhere = read(reader, id);
       assertThat(version(elsewhere)).as("round %d, read on the other node", i).isEqualTo(version);
       assertThat(elsewhere.bodyAsJsonObject().getString("name")).isEqualTo("round " + i);
-      assertThat(version(read(writer, id))).as("round %d, read on the writer", i).isEqualTo(version);
-      assertThat(version(read(reader, id))).as("round %d, read again on the other node", i).isEqualTo(version);
+      assertThat(version(read(writer, id)))
+          .as("round %d, read on the writer", i)
+          .isEqualTo(version);
+      assertThat(version(read(reader, id)))
+          .as("round %d, read again on the other node", i)
+          .isEqualTo(version);
     }
 
     assertThat(await(b.client().delete("/items/" + id).send()).statusCode()).isEqualTo(204);
@@ -103,10 +123,14 @@ public class ItemCacheIT {
     long id = create(a, "Tagged");
     read(a, id);
 
-    HttpResponse<Buffer> notModified = await(a.client().get("/items/" + id).putHeader("If-None-Match", "\"1\"").send());
+    HttpResponse<Buffer> notModified =
+        await(a.client().get("/items/" + id).putHeader("If-None-Match", "\"1\"").send());
     assertThat(notModified.statusCode()).isEqualTo(304);
     assertThat(notModified.getHeader("ETag")).isEqualTo("\"1\"");
-    assertThat(await(a.client().get("/items/" + id).putHeader("If-None-Match", "\"9\"").send()).statusCode()).isEqualTo(200);
+    assertThat(
+            await(a.client().get("/items/" + id).putHeader("If-None-Match", "\"9\"").send())
+                .statusCode())
+        .isEqualTo(200);
   }
 
   @Test
@@ -123,7 +147,10 @@ public class ItemCacheIT {
     assertThat(loads.sent()).as("answered from Redis, not PostgreSQL").isZero();
 
     await(b.client().patch("/items/" + id).sendJsonObject(new JsonObject().put("price", "2.00")));
-    assertThat(redis.get(key)).as("the write replaced the entry before it was answered").startsWith("2|").contains("\"2.00\"");
+    assertThat(redis.get(key))
+        .as("the write replaced the entry before it was answered")
+        .startsWith("2|")
+        .contains("\"2.00\"");
     await(a.client().delete("/items/" + id).send());
     assertThat(redis.get(key)).isEqualTo(RedisItems.DELETED + "|");
   }
@@ -135,16 +162,21 @@ public class ItemCacheIT {
     requests.setLevel(Level.DEBUG);
     Vertx clientVertx = Vertx.vertx();
     WebClient client = null;
-    try (TestNode node = TestNode.join(a, PATIENT.copy()); LogCapture requestLog = new LogCapture("io.loopline.platform.web.RequestLog")) {
-      client = WebClient.create(clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port()),
-          new PoolOptions().setHttp1MaxSize(64));
+    try (TestNode node = TestNode.join(a, PATIENT.copy());
+        LogCapture requestLog = new LogCapture("io.loopline.platform.web.RequestLog")) {
+      client =
+          WebClient.create(
+              clientVertx,
+              new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port()),
+              new PoolOptions().setHttp1MaxSize(64));
       long id = create(a, "Cold");
       Promise<Void> release = Promise.promise();
       BusWatch loads = BusWatch.hold(node.vertx(), Addresses.ITEMS_GET_ENCODED, release.future());
       BusWatch lookups = BusWatch.count(node.vertx(), Addresses.CACHE_ITEMS_GET);
 
       WebClient c = client;
-      List<Future<HttpResponse<Buffer>>> reads = IntStream.range(0, 50).mapToObj(i -> c.get("/items/" + id).send()).toList();
+      List<Future<HttpResponse<Buffer>>> reads =
+          IntStream.range(0, 50).mapToObj(i -> c.get("/items/" + id).send()).toList();
       // Every request has reached the node while the one database load is held back.
       for (int i = 0; i < 50; i++) {
         requestLog.await("GET /items/" + id);
@@ -152,10 +184,12 @@ public class ItemCacheIT {
       release.complete();
       await(Future.join(reads));
 
-      assertThat(reads).allSatisfy(r -> {
-        assertThat(r.result().statusCode()).isEqualTo(200);
-        assertThat(r.result().bodyAsJsonObject().getString("name")).isEqualTo("Cold");
-      });
+      assertThat(reads)
+          .allSatisfy(
+              r -> {
+                assertThat(r.result().statusCode()).isEqualTo(200);
+                assertThat(r.result().bodyAsJsonObject().getString("name")).isEqualTo("Cold");
+              });
       assertThat(loads.sent()).as("database loads").isEqualTo(1);
       assertThat(lookups.sent()).as("Redis lookups").isEqualTo(1);
     } finally {
@@ -176,15 +210,21 @@ public class ItemCacheIT {
       RedisItems items = new RedisItems(client, namespace + "item:");
 
       assertThat(await(items.fill(1, 3, "{\"v\":3}", 60_000))).isTrue();
-      assertThat(await(items.fill(1, 2, "{\"v\":2}", 60_000))).as("an older read arriving late").isFalse();
+      assertThat(await(items.fill(1, 2, "{\"v\":2}", 60_000)))
+          .as("an older read arriving late")
+          .isFalse();
       assertThat(await(items.fill(1, 3, "{\"v\":3}", 60_000))).isFalse();
       assertThat(await(items.get(1))).isEqualTo(new RedisItems.Cached(3, "{\"v\":3}"));
-      assertThat(await(items.replaceAndPublish(1, 4, "{\"v\":4}", 60_000, namespace + "nobody", "x"))).isZero();
+      assertThat(
+              await(items.replaceAndPublish(1, 4, "{\"v\":4}", 60_000, namespace + "nobody", "x")))
+          .isZero();
       assertThat(await(items.get(1)).version()).isEqualTo(4);
 
       await(items.replaceAndPublish(1, RedisItems.DELETED, "", 60_000, namespace + "nobody", "x"));
       assertThat(await(items.get(1))).as("a tombstone reads as a miss").isNull();
-      assertThat(await(items.fill(1, 4, "{\"v\":4}", 60_000))).as("a deleted item does not come back").isFalse();
+      assertThat(await(items.fill(1, 4, "{\"v\":4}", 60_000)))
+          .as("a deleted item does not come back")
+          .isFalse();
       assertThat(redis.pttl(namespace + "item:1")).isBetween(1L, 60_000L);
 
       await(items.fill(2, 1, "{}", 60_000));
@@ -195,7 +235,8 @@ public class ItemCacheIT {
       } while (!"0".equals(cursor));
       assertThat(await(items.get(2))).isNull();
     } finally {
-      Cleanup.run(client::close, () -> await(vertx.close()), () -> TestServers.deleteNamespace(namespace));
+      Cleanup.run(
+          client::close, () -> await(vertx.close()), () -> TestServers.deleteNamespace(namespace));
     }
   }
 }

@@ -26,7 +26,8 @@ class NearCacheLifetimeIT {
 
   @Test
   void anEntryOutlivesTheOldTwoSecondWindowUntilAWriteDropsIt() throws InterruptedException {
-    try (TestNode a = TestNode.start(); TestNode b = TestNode.join(a, new JsonObject())) {
+    try (TestNode a = TestNode.start();
+        TestNode b = TestNode.join(a, new JsonObject())) {
       long id = create(a, "kept");
       assertThat(version(read(b, id))).isEqualTo(1);
       BusWatch lookups = BusWatch.count(b.vertx(), Addresses.CACHE_ITEMS_GET);
@@ -37,10 +38,16 @@ class NearCacheLifetimeIT {
       }
       assertThat(lookups.sent()).as("answered by the near cache, not Redis").isZero();
 
-      HttpResponse<Buffer> written = await(a.client().patch("/items/" + id).sendJsonObject(new JsonObject().put("name", "changed")));
+      HttpResponse<Buffer> written =
+          await(
+              a.client()
+                  .patch("/items/" + id)
+                  .sendJsonObject(new JsonObject().put("name", "changed")));
       assertThat(written.statusCode()).as(written.bodyAsString()).isEqualTo(200);
       HttpResponse<Buffer> after = read(b, id);
-      assertThat(version(after)).as("the write's invalidation dropped b's entry before the write was answered").isEqualTo(2);
+      assertThat(version(after))
+          .as("the write's invalidation dropped b's entry before the write was answered")
+          .isEqualTo(2);
       assertThat(after.bodyAsJsonObject().getString("name")).isEqualTo("changed");
     }
   }
@@ -48,24 +55,41 @@ class NearCacheLifetimeIT {
   @Test
   void aNodeWhoseSubscriptionDiedSilentlyStopsServingItsNearCache() {
     try (TcpProxy proxy = TcpProxy.toRedis()) {
-      JsonObject viaProxy = new JsonObject()
-          .put("redis", new JsonObject().put("url", proxy.url(TestServers.REDIS)).put("timeoutMs", 300))
-          .put("cache", new JsonObject().put("heartbeatMs", 200).put("heartbeatTimeoutMs", 1500)
-              .put("breakerMaxFailures", 2).put("breakerResetMs", 500).put("invalidationTimeoutMs", 500));
-      try (TestNode a = TestNode.start(); TestNode b = TestNode.join(a, viaProxy)) {
+      JsonObject viaProxy =
+          new JsonObject()
+              .put(
+                  "redis",
+                  new JsonObject().put("url", proxy.url(TestServers.REDIS)).put("timeoutMs", 300))
+              .put(
+                  "cache",
+                  new JsonObject()
+                      .put("heartbeatMs", 200)
+                      .put("heartbeatTimeoutMs", 1500)
+                      .put("breakerMaxFailures", 2)
+                      .put("breakerResetMs", 500)
+                      .put("invalidationTimeoutMs", 500));
+      try (TestNode a = TestNode.start();
+          TestNode b = TestNode.join(a, viaProxy)) {
         long id = create(a, "before");
         assertThat(version(read(b, id))).isEqualTo(1);
         BusWatch lookups = BusWatch.count(b.vertx(), Addresses.CACHE_ITEMS_GET);
         assertThat(version(read(b, id))).isEqualTo(1);
         assertThat(lookups.sent()).as("b serves the item from its near cache").isZero();
 
-        // Every connection of b to Redis goes quiet without closing: b is not told of the write below.
+        // Every connection of b to Redis goes quiet without closing: b is not told of the write
+        // below.
         proxy.silence();
-        HttpResponse<Buffer> written = await(a.client().patch("/items/" + id).sendJsonObject(new JsonObject().put("name", "after")));
+        HttpResponse<Buffer> written =
+            await(
+                a.client()
+                    .patch("/items/" + id)
+                    .sendJsonObject(new JsonObject().put("name", "after")));
         assertThat(written.statusCode()).as(written.bodyAsString()).isEqualTo(200);
 
-        // Within the heartbeat timeout (plus generous slack), b notices and reads the new version elsewhere.
-        Poll.until("b serves the new version", Duration.ofSeconds(20), () -> version(read(b, id)) == 2);
+        // Within the heartbeat timeout (plus generous slack), b notices and reads the new version
+        // elsewhere.
+        Poll.until(
+            "b serves the new version", Duration.ofSeconds(20), () -> version(read(b, id)) == 2);
         HttpResponse<Buffer> after = read(b, id);
         assertThat(version(after)).isEqualTo(2);
         assertThat(after.bodyAsJsonObject().getString("name")).isEqualTo("after");

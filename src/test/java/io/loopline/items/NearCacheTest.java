@@ -93,21 +93,29 @@ class NearCacheTest {
     AtomicInteger loads = new AtomicInteger();
     CompletableFuture<NearCache.Entry> slow = new CompletableFuture<>();
 
-    CompletableFuture<NearCache.Entry> first = near.loadOnce(9, () -> {
-      loads.incrementAndGet();
-      return slow;
-    });
-    CompletableFuture<NearCache.Entry> second = near.loadOnce(9, () -> {
-      loads.incrementAndGet();
-      return new CompletableFuture<>();
-    });
+    CompletableFuture<NearCache.Entry> first =
+        near.loadOnce(
+            9,
+            () -> {
+              loads.incrementAndGet();
+              return slow;
+            });
+    CompletableFuture<NearCache.Entry> second =
+        near.loadOnce(
+            9,
+            () -> {
+              loads.incrementAndGet();
+              return new CompletableFuture<>();
+            });
     assertThat(loads).hasValue(1);
 
     near.invalidate(9);
-    near.loadOnce(9, () -> {
-      loads.incrementAndGet();
-      return CompletableFuture.completedFuture(version(2));
-    });
+    near.loadOnce(
+        9,
+        () -> {
+          loads.incrementAndGet();
+          return CompletableFuture.completedFuture(version(2));
+        });
     assertThat(loads).as("a read after the invalidation does not join the older load").hasValue(2);
 
     slow.complete(version(1));
@@ -120,14 +128,18 @@ class NearCacheTest {
     NearCache near = new NearCache(100, Duration.ofMinutes(1));
     AtomicInteger loads = new AtomicInteger();
 
-    near.loadOnce(1, () -> {
-      loads.incrementAndGet();
-      return new CompletableFuture<>();
-    });
-    near.loadOnce(1, () -> {
-      loads.incrementAndGet();
-      return new CompletableFuture<>();
-    });
+    near.loadOnce(
+        1,
+        () -> {
+          loads.incrementAndGet();
+          return new CompletableFuture<>();
+        });
+    near.loadOnce(
+        1,
+        () -> {
+          loads.incrementAndGet();
+          return new CompletableFuture<>();
+        });
 
     assertThat(loads).hasValue(2);
   }

@@ -1,11 +1,11 @@
 package io.loopline.items;
 
-import static io.loopline.support.Responses.assertProblem;
-import static io.loopline.support.Responses.checks;
-import static io.loopline.support.TestNode.await;
 import static io.loopline.support.Items.create;
 import static io.loopline.support.Items.read;
 import static io.loopline.support.Items.version;
+import static io.loopline.support.Responses.assertProblem;
+import static io.loopline.support.Responses.checks;
+import static io.loopline.support.TestNode.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.support.Items;
@@ -28,10 +28,19 @@ class RedisOutageIT {
 
   @Test
   void readsAndWritesGoOnWithoutRedisAndRedisIsUsedAgainWhenItIsBack() throws Exception {
-    try (TcpProxy proxy = TcpProxy.toRedis(); RedisProbe redis = new RedisProbe()) {
-      JsonObject viaProxy = new JsonObject()
-          .put("redis", new JsonObject().put("url", proxy.url(TestServers.REDIS)).put("timeoutMs", 300))
-          .put("cache", new JsonObject().put("breakerMaxFailures", 2).put("breakerResetMs", 500).put("invalidationTimeoutMs", 500));
+    try (TcpProxy proxy = TcpProxy.toRedis();
+        RedisProbe redis = new RedisProbe()) {
+      JsonObject viaProxy =
+          new JsonObject()
+              .put(
+                  "redis",
+                  new JsonObject().put("url", proxy.url(TestServers.REDIS)).put("timeoutMs", 300))
+              .put(
+                  "cache",
+                  new JsonObject()
+                      .put("breakerMaxFailures", 2)
+                      .put("breakerResetMs", 500)
+                      .put("invalidationTimeoutMs", 500));
       try (TestNode node = TestNode.start(viaProxy)) {
         awaitCacheState(node, "up");
         long id = create(node, "outage");
@@ -42,20 +51,32 @@ class RedisOutageIT {
         proxy.stop();
         long start = System.nanoTime();
         assertThat(version(read(node, id))).isEqualTo(1);
-        HttpResponse<Buffer> written = await(node.client().patch("/items/" + id).sendJsonObject(new JsonObject().put("name", "during outage")));
+        HttpResponse<Buffer> written =
+            await(
+                node.client()
+                    .patch("/items/" + id)
+                    .sendJsonObject(new JsonObject().put("name", "during outage")));
         assertThat(written.statusCode()).as(written.bodyAsString()).isEqualTo(200);
         for (int i = 0; i < 10; i++) {
           HttpResponse<Buffer> read = read(node, id);
           assertThat(version(read)).isEqualTo(2);
           assertThat(read.bodyAsJsonObject().getString("name")).isEqualTo("during outage");
         }
-        // Eleven calls that each waited for Redis until the bus timeout (5 s) would take 55 s; with Redis's
-        // 300 ms timeout and the breaker they take about a second, and a generous bound stays far from both.
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("no call waits long on Redis").isLessThan(20_000);
-        assertThat(redis.get(key)).as("Redis itself still holds the version from before the write").startsWith("1|");
+        // Eleven calls that each waited for Redis until the bus timeout (5 s) would take 55 s; with
+        // Redis's
+        // 300 ms timeout and the breaker they take about a second, and a generous bound stays far
+        // from both.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+            .as("no call waits long on Redis")
+            .isLessThan(20_000);
+        assertThat(redis.get(key))
+            .as("Redis itself still holds the version from before the write")
+            .startsWith("1|");
 
-        // Readiness answers from a report up to a second old, kept by each HTTP verticle instance: a later
-        // request may reach an instance whose report is from before the outage, so the assertions below are on
+        // Readiness answers from a report up to a second old, kept by each HTTP verticle instance:
+        // a later
+        // request may reach an instance whose report is from before the outage, so the assertions
+        // below are on
         // the very answer that first said "degraded".
         HttpResponse<Buffer> ready = awaitCacheState(node, "degraded");
         assertThat(ready.statusCode()).isEqualTo(200);
@@ -66,19 +87,23 @@ class RedisOutageIT {
 
         proxy.start();
         awaitCacheState(node, "up");
-        assertThat(redis.get(key)).as("the old entry was flushed before Redis was used again").isNull();
+        assertThat(redis.get(key))
+            .as("the old entry was flushed before Redis was used again")
+            .isNull();
         for (int i = 0; i < 3; i++) {
           assertThat(version(read(node, id))).isEqualTo(2);
         }
         redis.awaitValue(key, v -> v != null && v.startsWith("2|"), 5);
-        assertThat(await(node.client().post("/cache/back?value=yes").send()).statusCode()).isEqualTo(200);
+        assertThat(await(node.client().post("/cache/back?value=yes").send()).statusCode())
+            .isEqualTo(200);
         assertThat(await(node.client().get("/cache/back").send()).bodyAsString()).isEqualTo("yes");
       }
     }
   }
 
   /** Polls readiness until the cache reports {@code state}, at most 30 s, and returns that answer. */
-  private static HttpResponse<Buffer> awaitCacheState(TestNode node, String state) throws InterruptedException {
+  private static HttpResponse<Buffer> awaitCacheState(TestNode node, String state)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     JsonObject cache = null;
     while (System.nanoTime() < deadline) {

@@ -26,7 +26,8 @@ class CacheApiIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(new JsonObject().put("cache", new JsonObject().put("maxValueBytes", LIMIT)));
+    node =
+        TestNode.start(new JsonObject().put("cache", new JsonObject().put("maxValueBytes", LIMIT)));
     client = node.client();
     redis = new RedisProbe();
   }
@@ -38,29 +39,48 @@ class CacheApiIT {
 
   @Test
   void jsonAndTextComeBackWithTheMediaTypeTheyWereStoredWith() {
-    HttpResponse<Buffer> stored = await(client.put("/cache/user:42.profile").putHeader("Content-Type", "application/json")
-        .sendBuffer(Buffer.buffer("{\"name\": \"Ada\", \"tags\": [1, 2]}")));
+    HttpResponse<Buffer> stored =
+        await(
+            client
+                .put("/cache/user:42.profile")
+                .putHeader("Content-Type", "application/json")
+                .sendBuffer(Buffer.buffer("{\"name\": \"Ada\", \"tags\": [1, 2]}")));
     assertThat(stored.statusCode()).as(stored.bodyAsString()).isEqualTo(200);
-    assertThat(stored.bodyAsJsonObject()).isEqualTo(new JsonObject().put("key", "user:42.profile")
-        .put("contentType", "application/json").put("bytes", 31).putNull("ttl"));
+    assertThat(stored.bodyAsJsonObject())
+        .isEqualTo(
+            new JsonObject()
+                .put("key", "user:42.profile")
+                .put("contentType", "application/json")
+                .put("bytes", 31)
+                .putNull("ttl"));
 
     HttpResponse<Buffer> json = await(client.get("/cache/user:42.profile").send());
     assertThat(json.statusCode()).isEqualTo(200);
     assertThat(json.getHeader("Content-Type")).isEqualTo("application/json");
     assertThat(json.bodyAsString()).isEqualTo("{\"name\": \"Ada\", \"tags\": [1, 2]}");
 
-    await(client.put("/cache/greeting").putHeader("Content-Type", "text/plain; charset=utf-8").sendBuffer(Buffer.buffer("héllo")));
+    await(
+        client
+            .put("/cache/greeting")
+            .putHeader("Content-Type", "text/plain; charset=utf-8")
+            .sendBuffer(Buffer.buffer("héllo")));
     HttpResponse<Buffer> text = await(client.get("/cache/greeting").send());
     assertThat(text.getHeader("Content-Type")).isEqualTo("text/plain");
     assertThat(text.bodyAsString()).isEqualTo("héllo");
     // A second PUT replaces the value, media type included.
-    await(client.put("/cache/greeting").putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("\"hi\"")));
-    assertThat(await(client.get("/cache/greeting").send()).getHeader("Content-Type")).isEqualTo("application/json");
+    await(
+        client
+            .put("/cache/greeting")
+            .putHeader("Content-Type", "application/json")
+            .sendBuffer(Buffer.buffer("\"hi\"")));
+    assertThat(await(client.get("/cache/greeting").send()).getHeader("Content-Type"))
+        .isEqualTo("application/json");
   }
 
   @Test
   void postWithAValueInTheQueryIsTheSeedsFormOfPut() {
-    HttpResponse<Buffer> stored = await(client.post("/cache/seed-key?value=hello%20world&ttl=60").send());
+    HttpResponse<Buffer> stored =
+        await(client.post("/cache/seed-key?value=hello%20world&ttl=60").send());
 
     assertThat(stored.statusCode()).as(stored.bodyAsString()).isEqualTo(200);
     assertThat(stored.bodyAsJsonObject().getInteger("ttl")).isEqualTo(60);
@@ -75,7 +95,11 @@ class CacheApiIT {
     String foreign = "foreign-" + UUID.randomUUID();
     redis.set(foreign, "not Loopline's");
     try {
-      await(client.put("/cache/" + foreign).putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("ours")));
+      await(
+          client
+              .put("/cache/" + foreign)
+              .putHeader("Content-Type", "text/plain")
+              .sendBuffer(Buffer.buffer("ours")));
       assertThat(redis.get(node.redisNamespace() + "kv:" + foreign)).endsWith("ours");
 
       assertThat(await(client.delete("/cache/" + foreign).send()).statusCode()).isEqualTo(204);
@@ -89,13 +113,22 @@ class CacheApiIT {
 
   @Test
   void aValueExpiresAfterItsTtl() throws InterruptedException {
-    // Five seconds: time enough to see the key's time to live however slow this machine is right now.
-    await(client.put("/cache/short-lived?ttl=5").putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("soon gone")));
+    // Five seconds: time enough to see the key's time to live however slow this machine is right
+    // now.
+    await(
+        client
+            .put("/cache/short-lived?ttl=5")
+            .putHeader("Content-Type", "text/plain")
+            .sendBuffer(Buffer.buffer("soon gone")));
 
     assertThat(redis.pttl(node.redisNamespace() + "kv:short-lived")).isBetween(1L, 5000L);
     awaitGone(client, "/cache/short-lived", 25);
     // Without a ttl a value does not expire.
-    await(client.put("/cache/lasting").putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("stays")));
+    await(
+        client
+            .put("/cache/lasting")
+            .putHeader("Content-Type", "text/plain")
+            .sendBuffer(Buffer.buffer("stays")));
     assertThat(redis.pttl(node.redisNamespace() + "kv:lasting")).isEqualTo(-1L);
   }
 
@@ -105,29 +138,63 @@ class CacheApiIT {
     assertProblem(await(client.delete("/cache/never-stored").send()), 404);
 
     assertThat(pointer(await(client.get("/cache/bad%20key").send()))).isEqualTo("/path/key");
-    assertThat(pointer(await(client.get("/cache/" + "k".repeat(257)).send()))).isEqualTo("/path/key");
+    assertThat(pointer(await(client.get("/cache/" + "k".repeat(257)).send())))
+        .isEqualTo("/path/key");
     assertThat(await(client.get("/cache/" + "k".repeat(256)).send()).statusCode()).isEqualTo(404);
-    assertThat(pointer(await(client.put("/cache/k?ttl=0").putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("v")))))
+    assertThat(
+            pointer(
+                await(
+                    client
+                        .put("/cache/k?ttl=0")
+                        .putHeader("Content-Type", "text/plain")
+                        .sendBuffer(Buffer.buffer("v")))))
         .isEqualTo("/query/ttl");
-    assertThat(pointer(await(client.post("/cache/k?value=v&ttl=2592001").send()))).isEqualTo("/query/ttl");
+    assertThat(pointer(await(client.post("/cache/k?value=v&ttl=2592001").send())))
+        .isEqualTo("/query/ttl");
     assertThat(pointer(await(client.post("/cache/k").send()))).isEqualTo("/query/value");
-    assertProblem(await(client.put("/cache/k").putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"open\":"))), 400);
-    assertProblem(await(client.put("/cache/k").putHeader("Content-Type", "application/xml").sendBuffer(Buffer.buffer("<v/>"))), 415);
+    assertProblem(
+        await(
+            client
+                .put("/cache/k")
+                .putHeader("Content-Type", "application/json")
+                .sendBuffer(Buffer.buffer("{\"open\":"))),
+        400);
+    assertProblem(
+        await(
+            client
+                .put("/cache/k")
+                .putHeader("Content-Type", "application/xml")
+                .sendBuffer(Buffer.buffer("<v/>"))),
+        415);
 
-    HttpResponse<Buffer> tooLarge = await(client.put("/cache/big").putHeader("Content-Type", "text/plain")
-        .sendBuffer(Buffer.buffer("x".repeat(LIMIT + 1))));
+    HttpResponse<Buffer> tooLarge =
+        await(
+            client
+                .put("/cache/big")
+                .putHeader("Content-Type", "text/plain")
+                .sendBuffer(Buffer.buffer("x".repeat(LIMIT + 1))));
     assertThat(assertProblem(tooLarge, 413).getString("detail")).contains(String.valueOf(LIMIT));
     assertProblem(await(client.post("/cache/big?value=" + "y".repeat(LIMIT + 1)).send()), 413);
-    assertThat(await(client.put("/cache/big").putHeader("Content-Type", "text/plain")
-        .sendBuffer(Buffer.buffer("x".repeat(LIMIT)))).statusCode()).isEqualTo(200);
+    assertThat(
+            await(
+                    client
+                        .put("/cache/big")
+                        .putHeader("Content-Type", "text/plain")
+                        .sendBuffer(Buffer.buffer("x".repeat(LIMIT))))
+                .statusCode())
+        .isEqualTo(200);
     assertProblem(await(client.get("/cache/never-stored").send()), 404);
   }
 
   @Test
   void theInProcessStoreServesTheSameApi() throws InterruptedException {
-    try (TestNode local = TestNode.start(new JsonObject().put("redis", new JsonObject().put("url", "")))) {
+    try (TestNode local =
+        TestNode.start(new JsonObject().put("redis", new JsonObject().put("url", "")))) {
       WebClient c = local.client();
-      await(c.put("/cache/doc").putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("[1,2,3]")));
+      await(
+          c.put("/cache/doc")
+              .putHeader("Content-Type", "application/json")
+              .sendBuffer(Buffer.buffer("[1,2,3]")));
       HttpResponse<Buffer> read = await(c.get("/cache/doc").send());
       assertThat(read.getHeader("Content-Type")).isEqualTo("application/json");
       assertThat(read.bodyAsString()).isEqualTo("[1,2,3]");
@@ -142,7 +209,10 @@ class CacheApiIT {
   }
 
   private static String pointer(HttpResponse<Buffer> response) {
-    return assertProblem(response, 400).getJsonArray("errors").getJsonObject(0).getString("pointer");
+    return assertProblem(response, 400)
+        .getJsonArray("errors")
+        .getJsonObject(0)
+        .getString("pointer");
   }
 
   /** Polls until the value is gone (404), at most {@code seconds}; fails if it is still there. */

@@ -20,7 +20,8 @@ class ReadinessIT {
 
   @Test
   void notReadyWhileARoleIsMissingAndTheBodySaysWhich() {
-    try (TestNode node = TestNode.start(new JsonObject().put("roles", new JsonArray().add("http").add("cache")))) {
+    try (TestNode node =
+        TestNode.start(new JsonObject().put("roles", new JsonArray().add("http").add("cache")))) {
       HttpResponse<Buffer> response = await(node.client().get("/health/ready").send());
 
       assertThat(response.statusCode()).isEqualTo(503);
@@ -36,21 +37,39 @@ class ReadinessIT {
   @Test
   void readyButCacheDegradedWhileRedisDoesNotAnswer() throws Exception {
     try (Socket nothingListens = Ports.closed();
-        TestNode node = TestNode.start(new JsonObject().put("redis", new JsonObject()
-            .put("url", "redis://127.0.0.1:" + nothingListens.getLocalPort()).put("timeoutMs", 300)))) {
-      // The first report may be made before the first call to Redis has failed: wait for the degraded one,
-      // and assert on that very answer (a later request may reach another HTTP instance's older report).
-      HttpResponse<Buffer> response = Poll.value("ready with a degraded cache", Duration.ofSeconds(30),
-          () -> await(node.client().get("/health/ready").send()),
-          r -> r.statusCode() == 200 && "degraded".equals(Responses.checks(r.bodyAsJsonObject()).get("cache")
-              .getJsonObject("data").getString("state")));
+        TestNode node =
+            TestNode.start(
+                new JsonObject()
+                    .put(
+                        "redis",
+                        new JsonObject()
+                            .put("url", "redis://127.0.0.1:" + nothingListens.getLocalPort())
+                            .put("timeoutMs", 300)))) {
+      // The first report may be made before the first call to Redis has failed: wait for the
+      // degraded one,
+      // and assert on that very answer (a later request may reach another HTTP instance's older
+      // report).
+      HttpResponse<Buffer> response =
+          Poll.value(
+              "ready with a degraded cache",
+              Duration.ofSeconds(30),
+              () -> await(node.client().get("/health/ready").send()),
+              r ->
+                  r.statusCode() == 200
+                      && "degraded"
+                          .equals(
+                              Responses.checks(r.bodyAsJsonObject())
+                                  .get("cache")
+                                  .getJsonObject("data")
+                                  .getString("state")));
 
       assertThat(response.statusCode()).isEqualTo(200);
       Map<String, JsonObject> checks = Responses.checks(response.bodyAsJsonObject());
       assertThat(checks.get("cache").getString("status")).isEqualTo("UP");
       JsonObject cache = checks.get("cache").getJsonObject("data");
       assertThat(cache.getString("state")).isEqualTo("degraded");
-      assertThat(cache.getString("reason")).containsAnyOf("redis does not answer", "Redis is bypassed");
+      assertThat(cache.getString("reason"))
+          .containsAnyOf("redis does not answer", "Redis is bypassed");
       assertThat(cache.getString("subscription")).isEqualTo("down");
       assertThat(checks.get("database").getString("status")).isEqualTo("UP");
     }

@@ -27,24 +27,35 @@ class HttpVerticleTest {
 
   @Test
   void routerAssembledFromTheContractAnswersAlone(Vertx vertx, VertxTestContext test) {
-    JsonObject config = LooplineConfig.defaults()
-        .with(new JsonObject().put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0)))
-        .sections(HttpVerticle.SECTIONS);
+    JsonObject config =
+        LooplineConfig.defaults()
+            .with(
+                new JsonObject()
+                    .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0)))
+            .sections(HttpVerticle.SECTIONS);
     HttpVerticle http = new HttpVerticle();
     WebClient client = WebClient.create(vertx);
-    vertx.deployVerticle(http, new DeploymentOptions().setConfig(config))
+    vertx
+        .deployVerticle(http, new DeploymentOptions().setConfig(config))
         .compose(id -> client.get(http.actualPort(), "127.0.0.1", "/openapi.yaml").send())
-        .compose(yaml -> {
-          test.verify(() -> {
-            assertThat(yaml.statusCode()).isEqualTo(200);
-            assertThat(yaml.bodyAsString()).contains("operationId:");
-          });
-          return client.get(http.actualPort(), "127.0.0.1", "/no-such-route").send();
-        })
-        .onComplete(test.succeeding(missing -> test.verify(() -> {
-          assertThat(missing.statusCode()).isEqualTo(404);
-          assertThat(missing.getHeader("Content-Type")).startsWith("application/problem+json");
-          test.completeNow();
-        })));
+        .compose(
+            yaml -> {
+              test.verify(
+                  () -> {
+                    assertThat(yaml.statusCode()).isEqualTo(200);
+                    assertThat(yaml.bodyAsString()).contains("operationId:");
+                  });
+              return client.get(http.actualPort(), "127.0.0.1", "/no-such-route").send();
+            })
+        .onComplete(
+            test.succeeding(
+                missing ->
+                    test.verify(
+                        () -> {
+                          assertThat(missing.statusCode()).isEqualTo(404);
+                          assertThat(missing.getHeader("Content-Type"))
+                              .startsWith("application/problem+json");
+                          test.completeNow();
+                        })));
   }
 }

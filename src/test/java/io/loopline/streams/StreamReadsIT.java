@@ -39,8 +39,16 @@ class StreamReadsIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(new JsonObject().put("ingest", new JsonObject()
-        .put("batchSize", 500).put("exportChunkRows", 100).put("exportSessions", 1).put("maxBuckets", 100)));
+    node =
+        TestNode.start(
+            new JsonObject()
+                .put(
+                    "ingest",
+                    new JsonObject()
+                        .put("batchSize", 500)
+                        .put("exportChunkRows", 100)
+                        .put("exportSessions", 1)
+                        .put("maxBuckets", 100)));
     upload("plant", lines(0, 600, 3)); // dev-0, dev-1, dev-2 in turn, one record a second, value n
   }
 
@@ -52,51 +60,111 @@ class StreamReadsIT {
   @Test
   void streamsAreListedWithTheirCountsAndTimes() {
     upload("alpha", lines(5, 8, 1));
-    JsonObject page = await(node.client().get("/streams").addQueryParam("limit", "1").send()).bodyAsJsonObject();
-    assertThat(page.getJsonArray("streams")).containsExactly(new JsonObject().put("name", "alpha").put("records", 3)
-        .put("firstTime", BASE.plusSeconds(5).toString()).put("lastTime", BASE.plusSeconds(7).toString()));
-    JsonObject next = await(node.client().get("/streams").addQueryParam("limit", "200")
-        .addQueryParam("cursor", page.getString("next")).send()).bodyAsJsonObject();
-    JsonObject plant = next.getJsonArray("streams").stream().map(s -> (JsonObject) s)
-        .filter(s -> s.getString("name").equals("plant")).findFirst().orElseThrow();
+    JsonObject page =
+        await(node.client().get("/streams").addQueryParam("limit", "1").send()).bodyAsJsonObject();
+    assertThat(page.getJsonArray("streams"))
+        .containsExactly(
+            new JsonObject()
+                .put("name", "alpha")
+                .put("records", 3)
+                .put("firstTime", BASE.plusSeconds(5).toString())
+                .put("lastTime", BASE.plusSeconds(7).toString()));
+    JsonObject next =
+        await(
+                node.client()
+                    .get("/streams")
+                    .addQueryParam("limit", "200")
+                    .addQueryParam("cursor", page.getString("next"))
+                    .send())
+            .bodyAsJsonObject();
+    JsonObject plant =
+        next.getJsonArray("streams").stream()
+            .map(s -> (JsonObject) s)
+            .filter(s -> s.getString("name").equals("plant"))
+            .findFirst()
+            .orElseThrow();
     assertThat(plant.getLong("records")).isEqualTo(600);
     assertThat(plant.getString("lastTime")).isEqualTo(BASE.plusSeconds(599).toString());
   }
 
   @Test
   void seriesBucketsAreComputedFromTheStoredValues() {
-    JsonObject series = await(node.client().get("/streams/plant/series").addQueryParam("device", "dev-0")
-        .addQueryParam("from", BASE.toString()).addQueryParam("to", BASE.plusSeconds(600).toString())
-        .addQueryParam("step", "1m").send()).bodyAsJsonObject();
+    JsonObject series =
+        await(
+                node.client()
+                    .get("/streams/plant/series")
+                    .addQueryParam("device", "dev-0")
+                    .addQueryParam("from", BASE.toString())
+                    .addQueryParam("to", BASE.plusSeconds(600).toString())
+                    .addQueryParam("step", "1m")
+                    .send())
+            .bodyAsJsonObject();
     JsonArray buckets = series.getJsonArray("buckets");
     assertThat(buckets).hasSize(10);
     for (int minute = 0; minute < 10; minute++) {
-      List<Integer> values = IntStream.range(minute * 60, minute * 60 + 60).filter(n -> n % 3 == 0).boxed().toList();
+      List<Integer> values =
+          IntStream.range(minute * 60, minute * 60 + 60).filter(n -> n % 3 == 0).boxed().toList();
       JsonObject bucket = buckets.getJsonObject(minute);
       assertThat(bucket.getString("time")).isEqualTo(BASE.plusSeconds(minute * 60L).toString());
       assertThat(bucket.getLong("count")).isEqualTo(values.size());
       assertThat(bucket.getDouble("min")).isEqualTo(values.get(0).doubleValue());
       assertThat(bucket.getDouble("max")).isEqualTo(values.get(values.size() - 1).doubleValue());
-      assertThat(bucket.getDouble("avg")).isCloseTo(values.stream().mapToInt(i -> i).average().orElseThrow(),
-          org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(bucket.getDouble("avg"))
+          .isCloseTo(
+              values.stream().mapToInt(i -> i).average().orElseThrow(),
+              org.assertj.core.data.Offset.offset(1e-9));
     }
 
-    JsonObject all = await(node.client().get("/streams/plant/series").addQueryParam("from", BASE.plusSeconds(30).toString())
-        .addQueryParam("to", BASE.plusSeconds(150).toString()).addQueryParam("step", "1h").send()).bodyAsJsonObject();
-    assertThat(all.getJsonArray("buckets")).containsExactly(new JsonObject().put("time", BASE.toString()).put("count", 120)
-        .put("min", 30.0).put("max", 149.0).put("avg", 89.5));
+    JsonObject all =
+        await(
+                node.client()
+                    .get("/streams/plant/series")
+                    .addQueryParam("from", BASE.plusSeconds(30).toString())
+                    .addQueryParam("to", BASE.plusSeconds(150).toString())
+                    .addQueryParam("step", "1h")
+                    .send())
+            .bodyAsJsonObject();
+    assertThat(all.getJsonArray("buckets"))
+        .containsExactly(
+            new JsonObject()
+                .put("time", BASE.toString())
+                .put("count", 120)
+                .put("min", 30.0)
+                .put("max", 149.0)
+                .put("avg", 89.5));
   }
 
   @Test
   void seriesRefuseTooManyBucketsAndBadSteps() {
-    JsonObject tooMany = assertProblem(await(node.client().get("/streams/plant/series").addQueryParam("from", BASE.toString())
-        .addQueryParam("to", BASE.plusSeconds(101).toString()).addQueryParam("step", "1s").send()), 400);
+    JsonObject tooMany =
+        assertProblem(
+            await(
+                node.client()
+                    .get("/streams/plant/series")
+                    .addQueryParam("from", BASE.toString())
+                    .addQueryParam("to", BASE.plusSeconds(101).toString())
+                    .addQueryParam("step", "1s")
+                    .send()),
+            400);
     assertThat(tooMany.getString("detail")).contains("makes 101 buckets; at most 100");
-    assertThat(tooMany.getJsonArray("errors").getJsonObject(0).getString("pointer")).isEqualTo("/query/step");
-    JsonObject badStep = assertProblem(await(node.client().get("/streams/plant/series").addQueryParam("step", "1w").send()), 400);
-    assertThat(badStep.getJsonArray("errors").getJsonObject(0).getString("pointer")).isEqualTo("/query/step");
-    JsonObject badTime = assertProblem(await(node.client().get("/streams/plant/series").addQueryParam("from", "yesterday").send()), 400);
-    assertThat(badTime.getJsonArray("errors").getJsonObject(0).getString("pointer")).isEqualTo("/query/from");
+    assertThat(tooMany.getJsonArray("errors").getJsonObject(0).getString("pointer"))
+        .isEqualTo("/query/step");
+    JsonObject badStep =
+        assertProblem(
+            await(node.client().get("/streams/plant/series").addQueryParam("step", "1w").send()),
+            400);
+    assertThat(badStep.getJsonArray("errors").getJsonObject(0).getString("pointer"))
+        .isEqualTo("/query/step");
+    JsonObject badTime =
+        assertProblem(
+            await(
+                node.client()
+                    .get("/streams/plant/series")
+                    .addQueryParam("from", "yesterday")
+                    .send()),
+            400);
+    assertThat(badTime.getJsonArray("errors").getJsonObject(0).getString("pointer"))
+        .isEqualTo("/query/from");
   }
 
   @Test
@@ -104,21 +172,45 @@ class StreamReadsIT {
     // Device x sends its readings newest first; y in between.
     StringBuilder body = new StringBuilder();
     for (int n = 49; n >= 0; n--) {
-      body.append("{\"device\":\"x\",\"time\":\"").append(BASE.plusSeconds(n)).append("\",\"value\":").append(n).append("}\n");
-      body.append("{\"device\":\"y\",\"time\":\"").append(BASE.plusSeconds(n)).append("\",\"value\":").append(-n).append("}\n");
+      body.append("{\"device\":\"x\",\"time\":\"")
+          .append(BASE.plusSeconds(n))
+          .append("\",\"value\":")
+          .append(n)
+          .append("}\n");
+      body.append("{\"device\":\"y\",\"time\":\"")
+          .append(BASE.plusSeconds(n))
+          .append("\",\"value\":")
+          .append(-n)
+          .append("}\n");
     }
     upload("pages", body.toString());
 
     List<JsonObject> ofX = pageThrough("/streams/pages/records?device=x&limit=7");
-    assertThat(ofX).extracting(r -> r.getDouble("value")).containsExactlyElementsOf(
-        IntStream.range(0, 50).mapToObj(n -> (double) n).toList());
+    assertThat(ofX)
+        .extracting(r -> r.getDouble("value"))
+        .containsExactlyElementsOf(IntStream.range(0, 50).mapToObj(n -> (double) n).toList());
     List<JsonObject> all = pageThrough("/streams/pages/records?limit=9");
-    assertThat(all).extracting(r -> r.getLong("seq")).containsExactlyElementsOf(IntStream.rangeClosed(1, 100).mapToObj(n -> (long) n).toList());
-    assertThat(all.get(0)).isEqualTo(new JsonObject().put("seq", 1).put("device", "x").put("time", BASE.plusSeconds(49).toString()).put("value", 49.0));
+    assertThat(all)
+        .extracting(r -> r.getLong("seq"))
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 100).mapToObj(n -> (long) n).toList());
+    assertThat(all.get(0))
+        .isEqualTo(
+            new JsonObject()
+                .put("seq", 1)
+                .put("device", "x")
+                .put("time", BASE.plusSeconds(49).toString())
+                .put("value", 49.0));
 
-    List<JsonObject> window = pageThrough("/streams/pages/records?device=y&from=" + BASE.plusSeconds(10) + "&to=" + BASE.plusSeconds(20) + "&limit=3");
-    assertThat(window).extracting(r -> r.getDouble("value")).containsExactlyElementsOf(
-        IntStream.range(10, 20).mapToObj(n -> (double) -n).toList());
+    List<JsonObject> window =
+        pageThrough(
+            "/streams/pages/records?device=y&from="
+                + BASE.plusSeconds(10)
+                + "&to="
+                + BASE.plusSeconds(20)
+                + "&limit=3");
+    assertThat(window)
+        .extracting(r -> r.getDouble("value"))
+        .containsExactlyElementsOf(IntStream.range(10, 20).mapToObj(n -> (double) -n).toList());
   }
 
   @Test
@@ -126,32 +218,62 @@ class StreamReadsIT {
     String padding = "p".repeat(1000);
     StringBuilder body = new StringBuilder();
     for (int n = 0; n < 20_000; n++) {
-      body.append("{\"device\":\"d").append(n % 4).append("\",\"time\":\"").append(BASE.plusMillis(n))
-          .append("\",\"value\":").append(n).append(",\"attrs\":{\"pad\":\"").append(padding).append("\"}}\n");
+      body.append("{\"device\":\"d")
+          .append(n % 4)
+          .append("\",\"time\":\"")
+          .append(BASE.plusMillis(n))
+          .append("\",\"value\":")
+          .append(n)
+          .append(",\"attrs\":{\"pad\":\"")
+          .append(padding)
+          .append("\"}}\n");
     }
     upload("export", body.toString()); // 20 MB as NDJSON
 
     Vertx vertx = Vertx.vertx();
     try {
-      HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port()));
+      HttpClient http =
+          vertx.createHttpClient(
+              new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port()));
       double exportedBefore = exported();
-      HttpClientResponse paused = await(http.request(new RequestOptions().setMethod(HttpMethod.GET)
-          .setURI("/streams/export/records").addHeader("Accept", StreamRoutes.NDJSON))
-          .compose(request -> request.send().map(response -> {
-            response.pause(); // a client that does not read
-            return response;
-          })));
+      HttpClientResponse paused =
+          await(
+              http.request(
+                      new RequestOptions()
+                          .setMethod(HttpMethod.GET)
+                          .setURI("/streams/export/records")
+                          .addHeader("Accept", StreamRoutes.NDJSON))
+                  .compose(
+                      request ->
+                          request
+                              .send()
+                              .map(
+                                  response -> {
+                                    response.pause(); // a client that does not read
+                                    return response;
+                                  })));
       assertThat(paused.getHeader("Content-Type")).isEqualTo(StreamRoutes.NDJSON);
       AtomicReference<Double> sampled = new AtomicReference<>(-1.0);
-      Poll.until("the export stops reading", Duration.ofSeconds(60), Duration.ofMillis(500),
+      Poll.until(
+          "the export stops reading",
+          Duration.ofSeconds(60),
+          Duration.ofMillis(500),
           () -> {
             double now = exported();
             return now == sampled.getAndSet(now);
           });
-      assertThat(sampled.get() - exportedBefore).as("records read while the client read nothing").isLessThan(15_000);
+      assertThat(sampled.get() - exportedBefore)
+          .as("records read while the client read nothing")
+          .isLessThan(15_000);
 
-      // The export holds the only export session (ingest.exportSessions: 1): another is refused, not queued.
-      HttpResponse<Buffer> refused = await(node.client().get("/streams/export/records").putHeader("Accept", StreamRoutes.NDJSON).send());
+      // The export holds the only export session (ingest.exportSessions: 1): another is refused,
+      // not queued.
+      HttpResponse<Buffer> refused =
+          await(
+              node.client()
+                  .get("/streams/export/records")
+                  .putHeader("Accept", StreamRoutes.NDJSON)
+                  .send());
       assertProblem(refused, 503);
       assertThat(refused.getHeader("Retry-After")).isNotNull();
 
@@ -170,46 +292,76 @@ class StreamReadsIT {
       await(vertx.close());
     }
 
-    String ofOneDevice = await(node.client().get("/streams/export/records").addQueryParam("device", "d3")
-        .addQueryParam("to", BASE.plusMillis(40).toString()).putHeader("Accept", StreamRoutes.NDJSON).send()).bodyAsString();
+    String ofOneDevice =
+        await(
+                node.client()
+                    .get("/streams/export/records")
+                    .addQueryParam("device", "d3")
+                    .addQueryParam("to", BASE.plusMillis(40).toString())
+                    .putHeader("Accept", StreamRoutes.NDJSON)
+                    .send())
+            .bodyAsString();
     assertThat(ofOneDevice.lines().map(l -> new JsonObject(l).getDouble("value")).toList())
         .containsExactly(3.0, 7.0, 11.0, 15.0, 19.0, 23.0, 27.0, 31.0, 35.0, 39.0);
-    HttpResponse<Buffer> none = await(node.client().get("/streams/nothing-here/records").putHeader("Accept", StreamRoutes.NDJSON).send());
+    HttpResponse<Buffer> none =
+        await(
+            node.client()
+                .get("/streams/nothing-here/records")
+                .putHeader("Accept", StreamRoutes.NDJSON)
+                .send());
     assertThat(none.statusCode()).isEqualTo(200);
     assertThat(none.body() == null ? "" : none.bodyAsString()).isEmpty();
   }
 
   @Test
   void liveSendsRecordsAsTheyAreStoredAndResumesAfterTheLastEventId() throws Exception {
-    try (SseClient live = SseClient.open(node.port(), "/streams/live/live", MultiMap.caseInsensitiveMultiMap())) {
+    try (SseClient live =
+        SseClient.open(node.port(), "/streams/live/live", MultiMap.caseInsensitiveMultiMap())) {
       assertThat(live.status()).isEqualTo(200);
       assertThat(live.header("Content-Type")).isEqualTo("text/event-stream");
       assertThat(live.awaitComment(Duration.ofSeconds(10))).contains("after seq 0");
       upload("live", lines(0, 1200, 2));
       List<SseClient.Event> events = live.awaitEvents(1200, Duration.ofSeconds(30));
-      assertThat(events).extracting(SseClient.Event::id).containsExactlyElementsOf(
-          IntStream.rangeClosed(1, 1200).mapToObj(String::valueOf).toList());
-      assertThat(new JsonObject(events.get(0).data())).isEqualTo(new JsonObject().put("seq", 1).put("device", "dev-0")
-          .put("time", BASE.toString()).put("value", 0.0));
+      assertThat(events)
+          .extracting(SseClient.Event::id)
+          .containsExactlyElementsOf(
+              IntStream.rangeClosed(1, 1200).mapToObj(String::valueOf).toList());
+      assertThat(new JsonObject(events.get(0).data()))
+          .isEqualTo(
+              new JsonObject()
+                  .put("seq", 1)
+                  .put("device", "dev-0")
+                  .put("time", BASE.toString())
+                  .put("value", 0.0));
       assertThat(events).extracting(SseClient.Event::name).containsOnly("record");
     }
     upload("live", lines(1200, 1250, 2)); // stored while nobody listens
 
     MultiMap resume = MultiMap.caseInsensitiveMultiMap().add("Last-Event-ID", "1190");
     try (SseClient again = SseClient.open(node.port(), "/streams/live/live", resume);
-        SseClient oneDevice = SseClient.open(node.port(), "/streams/live/live?device=dev-1",
-            MultiMap.caseInsensitiveMultiMap().add("Last-Event-ID", "1240"))) {
+        SseClient oneDevice =
+            SseClient.open(
+                node.port(),
+                "/streams/live/live?device=dev-1",
+                MultiMap.caseInsensitiveMultiMap().add("Last-Event-ID", "1240"))) {
       List<SseClient.Event> missed = again.awaitEvents(60, Duration.ofSeconds(30));
-      assertThat(missed).extracting(SseClient.Event::id).containsExactlyElementsOf(
-          IntStream.rangeClosed(1191, 1250).mapToObj(String::valueOf).toList());
+      assertThat(missed)
+          .extracting(SseClient.Event::id)
+          .containsExactlyElementsOf(
+              IntStream.rangeClosed(1191, 1250).mapToObj(String::valueOf).toList());
       upload("live", lines(1250, 1254, 2));
-      assertThat(again.awaitEvents(4, Duration.ofSeconds(30))).extracting(SseClient.Event::id)
+      assertThat(again.awaitEvents(4, Duration.ofSeconds(30)))
+          .extracting(SseClient.Event::id)
           .containsExactly("1251", "1252", "1253", "1254");
       List<SseClient.Event> devices = oneDevice.awaitEvents(7, Duration.ofSeconds(30));
-      assertThat(devices).extracting(SseClient.Event::id).containsExactly("1242", "1244", "1246", "1248", "1250", "1252", "1254");
+      assertThat(devices)
+          .extracting(SseClient.Event::id)
+          .containsExactly("1242", "1244", "1246", "1248", "1250", "1252", "1254");
       assertThat(again.drained()).as("nothing twice").isEmpty();
     }
-    assertProblem(await(node.client().get("/streams/live/live").putHeader("Last-Event-ID", "x1").send()), 400);
+    assertProblem(
+        await(node.client().get("/streams/live/live").putHeader("Last-Event-ID", "x1").send()),
+        400);
   }
 
   /**
@@ -221,43 +373,82 @@ class StreamReadsIT {
     double opened = live("opened");
     double closed = live("closed");
     for (int i = 0; i < 10; i++) {
-      hangUp("GET /streams/plant/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
+      hangUp(
+          "GET /streams/plant/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
     }
-    Poll.until("every /live request reached its handler", Duration.ofSeconds(30), () -> live("opened") - opened == 10);
-    Poll.until("every /live client that hung up is closed", Duration.ofSeconds(30), () -> live("closed") - closed == 10);
+    Poll.until(
+        "every /live request reached its handler",
+        Duration.ofSeconds(30),
+        () -> live("opened") - opened == 10);
+    Poll.until(
+        "every /live client that hung up is closed",
+        Duration.ofSeconds(30),
+        () -> live("closed") - closed == 10);
 
     for (int i = 0; i < 5; i++) {
-      hangUp("GET /streams/plant/records HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/x-ndjson\r\n\r\n");
+      hangUp(
+          "GET /streams/plant/records HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/x-ndjson\r\n\r\n");
     }
-    // The only export session (ingest.exportSessions: 1) is free again well before ingest.sessionIdleMs (30 s).
-    HttpResponse<Buffer> export = Poll.value("an export is served again", Duration.ofSeconds(15),
-        () -> await(node.client().get("/streams/plant/records").putHeader("Accept", StreamRoutes.NDJSON).send()),
-        answer -> answer.statusCode() == 200);
+    // The only export session (ingest.exportSessions: 1) is free again well before
+    // ingest.sessionIdleMs (30 s).
+    HttpResponse<Buffer> export =
+        Poll.value(
+            "an export is served again",
+            Duration.ofSeconds(15),
+            () ->
+                await(
+                    node.client()
+                        .get("/streams/plant/records")
+                        .putHeader("Accept", StreamRoutes.NDJSON)
+                        .send()),
+            answer -> answer.statusCode() == 200);
     assertThat(export.bodyAsString().lines()).hasSize(600);
   }
 
   @Test
   void dotSegmentsAreNotStreamOrRoomNames() {
-    for (String path : List.of("/streams/./records", "/streams/../records", "/streams/%2E%2e/records")) {
-      HttpResponse<Buffer> answer = await(node.client().post(path).putHeader("Content-Type", "application/x-ndjson")
-          .sendBuffer(Buffer.buffer(lines(0, 1, 1))));
+    for (String path :
+        List.of("/streams/./records", "/streams/../records", "/streams/%2E%2e/records")) {
+      HttpResponse<Buffer> answer =
+          await(
+              node.client()
+                  .post(path)
+                  .putHeader("Content-Type", "application/x-ndjson")
+                  .sendBuffer(Buffer.buffer(lines(0, 1, 1))));
       assertProblem(answer, 400);
-      assertThat(answer.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("pointer")).as(path)
+      assertThat(
+              answer
+                  .bodyAsJsonObject()
+                  .getJsonArray("errors")
+                  .getJsonObject(0)
+                  .getString("pointer"))
+          .as(path)
           .isEqualTo("/path/stream");
     }
     assertProblem(await(node.client().get("/streams/../live").send()), 400);
     assertProblem(await(node.client().get("/streams/%2e/series").send()), 400);
     for (String path : List.of("/chat/rooms/../messages", "/chat/rooms/%2e/messages")) {
-      HttpResponse<Buffer> answer = await(node.client().post(path).sendJsonObject(
-          new JsonObject().put("name", "ann").put("text", "hello")));
+      HttpResponse<Buffer> answer =
+          await(
+              node.client()
+                  .post(path)
+                  .sendJsonObject(new JsonObject().put("name", "ann").put("text", "hello")));
       assertProblem(answer, 400);
-      assertThat(answer.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("pointer")).as(path)
+      assertThat(
+              answer
+                  .bodyAsJsonObject()
+                  .getJsonArray("errors")
+                  .getJsonObject(0)
+                  .getString("pointer"))
+          .as(path)
           .isEqualTo("/path/room");
     }
-    assertThat(await(node.client().get("/streams/.../series").send()).statusCode()).as("three dots are a name")
+    assertThat(await(node.client().get("/streams/.../series").send()).statusCode())
+        .as("three dots are a name")
         .isEqualTo(200);
     assertThat(await(node.client().get("/streams/./plant/records").send()).statusCode())
-        .as("a dot segment beside the name is another spelling of /streams/plant/records").isEqualTo(200);
+        .as("a dot segment beside the name is another spelling of /streams/plant/records")
+        .isEqualTo(200);
   }
 
   private static void hangUp(String request) throws java.io.IOException {
@@ -272,8 +463,12 @@ class StreamReadsIT {
   }
 
   private static void upload(String stream, String ndjson) {
-    HttpResponse<Buffer> answer = await(node.client().post("/streams/" + stream + "/records")
-        .putHeader("Content-Type", "application/x-ndjson").sendBuffer(Buffer.buffer(ndjson)));
+    HttpResponse<Buffer> answer =
+        await(
+            node.client()
+                .post("/streams/" + stream + "/records")
+                .putHeader("Content-Type", "application/x-ndjson")
+                .sendBuffer(Buffer.buffer(ndjson)));
     assertThat(answer.statusCode()).as(answer.bodyAsString()).isEqualTo(200);
     assertThat(answer.bodyAsJsonObject().getLong("rejected")).isZero();
   }

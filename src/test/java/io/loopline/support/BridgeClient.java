@@ -46,7 +46,12 @@ public final class BridgeClient implements AutoCloseable {
    */
   public JsonObject request(String address, JsonObject body) {
     String replyTo = "bridge-test." + UUID.randomUUID();
-    write(new JsonObject().put("type", "send").put("address", address).put("replyAddress", replyTo).put("body", body));
+    write(
+        new JsonObject()
+            .put("type", "send")
+            .put("address", address)
+            .put("replyAddress", replyTo)
+            .put("body", body));
     while (true) {
       JsonObject frame = read();
       if ("err".equals(frame.getString("type")) || replyTo.equals(frame.getString("address"))) {

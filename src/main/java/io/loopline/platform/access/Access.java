@@ -1,8 +1,10 @@
 package io.loopline.platform.access;
 
+import io.loopline.contract.ApiKeyFormat;
 import io.loopline.platform.config.AccessSettings;
 import io.loopline.platform.config.AccessSettings.Quota;
-import io.loopline.contract.ApiKeyFormat;
+import io.loopline.platform.web.Problem;
+import io.loopline.platform.web.RoutedPath;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -16,8 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import io.loopline.platform.web.Problem;
-import io.loopline.platform.web.RoutedPath;
 /**
  * Who is calling and whether they may, on every request that is not public: the API key (from
  * {@code Authorization: Bearer} or {@code X-API-Key}, never the query string), the scope the route class
@@ -36,7 +36,8 @@ import io.loopline.platform.web.RoutedPath;
 public final class Access implements Handler<RoutingContext> {
 
   /** Query parameters that look like credentials; a request carrying one is refused, not served anonymously. */
-  private static final Set<String> QUERY_CREDENTIALS = Set.of("api_key", "apikey", "api-key", "key", "access_token", "token");
+  private static final Set<String> QUERY_CREDENTIALS =
+      Set.of("api_key", "apikey", "api-key", "key", "access_token", "token");
 
   /** Who a request is counted as: a key's holder, or an address. */
   record Caller(ApiKeys.Holder key, String address) {
@@ -45,7 +46,8 @@ public final class Access implements Handler<RoutingContext> {
     }
   }
 
-  private static final Problem INVALID_KEY = Problem.of(401, "The API key is not valid (unknown or revoked)");
+  private static final Problem INVALID_KEY =
+      Problem.of(401, "The API key is not valid (unknown or revoked)");
 
   private final AccessSettings settings;
   private final ApiKeys keys;
@@ -54,7 +56,12 @@ public final class Access implements Handler<RoutingContext> {
   private final MeterRegistry registry;
   private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
 
-  public Access(AccessSettings settings, ApiKeys keys, RateLimits limits, ClientAddress clients, MeterRegistry registry) {
+  public Access(
+      AccessSettings settings,
+      ApiKeys keys,
+      RateLimits limits,
+      ClientAddress clients,
+      MeterRegistry registry) {
     this.settings = settings;
     this.keys = keys;
     this.limits = limits;
@@ -67,7 +74,9 @@ public final class Access implements Handler<RoutingContext> {
     HttpServerRequest request = ctx.request();
     String path = RoutedPath.of(ctx);
     if (path == null) {
-      ctx.fail(Problem.of(400, "The request could not be read (a %-escape in the path is not valid)").exception());
+      ctx.fail(
+          Problem.of(400, "The request could not be read (a %-escape in the path is not valid)")
+              .exception());
       return;
     }
     RouteClass routeClass = RouteClass.of(request.method(), path);
@@ -92,24 +101,49 @@ public final class Access implements Handler<RoutingContext> {
     ApiKeys.Presented presented = keys.presented(key);
     ApiKeys.Holder trusted = presented.trusted();
     if (trusted != null) {
-      decide(ctx, routeClass, new Caller(trusted, address), refusal(routeClass, request, trusted), true);
+      decide(
+          ctx,
+          routeClass,
+          new Caller(trusted, address),
+          refusal(routeClass, request, trusted),
+          true);
     } else if (presented.vouched()) {
-      presented.holder().onSuccess(found -> decide(ctx, routeClass, found == null ? anonymous : new Caller(found, address),
-          found == null ? INVALID_KEY : refusal(routeClass, request, found), true)).onFailure(ctx::fail);
+      presented
+          .holder()
+          .onSuccess(
+              found ->
+                  decide(
+                      ctx,
+                      routeClass,
+                      found == null ? anonymous : new Caller(found, address),
+                      found == null ? INVALID_KEY : refusal(routeClass, request, found),
+                      true))
+          .onFailure(ctx::fail);
     } else {
-      // A key this node has not seen valid may be a guess: its address pays before anyone looks it up.
-      spend(ctx, routeClass, anonymous).onSuccess(allowed -> {
-        if (allowed) {
-          presented.holder().onSuccess(found -> {
-            Problem refusal = found == null ? INVALID_KEY : refusal(routeClass, request, found);
-            if (refusal != null) {
-              refuse(ctx, refusal, true); // the address has paid for this request already
-            } else {
-              decide(ctx, routeClass, new Caller(found, address), null, true);
-            }
-          }).onFailure(ctx::fail);
-        }
-      }).onFailure(ctx::fail);
+      // A key this node has not seen valid may be a guess: its address pays before anyone looks it
+      // up.
+      spend(ctx, routeClass, anonymous)
+          .onSuccess(
+              allowed -> {
+                if (allowed) {
+                  presented
+                      .holder()
+                      .onSuccess(
+                          found -> {
+                            Problem refusal =
+                                found == null ? INVALID_KEY : refusal(routeClass, request, found);
+                            if (refusal != null) {
+                              refuse(
+                                  ctx, refusal,
+                                  true); // the address has paid for this request already
+                            } else {
+                              decide(ctx, routeClass, new Caller(found, address), null, true);
+                            }
+                          })
+                      .onFailure(ctx::fail);
+                }
+              })
+          .onFailure(ctx::fail);
     }
   }
 
@@ -117,17 +151,25 @@ public final class Access implements Handler<RoutingContext> {
    * Spends from the budget of {@code caller} (or, when refused, of its address), sets the rate-limit fields,
    * and then refuses, or passes the request on.
    */
-  private void decide(RoutingContext ctx, RouteClass routeClass, Caller caller, Problem refusal, boolean keyPresented) {
-    spend(ctx, routeClass, refusal == null ? caller : new Caller(null, caller.address())).onSuccess(allowed -> {
-      if (!allowed) {
-        return;
-      }
-      if (refusal != null) {
-        refuse(ctx, refusal, keyPresented);
-      } else {
-        ctx.next();
-      }
-    }).onFailure(ctx::fail);
+  private void decide(
+      RoutingContext ctx,
+      RouteClass routeClass,
+      Caller caller,
+      Problem refusal,
+      boolean keyPresented) {
+    spend(ctx, routeClass, refusal == null ? caller : new Caller(null, caller.address()))
+        .onSuccess(
+            allowed -> {
+              if (!allowed) {
+                return;
+              }
+              if (refusal != null) {
+                refuse(ctx, refusal, keyPresented);
+              } else {
+                ctx.next();
+              }
+            })
+        .onFailure(ctx::fail);
   }
 
   /**
@@ -135,28 +177,52 @@ public final class Access implements Handler<RoutingContext> {
    * failing the request with 429 when the budget is spent.
    */
   private Future<Boolean> spend(RoutingContext ctx, RouteClass routeClass, Caller counted) {
-    Quota quota = (counted.key() == null ? settings.anonymous() : settings.keyed()).get(routeClass.id());
+    Quota quota =
+        (counted.key() == null ? settings.anonymous() : settings.keyed()).get(routeClass.id());
     if (!settings.rateLimitEnabled() || quota == null) {
       return Future.succeededFuture(true);
     }
-    return limits.take(counted.bucket(routeClass), quota).map(decision -> {
-      advertise(ctx.response().headers(), routeClass, quota, decision);
-      if (decision.allowed()) {
-        return true;
-      }
-      rejections.computeIfAbsent(routeClass.id(), c -> Counter.builder("loopline.ratelimit.rejected")
-          .description("Requests answered 429 because the caller's budget was spent")
-          .tag("class", c).register(registry)).increment();
-      ctx.fail(Problem.of(429, "Too many " + routeClass.id() + " requests; the budget is " + quota.limit()
-          + " per " + quota.windowSeconds() + " s").exception());
-      return false;
-    });
+    return limits
+        .take(counted.bucket(routeClass), quota)
+        .map(
+            decision -> {
+              advertise(ctx.response().headers(), routeClass, quota, decision);
+              if (decision.allowed()) {
+                return true;
+              }
+              rejections
+                  .computeIfAbsent(
+                      routeClass.id(),
+                      c ->
+                          Counter.builder("loopline.ratelimit.rejected")
+                              .description(
+                                  "Requests answered 429 because the caller's budget was spent")
+                              .tag("class", c)
+                              .register(registry))
+                  .increment();
+              ctx.fail(
+                  Problem.of(
+                          429,
+                          "Too many "
+                              + routeClass.id()
+                              + " requests; the budget is "
+                              + quota.limit()
+                              + " per "
+                              + quota.windowSeconds()
+                              + " s")
+                      .exception());
+              return false;
+            });
   }
 
   private static void refuse(RoutingContext ctx, Problem refusal, boolean keyPresented) {
     if (refusal.status() == 401) {
-      ctx.response().putHeader("WWW-Authenticate",
-          keyPresented ? "Bearer realm=\"loopline\", error=\"invalid_token\"" : "Bearer realm=\"loopline\"");
+      ctx.response()
+          .putHeader(
+              "WWW-Authenticate",
+              keyPresented
+                  ? "Bearer realm=\"loopline\", error=\"invalid_token\""
+                  : "Bearer realm=\"loopline\"");
     }
     ctx.fail(refusal.exception());
   }
@@ -168,20 +234,31 @@ public final class Access implements Handler<RoutingContext> {
       if (routeClass == RouteClass.ADMIN) {
         return Problem.of(401, "Admin routes need an API key with the admin scope");
       }
-      return settings.authRequired() ? Problem.of(401, "This server needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key'") : null;
+      return settings.authRequired()
+          ? Problem.of(
+              401,
+              "This server needs an API key: send 'Authorization: Bearer <key>' or 'X-API-Key'")
+          : null;
     }
-    return holder.grants(scope) ? null
-        : new Problem(403, Problem.TYPE_PREFIX + "insufficient-scope", "Forbidden",
-            "This key lacks the '" + scope + "' scope", null);
+    return holder.grants(scope)
+        ? null
+        : new Problem(
+            403,
+            Problem.TYPE_PREFIX + "insufficient-scope",
+            "Forbidden",
+            "This key lacks the '" + scope + "' scope",
+            null);
   }
 
   private static final CharSequence POLICY_HEADER = HttpHeaders.createOptimized("RateLimit-Policy");
   private static final CharSequence RATE_LIMIT_HEADER = HttpHeaders.createOptimized("RateLimit");
 
-  private static void advertise(MultiMap headers, RouteClass routeClass, Quota quota, Gcra.Decision decision) {
+  private static void advertise(
+      MultiMap headers, RouteClass routeClass, Quota quota, Gcra.Decision decision) {
     String policy = "\"" + routeClass.id() + "\"";
     headers.set(POLICY_HEADER, policy + ";q=" + quota.limit() + ";w=" + quota.windowSeconds());
-    long resetSeconds = ceilSeconds(decision.allowed() ? decision.resetMs() : decision.retryAfterMs());
+    long resetSeconds =
+        ceilSeconds(decision.allowed() ? decision.resetMs() : decision.retryAfterMs());
     headers.set(RATE_LIMIT_HEADER, policy + ";r=" + decision.remaining() + ";t=" + resetSeconds);
     if (!decision.allowed()) {
       headers.set(HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, resetSeconds)));
@@ -204,8 +281,11 @@ public final class Access implements Handler<RoutingContext> {
   private static void refuseQueryCredentials(MultiMap params) {
     for (String name : params.names()) {
       if (QUERY_CREDENTIALS.contains(name.toLowerCase(Locale.ROOT))) {
-        throw Problem.of(401, "API keys are not accepted in the query string (they end up in logs and"
-            + " histories); send 'Authorization: Bearer <key>' or 'X-API-Key'").exception();
+        throw Problem.of(
+                401,
+                "API keys are not accepted in the query string (they end up in logs and"
+                    + " histories); send 'Authorization: Bearer <key>' or 'X-API-Key'")
+            .exception();
       }
     }
   }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.ApiKeyFormat;
 import io.loopline.contract.Failures;
+import io.loopline.platform.bus.BusClient;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -16,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import io.loopline.platform.bus.BusClient;
 /**
  * Who holds a presented key, asked of the persistence verticle by the key's hash. What a lookup found is
  * trusted for {@code auth.keyCacheMs}; a revocation published on the bus drops the key here at once, and the
@@ -48,7 +48,9 @@ public final class ApiKeys {
 
     /** The holder when a lookup within the trust period found the key valid; else null. */
     Holder trusted() {
-      return valid != null && System.nanoTime() - valid.checkedAt() < trustNanos ? valid.holder() : null;
+      return valid != null && System.nanoTime() - valid.checkedAt() < trustNanos
+          ? valid.holder()
+          : null;
     }
 
     /** Whether the key was valid here within {@link #VOUCHED_FOR}, so that asking again is no guess. */
@@ -78,6 +80,7 @@ public final class ApiKeys {
 
   /** How long a key that was valid keeps being looked up without charging its caller's address. */
   static final Duration VOUCHED_FOR = Duration.ofMinutes(10);
+
   private static final int MAX_KEYS = 10_000;
 
   private record Valid(Holder holder, long checkedAt) {}
@@ -86,24 +89,38 @@ public final class ApiKeys {
   private final long trustNanos;
   private final Cache<String, Valid> valid;
   private final Cache<String, Boolean> invalid;
+
   /** Lookups in flight, so a burst with one new key asks once; each removes itself when answered. */
   private final Map<String, Future<Holder>> pending = new HashMap<>();
+
   private MessageConsumer<JsonObject> revocations;
 
   public ApiKeys(BusClient bus, long cacheMs) {
     this.bus = bus;
     this.trustNanos = TimeUnit.MILLISECONDS.toNanos(cacheMs);
-    this.valid = Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterWrite(VOUCHED_FOR).executor(Runnable::run).build();
-    this.invalid = Caffeine.newBuilder().maximumSize(MAX_KEYS).expireAfterWrite(Duration.ofMillis(cacheMs))
-        .executor(Runnable::run).build();
+    this.valid =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_KEYS)
+            .expireAfterWrite(VOUCHED_FOR)
+            .executor(Runnable::run)
+            .build();
+    this.invalid =
+        Caffeine.newBuilder()
+            .maximumSize(MAX_KEYS)
+            .expireAfterWrite(Duration.ofMillis(cacheMs))
+            .executor(Runnable::run)
+            .build();
   }
 
   /** Starts listening for revocations (published by whichever node revoked the key). */
   public Future<Void> listen(io.vertx.core.eventbus.EventBus eventBus) {
-    revocations = eventBus.consumer(Addresses.API_KEYS_REVOKED, message -> {
-      long id = message.body().getLong("id", 0L);
-      valid.asMap().values().removeIf(known -> known.holder().id() == id);
-    });
+    revocations =
+        eventBus.consumer(
+            Addresses.API_KEYS_REVOKED,
+            message -> {
+              long id = message.body().getLong("id", 0L);
+              valid.asMap().values().removeIf(known -> known.holder().id() == id);
+            });
     return revocations.completion();
   }
 
@@ -119,21 +136,30 @@ public final class ApiKeys {
 
   private Future<Holder> lookup(String hash) {
     return bus.request(Addresses.API_KEYS_LOOKUP, new JsonObject().put("hash", hash))
-        .map(found -> new Holder(found.getLong("id"), found.getString("name"),
-            found.getJsonArray("scopes").stream().map(String::valueOf).collect(Collectors.toUnmodifiableSet()),
-            found.getBoolean("revoked")))
-        .recover(e -> e instanceof ReplyException reply && reply.failureCode() == Failures.NOT_FOUND
-            ? Future.succeededFuture(null)
-            : Future.failedFuture(e))
-        .map(holder -> {
-          if (holder == null || holder.revoked()) {
-            valid.invalidate(hash);
-            invalid.put(hash, Boolean.TRUE);
-            return null;
-          }
-          valid.put(hash, new Valid(holder, System.nanoTime()));
-          return holder;
-        })
+        .map(
+            found ->
+                new Holder(
+                    found.getLong("id"),
+                    found.getString("name"),
+                    found.getJsonArray("scopes").stream()
+                        .map(String::valueOf)
+                        .collect(Collectors.toUnmodifiableSet()),
+                    found.getBoolean("revoked")))
+        .recover(
+            e ->
+                e instanceof ReplyException reply && reply.failureCode() == Failures.NOT_FOUND
+                    ? Future.succeededFuture(null)
+                    : Future.failedFuture(e))
+        .map(
+            holder -> {
+              if (holder == null || holder.revoked()) {
+                valid.invalidate(hash);
+                invalid.put(hash, Boolean.TRUE);
+                return null;
+              }
+              valid.put(hash, new Valid(holder, System.nanoTime()));
+              return holder;
+            })
         .onComplete(done -> pending.remove(hash));
   }
 }

@@ -25,7 +25,9 @@ final class Gcra {
     long newTat = tat + interval;
     long allowAt = newTat - window;
     if (allowAt > nowMicros) {
-      return new Outcome(new Decision(false, 0, ceilMillis(allowAt - nowMicros), ceilMillis(tat - nowMicros)), tat);
+      return new Outcome(
+          new Decision(false, 0, ceilMillis(allowAt - nowMicros), ceilMillis(tat - nowMicros)),
+          tat);
     }
     long remaining = (window - (newTat - nowMicros)) / interval;
     return new Outcome(new Decision(true, remaining, 0, ceilMillis(newTat - nowMicros)), newTat);
@@ -42,7 +44,8 @@ final class Gcra {
    * ARGV: limit, window in microseconds, want. Redis's own clock is used, so nodes' clocks need not agree.
    * Returns {granted (0 when refused), remaining after the grant, retryAfterMs, resetMs}.
    */
-  static final String SCRIPT = """
+  static final String SCRIPT =
+      """
       local limit = tonumber(ARGV[1])
       local window = tonumber(ARGV[2])
       local want = tonumber(ARGV[3])

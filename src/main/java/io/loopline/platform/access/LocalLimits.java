@@ -18,11 +18,12 @@ final class LocalLimits implements Shareable {
   private final Cache<String, Long> tats;
 
   private LocalLimits(int maxClients, Duration longestWindow) {
-    this.tats = Caffeine.newBuilder()
-        .maximumSize(maxClients)
-        .expireAfterAccess(longestWindow)
-        .executor(Runnable::run)
-        .build();
+    this.tats =
+        Caffeine.newBuilder()
+            .maximumSize(maxClients)
+            .expireAfterAccess(longestWindow)
+            .executor(Runnable::run)
+            .build();
   }
 
   /** This node's limiter, made by the first HTTP verticle that asks. */
@@ -36,11 +37,14 @@ final class LocalLimits implements Shareable {
   Gcra.Decision take(String client, Quota quota) {
     Gcra.Decision[] decision = new Gcra.Decision[1];
     long now = System.nanoTime() / 1000;
-    tats.asMap().compute(client, (k, tat) -> {
-      Gcra.Outcome outcome = Gcra.take(tat, now, quota);
-      decision[0] = outcome.decision();
-      return outcome.tat();
-    });
+    tats.asMap()
+        .compute(
+            client,
+            (k, tat) -> {
+              Gcra.Outcome outcome = Gcra.take(tat, now, quota);
+              decision[0] = outcome.decision();
+              return outcome.tat();
+            });
     return decision[0];
   }
 }

@@ -1,9 +1,9 @@
 package io.loopline.platform.access;
 
+import io.loopline.platform.web.RoutedPath;
 import io.vertx.core.http.HttpMethod;
 import java.util.Locale;
 
-import io.loopline.platform.web.RoutedPath;
 /**
  * What a request is, for access control: which scope an API key needs for it and which rate-limit budget
  * it spends. Health, docs, the contract, metrics and static pages (chat, console) are public: no key, no budget;
@@ -28,13 +28,24 @@ enum RouteClass {
     if (path.startsWith("/admin/") || path.equals("/admin")) {
       return ADMIN;
     }
-    if (path.startsWith("/health/") || path.equals("/metrics") || path.equals("/openapi.yaml")
-        || path.equals("/docs") || path.startsWith("/docs/") || path.equals("/favicon.ico")
-        || path.equals("/console") || path.startsWith("/console/")
-        || path.equals("/chat") || path.startsWith("/chat/") && !path.equals("/chat/rooms") && !path.startsWith("/chat/rooms/")) {
+    if (path.startsWith("/health/")
+        || path.equals("/metrics")
+        || path.equals("/openapi.yaml")
+        || path.equals("/docs")
+        || path.startsWith("/docs/")
+        || path.equals("/favicon.ico")
+        || path.equals("/console")
+        || path.startsWith("/console/")
+        || path.equals("/chat")
+        || path.startsWith("/chat/")
+            && !path.equals("/chat/rooms")
+            && !path.startsWith("/chat/rooms/")) {
       return PUBLIC;
     }
-    if (path.equals("/scrape") || path.startsWith("/scrape/") || path.equals("/scrape-jobs") || path.startsWith("/scrape-jobs/")) {
+    if (path.equals("/scrape")
+        || path.startsWith("/scrape/")
+        || path.equals("/scrape-jobs")
+        || path.startsWith("/scrape-jobs/")) {
       return SCRAPE;
     }
     return reads(method) ? READ : WRITE;

@@ -1,15 +1,14 @@
 package io.loopline.platform.bus;
 
 import io.loopline.contract.BusHeaders;
-import io.loopline.platform.bus.LocalFirst;
 import io.loopline.platform.observe.RequestIds;
+import io.loopline.platform.web.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
-import io.loopline.platform.web.Problems;
 /**
  * Requests to other verticles over the event bus, each bounded by the configured timeout, sent to this
  * node's own verticle first when it has one ({@link LocalFirst}). A failure is a {@code ReplyException}
@@ -46,12 +45,15 @@ public final class BusClient {
    * straight there, since no other node can answer it; the whole reply, for its headers.
    */
   public <T> Future<Message<T>> requestSession(String address, Object body, long timeoutMs) {
-    return bus.request(address, body, withRequestId(new DeliveryOptions(options).setSendTimeout(timeoutMs)));
+    return bus.request(
+        address, body, withRequestId(new DeliveryOptions(options).setSendTimeout(timeoutMs)));
   }
 
   private static DeliveryOptions withRequestId(DeliveryOptions options) {
     String requestId = RequestIds.current();
-    return requestId == null ? options : new DeliveryOptions(options).addHeader(BusHeaders.REQUEST_ID, requestId);
+    return requestId == null
+        ? options
+        : new DeliveryOptions(options).addHeader(BusHeaders.REQUEST_ID, requestId);
   }
 
   /** A client whose requests wait at most {@code timeoutMs}. */

@@ -22,6 +22,7 @@ public final class Fields {
   public static final int TAG_MAX = 40;
   static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
   public static final Pattern TAG = Pattern.compile("^[a-z0-9][a-z0-9-]*$");
+
   /** Up to ten digits before the point (numeric(12,2)) and at most two after. */
   static final Pattern PRICE = Pattern.compile("^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$");
 
@@ -42,7 +43,9 @@ public final class Fields {
   /** A positive integer id in {@code field}. */
   public static long id(JsonObject message, String field) {
     Object value = message.getValue(field);
-    if (!(value instanceof Number number) || number.longValue() < 1 || number.doubleValue() != number.longValue()) {
+    if (!(value instanceof Number number)
+        || number.longValue() < 1
+        || number.doubleValue() != number.longValue()) {
       throw StoreFailure.invalid(field + ": must be a positive integer");
     }
     return number.longValue();
@@ -54,7 +57,9 @@ public final class Fields {
     if (value == null) {
       return null;
     }
-    if (!(value instanceof Number number) || number.intValue() < 1 || number.doubleValue() != number.intValue()) {
+    if (!(value instanceof Number number)
+        || number.intValue() < 1
+        || number.doubleValue() != number.intValue()) {
       throw StoreFailure.invalid("ifVersion: must be a positive integer");
     }
     return number.intValue();
@@ -69,7 +74,8 @@ public final class Fields {
       return null;
     }
     if (!(value instanceof String text) || text.isBlank() || text.length() > max) {
-      throw StoreFailure.invalid(field + ": must be a non-blank string of at most " + max + " characters");
+      throw StoreFailure.invalid(
+          field + ": must be a non-blank string of at most " + max + " characters");
     }
     return text;
   }
@@ -91,7 +97,8 @@ public final class Fields {
       return null;
     }
     if (!(value instanceof String text) || !PRICE.matcher(text).matches()) {
-      throw StoreFailure.invalid(field + ": must be a decimal string with at most 2 places, 0 to 9999999999.99");
+      throw StoreFailure.invalid(
+          field + ": must be a decimal string with at most 2 places, 0 to 9999999999.99");
     }
     return new BigDecimal(text).setScale(2);
   }
@@ -106,8 +113,11 @@ public final class Fields {
     }
     Set<String> tags = new LinkedHashSet<>();
     for (Object tag : array) {
-      if (!(tag instanceof String text) || text.length() > TAG_MAX || !TAG.matcher(text).matches()) {
-        throw StoreFailure.invalid("tags: each tag is 1 to " + TAG_MAX + " characters of a-z, 0-9 and '-'");
+      if (!(tag instanceof String text)
+          || text.length() > TAG_MAX
+          || !TAG.matcher(text).matches()) {
+        throw StoreFailure.invalid(
+            "tags: each tag is 1 to " + TAG_MAX + " characters of a-z, 0-9 and '-'");
       }
       tags.add(text);
     }
@@ -119,7 +129,9 @@ public final class Fields {
     if (value == null) {
       return 50;
     }
-    if (!(value instanceof Number number) || number.intValue() < 1 || number.intValue() > 200
+    if (!(value instanceof Number number)
+        || number.intValue() < 1
+        || number.intValue() > 200
         || number.doubleValue() != number.intValue()) {
       throw StoreFailure.invalid("limit: must be an integer from 1 to 200");
     }
@@ -128,7 +140,10 @@ public final class Fields {
 
   /** A job's attempt limit in {@code field}: an integer from 1 to 100. */
   public static int attempts(Object value, String field) {
-    if (!(value instanceof Number n) || n.doubleValue() != n.intValue() || n.intValue() < 1 || n.intValue() > 100) {
+    if (!(value instanceof Number n)
+        || n.doubleValue() != n.intValue()
+        || n.intValue() < 1
+        || n.intValue() > 100) {
       throw StoreFailure.invalid(field + ": must be an integer from 1 to 100");
     }
     return n.intValue();
@@ -143,7 +158,8 @@ public final class Fields {
     try {
       return OffsetDateTime.parse((String) value, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     } catch (ClassCastException | java.time.format.DateTimeParseException e) {
-      throw StoreFailure.invalid(field + ": must be an RFC 3339 time with an offset, e.g. 2026-12-01T10:00:00Z");
+      throw StoreFailure.invalid(
+          field + ": must be an RFC 3339 time with an offset, e.g. 2026-12-01T10:00:00Z");
     }
   }
 

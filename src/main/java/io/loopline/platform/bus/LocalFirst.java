@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import io.loopline.contract.Addresses;
 /**
  * Event-bus requests that stay on this node when it runs the role, and go to other nodes only when it
  * does not. The clustered event bus would otherwise spread requests over every node's consumers, local
@@ -25,6 +24,7 @@ public final class LocalFirst {
 
   private final EventBus bus;
   private final boolean clustered;
+
   /** Local consumers of an address are looked for again this long after none was found. */
   static final long RECHECK_MS = 10_000;
 
@@ -38,15 +38,19 @@ public final class LocalFirst {
 
   public <T> Future<Message<T>> request(String address, Object body, DeliveryOptions options) {
     Long since = remoteOnly.get(address);
-    if (!clustered || since != null && System.nanoTime() - since < TimeUnit.MILLISECONDS.toNanos(RECHECK_MS)) {
+    if (!clustered
+        || since != null && System.nanoTime() - since < TimeUnit.MILLISECONDS.toNanos(RECHECK_MS)) {
       return bus.request(address, body, options);
     }
-    return bus.<T>request(address, body, new DeliveryOptions(options).setLocalOnly(true)).recover(e -> {
-      if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
-        remoteOnly.put(address, System.nanoTime());
-        return bus.request(address, body, options);
-      }
-      return Future.failedFuture(e);
-    });
+    return bus.<T>request(address, body, new DeliveryOptions(options).setLocalOnly(true))
+        .recover(
+            e -> {
+              if (e instanceof ReplyException reply
+                  && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+                remoteOnly.put(address, System.nanoTime());
+                return bus.request(address, body, options);
+              }
+              return Future.failedFuture(e);
+            });
   }
 }

@@ -53,7 +53,8 @@ public final class StoreFailure extends RuntimeException {
         log.info("database refused a value: {} {}", state, pg.getErrorMessage());
         return invalid("value: refused by the database (out of range or malformed)");
       }
-      // 08 connection, 53 resources, 57 cancelled (statement_timeout) or shutting down: try again later.
+      // 08 connection, 53 resources, 57 cancelled (statement_timeout) or shutting down: try again
+      // later.
       if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57")) {
         log.warn("database unavailable: {} {}", state, pg.getErrorMessage());
         return new StoreFailure(Failures.UNAVAILABLE, "database unavailable");
@@ -71,7 +72,8 @@ public final class StoreFailure extends RuntimeException {
   private static boolean isPoolOrConnectionTrouble(Throwable failure) {
     String text = String.valueOf(failure.getMessage()).toLowerCase(java.util.Locale.ROOT);
     return failure.getClass().getSimpleName().contains("ConnectionPoolTooBusy")
-        || failure instanceof io.vertx.core.VertxException && (text.contains("connection") || text.contains("closed"))
+        || failure instanceof io.vertx.core.VertxException
+            && (text.contains("connection") || text.contains("closed"))
         || failure instanceof java.io.IOException;
   }
 }

@@ -25,13 +25,31 @@ public final class BridgeVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject settings = config().getJsonObject("bridge");
     BridgeOptions options = new BridgeOptions();
-    settings.getJsonArray("inbound").forEach(regex -> options.addInboundPermitted(new PermittedOptions().setAddressRegex(String.valueOf(regex))));
-    settings.getJsonArray("outbound").forEach(regex -> options.addOutboundPermitted(new PermittedOptions().setAddressRegex(String.valueOf(regex))));
+    settings
+        .getJsonArray("inbound")
+        .forEach(
+            regex ->
+                options.addInboundPermitted(
+                    new PermittedOptions().setAddressRegex(String.valueOf(regex))));
+    settings
+        .getJsonArray("outbound")
+        .forEach(
+            regex ->
+                options.addOutboundPermitted(
+                    new PermittedOptions().setAddressRegex(String.valueOf(regex))));
     bridge = TcpEventBusBridge.create(vertx, options);
     String host = settings.getString("host");
     int port = settings.getInteger("port");
-    return bridge.listen(port, host).onSuccess(b -> log.info("Event-bus bridge on {}:{} (inbound {}, outbound {})",
-        host, port, settings.getJsonArray("inbound"), settings.getJsonArray("outbound")));
+    return bridge
+        .listen(port, host)
+        .onSuccess(
+            b ->
+                log.info(
+                    "Event-bus bridge on {}:{} (inbound {}, outbound {})",
+                    host,
+                    port,
+                    settings.getJsonArray("inbound"),
+                    settings.getJsonArray("outbound")));
   }
 
   @Override

@@ -54,12 +54,21 @@ public final class Clustering {
     config.setClusterName(settings.name());
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
-    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(settings.heartbeatTimeoutSeconds()));
+    config.setProperty(
+        "hazelcast.max.no.heartbeat.seconds", String.valueOf(settings.heartbeatTimeoutSeconds()));
     config.setProperty("hazelcast.tcp.join.port.try.count", "20");
     // Port 0: one the OS picks (other members then need this node's address from its log).
-    config.getNetworkConfig().setPort(settings.hazelcastPort())
-        .setPortAutoIncrement(settings.hazelcastPort() != 0).setPortCount(20);
-    config.getNetworkConfig().getInterfaces().setEnabled(true).clear().addInterface(settings.host());
+    config
+        .getNetworkConfig()
+        .setPort(settings.hazelcastPort())
+        .setPortAutoIncrement(settings.hazelcastPort() != 0)
+        .setPortCount(20);
+    config
+        .getNetworkConfig()
+        .getInterfaces()
+        .setEnabled(true)
+        .clear()
+        .addInterface(settings.host());
     join(config.getNetworkConfig().getJoin(), settings);
     return config;
   }
@@ -73,9 +82,15 @@ public final class Clustering {
     List<String> inFile = enabledJoins(join);
     inFile.remove(settings.join().id());
     if (!settings.configFile().isEmpty() && !inFile.isEmpty()) {
-      throw new ConfigException("cluster.configFile " + settings.configFile() + " turns on the " + String.join(" and ", inFile)
-          + " join, but cluster.join is " + settings.join().id() + ": Hazelcast allows one join; turn it off in the file"
-          + " or set cluster.join to it");
+      throw new ConfigException(
+          "cluster.configFile "
+              + settings.configFile()
+              + " turns on the "
+              + String.join(" and ", inFile)
+              + " join, but cluster.join is "
+              + settings.join().id()
+              + ": Hazelcast allows one join; turn it off in the file"
+              + " or set cluster.join to it");
     }
     join.getTcpIpConfig().setEnabled(false);
     join.getMulticastConfig().setEnabled(false);
@@ -127,7 +142,9 @@ public final class Clustering {
             Map.entry("gcp", join.getGcpConfig().isEnabled()),
             Map.entry("azure", join.getAzureConfig().isEnabled()),
             Map.entry("eureka", join.getEurekaConfig().isEnabled()),
-            Map.entry("discovery-strategies", !join.getDiscoveryConfig().getDiscoveryStrategyConfigs().isEmpty()))
+            Map.entry(
+                "discovery-strategies",
+                !join.getDiscoveryConfig().getDiscoveryStrategyConfigs().isEmpty()))
         .filter(Map.Entry::getValue)
         .map(Map.Entry::getKey)
         .collect(Collectors.toCollection(ArrayList::new));
@@ -146,14 +163,18 @@ public final class Clustering {
    * nor be handed one by it (the handshake fails either way).
    */
   public static void eventBus(VertxOptions options, ClusterSettings settings) {
-    EventBusOptions bus = options.getEventBusOptions()
-        .setHost(settings.eventBusHost())
-        .setPort(settings.eventBusPort());
+    EventBusOptions bus =
+        options
+            .getEventBusOptions()
+            .setHost(settings.eventBusHost())
+            .setPort(settings.eventBusPort());
     ClusterSettings.Tls tls = settings.tls();
     if (tls.enabled()) {
       bus.setSsl(true)
-          .setKeyCertOptions(new PfxOptions().setPath(tls.keyStore()).setPassword(tls.keyStorePassword()))
-          .setTrustOptions(new PfxOptions().setPath(tls.trustStore()).setPassword(tls.trustStorePassword()))
+          .setKeyCertOptions(
+              new PfxOptions().setPath(tls.keyStore()).setPassword(tls.keyStorePassword()))
+          .setTrustOptions(
+              new PfxOptions().setPath(tls.trustStore()).setPassword(tls.trustStorePassword()))
           .setClientAuth(ClientAuth.REQUIRED);
     }
     if (!settings.publicHost().isEmpty()) {
@@ -174,15 +195,17 @@ public final class Clustering {
   }
 
   private static Config hazelcastConfig(ClusterSettings settings) {
-    try (InputStream in = settings.configFile().isEmpty()
-        ? Clustering.class.getClassLoader().getResourceAsStream("conf/cluster.xml")
-        : Files.newInputStream(Path.of(settings.configFile()))) {
+    try (InputStream in =
+        settings.configFile().isEmpty()
+            ? Clustering.class.getClassLoader().getResourceAsStream("conf/cluster.xml")
+            : Files.newInputStream(Path.of(settings.configFile()))) {
       if (in == null) {
         throw new ConfigException("built-in conf/cluster.xml is missing from the classpath");
       }
       return new XmlConfigBuilder(in).build();
     } catch (IOException e) {
-      throw new ConfigException("cluster.configFile " + settings.configFile() + ": " + e.getMessage());
+      throw new ConfigException(
+          "cluster.configFile " + settings.configFile() + ": " + e.getMessage());
     }
   }
 }

@@ -30,11 +30,21 @@ public record AccessSettings(
   public record Quota(int limit, int windowSeconds) {
     public Quota {
       if (limit < 1 || windowSeconds < 1) {
-        throw new ConfigException("rateLimit: limit and windowSeconds must be at least 1, got " + limit + "/" + windowSeconds);
+        throw new ConfigException(
+            "rateLimit: limit and windowSeconds must be at least 1, got "
+                + limit
+                + "/"
+                + windowSeconds);
       }
       if ((long) limit > windowSeconds * 1_000_000L) {
-        // The limiters count in microseconds: one request per microsecond is the finest budget they keep.
-        throw new ConfigException("rateLimit: at most one request per microsecond, got " + limit + " per " + windowSeconds + " s");
+        // The limiters count in microseconds: one request per microsecond is the finest budget they
+        // keep.
+        throw new ConfigException(
+            "rateLimit: at most one request per microsecond, got "
+                + limit
+                + " per "
+                + windowSeconds
+                + " s");
       }
     }
   }
@@ -44,8 +54,11 @@ public record AccessSettings(
     JsonObject limits = config.getJsonObject("rateLimit");
     double share = limits.getDouble("leaseShare");
     if (!(share > 0 && share <= 1) || limits.getLong("leaseMs") < 1) {
-      throw new ConfigException("rateLimit: leaseShare must be above 0 and at most 1, leaseMs at least 1; got "
-          + share + " and " + limits.getLong("leaseMs"));
+      throw new ConfigException(
+          "rateLimit: leaseShare must be above 0 and at most 1, leaseMs at least 1; got "
+              + share
+              + " and "
+              + limits.getLong("leaseMs"));
     }
     return new AccessSettings(
         auth.getBoolean("required"),

@@ -17,7 +17,8 @@ public record Cidr(byte[] network, int prefixLength) {
     String trimmed = text.trim();
     int slash = trimmed.indexOf('/');
     String address = slash < 0 ? trimmed : trimmed.substring(0, slash);
-    if (!LITERAL.matcher(address).matches() || !(address.contains(":") || address.chars().filter(c -> c == '.').count() == 3)) {
+    if (!LITERAL.matcher(address).matches()
+        || !(address.contains(":") || address.chars().filter(c -> c == '.').count() == 3)) {
       throw new ConfigException("'" + text + "' is not an IP address or CIDR range");
     }
     byte[] bytes;
@@ -47,6 +48,8 @@ public record Cidr(byte[] network, int prefixLength) {
       return false;
     }
     int shift = network.length * 8 - prefixLength;
-    return new BigInteger(1, candidate).shiftRight(shift).equals(new BigInteger(1, network).shiftRight(shift));
+    return new BigInteger(1, candidate)
+        .shiftRight(shift)
+        .equals(new BigInteger(1, network).shiftRight(shift));
   }
 }

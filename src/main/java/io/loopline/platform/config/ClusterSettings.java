@@ -35,7 +35,8 @@ public record ClusterSettings(
           return join;
         }
       }
-      throw new ConfigException("cluster.join must be tcp, kubernetes or multicast, not '" + value + "'");
+      throw new ConfigException(
+          "cluster.join must be tcp, kubernetes or multicast, not '" + value + "'");
     }
 
     /** The setting's spelling. */
@@ -51,19 +52,25 @@ public record ClusterSettings(
    * service account may list the service's endpoints). An empty {@code serviceName} too: every pod of the
    * namespace the API lists.
    */
-  public record Kubernetes(String serviceDns, String serviceName, String namespace, int servicePort) {
+  public record Kubernetes(
+      String serviceDns, String serviceName, String namespace, int servicePort) {
     public Kubernetes {
       if (!serviceDns.isEmpty() && !serviceName.isEmpty()) {
-        throw new ConfigException("cluster.kubernetes: set serviceDns (DNS lookup) or serviceName (Kubernetes API), not both");
+        throw new ConfigException(
+            "cluster.kubernetes: set serviceDns (DNS lookup) or serviceName (Kubernetes API), not both");
       }
       if (servicePort < 0 || servicePort > 65535) {
-        throw new ConfigException("cluster.kubernetes.servicePort must be 0 (any) to 65535, not " + servicePort);
+        throw new ConfigException(
+            "cluster.kubernetes.servicePort must be 0 (any) to 65535, not " + servicePort);
       }
     }
 
     static Kubernetes from(JsonObject kubernetes) {
-      return new Kubernetes(kubernetes.getString("serviceDns").trim(), kubernetes.getString("serviceName").trim(),
-          kubernetes.getString("namespace").trim(), kubernetes.getInteger("servicePort"));
+      return new Kubernetes(
+          kubernetes.getString("serviceDns").trim(),
+          kubernetes.getString("serviceName").trim(),
+          kubernetes.getString("namespace").trim(),
+          kubernetes.getInteger("servicePort"));
     }
   }
 
@@ -72,21 +79,37 @@ public record ClusterSettings(
    * the key and certificate of its {@code keyStore} and accepts only peers whose certificate its
    * {@code trustStore} trusts (the cluster's own CA); both are PKCS#12 files.
    */
-  public record Tls(boolean enabled, String keyStore, String keyStorePassword, String trustStore, String trustStorePassword) {
+  public record Tls(
+      boolean enabled,
+      String keyStore,
+      String keyStorePassword,
+      String trustStore,
+      String trustStorePassword) {
     public Tls {
       if (enabled && (keyStore.isBlank() || trustStore.isBlank())) {
-        throw new ConfigException("cluster.tls.enabled needs cluster.tls.keyStore and cluster.tls.trustStore (PKCS#12 files)");
+        throw new ConfigException(
+            "cluster.tls.enabled needs cluster.tls.keyStore and cluster.tls.trustStore (PKCS#12 files)");
       }
     }
 
     static Tls from(JsonObject tls) {
-      return new Tls(tls.getBoolean("enabled"), tls.getString("keyStore"), tls.getString("keyStorePassword"),
-          tls.getString("trustStore"), tls.getString("trustStorePassword"));
+      return new Tls(
+          tls.getBoolean("enabled"),
+          tls.getString("keyStore"),
+          tls.getString("keyStorePassword"),
+          tls.getString("trustStore"),
+          tls.getString("trustStorePassword"));
     }
 
     @Override
     public String toString() {
-      return "Tls[enabled=" + enabled + ", keyStore=" + keyStore + ", trustStore=" + trustStore + "]"; // no passwords in logs
+      return "Tls[enabled="
+          + enabled
+          + ", keyStore="
+          + keyStore
+          + ", trustStore="
+          + trustStore
+          + "]"; // no passwords in logs
     }
   }
 

@@ -29,7 +29,8 @@ public record HttpSettings(
       throw new ConfigException("http.port must be 0 (any free port) to 65535, not " + port);
     }
     if (shutdownTimeoutSeconds < 0 || drainDelayMs < 0) {
-      throw new ConfigException("http.shutdownTimeoutSeconds and http.drainDelayMs cannot be negative");
+      throw new ConfigException(
+          "http.shutdownTimeoutSeconds and http.drainDelayMs cannot be negative");
     }
   }
 

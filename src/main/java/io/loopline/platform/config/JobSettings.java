@@ -26,6 +26,8 @@ public record JobSettings(
         jobs.getLong("maxBackoffMs"),
         jobs.getLong("timeoutMs"),
         jobs.getLong("shutdownTimeoutMs"),
-        logPath == null || logPath.isBlank() ? Path.of(config.getString("dataDir"), "log.txt") : Path.of(logPath));
+        logPath == null || logPath.isBlank()
+            ? Path.of(config.getString("dataDir"), "log.txt")
+            : Path.of(logPath));
   }
 }

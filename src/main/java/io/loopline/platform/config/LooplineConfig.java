@@ -41,11 +41,15 @@ public final class LooplineConfig {
 
   /** The built-in defaults alone. */
   public static LooplineConfig defaults() {
-    try (InputStream in = LooplineConfig.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
+    try (InputStream in =
+        LooplineConfig.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
       if (in == null) {
-        throw new ConfigException("built-in " + DEFAULTS_RESOURCE + " is missing from the classpath");
+        throw new ConfigException(
+            "built-in " + DEFAULTS_RESOURCE + " is missing from the classpath");
       }
-      return new LooplineConfig(parseYaml(new java.io.InputStreamReader(in, StandardCharsets.UTF_8), "built-in defaults"));
+      return new LooplineConfig(
+          parseYaml(
+              new java.io.InputStreamReader(in, StandardCharsets.UTF_8), "built-in defaults"));
     } catch (IOException e) {
       throw new ConfigException("cannot read built-in defaults: " + e.getMessage());
     }
@@ -74,8 +78,12 @@ public final class LooplineConfig {
           }
           fromArgs.mergeIn(readFile(Path.of(args.get(++i))), true);
         }
-        case "--cluster" -> fromArgs.mergeIn(new JsonObject().put("cluster", new JsonObject().put("enabled", true)), true);
-        default -> throw new ConfigException("unknown argument " + args.get(i) + " (expected --config FILE or --cluster)");
+        case "--cluster" ->
+            fromArgs.mergeIn(
+                new JsonObject().put("cluster", new JsonObject().put("enabled", true)), true);
+        default ->
+            throw new ConfigException(
+                "unknown argument " + args.get(i) + " (expected --config FILE or --cluster)");
       }
     }
     return config.with(fromArgs);
@@ -111,7 +119,8 @@ public final class LooplineConfig {
       }
     }
     if (roles.isEmpty()) {
-      throw new ConfigException("roles is empty: a node needs at least one of " + List.of(Role.values()));
+      throw new ConfigException(
+          "roles is empty: a node needs at least one of " + List.of(Role.values()));
     }
     return roles;
   }
@@ -168,13 +177,14 @@ public final class LooplineConfig {
     JsonObject out = new JsonObject();
     Map<String, List<String>> known = new LinkedHashMap<>();
     collectPaths(json, new ArrayList<>(), known);
-    known.forEach((envName, path) -> {
-      String raw = env.get(envName);
-      if (raw != null) {
-        Object current = valueAt(json, path);
-        putPath(out, path, convert(envName, raw, current));
-      }
-    });
+    known.forEach(
+        (envName, path) -> {
+          String raw = env.get(envName);
+          if (raw != null) {
+            Object current = valueAt(json, path);
+            putPath(out, path, convert(envName, raw, current));
+          }
+        });
     for (String name : env.keySet()) {
       if (name.startsWith(ENV_PREFIX) && !known.containsKey(name)) {
         throw new ConfigException("unknown setting " + name + "; known: " + known.keySet());
@@ -183,7 +193,8 @@ public final class LooplineConfig {
     return out;
   }
 
-  private static void collectPaths(JsonObject node, List<String> prefix, Map<String, List<String>> out) {
+  private static void collectPaths(
+      JsonObject node, List<String> prefix, Map<String, List<String>> out) {
     for (String key : node.fieldNames()) {
       List<String> path = new ArrayList<>(prefix);
       path.add(key);
@@ -260,7 +271,8 @@ public final class LooplineConfig {
   private static void checkKnown(JsonObject known, JsonObject overrides, String where) {
     for (String key : overrides.fieldNames()) {
       if (!known.containsKey(key)) {
-        throw new ConfigException("unknown setting " + where + key + "; known here: " + known.fieldNames());
+        throw new ConfigException(
+            "unknown setting " + where + key + "; known here: " + known.fieldNames());
       }
       Object value = overrides.getValue(key);
       Object base = known.getValue(key);
@@ -276,8 +288,10 @@ public final class LooplineConfig {
   }
 
   private static boolean sameKind(Object base, Object value) {
-    return kind(base).equals(kind(value)) || base instanceof Number && value instanceof Number
-        && (base instanceof Double || !(value instanceof Double || value instanceof Float));
+    return kind(base).equals(kind(value))
+        || base instanceof Number
+            && value instanceof Number
+            && (base instanceof Double || !(value instanceof Double || value instanceof Float));
   }
 
   private static String kind(Object value) {

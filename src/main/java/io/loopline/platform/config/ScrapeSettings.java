@@ -36,7 +36,11 @@ public record ScrapeSettings(
   public static ScrapeSettings from(JsonObject config) {
     JsonObject s = config.getJsonObject("scrape");
     return new ScrapeSettings(
-        s.getJsonArray("allow").stream().map(String::valueOf).map(String::trim).filter(a -> !a.isEmpty()).toList(),
+        s.getJsonArray("allow").stream()
+            .map(String::valueOf)
+            .map(String::trim)
+            .filter(a -> !a.isEmpty())
+            .toList(),
         s.getString("userAgent"),
         s.getLong("connectTimeoutMs"),
         s.getLong("idleTimeoutMs"),

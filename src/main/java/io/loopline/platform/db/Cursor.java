@@ -1,5 +1,6 @@
 package io.loopline.platform.db;
 
+import io.loopline.platform.bus.StoreFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -8,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.function.Function;
 
-import io.loopline.platform.bus.StoreFailure;
 /**
  * Keyset-pagination position: the sort, the sort key and the id of the last row a page showed, opaque to
  * clients (base64url of a small JSON object). A page continues strictly after it, so concurrent inserts
@@ -20,8 +20,13 @@ public record Cursor(String sort, Object key, long id) {
    * One page of a listing queried for {@code limit + 1} rows: the first {@code limit} as JSON under
    * {@code field}, and {@code next}, the cursor after the last of them, when the extra row shows there is more.
    */
-  public static JsonObject page(RowSet<Row> rows, int limit, String field, String sort,
-      Function<Row, JsonObject> toJson, Function<JsonObject, Object> sortKey) {
+  public static JsonObject page(
+      RowSet<Row> rows,
+      int limit,
+      String field,
+      String sort,
+      Function<Row, JsonObject> toJson,
+      Function<JsonObject, Object> sortKey) {
     JsonArray page = new JsonArray();
     String next = null;
     for (Row row : rows) {
@@ -37,7 +42,9 @@ public record Cursor(String sort, Object key, long id) {
 
   public String encode() {
     JsonObject json = new JsonObject().put("s", sort).put("k", key).put("i", id);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(json.encode().getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(json.encode().getBytes(StandardCharsets.UTF_8));
   }
 
   /** Reads a cursor made for {@code sort}; anything else is a 400. */
@@ -46,10 +53,12 @@ public record Cursor(String sort, Object key, long id) {
       return null;
     }
     try {
-      JsonObject json = new JsonObject(new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8));
+      JsonObject json =
+          new JsonObject(new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8));
       Cursor cursor = new Cursor(json.getString("s"), json.getValue("k"), json.getLong("i"));
       if (!sort.equals(cursor.sort())) {
-        throw StoreFailure.invalid("cursor: was made for sort '" + cursor.sort() + "', not '" + sort + "'");
+        throw StoreFailure.invalid(
+            "cursor: was made for sort '" + cursor.sort() + "', not '" + sort + "'");
       }
       return cursor;
     } catch (StoreFailure e) {

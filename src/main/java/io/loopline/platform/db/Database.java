@@ -33,49 +33,60 @@ import org.slf4j.LoggerFactory;
  */
 public final class Database {
 
-  private static final Logger slowLog = LoggerFactory.getLogger("io.loopline.persistence.SlowQuery");
+  private static final Logger slowLog =
+      LoggerFactory.getLogger("io.loopline.persistence.SlowQuery");
+
   /** Tries of a statement or transaction that PostgreSQL aborted to break a deadlock. */
   private static final int DEADLOCK_TRIES = 3;
 
   private final SqlClient client;
+
   /** A small pool for the few writes that need a transaction (the pipelined client cannot give connections). */
   private final Pool transactions;
+
   private final Vertx vertx;
   private final DbSettings settings;
   private final PgConnectOptions connect;
   private final long timeoutMs;
   private final long slowMs;
+
   /** Statements explained recently, so a slow statement is explained once a minute, not on every run. */
-  private final Cache<String, Boolean> explained = Caffeine.newBuilder()
-      .maximumSize(1000).expireAfterWrite(Duration.ofMinutes(1)).build();
+  private final Cache<String, Boolean> explained =
+      Caffeine.newBuilder().maximumSize(1000).expireAfterWrite(Duration.ofMinutes(1)).build();
 
   public Database(Vertx vertx, DbSettings settings) {
-    // Prepared statements are kept per connection (Vert.x's default is to prepare each time, a round trip and
+    // Prepared statements are kept per connection (Vert.x's default is to prepare each time, a
+    // round trip and
     // a parse more per statement: a fifth of an uncached read's CPU went to the extra write alone).
-    PgConnectOptions connect = PgConnectOptions.fromUri(settings.url()).setPipeliningLimit(settings.pipeliningLimit())
-        .setCachePreparedStatements(true);
+    PgConnectOptions connect =
+        PgConnectOptions.fromUri(settings.url())
+            .setPipeliningLimit(settings.pipeliningLimit())
+            .setCachePreparedStatements(true);
     Map<String, String> properties = new HashMap<>(connect.getProperties());
     properties.put("statement_timeout", String.valueOf(settings.queryTimeoutMs()));
     properties.putIfAbsent("application_name", "loopline");
     connect.setProperties(properties);
-    PoolOptions pool = new PoolOptions()
-        .setMaxSize(settings.poolSize())
-        .setMaxWaitQueueSize(settings.maxWaitQueueSize())
-        .setConnectionTimeout(settings.connectTimeoutMs())
-        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setName("loopline-pg");
-    this.client = PgBuilder.client()
-        .with(pool)
-        .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
-        .connectingTo(connect)
-        .using(vertx)
-        .build();
-    this.transactions = PgBuilder.pool()
-        .with(new PoolOptions(pool).setMaxSize(2).setName("loopline-pg-tx"))
-        .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
-        .connectingTo(connect)
-        .using(vertx)
-        .build();
+    PoolOptions pool =
+        new PoolOptions()
+            .setMaxSize(settings.poolSize())
+            .setMaxWaitQueueSize(settings.maxWaitQueueSize())
+            .setConnectionTimeout(settings.connectTimeoutMs())
+            .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setName("loopline-pg");
+    this.client =
+        PgBuilder.client()
+            .with(pool)
+            .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
+            .connectingTo(connect)
+            .using(vertx)
+            .build();
+    this.transactions =
+        PgBuilder.pool()
+            .with(new PoolOptions(pool).setMaxSize(2).setName("loopline-pg-tx"))
+            .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
+            .connectingTo(connect)
+            .using(vertx)
+            .build();
     this.vertx = vertx;
     this.settings = settings;
     this.connect = connect;
@@ -89,12 +100,13 @@ public final class Database {
    */
   public Pool pool(String name, int size) {
     return PgBuilder.pool()
-        .with(new PoolOptions()
-            .setMaxSize(size)
-            .setMaxWaitQueueSize(settings.maxWaitQueueSize())
-            .setConnectionTimeout(settings.connectTimeoutMs())
-            .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-            .setName(name))
+        .with(
+            new PoolOptions()
+                .setMaxSize(size)
+                .setMaxWaitQueueSize(settings.maxWaitQueueSize())
+                .setConnectionTimeout(settings.connectTimeoutMs())
+                .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setName(name))
         .with(new NetClientOptions().setConnectTimeout(settings.connectTimeoutMs()))
         .connectingTo(connect)
         .using(vertx)
@@ -119,14 +131,17 @@ public final class Database {
   private Future<RowSet<Row>> runOnce(String sql, Tuple params) {
     long start = System.nanoTime();
     // PostgreSQL cancels at timeoutMs; the extra second covers a connection that stopped answering.
-    return client.preparedQuery(sql).execute(params)
+    return client
+        .preparedQuery(sql)
+        .execute(params)
         .timeout(timeoutMs + 1000, TimeUnit.MILLISECONDS)
-        .onSuccess(rows -> {
-          long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-          if (slowMs > 0 && elapsedMs >= slowMs) {
-            explain(sql, params, elapsedMs);
-          }
-        });
+        .onSuccess(
+            rows -> {
+              long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+              if (slowMs > 0 && elapsedMs >= slowMs) {
+                explain(sql, params, elapsedMs);
+              }
+            });
   }
 
   /** {@code EXPLAIN} (never {@code ANALYZE}: it would run a write again), asynchronously, then one log line. */
@@ -135,11 +150,26 @@ public final class Database {
       slowLog.warn("slow statement ({} ms): {}", elapsedMs, oneLine(sql));
       return;
     }
-    client.preparedQuery("EXPLAIN " + sql).execute(params)
+    client
+        .preparedQuery("EXPLAIN " + sql)
+        .execute(params)
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .onSuccess(plan -> slowLog.warn("slow statement ({} ms): {}\n{}", elapsedMs, oneLine(sql),
-            StreamSupport.stream(plan.spliterator(), false).map(r -> "  " + r.getString(0)).collect(Collectors.joining("\n"))))
-        .onFailure(e -> slowLog.warn("slow statement ({} ms): {} (no plan: {})", elapsedMs, oneLine(sql), e.getMessage()));
+        .onSuccess(
+            plan ->
+                slowLog.warn(
+                    "slow statement ({} ms): {}\n{}",
+                    elapsedMs,
+                    oneLine(sql),
+                    StreamSupport.stream(plan.spliterator(), false)
+                        .map(r -> "  " + r.getString(0))
+                        .collect(Collectors.joining("\n"))))
+        .onFailure(
+            e ->
+                slowLog.warn(
+                    "slow statement ({} ms): {} (no plan: {})",
+                    elapsedMs,
+                    oneLine(sql),
+                    e.getMessage()));
   }
 
   private static String oneLine(String sql) {
@@ -151,7 +181,12 @@ public final class Database {
    * again from the start if PostgreSQL aborted it to break a deadlock.
    */
   public <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
-    return retryDeadlock(() -> transactions.withTransaction(work::apply).timeout(timeoutMs + 1000, TimeUnit.MILLISECONDS), 1);
+    return retryDeadlock(
+        () ->
+            transactions
+                .withTransaction(work::apply)
+                .timeout(timeoutMs + 1000, TimeUnit.MILLISECONDS),
+        1);
   }
 
   /**
@@ -160,10 +195,17 @@ public final class Database {
    * PostgreSQL aborts one of them with SQLSTATE 40P01, having rolled it back. Running it again is what
    * PostgreSQL's documentation asks of applications; a few tries, then the failure stands.
    */
-  private static <T> Future<T> retryDeadlock(java.util.function.Supplier<Future<T>> attempt, int tries) {
-    return attempt.get().recover(e -> e instanceof PgException pg && "40P01".equals(pg.getSqlState()) && tries < DEADLOCK_TRIES
-        ? retryDeadlock(attempt, tries + 1)
-        : Future.failedFuture(e));
+  private static <T> Future<T> retryDeadlock(
+      java.util.function.Supplier<Future<T>> attempt, int tries) {
+    return attempt
+        .get()
+        .recover(
+            e ->
+                e instanceof PgException pg
+                        && "40P01".equals(pg.getSqlState())
+                        && tries < DEADLOCK_TRIES
+                    ? retryDeadlock(attempt, tries + 1)
+                    : Future.failedFuture(e));
   }
 
   public Future<Void> close() {

@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,10 +37,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
       Files.createDirectories(directory);
       lock = lockDataDir(dataDir);
       stopOrphan(directory);
-      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-          .setDataDirectory(directory)
-          .setCleanDataDirectory(false)
-          .setRegisterShutdownHook(true);
+      EmbeddedPostgres.Builder builder =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(directory)
+              .setCleanDataDirectory(false)
+              .setRegisterShutdownHook(true);
       if (port > 0) {
         builder.setPort(port);
       }
@@ -50,17 +51,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
       if (e instanceof RuntimeException runtime) {
         throw runtime;
       }
-      throw new UncheckedIOException("embedded PostgreSQL did not start in " + directory, (IOException) e);
+      throw new UncheckedIOException(
+          "embedded PostgreSQL did not start in " + directory, (IOException) e);
     }
   }
 
   /** Held while this process uses the data directory: a second Loopline on it is refused, not let in. */
   private static FileChannel lockDataDir(Path dataDir) throws IOException {
-    FileChannel channel = FileChannel.open(dataDir.resolve("loopline.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileChannel channel =
+        FileChannel.open(
+            dataDir.resolve("loopline.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     if (channel.tryLock() == null) {
       channel.close();
-      throw new IllegalStateException("another Loopline is using " + dataDir.toAbsolutePath()
-          + "; stop it or set LOOPLINE_DATA_DIR to another directory");
+      throw new IllegalStateException(
+          "another Loopline is using "
+              + dataDir.toAbsolutePath()
+              + "; stop it or set LOOPLINE_DATA_DIR to another directory");
     }
     return channel;
   }
@@ -92,15 +98,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
     ProcessHandle.of(pid)
         .filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
-        .ifPresent(orphan -> {
-          log.warn("Embedded PostgreSQL from an earlier run (pid {}) still holds {}; stopping it", pid, directory);
-          orphan.destroy();
-          try {
-            orphan.onExit().get(30, TimeUnit.SECONDS);
-          } catch (Exception e) {
-            throw new IllegalStateException("embedded PostgreSQL pid " + pid + " did not stop; stop it and start again", e);
-          }
-        });
+        .ifPresent(
+            orphan -> {
+              log.warn(
+                  "Embedded PostgreSQL from an earlier run (pid {}) still holds {}; stopping it",
+                  pid,
+                  directory);
+              orphan.destroy();
+              try {
+                orphan.onExit().get(30, TimeUnit.SECONDS);
+              } catch (Exception e) {
+                throw new IllegalStateException(
+                    "embedded PostgreSQL pid " + pid + " did not stop; stop it and start again", e);
+              }
+            });
   }
 
   /** A {@code postgresql://} URL for the pool and for migrations. */

@@ -20,7 +20,14 @@ public final class Migrations {
     PgConnectOptions options = PgConnectOptions.fromUri(url);
     // URL parameters (sslmode and the like) mean the same to the JDBC driver.
     String query = url.contains("?") ? url.substring(url.indexOf('?')) : "";
-    String jdbc = "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase() + query;
+    String jdbc =
+        "jdbc:postgresql://"
+            + options.getHost()
+            + ":"
+            + options.getPort()
+            + "/"
+            + options.getDatabase()
+            + query;
     // No retries here: the launcher tries again itself, serving meanwhile (see Loopline).
     return Flyway.configure()
         .dataSource(jdbc, options.getUser(), options.getPassword())
@@ -37,11 +44,16 @@ public final class Migrations {
    */
   public static boolean mayPassLater(Throwable failure) {
     for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
-      if (e instanceof ConnectException || e instanceof SocketTimeoutException || e instanceof NoRouteToHostException
+      if (e instanceof ConnectException
+          || e instanceof SocketTimeoutException
+          || e instanceof NoRouteToHostException
           || e instanceof UnknownHostException) {
         return true;
       }
-      String state = e instanceof SQLException sql ? sql.getSQLState() : e instanceof PgException pg ? pg.getSqlState() : null;
+      String state =
+          e instanceof SQLException sql
+              ? sql.getSQLState()
+              : e instanceof PgException pg ? pg.getSqlState() : null;
       if (state != null) {
         return state.startsWith("08") || state.startsWith("53") || state.equals("57P03");
       }

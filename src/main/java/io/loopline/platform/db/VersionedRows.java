@@ -1,6 +1,7 @@
 package io.loopline.platform.db;
 
 import io.loopline.contract.Failures;
+import io.loopline.platform.bus.StoreFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -8,7 +9,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.util.function.Function;
 
-import io.loopline.platform.bus.StoreFailure;
 /**
  * Conditional writes of versioned rows (users, items): the statement changed one row, or none, and then
  * the row is either missing (404) or at another version than the writer expected (412).
@@ -28,18 +28,31 @@ public final class VersionedRows {
 
   /** The changed row as JSON, or why nothing changed. */
   public Future<JsonObject> written(RowSet<Row> rows, long id, Function<Row, JsonObject> toJson) {
-    return rows.size() == 1 ? Future.succeededFuture(toJson.apply(rows.iterator().next())) : whyUnchanged(id);
+    return rows.size() == 1
+        ? Future.succeededFuture(toJson.apply(rows.iterator().next()))
+        : whyUnchanged(id);
   }
 
   /** {@code {"id"}} of the deleted row, or why nothing was deleted. */
   public Future<JsonObject> deleted(RowSet<Row> rows, long id) {
-    return rows.size() == 1 ? Future.succeededFuture(new JsonObject().put("id", id)) : whyUnchanged(id);
+    return rows.size() == 1
+        ? Future.succeededFuture(new JsonObject().put("id", id))
+        : whyUnchanged(id);
   }
 
   private Future<JsonObject> whyUnchanged(long id) {
-    return db.run(versionSql, Tuple.of(id)).compose(rows -> Future.failedFuture(rows.size() == 0
-        ? StoreFailure.notFound("no " + noun + " " + id)
-        : new StoreFailure(Failures.PRECONDITION_FAILED,
-            noun + " " + id + " is at version " + rows.iterator().next().getInteger(0))));
+    return db.run(versionSql, Tuple.of(id))
+        .compose(
+            rows ->
+                Future.failedFuture(
+                    rows.size() == 0
+                        ? StoreFailure.notFound("no " + noun + " " + id)
+                        : new StoreFailure(
+                            Failures.PRECONDITION_FAILED,
+                            noun
+                                + " "
+                                + id
+                                + " is at version "
+                                + rows.iterator().next().getInteger(0))));
   }
 }

@@ -20,10 +20,12 @@ public final class LogContext extends TurboFilter {
 
   /** Vert.x's warnings that an event loop or worker was blocked too long, since the JVM started. */
   static final AtomicLong BLOCKED_THREAD_WARNINGS = new AtomicLong();
+
   private static final String BLOCKED_THREAD_CHECKER = "io.vertx.core.impl.BlockedThreadChecker";
 
   @Override
-  public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+  public FilterReply decide(
+      Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
     if (level == null || !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
       return FilterReply.NEUTRAL;
     }

@@ -33,6 +33,8 @@ public final class LogSetup {
     } else if (!format.equals("plain")) {
       throw new ConfigException("log.format: expected plain or json, got " + format);
     }
-    context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(log.getString("level"), Level.INFO));
+    context
+        .getLogger(Logger.ROOT_LOGGER_NAME)
+        .setLevel(Level.toLevel(log.getString("level"), Level.INFO));
   }
 }

@@ -28,6 +28,7 @@ final class MeterHistory {
 
   /** Vert.x's meter names (its MetricsNaming gives them without the prefix of their kind). */
   private static final String HTTP_RESPONSE_TIME = "vertx.http.server.response.time";
+
   private static final String BUS_PENDING = "vertx.eventbus.pending";
   private static final String BUS_DELIVERED = "vertx.eventbus.delivered";
   private static final String POOL_IN_USE = "vertx.pool.in.use";
@@ -36,11 +37,15 @@ final class MeterHistory {
   private final MeterRegistry registry;
   private final int capacity;
   private final ArrayDeque<JsonObject> points = new ArrayDeque<>();
+
   /** The cumulative value of each counter (and timer count) at the last sample. */
   private final Map<Meter.Id, Double> lastTotals = new HashMap<>();
+
   /** The cumulative bucket counts of each timer at the last sample. */
   private final Map<Meter.Id, double[]> lastBuckets = new HashMap<>();
+
   private long lastSample = -1;
+
   /** True during the first sample, which only records where every meter stands. */
   private boolean baseline;
 
@@ -54,17 +59,21 @@ final class MeterHistory {
     baseline = lastSample < 0;
     double seconds = baseline ? 1 : Math.max(0.001, (now - lastSample) / 1000.0);
     lastSample = now;
-    JsonObject point = new JsonObject().put("t", now)
-        .put("routes", routes(seconds))
-        .put("cache", cacheTiers())
-        .put("eventBus", new JsonObject()
-            .put("pending", gaugeSum(BUS_PENDING))
-            .put("deliveredPerSecond", rate(counters(BUS_DELIVERED), seconds)))
-        .put("pools", pools())
-        .put("heapBytes", gaugeSum("jvm.memory.used", "area", "heap"))
-        .put("cpu", gaugeSum("process.cpu.usage"))
-        .put("jobs", byTag("loopline.jobs.attempts", "outcome", seconds))
-        .put("scrapeFetchesPerSecond", rate(counters("loopline.scrape.fetches"), seconds));
+    JsonObject point =
+        new JsonObject()
+            .put("t", now)
+            .put("routes", routes(seconds))
+            .put("cache", cacheTiers())
+            .put(
+                "eventBus",
+                new JsonObject()
+                    .put("pending", gaugeSum(BUS_PENDING))
+                    .put("deliveredPerSecond", rate(counters(BUS_DELIVERED), seconds)))
+            .put("pools", pools())
+            .put("heapBytes", gaugeSum("jvm.memory.used", "area", "heap"))
+            .put("cpu", gaugeSum("process.cpu.usage"))
+            .put("jobs", byTag("loopline.jobs.attempts", "outcome", seconds))
+            .put("scrapeFetchesPerSecond", rate(counters("loopline.scrape.fetches"), seconds));
     if (baseline) {
       return;
     }
@@ -85,7 +94,8 @@ final class MeterHistory {
         JsonObject stats = point.getJsonObject("routes").getJsonObject(route);
         JsonObject columns = routes.getJsonObject(route);
         if (columns == null) {
-          columns = new JsonObject().put("rate", zeroes(i)).put("errors", zeroes(i)).put("p99", nulls(i));
+          columns =
+              new JsonObject().put("rate", zeroes(i)).put("errors", zeroes(i)).put("p99", nulls(i));
           routes.put(route, columns);
         }
         pad(columns, i);
@@ -98,9 +108,16 @@ final class MeterHistory {
         pad(routes.getJsonObject(route), i);
       }
     }
-    return new JsonObject().put("stepMs", stepMs).put("t", times).put("routes", routes)
-        .put("cache", column("cache")).put("eventBus", column("eventBus")).put("pools", column("pools"))
-        .put("heapBytes", scalar("heapBytes")).put("cpu", scalar("cpu")).put("jobs", column("jobs"))
+    return new JsonObject()
+        .put("stepMs", stepMs)
+        .put("t", times)
+        .put("routes", routes)
+        .put("cache", column("cache"))
+        .put("eventBus", column("eventBus"))
+        .put("pools", column("pools"))
+        .put("heapBytes", scalar("heapBytes"))
+        .put("cpu", scalar("cpu"))
+        .put("jobs", column("jobs"))
         .put("scrapeFetchesPerSecond", scalar("scrapeFetchesPerSecond"));
   }
 
@@ -112,7 +129,8 @@ final class MeterHistory {
     for (Timer timer : registry.find(HTTP_RESPONSE_TIME).timers()) {
       Meter.Id id = timer.getId();
       String route = id.getTag("route");
-      String key = id.getTag("method") + " " + (route == null || route.isEmpty() ? "(no route)" : route);
+      String key =
+          id.getTag("method") + " " + (route == null || route.isEmpty() ? "(no route)" : route);
       HistogramSnapshot snapshot = timer.takeSnapshot();
       double requests = delta(id, snapshot.count());
       String code = id.getTag("code");
@@ -128,30 +146,42 @@ final class MeterHistory {
       if (summed.length == histogram.length) {
         for (int b = 0; b < histogram.length; b++) {
           current[b] = histogram[b].count();
-          summed[b] += baseline ? 0 : current[b] - (previous == null || previous.length != current.length ? 0 : previous[b]);
+          summed[b] +=
+              baseline
+                  ? 0
+                  : current[b]
+                      - (previous == null || previous.length != current.length ? 0 : previous[b]);
         }
-        bounds.computeIfAbsent(key, k -> {
-          double[] ms = new double[histogram.length];
-          for (int b = 0; b < histogram.length; b++) {
-            ms[b] = histogram[b].bucket(TimeUnit.MILLISECONDS);
-          }
-          return ms;
-        });
+        bounds.computeIfAbsent(
+            key,
+            k -> {
+              double[] ms = new double[histogram.length];
+              for (int b = 0; b < histogram.length; b++) {
+                ms[b] = histogram[b].bucket(TimeUnit.MILLISECONDS);
+              }
+              return ms;
+            });
       }
       lastBuckets.put(id, current);
     }
     JsonObject routes = new JsonObject();
-    counts.forEach((key, c) -> {
-      if (c[0] > 0) {
-        routes.put(key, new JsonObject().put("rate", round(c[0] / seconds)).put("errors", round(c[1] / seconds))
-            .put("p99", percentile(buckets.get(key), bounds.get(key), c[0], 0.99)));
-      }
-    });
+    counts.forEach(
+        (key, c) -> {
+          if (c[0] > 0) {
+            routes.put(
+                key,
+                new JsonObject()
+                    .put("rate", round(c[0] / seconds))
+                    .put("errors", round(c[1] / seconds))
+                    .put("p99", percentile(buckets.get(key), bounds.get(key), c[0], 0.99)));
+          }
+        });
     return routes;
   }
 
   /** The upper bound of the first bucket holding the quantile, from cumulative bucket deltas; null without buckets. */
-  private static Double percentile(double[] cumulative, double[] boundsMs, double total, double quantile) {
+  private static Double percentile(
+      double[] cumulative, double[] boundsMs, double total, double quantile) {
     if (cumulative == null || boundsMs == null || cumulative.length == 0 || total <= 0) {
       return null;
     }
@@ -205,7 +235,9 @@ final class MeterHistory {
     JsonObject rates = new JsonObject();
     for (Counter counter : registry.find(name).counters()) {
       String value = counter.getId().getTag(tag);
-      rates.put(value, round(rates.getDouble(value, 0.0) + delta(counter.getId(), counter.count()) / seconds));
+      rates.put(
+          value,
+          round(rates.getDouble(value, 0.0) + delta(counter.getId(), counter.count()) / seconds));
     }
     return rates;
   }
@@ -213,7 +245,10 @@ final class MeterHistory {
   private double rate(Collection<Meter> meters, double seconds) {
     double sum = 0;
     for (Meter meter : meters) {
-      double total = meter instanceof Counter c ? c.count() : meter instanceof FunctionCounter f ? f.count() : 0;
+      double total =
+          meter instanceof Counter c
+              ? c.count()
+              : meter instanceof FunctionCounter f ? f.count() : 0;
       sum += delta(meter.getId(), total);
     }
     return round(sum / seconds);

@@ -24,7 +24,8 @@ public final class Metrics {
   public static final String CONFIG_KEY = "metricsRegistry";
 
   private final String name = "loopline-" + UUID.randomUUID();
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   public String name() {
     return name;
@@ -36,7 +37,10 @@ public final class Metrics {
 
   /** Loopline's node-wide meters; after Vert.x is built, which configures the registry first. */
   public void registerNodeMeters() {
-    FunctionCounter.builder("loopline_blocked_thread_warnings", LogContext.BLOCKED_THREAD_WARNINGS, Number::doubleValue)
+    FunctionCounter.builder(
+            "loopline_blocked_thread_warnings",
+            LogContext.BLOCKED_THREAD_WARNINGS,
+            Number::doubleValue)
         .description("Vert.x warnings that an event loop or worker thread was blocked too long")
         .register(registry);
   }
@@ -49,7 +53,8 @@ public final class Metrics {
         .setJvmMetricsEnabled(true)
         .addLabels(Label.HTTP_ROUTE)
         // Histogram buckets, so dashboards can compute percentiles across nodes.
-        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true));
+        .setPrometheusOptions(
+            new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true));
   }
 
   /** The node's registry for a verticle's own meters, or one that records nothing when metrics are off. */

@@ -28,7 +28,10 @@ public final class NodeGauge implements Shareable {
     if (existing != null) {
       return existing;
     }
-    Gauge.builder(name, fresh.value, AtomicLong::get).description(description).strongReference(true).register(registry);
+    Gauge.builder(name, fresh.value, AtomicLong::get)
+        .description(description)
+        .strongReference(true)
+        .register(registry);
     return fresh;
   }
 

@@ -30,9 +30,7 @@ public final class RequestIds {
 
   /** The client's id when it is short and plain, else a new one. */
   public static String acceptOrCreate(String fromClient) {
-    return fromClient != null && ACCEPTABLE.matcher(fromClient).matches()
-        ? fromClient
-        : create();
+    return fromClient != null && ACCEPTABLE.matcher(fromClient).matches() ? fromClient : create();
   }
 
   /**

@@ -23,16 +23,24 @@ public final class Tracing {
     if (!tracing.getBoolean("enabled")) {
       return null;
     }
-    OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
-        .setEndpoint(tracing.getString("otlpEndpoint"))
-        .setTimeout(Duration.ofSeconds(10))
-        .build();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().merge(Resource.create(
-            Attributes.builder().put("service.name", tracing.getString("serviceName")).build())))
-        .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(tracing.getDouble("sampleRatio"))))
-        .addSpanProcessor(BatchSpanProcessor.builder(exporter).setMaxQueueSize(2048).build())
-        .build();
+    OtlpHttpSpanExporter exporter =
+        OtlpHttpSpanExporter.builder()
+            .setEndpoint(tracing.getString("otlpEndpoint"))
+            .setTimeout(Duration.ofSeconds(10))
+            .build();
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(
+                Resource.getDefault()
+                    .merge(
+                        Resource.create(
+                            Attributes.builder()
+                                .put("service.name", tracing.getString("serviceName"))
+                                .build())))
+            .setSampler(
+                Sampler.parentBased(Sampler.traceIdRatioBased(tracing.getDouble("sampleRatio"))))
+            .addSpanProcessor(BatchSpanProcessor.builder(exporter).setMaxQueueSize(2048).build())
+            .build();
     return OpenTelemetrySdk.builder()
         .setTracerProvider(provider)
         .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))

@@ -31,23 +31,33 @@ public final class RedisGuard {
   private boolean repairing;
   private boolean closed;
   private long epoch;
+
   /** Counts reasons to distrust; a flush that began before the latest one does not restore trust. */
   private long doubts;
 
-  public RedisGuard(Vertx vertx, long timeoutMs, int maxFailures, long resetMs,
-      Supplier<Future<String>> probe, Supplier<Future<Void>> repair) {
+  public RedisGuard(
+      Vertx vertx,
+      long timeoutMs,
+      int maxFailures,
+      long resetMs,
+      Supplier<Future<String>> probe,
+      Supplier<Future<Void>> repair) {
     this.vertx = vertx;
     this.resetMs = resetMs;
     this.probe = probe;
     this.repair = repair;
-    this.breaker = CircuitBreaker.create("loopline-redis", vertx, new CircuitBreakerOptions()
-            .setTimeout(timeoutMs)
-            .setMaxFailures(maxFailures)
-            .setResetTimeout(resetMs)
-            .setNotificationAddress(null))
-        .openHandler(v -> opened())
-        .halfOpenHandler(v -> call(probe))
-        .closeHandler(v -> closed());
+    this.breaker =
+        CircuitBreaker.create(
+                "loopline-redis",
+                vertx,
+                new CircuitBreakerOptions()
+                    .setTimeout(timeoutMs)
+                    .setMaxFailures(maxFailures)
+                    .setResetTimeout(resetMs)
+                    .setNotificationAddress(null))
+            .openHandler(v -> opened())
+            .halfOpenHandler(v -> call(probe))
+            .closeHandler(v -> closed());
   }
 
   /** Runs a Redis command under the breaker: fails at once while it is open, and after the timeout. */
@@ -107,27 +117,31 @@ public final class RedisGuard {
       return;
     }
     repairing = true;
-    Runnable run = () -> {
-      long doubtsAtStart = doubts;
-      repair.get().onComplete(ar -> {
-        repairing = false;
-        if (closed) {
-          return;
-        }
-        if (ar.failed()) {
-          log.warn("Redis item tier flush failed: {}", ar.cause().getMessage());
-          if (available()) {
-            repairSoon(resetMs);
-          }
-        } else if (doubts != doubtsAtStart) {
-          repairSoon(0);
-        } else {
-          trusted = true;
-          epoch++;
-          log.info("Redis item tier flushed: it is used again");
-        }
-      });
-    };
+    Runnable run =
+        () -> {
+          long doubtsAtStart = doubts;
+          repair
+              .get()
+              .onComplete(
+                  ar -> {
+                    repairing = false;
+                    if (closed) {
+                      return;
+                    }
+                    if (ar.failed()) {
+                      log.warn("Redis item tier flush failed: {}", ar.cause().getMessage());
+                      if (available()) {
+                        repairSoon(resetMs);
+                      }
+                    } else if (doubts != doubtsAtStart) {
+                      repairSoon(0);
+                    } else {
+                      trusted = true;
+                      epoch++;
+                      log.info("Redis item tier flushed: it is used again");
+                    }
+                  });
+        };
     if (delayMs <= 0) {
       run.run();
     } else {

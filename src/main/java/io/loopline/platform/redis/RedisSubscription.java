@@ -33,8 +33,13 @@ public final class RedisSubscription {
   private boolean subscribed;
   private boolean stopped;
 
-  public RedisSubscription(Vertx vertx, Redis client, List<String> channels, long retryMs,
-      BiConsumer<String, String> onMessage, Consumer<Boolean> onSubscribed) {
+  public RedisSubscription(
+      Vertx vertx,
+      Redis client,
+      List<String> channels,
+      long retryMs,
+      BiConsumer<String, String> onMessage,
+      Consumer<Boolean> onSubscribed) {
     this.vertx = vertx;
     this.client = client;
     this.channels = channels;
@@ -70,12 +75,14 @@ public final class RedisSubscription {
     if (stopped) {
       return;
     }
-    client.connect()
+    client
+        .connect()
         .onSuccess(this::subscribe)
-        .onFailure(e -> {
-          log.debug("Redis subscription: cannot connect: {}", e.getMessage());
-          retryLater();
-        });
+        .onFailure(
+            e -> {
+              log.debug("Redis subscription: cannot connect: {}", e.getMessage());
+              retryLater();
+            });
   }
 
   private void subscribe(RedisConnection opened) {

@@ -14,21 +14,26 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-import io.loopline.platform.access.Access;
 /**
  * The HTTP contract, {@code openapi/loopline.yaml}: served as written at {@code /openapi.yaml}, and turned
  * into the router's routes and request validation.
  */
-public record Contract(Buffer text, OpenAPIContract openApi, List<RequestBodies.Streamed> streamed) {
+public record Contract(
+    Buffer text, OpenAPIContract openApi, List<RequestBodies.Streamed> streamed) {
 
   public static final String PATH = "openapi/loopline.yaml";
 
   public static Future<Contract> load(Vertx vertx) {
-    return vertx.fileSystem().readFile(PATH).compose(text -> {
-      JsonObject contract = forRouter(text.toString());
-      List<RequestBodies.Streamed> streamed = RequestBodies.streamed(contract);
-      return OpenAPIContract.from(vertx, contract).map(openApi -> new Contract(text, openApi, streamed));
-    });
+    return vertx
+        .fileSystem()
+        .readFile(PATH)
+        .compose(
+            text -> {
+              JsonObject contract = forRouter(text.toString());
+              List<RequestBodies.Streamed> streamed = RequestBodies.streamed(contract);
+              return OpenAPIContract.from(vertx, contract)
+                  .map(openApi -> new Contract(text, openApi, streamed));
+            });
   }
 
   /**
@@ -53,7 +58,8 @@ public record Contract(Buffer text, OpenAPIContract openApi, List<RequestBodies.
   }
 
   static JsonObject forRouter(String yaml) {
-    JsonObject contract = new JsonObject(toJsonMap(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml)));
+    JsonObject contract =
+        new JsonObject(toJsonMap(new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml)));
     JsonObject paths = contract.getJsonObject("paths", new JsonObject());
     for (String path : paths.fieldNames()) {
       JsonObject operations = paths.getJsonObject(path);
@@ -67,7 +73,8 @@ public record Contract(Buffer text, OpenAPIContract openApi, List<RequestBodies.
         }
       }
     }
-    dropUnsupportedContent(contract.getJsonObject("components", new JsonObject()).getJsonObject("responses"));
+    dropUnsupportedContent(
+        contract.getJsonObject("components", new JsonObject()).getJsonObject("responses"));
     contract.remove("security");
     return contract;
   }

@@ -18,6 +18,7 @@ import io.vertx.openapi.contract.MediaType;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.contract.Parameter;
+import io.vertx.openapi.contract.Style;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.SchemaValidationException;
 import io.vertx.openapi.validation.ValidatableRequest;
@@ -27,7 +28,6 @@ import io.vertx.openapi.validation.ValidatorException;
 import io.vertx.openapi.validation.analyser.ContentAnalyser;
 import io.vertx.openapi.validation.impl.RequestParameterImpl;
 import io.vertx.openapi.validation.impl.RequestValidatorImpl;
-import io.vertx.openapi.contract.Style;
 import io.vertx.openapi.validation.impl.ValidatedRequestImpl;
 import io.vertx.openapi.validation.transformer.FormTransformer;
 import io.vertx.openapi.validation.transformer.LabelTransformer;
@@ -67,22 +67,39 @@ public final class ContractValidation extends RequestValidatorImpl {
 
   private final SchemaRepository schemas;
   private final Map<JsonSchema, Validator> validators = new IdentityHashMap<>();
+
   /** Path parameters whose schema is a positive int64 (ids): checked by a digit scan, not the schema validator. */
   private final Map<Parameter, Boolean> positiveIds = new IdentityHashMap<>();
-  private final Map<Style, ParameterTransformer> transformers = new EnumMap<>(Map.of(
-      Style.SIMPLE, new SimpleTransformer(), Style.LABEL, new LabelTransformer(),
-      Style.MATRIX, new MatrixTransformer(), Style.FORM, new FormTransformer()));
+
+  private final Map<Style, ParameterTransformer> transformers =
+      new EnumMap<>(
+          Map.of(
+              Style.SIMPLE,
+              new SimpleTransformer(),
+              Style.LABEL,
+              new LabelTransformer(),
+              Style.MATRIX,
+              new MatrixTransformer(),
+              Style.FORM,
+              new FormTransformer()));
 
   private ContractValidation(Vertx vertx, OpenAPIContract contract) {
     super(vertx, contract);
     this.schemas = contract.getSchemaRepository();
     for (Operation operation : contract.operations()) {
-      operation.getParameters().forEach(parameter -> {
-        prepare(parameter.getSchema());
-        positiveIds.put(parameter, isPositiveId(parameter));
-      });
+      operation
+          .getParameters()
+          .forEach(
+              parameter -> {
+                prepare(parameter.getSchema());
+                positiveIds.put(parameter, isPositiveId(parameter));
+              });
       if (operation.getRequestBody() != null) {
-        operation.getRequestBody().getContent().values().forEach(media -> prepare(media.getSchema()));
+        operation
+            .getRequestBody()
+            .getContent()
+            .values()
+            .forEach(media -> prepare(media.getSchema()));
       }
     }
   }
@@ -92,24 +109,32 @@ public final class ContractValidation extends RequestValidatorImpl {
    * before any route adds its handlers. A valid request then has its text checked for what PostgreSQL
    * cannot store ({@link StorableText}), unless the contract marks the operation {@value #ANY_TEXT}.
    */
-  public static void mount(Vertx vertx, OpenAPIContract contract, RouterBuilder builder, RequestExtractor extractor) {
+  public static void mount(
+      Vertx vertx, OpenAPIContract contract, RouterBuilder builder, RequestExtractor extractor) {
     ContractValidation validation = new ContractValidation(vertx, contract);
     for (Operation operation : contract.operations()) {
       boolean anyText = Boolean.TRUE.equals(operation.getExtensions().get(ANY_TEXT));
-      InputTrustHandler handler = ctx -> extractor.extractValidatableRequest(ctx, operation)
-          .compose(request -> validation.validate(request, operation))
-          .onSuccess(validated -> {
-            Problem refused = anyText ? null : unstorableText(validated);
-            if (refused != null) {
-              ctx.fail(refused.exception());
-              return;
-            }
-            ctx.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, validated);
-            ctx.next();
-          })
-          .onFailure(e -> ctx.fail(e instanceof ValidatorException
-              ? new HttpException(400, e.getMessage(), e)
-              : e));
+      InputTrustHandler handler =
+          ctx ->
+              extractor
+                  .extractValidatableRequest(ctx, operation)
+                  .compose(request -> validation.validate(request, operation))
+                  .onSuccess(
+                      validated -> {
+                        Problem refused = anyText ? null : unstorableText(validated);
+                        if (refused != null) {
+                          ctx.fail(refused.exception());
+                          return;
+                        }
+                        ctx.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, validated);
+                        ctx.next();
+                      })
+                  .onFailure(
+                      e ->
+                          ctx.fail(
+                              e instanceof ValidatorException
+                                  ? new HttpException(400, e.getMessage(), e)
+                                  : e));
       builder.getRoute(operation.getOperationId()).setDoValidation(false).addHandler(handler);
     }
   }
@@ -130,7 +155,8 @@ public final class ContractValidation extends RequestValidatorImpl {
       return null;
     }
     String shown = StorableText.printable(pointer);
-    return Problem.validation(shown + ": " + StorableText.REASON,
+    return Problem.validation(
+        shown + ": " + StorableText.REASON,
         new JsonArray().add(Problem.fieldError(shown, StorableText.REASON)));
   }
 
@@ -148,9 +174,11 @@ public final class ContractValidation extends RequestValidatorImpl {
 
   private Future<ValidatedRequest> validate(ValidatableRequest request, Operation operation) {
     RequestParameter body = request.getBody();
-    boolean large = body != null && body.get() instanceof Buffer buffer && buffer.length() > INLINE_BODY_BYTES;
+    boolean large =
+        body != null && body.get() instanceof Buffer buffer && buffer.length() > INLINE_BODY_BYTES;
     if (large) {
-      return super.validate(request, operation.getOperationId()); // vertx-openapi's path: on a worker
+      return super.validate(
+          request, operation.getOperationId()); // vertx-openapi's path: on a worker
     }
     try {
       return Future.succeededFuture(validateNow(request, operation));
@@ -167,10 +195,22 @@ public final class ContractValidation extends RequestValidatorImpl {
     Map<String, RequestParameter> query = new HashMap<>(request.getQuery().size());
     for (Parameter parameter : operation.getParameters()) {
       switch (parameter.getIn()) {
-        case COOKIE -> cookies.put(parameter.getName(), validateParameter(parameter, request.getCookies().get(parameter.getName())));
-        case HEADER -> headers.put(parameter.getName(), validateParameter(parameter, request.getHeaders().get(parameter.getName())));
-        case PATH -> path.put(parameter.getName(), validateParameter(parameter, request.getPathParameters().get(parameter.getName())));
-        case QUERY -> query.put(parameter.getName(), validateParameter(parameter, request.getQuery().get(parameter.getName())));
+        case COOKIE ->
+            cookies.put(
+                parameter.getName(),
+                validateParameter(parameter, request.getCookies().get(parameter.getName())));
+        case HEADER ->
+            headers.put(
+                parameter.getName(),
+                validateParameter(parameter, request.getHeaders().get(parameter.getName())));
+        case PATH ->
+            path.put(
+                parameter.getName(),
+                validateParameter(parameter, request.getPathParameters().get(parameter.getName())));
+        case QUERY ->
+            query.put(
+                parameter.getName(),
+                validateParameter(parameter, request.getQuery().get(parameter.getName())));
       }
     }
     RequestParameter body = validateBody(operation.getRequestBody(), request);
@@ -181,14 +221,16 @@ public final class ContractValidation extends RequestValidatorImpl {
   @Override
   public RequestParameter validateParameter(Parameter parameter, RequestParameter value) {
     if (value == null || value.isNull()) {
-      return super.validateParameter(parameter, value); // missing: required or not, no schema involved
+      return super.validateParameter(
+          parameter, value); // missing: required or not, no schema involved
     }
     if (positiveIds.getOrDefault(parameter, false)) {
       Number id = positiveId(String.valueOf(value.get()));
       if (id != null) {
         return new RequestParameterImpl(id);
       }
-      // Anything else (a sign, a leading zero, 19 digits, not a number) takes the full path, for its answer.
+      // Anything else (a sign, a leading zero, 19 digits, not a number) takes the full path, for
+      // its answer.
     }
     Object transformed = transform(parameter, value);
     OutputUnit result = validatorFor(parameter.getSchema()).validate(transformed);
@@ -202,10 +244,16 @@ public final class ContractValidation extends RequestValidatorImpl {
 
   /** vertx-openapi's body check ({@code BaseValidator.validate}), with the schema's prepared validator. */
   @Override
-  protected RequestParameterImpl validate(MediaType mediaType, String contentType, Buffer rawContent,
+  protected RequestParameterImpl validate(
+      MediaType mediaType,
+      String contentType,
+      Buffer rawContent,
       ValidationContext requestOrResponse) {
-    ContentAnalyser analyser = mediaType == null ? null
-        : ContentAnalyser.getContentAnalyser(mediaType, contentType, rawContent, requestOrResponse);
+    ContentAnalyser analyser =
+        mediaType == null
+            ? null
+            : ContentAnalyser.getContentAnalyser(
+                mediaType, contentType, rawContent, requestOrResponse);
     if (analyser == null || !isSchemaValidationRequired(mediaType)) {
       return super.validate(mediaType, contentType, rawContent, requestOrResponse);
     }
@@ -231,12 +279,13 @@ public final class ContractValidation extends RequestValidatorImpl {
 
   /** An id in the contract's form: path, simple style, {@code {type: integer, format: int64, minimum: 1, maximum: 2^63-1}}. */
   static boolean isPositiveId(Parameter parameter) {
-    if (parameter.getIn() != io.vertx.openapi.contract.Location.PATH || parameter.getStyle() != Style.SIMPLE
+    if (parameter.getIn() != io.vertx.openapi.contract.Location.PATH
+        || parameter.getStyle() != Style.SIMPLE
         || parameter.getSchema() == null) {
       return false;
     }
-    io.vertx.core.json.JsonObject schema = parameter.getSchema().fieldNames().isEmpty() ? null
-        : new io.vertx.core.json.JsonObject();
+    io.vertx.core.json.JsonObject schema =
+        parameter.getSchema().fieldNames().isEmpty() ? null : new io.vertx.core.json.JsonObject();
     if (schema == null) {
       return false;
     }
@@ -246,8 +295,12 @@ public final class ContractValidation extends RequestValidatorImpl {
     schema.remove("__absolute_uri__");
     schema.remove("__absolute_ref__");
     schema.remove("__absolute_recursive_anchor__");
-    return schema.equals(new io.vertx.core.json.JsonObject().put("type", "integer").put("format", "int64")
-        .put("minimum", 1).put("maximum", Long.MAX_VALUE));
+    return schema.equals(
+        new io.vertx.core.json.JsonObject()
+            .put("type", "integer")
+            .put("format", "int64")
+            .put("minimum", 1)
+            .put("maximum", Long.MAX_VALUE));
   }
 
   /**
@@ -278,6 +331,8 @@ public final class ContractValidation extends RequestValidatorImpl {
 
   private Validator validatorFor(JsonSchema schema) {
     Validator validator = validators.get(schema);
-    return validator != null ? validator : schemas.validator(schema); // not in the contract at start: as vertx-openapi
+    return validator != null
+        ? validator
+        : schemas.validator(schema); // not in the contract at start: as vertx-openapi
   }
 }

@@ -23,7 +23,10 @@ public final class Csv {
       if (field instanceof String && !text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0) {
         text = "'" + text;
       }
-      if (text.indexOf(',') >= 0 || text.indexOf('"') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+      if (text.indexOf(',') >= 0
+          || text.indexOf('"') >= 0
+          || text.indexOf('\n') >= 0
+          || text.indexOf('\r') >= 0) {
         out.append('"').append(text.replace("\"", "\"\"")).append('"');
       } else {
         out.append(text);

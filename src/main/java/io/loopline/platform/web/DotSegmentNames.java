@@ -16,17 +16,25 @@ import io.vertx.ext.web.handler.PlatformHandler;
 public final class DotSegmentNames implements PlatformHandler {
 
   /** What follows the name in the routes of a stream and of a room (openapi/loopline.yaml). */
-  private static final java.util.Set<String> STREAM_ROUTES = java.util.Set.of("records", "series", "live");
-  private static final java.util.Set<String> ROOM_ROUTES = java.util.Set.of("ws", "messages", "members");
+  private static final java.util.Set<String> STREAM_ROUTES =
+      java.util.Set.of("records", "series", "live");
+
+  private static final java.util.Set<String> ROOM_ROUTES =
+      java.util.Set.of("ws", "messages", "members");
 
   @Override
   public void handle(RoutingContext ctx) {
     String[] segments = ctx.request().path().split("/", -1);
-    if (segments.length == 4 && decoded(segments[1]).equals("streams") && dotSegment(segments[2])
+    if (segments.length == 4
+        && decoded(segments[1]).equals("streams")
+        && dotSegment(segments[2])
         && STREAM_ROUTES.contains(decoded(segments[3]))) {
       refuse(ctx, "stream");
-    } else if (segments.length == 5 && decoded(segments[1]).equals("chat") && decoded(segments[2]).equals("rooms")
-        && dotSegment(segments[3]) && ROOM_ROUTES.contains(decoded(segments[4]))) {
+    } else if (segments.length == 5
+        && decoded(segments[1]).equals("chat")
+        && decoded(segments[2]).equals("rooms")
+        && dotSegment(segments[3])
+        && ROOM_ROUTES.contains(decoded(segments[4]))) {
       refuse(ctx, "room");
     } else {
       ctx.next();
@@ -35,8 +43,11 @@ public final class DotSegmentNames implements PlatformHandler {
 
   private static void refuse(RoutingContext ctx, String name) {
     String detail = "must not be . or .. (a URL dot segment)";
-    ctx.fail(Problem.validation(name + ": " + detail,
-        new JsonArray().add(Problem.fieldError("/path/" + name, detail))).exception());
+    ctx.fail(
+        Problem.validation(
+                name + ": " + detail,
+                new JsonArray().add(Problem.fieldError("/path/" + name, detail)))
+            .exception());
   }
 
   private static boolean dotSegment(String raw) {
@@ -53,8 +64,11 @@ public final class DotSegmentNames implements PlatformHandler {
     for (int i = 0; i < segment.length(); i++) {
       char c = segment.charAt(i);
       if (c == '%' && i + 2 < segment.length()) {
-        int value = Character.digit(segment.charAt(i + 1), 16) * 16 + Character.digit(segment.charAt(i + 2), 16);
-        if (Character.digit(segment.charAt(i + 1), 16) >= 0 && Character.digit(segment.charAt(i + 2), 16) >= 0
+        int value =
+            Character.digit(segment.charAt(i + 1), 16) * 16
+                + Character.digit(segment.charAt(i + 2), 16);
+        if (Character.digit(segment.charAt(i + 1), 16) >= 0
+            && Character.digit(segment.charAt(i + 2), 16) >= 0
             && unreserved((char) value)) {
           out.append((char) value);
           i += 2;
@@ -67,6 +81,12 @@ public final class DotSegmentNames implements PlatformHandler {
   }
 
   private static boolean unreserved(char c) {
-    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~';
+    return c >= 'A' && c <= 'Z'
+        || c >= 'a' && c <= 'z'
+        || c >= '0' && c <= '9'
+        || c == '-'
+        || c == '.'
+        || c == '_'
+        || c == '~';
   }
 }

@@ -24,11 +24,18 @@ public final class HttpVersions extends ChannelInboundHandlerAdapter {
   /** The cause a refused request carries to the invalid-request handler. */
   static final class Unsupported extends RuntimeException {
     Unsupported(HttpVersion version) {
-      super("HTTP version " + version.text() + " is not supported: this server speaks HTTP/1.0 and HTTP/1.1", null, false, false);
+      super(
+          "HTTP version "
+              + version.text()
+              + " is not supported: this server speaks HTTP/1.0 and HTTP/1.1",
+          null,
+          false,
+          false);
     }
   }
 
   private static final HttpVersions INSTANCE = new HttpVersions();
+
   /** Where Vert.x's own handler sits in every HTTP/1.x server pipeline. */
   private static final String VERTX_HANDLER = "handler";
 
@@ -38,17 +45,23 @@ public final class HttpVersions extends ChannelInboundHandlerAdapter {
   public static void watch(HttpConnection connection) {
     if (connection instanceof io.vertx.core.http.impl.HttpServerConnection server
         && server.channelHandlerContext().pipeline().get(VERTX_HANDLER) != null) {
-      server.channelHandlerContext().pipeline().addBefore(VERTX_HANDLER, "loopline-http-versions", INSTANCE);
+      server
+          .channelHandlerContext()
+          .pipeline()
+          .addBefore(VERTX_HANDLER, "loopline-http-versions", INSTANCE);
     }
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     // Vert.x knows a version by identity with Netty's two constants; anything else it answers 501.
-    if (msg instanceof HttpRequest request && request.decoderResult().isSuccess()
-        && request.protocolVersion() != HttpVersion.HTTP_1_0 && request.protocolVersion() != HttpVersion.HTTP_1_1) {
+    if (msg instanceof HttpRequest request
+        && request.decoderResult().isSuccess()
+        && request.protocolVersion() != HttpVersion.HTTP_1_0
+        && request.protocolVersion() != HttpVersion.HTTP_1_1) {
       HttpVersion asked = request.protocolVersion();
-      request.setProtocolVersion(HttpVersion.HTTP_1_1); // the version of the status line that answers it
+      request.setProtocolVersion(
+          HttpVersion.HTTP_1_1); // the version of the status line that answers it
       request.setDecoderResult(DecoderResult.failure(new Unsupported(asked)));
     }
     ctx.fireChannelRead(msg);

@@ -1,6 +1,7 @@
 package io.loopline.platform.web;
 
 import io.loopline.contract.Addresses;
+import io.loopline.platform.bus.BusClient;
 import io.loopline.platform.observe.NodeGauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -11,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import io.loopline.platform.bus.BusClient;
 /**
  * One client's Server-Sent Events of a scrape job ({@code GET /scrape-jobs/{id}/events}). PostgreSQL is
  * the source of the stream and the job's bus events are only its doorbell: each page stored has the job's
@@ -31,6 +31,7 @@ public final class JobEventStream {
    * may have missed (a bus event lost with a node that died): events are told at most this late.
    */
   static final long HEARTBEAT_MS = 15_000;
+
   /** Pages read back per catch-up: the most a stream holds in this server at once. */
   static final int CATCH_UP_PAGES = 50;
 
@@ -38,8 +39,12 @@ public final class JobEventStream {
   public record Meters(NodeGauge open, NodeGauge paused) {
     public static Meters of(Vertx vertx, MeterRegistry registry) {
       return new Meters(
-          NodeGauge.of(vertx, registry, "loopline.scrape.event.streams", "Scrape job event streams open"),
-          NodeGauge.of(vertx, registry, "loopline.scrape.event.streams.paused",
+          NodeGauge.of(
+              vertx, registry, "loopline.scrape.event.streams", "Scrape job event streams open"),
+          NodeGauge.of(
+              vertx,
+              registry,
+              "loopline.scrape.event.streams.paused",
               "Scrape job event streams waiting for their client to read (events dropped, read back later)"));
     }
   }
@@ -50,19 +55,26 @@ public final class JobEventStream {
   private final BusClient bus;
   private final long jobId;
   private final Meters meters;
+
   /** Waiting for the client to read: nothing is written until the connection drains. */
   private boolean paused;
+
   private MessageConsumer<JsonObject> consumer;
   private long heartbeat = -1;
+
   /** The seq of the last page this client was sent (or, at the start, was told of). */
   private long last;
+
   private boolean streaming;
   private boolean catchingUp;
+
   /** Something happened while the stream could not take it: read back once it can. */
   private boolean behind;
+
   private boolean closed;
 
-  private JobEventStream(Vertx vertx, RoutingContext ctx, BusClient bus, long jobId, Meters meters) {
+  private JobEventStream(
+      Vertx vertx, RoutingContext ctx, BusClient bus, long jobId, Meters meters) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.response = ctx.response();
@@ -73,7 +85,8 @@ public final class JobEventStream {
   }
 
   /** Opens the stream; {@code lastEventId} is the client's {@code Last-Event-ID}, or null for live events only. */
-  public static void open(Vertx vertx, RoutingContext ctx, BusClient bus, long jobId, Long lastEventId, Meters meters) {
+  public static void open(
+      Vertx vertx, RoutingContext ctx, BusClient bus, long jobId, Long lastEventId, Meters meters) {
     new JobEventStream(vertx, ctx, bus, jobId, meters).start(lastEventId);
   }
 
@@ -83,34 +96,44 @@ public final class JobEventStream {
   private void start(Long lastEventId) {
     response.closeHandler(v -> close());
     response.exceptionHandler(e -> close());
-    consumer = vertx.eventBus().consumer(Addresses.scrapeJobEvents(jobId), message -> event(message.body()));
-    consumer.completion()
+    consumer =
+        vertx
+            .eventBus()
+            .consumer(Addresses.scrapeJobEvents(jobId), message -> event(message.body()));
+    consumer
+        .completion()
         .compose(v -> bus.request(Addresses.SCRAPE_JOBS_EVENTS, catchUpFrom(lastEventId)))
-        .onFailure(e -> {
-          if (!closed) {
-            close();
-            ctx.fail(e);
-          }
-        })
-        .onSuccess(reply -> {
-          if (closed) {
-            return;
-          }
-          response.setChunked(true)
-              .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
-              .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-              // An event must leave at once: no compression buffering it.
-              .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
-          last = lastEventId != null ? lastEventId : reply.getLong("last");
-          streaming = true;
-          heartbeat = vertx.setPeriodic(HEARTBEAT_MS, t -> {
-            if (!response.writeQueueFull()) {
-              response.write(": keep-alive\n\n");
-              catchUp(true);
-            }
-          });
-          caughtUp(reply, false);
-        });
+        .onFailure(
+            e -> {
+              if (!closed) {
+                close();
+                ctx.fail(e);
+              }
+            })
+        .onSuccess(
+            reply -> {
+              if (closed) {
+                return;
+              }
+              response
+                  .setChunked(true)
+                  .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+                  .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+                  // An event must leave at once: no compression buffering it.
+                  .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
+              last = lastEventId != null ? lastEventId : reply.getLong("last");
+              streaming = true;
+              heartbeat =
+                  vertx.setPeriodic(
+                      HEARTBEAT_MS,
+                      t -> {
+                        if (!response.writeQueueFull()) {
+                          response.write(": keep-alive\n\n");
+                          catchUp(true);
+                        }
+                      });
+              caughtUp(reply, false);
+            });
   }
 
   private JsonObject catchUpFrom(Long after) {
@@ -156,20 +179,23 @@ public final class JobEventStream {
     behind = false;
     catchingUp = true;
     bus.request(Addresses.SCRAPE_JOBS_EVENTS, catchUpFrom(last))
-        .onFailure(e -> {
-          catchingUp = false;
-          if (!closed) {
-            // The stream has started: no problem can be sent any more. The client reconnects and resumes.
-            close();
-            response.reset();
-          }
-        })
-        .onSuccess(reply -> {
-          catchingUp = false;
-          if (!closed) {
-            caughtUp(reply, quiet);
-          }
-        });
+        .onFailure(
+            e -> {
+              catchingUp = false;
+              if (!closed) {
+                // The stream has started: no problem can be sent any more. The client reconnects
+                // and resumes.
+                close();
+                response.reset();
+              }
+            })
+        .onSuccess(
+            reply -> {
+              catchingUp = false;
+              if (!closed) {
+                caughtUp(reply, quiet);
+              }
+            });
   }
 
   /**
@@ -182,7 +208,8 @@ public final class JobEventStream {
       writePage(pages.getJsonObject(i));
     }
     JsonObject job = reply.getJsonObject("job");
-    boolean finished = !"pending".equals(job.getString("state")) && !"running".equals(job.getString("state"));
+    boolean finished =
+        !"pending".equals(job.getString("state")) && !"running".equals(job.getString("state"));
     if (!quiet || !pages.isEmpty() || finished) {
       write("progress", last, job);
     }
@@ -216,12 +243,13 @@ public final class JobEventStream {
     if (!paused) {
       paused = true;
       meters.paused().increment();
-      response.drainHandler(v -> {
-        stopPause();
-        if (!closed) {
-          catchUp(false);
-        }
-      });
+      response.drainHandler(
+          v -> {
+            stopPause();
+            if (!closed) {
+              catchUp(false);
+            }
+          });
     }
     return false;
   }

@@ -37,7 +37,8 @@ final class Preconditions {
     }
     String tag = header.trim();
     if (tag.contains(",")) {
-      throw Problem.of(400, "If-Match with several ETags is not supported; send one ETag or *").exception();
+      throw Problem.of(400, "If-Match with several ETags is not supported; send one ETag or *")
+          .exception();
     }
     if (tag.matches("\"[1-9][0-9]{0,8}\"")) {
       return Integer.parseInt(tag.substring(1, tag.length() - 1));

@@ -30,12 +30,13 @@ public record Problem(int status, String type, String title, String detail, Json
   }
 
   JsonObject toJson(String instance) {
-    JsonObject json = new JsonObject()
-        .put("type", type)
-        .put("title", title)
-        .put("status", status)
-        .put("detail", detail)
-        .put("instance", instance);
+    JsonObject json =
+        new JsonObject()
+            .put("type", type)
+            .put("title", title)
+            .put("status", status)
+            .put("detail", detail)
+            .put("instance", instance);
     if (errors != null) {
       json.put("errors", errors);
     }

@@ -1,6 +1,8 @@
 package io.loopline.platform.web;
 
 import io.loopline.platform.observe.RequestIds;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpClosedException;
@@ -8,15 +10,13 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.json.schema.OutputUnit;
-import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Location;
+import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.contract.Parameter;
 import io.vertx.openapi.validation.SchemaValidationException;
@@ -40,9 +40,16 @@ public final class Problems {
 
   static final String MEDIA_TYPE = "application/problem+json";
   private static final Logger log = LoggerFactory.getLogger(Problems.class);
-  private static final Pattern BUS_FIELD = Pattern.compile("^([A-Za-z][\\w.]*): (.+)$", Pattern.DOTALL);
-  private static final List<HttpMethod> METHODS = List.of(
-      HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
+  private static final Pattern BUS_FIELD =
+      Pattern.compile("^([A-Za-z][\\w.]*): (.+)$", Pattern.DOTALL);
+  private static final List<HttpMethod> METHODS =
+      List.of(
+          HttpMethod.GET,
+          HttpMethod.HEAD,
+          HttpMethod.POST,
+          HttpMethod.PUT,
+          HttpMethod.PATCH,
+          HttpMethod.DELETE);
 
   private final OpenAPIContract contract;
   private final int retryAfterSeconds;
@@ -55,12 +62,18 @@ public final class Problems {
   /** Failure handler for every route. */
   public void handleFailure(RoutingContext ctx) {
     if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
-      // The client went away mid-request (or was cut off as too slow): nobody to answer, nothing broken.
-      log.debug("client gone before the answer: {} {}", ctx.request().method(), RoutedPath.shown(ctx));
+      // The client went away mid-request (or was cut off as too slow): nobody to answer, nothing
+      // broken.
+      log.debug(
+          "client gone before the answer: {} {}", ctx.request().method(), RoutedPath.shown(ctx));
       return;
     }
     if (ctx.response().headWritten()) {
-      log.warn("failure after the response started: {} {}", ctx.request().method(), RoutedPath.shown(ctx), ctx.failure());
+      log.warn(
+          "failure after the response started: {} {}",
+          ctx.request().method(),
+          RoutedPath.shown(ctx),
+          ctx.failure());
       ctx.response().reset();
       return;
     }
@@ -73,9 +86,16 @@ public final class Problems {
    */
   public void badRequest(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    boolean known = failure instanceof Problem.ProblemException || failure instanceof HttpException
-        || failure instanceof ReplyException;
-    send(ctx, known ? toProblem(ctx) : Problem.of(400, "The request could not be read (a %-escape in the path is not valid)"));
+    boolean known =
+        failure instanceof Problem.ProblemException
+            || failure instanceof HttpException
+            || failure instanceof ReplyException;
+    send(
+        ctx,
+        known
+            ? toProblem(ctx)
+            : Problem.of(
+                400, "The request could not be read (a %-escape in the path is not valid)"));
   }
 
   /** Error handler for 404: no route matches the path. */
@@ -87,7 +107,15 @@ public final class Problems {
   public void methodNotAllowed(RoutingContext ctx) {
     String allow = allowedMethods(RoutedPath.shown(ctx));
     ctx.response().putHeader(HttpHeaders.ALLOW, allow);
-    send(ctx, Problem.of(405, ctx.request().method() + " is not allowed on " + RoutedPath.shown(ctx) + "; allowed: " + allow));
+    send(
+        ctx,
+        Problem.of(
+            405,
+            ctx.request().method()
+                + " is not allowed on "
+                + RoutedPath.shown(ctx)
+                + "; allowed: "
+                + allow));
   }
 
   /**
@@ -101,15 +129,22 @@ public final class Problems {
       reject(request, Problem.of(505, unsupported.getMessage()));
       return;
     }
-    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
-    reject(request, Problem.of(status, status == 400 ? "The request is not valid HTTP" : defaultDetail(status)));
+    int status =
+        cause instanceof TooLongHttpLineException
+            ? 414
+            : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    reject(
+        request,
+        Problem.of(
+            status, status == 400 ? "The request is not valid HTTP" : defaultDetail(status)));
   }
 
   /** Answers a request the router cannot take (it throws on these), then closes the connection. */
   public static void reject(HttpServerRequest request, Problem problem) {
     HttpServerResponse response = request.response();
     SecurityHeaders.apply(response.headers());
-    response.setStatusCode(problem.status())
+    response
+        .setStatusCode(problem.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, MEDIA_TYPE)
         .putHeader(HttpHeaders.CONNECTION, "close")
         .end(problem.toJson(null).encode());
@@ -121,7 +156,8 @@ public final class Problems {
 
   /** As {@link #send(RoutingContext, Problem)}, with extension members (RFC 9457 section 3.2) beside the standard ones. */
   public void send(RoutingContext ctx, Problem problem, JsonObject extensions) {
-    if ((problem.status() == 503 || problem.status() == 429) && !ctx.response().headers().contains(HttpHeaders.RETRY_AFTER)) {
+    if ((problem.status() == 503 || problem.status() == 429)
+        && !ctx.response().headers().contains(HttpHeaders.RETRY_AFTER)) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds));
     }
     JsonObject body = problem.toJson(RoutedPath.shown(ctx)).put("requestId", RequestIds.current());
@@ -139,7 +175,8 @@ public final class Problems {
     if (failure instanceof Problem.ProblemException pe) {
       return pe.problem();
     }
-    if (failure instanceof HttpException http && http.getCause() instanceof ValidatorException invalid) {
+    if (failure instanceof HttpException http
+        && http.getCause() instanceof ValidatorException invalid) {
       return validation(ctx, invalid);
     }
     if (failure instanceof HttpException http) {
@@ -153,9 +190,15 @@ public final class Problems {
           : fromBus(reply);
     }
     if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
-      // A handler refused the request with a client status (the CORS handler's 403 for an origin not
+      // A handler refused the request with a client status (the CORS handler's 403 for an origin
+      // not
       // allowed, say): the status stands; its exception is no server fault.
-      log.debug("{} on {} {}: {}", ctx.statusCode(), ctx.request().method(), RoutedPath.shown(ctx), String.valueOf(failure));
+      log.debug(
+          "{} on {} {}: {}",
+          ctx.statusCode(),
+          ctx.request().method(),
+          RoutedPath.shown(ctx),
+          String.valueOf(failure));
       return Problem.of(ctx.statusCode(), defaultDetail(ctx.statusCode()));
     }
     return unexpected(ctx, failure);
@@ -176,7 +219,9 @@ public final class Problems {
         }
         // 5xx details come from backends: keep them in the log, not in the answer.
         log.warn("backend failure {}: {}", code, reply.getMessage());
-        yield code == 503 ? Problem.of(503, "A backend is unavailable") : Problem.of(500, "Internal error");
+        yield code == 503
+            ? Problem.of(503, "A backend is unavailable")
+            : Problem.of(500, "Internal error");
       }
     };
   }
@@ -192,17 +237,24 @@ public final class Problems {
     }
     String field = named.group(1).replaceFirst("^(changes|item)\\.", "");
     Operation operation = contract.findOperation(RoutedPath.shown(ctx), ctx.request().method());
-    boolean inQuery = operation != null && operation.getParameters().stream()
-        .anyMatch(p -> p.getIn() == Location.QUERY && p.getName().equals(field));
+    boolean inQuery =
+        operation != null
+            && operation.getParameters().stream()
+                .anyMatch(p -> p.getIn() == Location.QUERY && p.getName().equals(field));
     String pointer = inQuery ? "/query/" + field : "/body/" + field.replace('.', '/');
-    return Problem.validation(message, new JsonArray().add(Problem.fieldError(pointer, named.group(2))));
+    return Problem.validation(
+        message, new JsonArray().add(Problem.fieldError(pointer, named.group(2))));
   }
 
   private Problem validation(RoutingContext ctx, ValidatorException invalid) {
     String message = invalid.getMessage();
     if (invalid.type() == ValidatorErrorType.UNSUPPORTED_VALUE_FORMAT && message.contains("body")) {
       String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-      return Problem.of(415, type == null ? "A Content-Type is required (application/json)" : "Content-Type " + type + " is not supported here");
+      return Problem.of(
+          415,
+          type == null
+              ? "A Content-Type is required (application/json)"
+              : "Content-Type " + type + " is not supported here");
     }
     String pointer = pointerFor(ctx, message);
     JsonArray errors = new JsonArray();
@@ -213,7 +265,11 @@ public final class Problems {
       errors.add(Problem.fieldError(pointer, message));
       return Problem.validation(message, errors);
     }
-    String fields = errors.stream().map(e -> ((JsonObject) e).getString("pointer")).distinct().collect(Collectors.joining(", "));
+    String fields =
+        errors.stream()
+            .map(e -> ((JsonObject) e).getString("pointer"))
+            .distinct()
+            .collect(Collectors.joining(", "));
     return Problem.validation("Not valid: " + fields, errors);
   }
 
@@ -227,7 +283,10 @@ public final class Problems {
       if (error.getError() == null) {
         continue;
       }
-      String location = error.getInstanceLocation() == null ? "" : error.getInstanceLocation().replaceFirst("^#", "");
+      String location =
+          error.getInstanceLocation() == null
+              ? ""
+              : error.getInstanceLocation().replaceFirst("^#", "");
       deepest.merge(base + location, error, (a, b) -> depth(b) > depth(a) ? b : a);
     }
     deepest.forEach((pointer, error) -> out.add(Problem.fieldError(pointer, describe(error))));
@@ -248,7 +307,8 @@ public final class Problems {
     if (operation != null) {
       for (Parameter parameter : operation.getParameters()) {
         String in = parameter.getIn().name().toLowerCase(Locale.ROOT);
-        Pattern mention = Pattern.compile(in + " parameter " + Pattern.quote(parameter.getName()) + "(?![\\w-])");
+        Pattern mention =
+            Pattern.compile(in + " parameter " + Pattern.quote(parameter.getName()) + "(?![\\w-])");
         if (mention.matcher(message).find()) {
           return "/" + in + "/" + parameter.getName();
         }
@@ -259,10 +319,11 @@ public final class Problems {
 
   /** Methods the contract has for this path; a 405 outside the contract comes from a static route (GET, HEAD). */
   private String allowedMethods(String path) {
-    String allowed = METHODS.stream()
-        .filter(m -> contract.findOperation(path, m) != null)
-        .map(HttpMethod::name)
-        .collect(Collectors.joining(", "));
+    String allowed =
+        METHODS.stream()
+            .filter(m -> contract.findOperation(path, m) != null)
+            .map(HttpMethod::name)
+            .collect(Collectors.joining(", "));
     return allowed.isEmpty() ? "GET, HEAD" : allowed;
   }
 

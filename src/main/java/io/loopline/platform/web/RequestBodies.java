@@ -27,6 +27,7 @@ public final class RequestBodies implements Handler<RoutingContext> {
 
   /** The operation extension that marks a streamed body. */
   static final String STREAMED = "x-streamed-body";
+
   private static final Pattern PARAMETER = Pattern.compile("\\{[^}/]+}");
 
   /** A streamed operation: its method and the pattern the router builds for its path. */
@@ -38,6 +39,7 @@ public final class RequestBodies implements Handler<RoutingContext> {
 
   /** What a client may still send after an early answer, read and dropped, before its connection closes. */
   static final long LINGER_BYTES = 1024 * 1024;
+
   static final long LINGER_MS = 2000;
 
   private final Vertx vertx;
@@ -54,7 +56,8 @@ public final class RequestBodies implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     for (Streamed route : streamed) {
       if (route.matches(ctx)) {
-        // Nothing reads it until the operation's handler: the access check may take a bus round trip first.
+        // Nothing reads it until the operation's handler: the access check may take a bus round
+        // trip first.
         ctx.request().pause();
         answeredEarly(ctx);
         ctx.next();
@@ -72,16 +75,18 @@ public final class RequestBodies implements Handler<RoutingContext> {
    */
   private void answeredEarly(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    ctx.addHeadersEndHandler(v -> {
-      if (!request.isEnded()) {
-        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-      }
-    });
-    ctx.addEndHandler(v -> {
-      if (!request.isEnded()) {
-        new Linger(request).start();
-      }
-    });
+    ctx.addHeadersEndHandler(
+        v -> {
+          if (!request.isEnded()) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+          }
+        });
+    ctx.addEndHandler(
+        v -> {
+          if (!request.isEnded()) {
+            new Linger(request).start();
+          }
+        });
   }
 
   /** Reads and drops the rest of a body answered early, then closes its connection. */
@@ -99,10 +104,11 @@ public final class RequestBodies implements Handler<RoutingContext> {
     void start() {
       timer = vertx.setTimer(LINGER_MS, t -> connection.close());
       request.handler(this);
-      request.endHandler(end -> {
-        vertx.cancelTimer(timer);
-        connection.close();
-      });
+      request.endHandler(
+          end -> {
+            vertx.cancelTimer(timer);
+            connection.close();
+          });
       request.resume();
     }
 
@@ -123,8 +129,12 @@ public final class RequestBodies implements Handler<RoutingContext> {
     for (String path : paths.fieldNames()) {
       JsonObject operations = paths.getJsonObject(path);
       for (String method : operations.fieldNames()) {
-        if (operations.getValue(method) instanceof JsonObject operation && Boolean.TRUE.equals(operation.getValue(STREAMED))) {
-          found.add(new Streamed(HttpMethod.valueOf(method.toUpperCase(java.util.Locale.ROOT)), routerPattern(path)));
+        if (operations.getValue(method) instanceof JsonObject operation
+            && Boolean.TRUE.equals(operation.getValue(STREAMED))) {
+          found.add(
+              new Streamed(
+                  HttpMethod.valueOf(method.toUpperCase(java.util.Locale.ROOT)),
+                  routerPattern(path)));
         }
       }
     }

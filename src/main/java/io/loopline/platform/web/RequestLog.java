@@ -4,10 +4,10 @@ import io.loopline.platform.observe.RequestIds;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.openapi.contract.OpenAPIContract;
-import io.vertx.openapi.contract.Operation;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.PlatformHandler;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +53,8 @@ public final class RequestLog implements PlatformHandler {
     HttpServerRequest request = ctx.request();
     String path = RoutedPath.shown(ctx);
     Operation operation = contract.findOperation(path, request.method());
-    access.atInfo()
+    access
+        .atInfo()
         .addKeyValue("method", request.method().name())
         .addKeyValue("path", path)
         .addKeyValue("rawPath", path.equals(request.path()) ? null : request.path())
@@ -61,7 +62,11 @@ public final class RequestLog implements PlatformHandler {
         .addKeyValue("status", ctx.response().getStatusCode())
         .addKeyValue("bytes", ctx.response().bytesWritten())
         .addKeyValue("durationMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
-        .addKeyValue("client", ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress())
+        .addKeyValue(
+            "client",
+            ctx.request().remoteAddress() == null
+                ? null
+                : ctx.request().remoteAddress().hostAddress())
         .log(request.method() + " " + path + " " + ctx.response().getStatusCode());
   }
 }

@@ -25,51 +25,59 @@ public final class RequestReader implements RequestExtractor {
   private static final RequestParameter ABSENT = () -> null;
 
   @Override
-  public Future<ValidatableRequest> extractValidatableRequest(RoutingContext ctx, Operation operation) {
+  public Future<ValidatableRequest> extractValidatableRequest(
+      RoutingContext ctx, Operation operation) {
     Map<String, RequestParameter> path = new HashMap<>();
     Map<String, RequestParameter> query = new HashMap<>();
     Map<String, RequestParameter> headers = new HashMap<>();
     for (Parameter parameter : operation.getParameters()) {
       switch (parameter.getIn()) {
-        case PATH -> path.put(parameter.getName(), value(parameter, ctx.pathParam(parameter.getName())));
-        case QUERY -> query.put(parameter.getName(), value(parameter, ctx.queryParams().get(parameter.getName())));
-        case HEADER -> headers.put(parameter.getName(), value(parameter, ctx.request().getHeader(parameter.getName())));
-        default -> { } // no cookie parameters in the contract
+        case PATH ->
+            path.put(parameter.getName(), value(parameter, ctx.pathParam(parameter.getName())));
+        case QUERY ->
+            query.put(
+                parameter.getName(), value(parameter, ctx.queryParams().get(parameter.getName())));
+        case HEADER ->
+            headers.put(
+                parameter.getName(),
+                value(parameter, ctx.request().getHeader(parameter.getName())));
+        default -> {} // no cookie parameters in the contract
       }
     }
     RequestParameter body = ctx.body().buffer() == null ? ABSENT : ctx.body()::buffer;
     String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    return Future.succeededFuture(new ValidatableRequest() {
-      @Override
-      public String getContentType() {
-        return contentType;
-      }
+    return Future.succeededFuture(
+        new ValidatableRequest() {
+          @Override
+          public String getContentType() {
+            return contentType;
+          }
 
-      @Override
-      public Map<String, RequestParameter> getCookies() {
-        return Map.of();
-      }
+          @Override
+          public Map<String, RequestParameter> getCookies() {
+            return Map.of();
+          }
 
-      @Override
-      public Map<String, RequestParameter> getPathParameters() {
-        return path;
-      }
+          @Override
+          public Map<String, RequestParameter> getPathParameters() {
+            return path;
+          }
 
-      @Override
-      public Map<String, RequestParameter> getQuery() {
-        return query;
-      }
+          @Override
+          public Map<String, RequestParameter> getQuery() {
+            return query;
+          }
 
-      @Override
-      public Map<String, RequestParameter> getHeaders() {
-        return headers;
-      }
+          @Override
+          public Map<String, RequestParameter> getHeaders() {
+            return headers;
+          }
 
-      @Override
-      public RequestParameter getBody() {
-        return body;
-      }
-    });
+          @Override
+          public RequestParameter getBody() {
+            return body;
+          }
+        });
   }
 
   private static RequestParameter value(Parameter parameter, String decoded) {

@@ -1,5 +1,6 @@
 package io.loopline.platform.web;
 
+import io.loopline.platform.bus.BusClient;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -9,7 +10,6 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
 
-import io.loopline.platform.bus.BusClient;
 /**
  * What every versioned resource (users, items) does the same way over HTTP: read with {@code ETag} and
  * {@code If-None-Match}, write with {@code If-Match}, answer 201 with {@code Location}. The resource's own
@@ -45,10 +45,12 @@ public final class Resources {
   /** POST: 201, {@code Location} at {@code collection/id}, the new resource and its ETag. */
   public void create(RoutingContext ctx, String address, String collection) {
     bus.request(address, body(ctx))
-        .onSuccess(created -> {
-          ctx.response().putHeader(HttpHeaders.LOCATION, collection + "/" + created.getLong("id"));
-          send(ctx, 201, created);
-        })
+        .onSuccess(
+            created -> {
+              ctx.response()
+                  .putHeader(HttpHeaders.LOCATION, collection + "/" + created.getLong("id"));
+              send(ctx, 201, created);
+            })
         .onFailure(ctx::fail);
   }
 
@@ -94,8 +96,12 @@ public final class Resources {
 
   private static Future<JsonObject> conditional(RoutingContext ctx, JsonObject message) {
     try {
-      return Future.succeededFuture(message.put("id", id(ctx))
-          .put("ifVersion", Preconditions.ifMatchVersion(ctx.request().getHeader(HttpHeaders.IF_MATCH))));
+      return Future.succeededFuture(
+          message
+              .put("id", id(ctx))
+              .put(
+                  "ifVersion",
+                  Preconditions.ifMatchVersion(ctx.request().getHeader(HttpHeaders.IF_MATCH))));
     } catch (Problem.ProblemException e) {
       return Future.failedFuture(e);
     }

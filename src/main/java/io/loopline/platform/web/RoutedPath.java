@@ -2,7 +2,6 @@ package io.loopline.platform.web;
 
 import io.vertx.ext.web.RoutingContext;
 
-import io.loopline.platform.access.Access;
 /**
  * The one notion of a request's path: the router's own ({@link RoutingContext#normalizedPath()}: unreserved
  * {@code %xx} escapes decoded, dot segments removed, {@code //} collapsed). Access control, rate-limit

@@ -12,12 +12,14 @@ import io.vertx.ext.web.handler.PlatformHandler;
 public final class SecurityHeaders implements PlatformHandler {
 
   /** Styles may be inline: Swagger UI sets some from its script. Everything else comes from this origin. */
-  static final String PAGE_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-      + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-      + "frame-ancestors 'none'";
+  static final String PAGE_POLICY =
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+          + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+          + "frame-ancestors 'none'";
 
   // Names and values made once as ASCII strings: no hashing or encoding of them per response.
-  private static final CharSequence NOSNIFF_NAME = HttpHeaders.createOptimized("X-Content-Type-Options");
+  private static final CharSequence NOSNIFF_NAME =
+      HttpHeaders.createOptimized("X-Content-Type-Options");
   private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
   private static final CharSequence REFERRER_NAME = HttpHeaders.createOptimized("Referrer-Policy");
   private static final CharSequence NO_REFERRER = HttpHeaders.createOptimized("no-referrer");
@@ -35,7 +37,9 @@ public final class SecurityHeaders implements PlatformHandler {
     headers.set(REFERRER_NAME, NO_REFERRER);
     headers.set(FRAME_NAME, DENY);
     String type = headers.get(HttpHeaders.CONTENT_TYPE);
-    if (type != null && type.startsWith("text/html") && !headers.contains("Content-Security-Policy")) {
+    if (type != null
+        && type.startsWith("text/html")
+        && !headers.contains("Content-Security-Policy")) {
       headers.set("Content-Security-Policy", PAGE_POLICY);
     }
   }

@@ -79,16 +79,20 @@ public final class SlowClients {
       Deadlines deadlines = connections.get(request.connection());
       if (deadlines != null) {
         deadlines.headersBy = NONE;
-        // Only a request that announces a body can send it slowly; most (GETs, WebSocket upgrades) owe nothing.
+        // Only a request that announces a body can send it slowly; most (GETs, WebSocket upgrades)
+        // owe nothing.
         if (!request.isEnded() && announcesBody(request)) {
           deadlines.receiving = request;
           deadlines.bodyBy = System.nanoTime() + bodyTimeoutNanos;
         }
         if (request.version() != HttpVersion.HTTP_2) {
-          request.response().endHandler(v -> {
-            deadlines.receiving = null;
-            deadlines.headersBy = System.nanoTime() + headerTimeoutNanos;
-          });
+          request
+              .response()
+              .endHandler(
+                  v -> {
+                    deadlines.receiving = null;
+                    deadlines.headersBy = System.nanoTime() + headerTimeoutNanos;
+                  });
         }
       }
       if (keepAlive != null && request.version() != HttpVersion.HTTP_2) {
@@ -118,7 +122,8 @@ public final class SlowClients {
   /** HTTP/1.1 framing: a body follows only with Transfer-Encoding or a Content-Length other than 0. */
   private static boolean announcesBody(HttpServerRequest request) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING) || length != null && !length.trim().equals("0");
+    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING)
+        || length != null && !length.trim().equals("0");
   }
 
   private void sweep() {
@@ -127,17 +132,21 @@ public final class SlowClients {
     for (Map.Entry<HttpConnection, Deadlines> entry : connections.entrySet()) {
       Deadlines deadlines = entry.getValue();
       boolean headersLate = now - deadlines.headersBy > 0 && deadlines.headersBy != NONE;
-      boolean bodyLate = deadlines.receiving != null && now - deadlines.bodyBy > 0 && !deadlines.receiving.isEnded();
+      boolean bodyLate =
+          deadlines.receiving != null
+              && now - deadlines.bodyBy > 0
+              && !deadlines.receiving.isEnded();
       if (headersLate || bodyLate) {
         late = late == null ? new ArrayList<>() : late;
         late.add(entry.getKey());
       }
     }
     if (late != null) {
-      late.forEach(connection -> {
-        connections.remove(connection);
-        connection.close();
-      });
+      late.forEach(
+          connection -> {
+            connections.remove(connection);
+            connection.close();
+          });
     }
   }
 }

@@ -38,10 +38,12 @@ class GcraTest {
       tat = Gcra.take(tat, now, FIVE_PER_TEN_SECONDS).tat();
     }
 
-    assertThat(Gcra.take(tat, now + 1_999_000, FIVE_PER_TEN_SECONDS).decision().allowed()).isFalse();
+    assertThat(Gcra.take(tat, now + 1_999_000, FIVE_PER_TEN_SECONDS).decision().allowed())
+        .isFalse();
     Gcra.Outcome later = Gcra.take(tat, now + 2 * SECOND, FIVE_PER_TEN_SECONDS);
     assertThat(later.decision().allowed()).isTrue();
     assertThat(later.decision().remaining()).isZero();
-    assertThat(Gcra.take(tat, now + 60 * SECOND, FIVE_PER_TEN_SECONDS).decision().remaining()).isEqualTo(4);
+    assertThat(Gcra.take(tat, now + 60 * SECOND, FIVE_PER_TEN_SECONDS).decision().remaining())
+        .isEqualTo(4);
   }
 }

@@ -33,9 +33,15 @@ class RateLimitIT {
    * Five reads per ten minutes: one more fits every two minutes, so a test stalled for seconds on a loaded
    * machine sees the same budget as one that ran at once. GcraTest covers refills with a clock it controls.
    */
-  private static final JsonObject FIVE_READS = new JsonObject().put("rateLimit", new JsonObject()
-      .put("anonymous", new JsonObject().put("read", budget(5, 600)).put("write", budget(2, 600)))
-      .put("keyed", new JsonObject().put("read", budget(3, 600))));
+  private static final JsonObject FIVE_READS =
+      new JsonObject()
+          .put(
+              "rateLimit",
+              new JsonObject()
+                  .put(
+                      "anonymous",
+                      new JsonObject().put("read", budget(5, 600)).put("write", budget(2, 600)))
+                  .put("keyed", new JsonObject().put("read", budget(3, 600))));
 
   @Test
   void theBudgetIsExactAndTheHeadersSayHowMuchIsLeft() {
@@ -50,7 +56,8 @@ class RateLimitIT {
 
       HttpResponse<Buffer> refused = await(node.client().get("/items").send());
 
-      // The next read fits 120 s after the first one was granted, less the time this test has taken.
+      // The next read fits 120 s after the first one was granted, less the time this test has
+      // taken.
       long elapsedSeconds = (System.nanoTime() - started + 999_999_999L) / 1_000_000_000L;
       assertProblem(refused, 429);
       long retryAfter = Long.parseLong(refused.getHeader("Retry-After"));
@@ -58,8 +65,10 @@ class RateLimitIT {
       assertThat(refused.getHeader("RateLimit")).isEqualTo("\"read\";r=0;t=" + retryAfter);
       // Writes have their own budget, untouched by the reads.
       JsonObject item = new JsonObject().put("name", "limited").put("price", "1.00");
-      assertThat(await(node.client().post("/items").sendJsonObject(item)).statusCode()).isEqualTo(201);
-      assertThat(await(node.client().post("/items").sendJsonObject(item)).statusCode()).isEqualTo(201);
+      assertThat(await(node.client().post("/items").sendJsonObject(item)).statusCode())
+          .isEqualTo(201);
+      assertThat(await(node.client().post("/items").sendJsonObject(item)).statusCode())
+          .isEqualTo(201);
       assertProblem(await(node.client().post("/items").sendJsonObject(item)), 429);
       // Public routes spend nothing.
       assertThat(await(node.client().get("/health/live").send()).statusCode()).isEqualTo(200);
@@ -73,19 +82,22 @@ class RateLimitIT {
       String second = key(node, "second");
 
       for (int i = 0; i < 3; i++) {
-        assertThat(await(bearer(node.client().get("/items"), first).send()).statusCode()).isEqualTo(200);
+        assertThat(await(bearer(node.client().get("/items"), first).send()).statusCode())
+            .isEqualTo(200);
       }
       HttpResponse<Buffer> refused = await(bearer(node.client().get("/items"), first).send());
       assertProblem(refused, 429);
       assertThat(refused.getHeader("RateLimit-Policy")).isEqualTo("\"read\";q=3;w=600");
-      assertThat(await(bearer(node.client().get("/items"), second).send()).statusCode()).isEqualTo(200);
+      assertThat(await(bearer(node.client().get("/items"), second).send()).statusCode())
+          .isEqualTo(200);
       assertThat(await(node.client().get("/items").send()).statusCode()).isEqualTo(200);
     }
   }
 
   @Test
   void twoNodesSpendOneBudgetThroughRedis() {
-    try (TestNode a = TestNode.start(FIVE_READS); TestNode b = TestNode.join(a, FIVE_READS)) {
+    try (TestNode a = TestNode.start(FIVE_READS);
+        TestNode b = TestNode.join(a, FIVE_READS)) {
       for (int i = 0; i < 5; i++) {
         WebClient client = i % 2 == 0 ? a.client() : b.client();
         assertThat(await(client.get("/items").send()).statusCode()).isEqualTo(200);
@@ -104,15 +116,23 @@ class RateLimitIT {
   @Test
   void twoNodesUnderLoadShareOneBudgetWithinTheLeaseTolerance() {
     // 1000 reads per hour: the budget refills by well under one request during the test.
-    JsonObject thousand = new JsonObject().put("rateLimit", new JsonObject()
-        .put("anonymous", new JsonObject().put("read", budget(1000, 3600))));
+    JsonObject thousand =
+        new JsonObject()
+            .put(
+                "rateLimit",
+                new JsonObject()
+                    .put("anonymous", new JsonObject().put("read", budget(1000, 3600))));
     Vertx clientVertx = Vertx.vertx();
-    try (TestNode a = TestNode.start(thousand); TestNode b = TestNode.join(a, thousand)) {
+    try (TestNode a = TestNode.start(thousand);
+        TestNode b = TestNode.join(a, thousand)) {
       int perNode = 800;
       List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
       for (TestNode node : List.of(a, b)) {
-        WebClient client = WebClient.create(clientVertx,
-            new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port()), new PoolOptions().setHttp1MaxSize(32));
+        WebClient client =
+            WebClient.create(
+                clientVertx,
+                new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(node.port()),
+                new PoolOptions().setHttp1MaxSize(32));
         for (int i = 0; i < perNode; i++) {
           sent.add(client.get("/items/1").send());
         }
@@ -122,11 +142,17 @@ class RateLimitIT {
       assertThat(sent).allSatisfy(f -> assertThat(f.result().statusCode()).isIn(404, 429));
       int holders = 4;
       int leaseMax = 20;
-      assertThat(allowed).as("requests let through by both nodes together").isBetween(1000L - holders * leaseMax, 1001L);
+      assertThat(allowed)
+          .as("requests let through by both nodes together")
+          .isBetween(1000L - holders * leaseMax, 1001L);
 
-      double redisCalls = MetricsScrape.value(a, "loopline_ratelimit_redis_calls_total")
-          + MetricsScrape.value(b, "loopline_ratelimit_redis_calls_total");
-      assertThat(redisCalls).as("Redis calls for %d requests", 2 * perNode).isGreaterThan(0).isLessThan(allowed / 5.0);
+      double redisCalls =
+          MetricsScrape.value(a, "loopline_ratelimit_redis_calls_total")
+              + MetricsScrape.value(b, "loopline_ratelimit_redis_calls_total");
+      assertThat(redisCalls)
+          .as("Redis calls for %d requests", 2 * perNode)
+          .isGreaterThan(0)
+          .isLessThan(allowed / 5.0);
       assertThat(MetricsScrape.value(a, "loopline_ratelimit_shared")).isEqualTo(1.0);
     } finally {
       await(clientVertx.close());
@@ -137,7 +163,10 @@ class RateLimitIT {
   void aForgedForwardedForBuysNoNewBudget() {
     try (TestNode node = TestNode.start(FIVE_READS)) {
       for (int i = 0; i < 5; i++) {
-        assertThat(await(forwardedFor(node.client().get("/items"), "203.0.113." + i).send()).statusCode()).isEqualTo(200);
+        assertThat(
+                await(forwardedFor(node.client().get("/items"), "203.0.113." + i).send())
+                    .statusCode())
+            .isEqualTo(200);
       }
 
       assertProblem(await(forwardedFor(node.client().get("/items"), "198.51.100.7").send()), 429);
@@ -150,21 +179,28 @@ class RateLimitIT {
     trusted.getJsonObject("rateLimit").put("trustedProxies", new JsonArray().add("127.0.0.0/8"));
     try (TestNode node = TestNode.start(trusted)) {
       for (int i = 0; i < 5; i++) {
-        assertThat(await(forwardedFor(node.client().get("/items"), "203.0.113.1").send()).statusCode()).isEqualTo(200);
+        assertThat(
+                await(forwardedFor(node.client().get("/items"), "203.0.113.1").send()).statusCode())
+            .isEqualTo(200);
       }
 
       assertProblem(await(forwardedFor(node.client().get("/items"), "203.0.113.1").send()), 429);
-      // A client cannot pick its address by prepending to the chain: the rightmost untrusted hop counts.
-      assertProblem(await(forwardedFor(node.client().get("/items"), "198.51.100.9, 203.0.113.1").send()), 429);
-      assertThat(await(forwardedFor(node.client().get("/items"), "203.0.113.2").send()).statusCode()).isEqualTo(200);
+      // A client cannot pick its address by prepending to the chain: the rightmost untrusted hop
+      // counts.
+      assertProblem(
+          await(forwardedFor(node.client().get("/items"), "198.51.100.9, 203.0.113.1").send()),
+          429);
+      assertThat(
+              await(forwardedFor(node.client().get("/items"), "203.0.113.2").send()).statusCode())
+          .isEqualTo(200);
     }
   }
 
   @Test
   void withRedisGoneEachNodeLimitsOnItsOwn() {
     try (TcpProxy proxy = TcpProxy.toRedis()) {
-      JsonObject viaProxy = FIVE_READS.copy()
-          .put("redis", new JsonObject().put("url", proxy.url(TestServers.REDIS)));
+      JsonObject viaProxy =
+          FIVE_READS.copy().put("redis", new JsonObject().put("url", proxy.url(TestServers.REDIS)));
       viaProxy.getJsonObject("rateLimit").put("redisTimeoutMs", 200);
       try (TestNode node = TestNode.start(viaProxy)) {
         assertThat(await(node.client().get("/items").send()).statusCode()).isEqualTo(200);
@@ -177,7 +213,8 @@ class RateLimitIT {
           allowed += last.statusCode() == 200 ? 1 : 0;
         } while (last.statusCode() == 200 && allowed < 10);
 
-        // The local limiter starts with a full budget of its own; items are read from PostgreSQL meanwhile.
+        // The local limiter starts with a full budget of its own; items are read from PostgreSQL
+        // meanwhile.
         assertThat(allowed).isEqualTo(5);
         assertProblem(last, 429);
         assertThat(last.getHeader("RateLimit-Policy")).isEqualTo("\"read\";q=5;w=600");
@@ -190,8 +227,11 @@ class RateLimitIT {
   }
 
   private static String key(TestNode node, String name) {
-    HttpResponse<Buffer> created = await(bearer(node.client().post("/admin/api-keys"), TestNode.ADMIN_KEY)
-        .sendJsonObject(new JsonObject().put("name", name).put("scopes", new JsonArray().add("read"))));
+    HttpResponse<Buffer> created =
+        await(
+            bearer(node.client().post("/admin/api-keys"), TestNode.ADMIN_KEY)
+                .sendJsonObject(
+                    new JsonObject().put("name", name).put("scopes", new JsonArray().add("read"))));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     return created.bodyAsJsonObject().getString("key");
   }

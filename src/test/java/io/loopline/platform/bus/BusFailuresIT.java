@@ -24,9 +24,11 @@ class BusFailuresIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(new JsonObject()
-        .put("roles", new JsonArray().add("http"))
-        .put("http", new JsonObject().put("busTimeoutMs", 300)));
+    node =
+        TestNode.start(
+            new JsonObject()
+                .put("roles", new JsonArray().add("http"))
+                .put("http", new JsonObject().put("busTimeoutMs", 300)));
   }
 
   @AfterAll
@@ -44,7 +46,8 @@ class BusFailuresIT {
 
   @Test
   void aPeerThatDoesNotAnswerInTimeIs504() {
-    MessageConsumer<Object> silent = node.vertx().eventBus().consumer(Addresses.ITEMS_LIST, message -> { });
+    MessageConsumer<Object> silent =
+        node.vertx().eventBus().consumer(Addresses.ITEMS_LIST, message -> {});
     try {
       await(silent.completion());
       long start = System.nanoTime();
@@ -59,18 +62,25 @@ class BusFailuresIT {
 
   @Test
   void aPeerFailureCodeIsTheClientStatusButInternalsStayInside() {
-    MessageConsumer<Object> failing = node.vertx().eventBus().consumer(Addresses.USERS_GET, message -> {
-      long id = ((JsonObject) message.body()).getLong("id");
-      if (id == 1) {
-        message.fail(404, "no user 1");
-      } else {
-        message.fail(500, "password=hunter2 in the connection string");
-      }
-    });
+    MessageConsumer<Object> failing =
+        node.vertx()
+            .eventBus()
+            .consumer(
+                Addresses.USERS_GET,
+                message -> {
+                  long id = ((JsonObject) message.body()).getLong("id");
+                  if (id == 1) {
+                    message.fail(404, "no user 1");
+                  } else {
+                    message.fail(500, "password=hunter2 in the connection string");
+                  }
+                });
     try {
       await(failing.completion());
 
-      assertThat(assertProblem(await(node.client().get("/users/1").send()), 404).getString("detail")).isEqualTo("no user 1");
+      assertThat(
+              assertProblem(await(node.client().get("/users/1").send()), 404).getString("detail"))
+          .isEqualTo("no user 1");
       HttpResponse<Buffer> internal = await(node.client().get("/users/2").send());
       assertProblem(internal, 500);
       assertThat(internal.bodyAsString()).doesNotContain("hunter2");

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopline.support.ChatClient;
 import io.loopline.support.Poll;
-import io.loopline.support.Responses;
 import io.loopline.support.Ports;
+import io.loopline.support.Responses;
 import io.loopline.support.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -37,12 +37,17 @@ class ClusterIT {
 
   @BeforeAll
   static void start() {
-    // The bridge cannot listen on port 0 and say where: a port free a moment ago, tried again if taken.
-    backend = Ports.retryOnConflict(() -> {
-      bridgePort = Ports.free();
-      return TestNode.start(clustered("persistence", "cache", "worker", "scraper", "chat")
-          .put("bridge", new JsonObject().put("enabled", true).put("port", bridgePort)));
-    });
+    // The bridge cannot listen on port 0 and say where: a port free a moment ago, tried again if
+    // taken.
+    backend =
+        Ports.retryOnConflict(
+            () -> {
+              bridgePort = Ports.free();
+              return TestNode.start(
+                  clustered("persistence", "cache", "worker", "scraper", "chat")
+                      .put(
+                          "bridge", new JsonObject().put("enabled", true).put("port", bridgePort)));
+            });
     front = TestNode.join(backend, clustered("http"));
     other = TestNode.join(backend, clustered("http"));
   }
@@ -61,8 +66,12 @@ class ClusterIT {
 
   @Test
   void anHttpOnlyNodeServesItemsThroughThePersistenceNode() {
-    HttpResponse<Buffer> created = await(front.client().post("/items")
-        .sendJsonObject(new JsonObject().put("name", "clustered").put("price", "3.50")));
+    HttpResponse<Buffer> created =
+        await(
+            front
+                .client()
+                .post("/items")
+                .sendJsonObject(new JsonObject().put("name", "clustered").put("price", "3.50")));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     long id = created.bodyAsJsonObject().getLong("id");
 
@@ -77,8 +86,15 @@ class ClusterIT {
   void aChatMessageSentToOneNodeReachesASocketOnAnother() {
     Vertx clients = Vertx.vertx();
     try (ChatClient ada = ChatClient.connect(clients, other.port(), "cluster-room", "ada")) {
-      HttpResponse<Buffer> sent = await(front.client().post("/chat/rooms/cluster-room/messages")
-          .sendJsonObject(new JsonObject().put("sender", "grace").put("text", "hello from the front node")));
+      HttpResponse<Buffer> sent =
+          await(
+              front
+                  .client()
+                  .post("/chat/rooms/cluster-room/messages")
+                  .sendJsonObject(
+                      new JsonObject()
+                          .put("sender", "grace")
+                          .put("text", "hello from the front node")));
       assertThat(sent.statusCode()).as(sent.bodyAsString()).isEqualTo(201);
 
       JsonObject received = ada.next("message");
@@ -92,17 +108,29 @@ class ClusterIT {
 
   @Test
   void anHttpOnlyNodeIsReadyWhenTheRolesAnswerElsewhere() {
-    // Polled: a report made while the backend's roles were still registering may be served for up to a second.
-    HttpResponse<Buffer> ready = Poll.value("the HTTP-only node ready", Duration.ofSeconds(30),
-        () -> await(front.client().get("/health/ready").send()), r -> r.statusCode() == 200);
+    // Polled: a report made while the backend's roles were still registering may be served for up
+    // to a second.
+    HttpResponse<Buffer> ready =
+        Poll.value(
+            "the HTTP-only node ready",
+            Duration.ofSeconds(30),
+            () -> await(front.client().get("/health/ready").send()),
+            r -> r.statusCode() == 200);
 
-    assertThat(Responses.checks(ready.bodyAsJsonObject())).containsKeys("database", "cache", "worker", "scraper", "chat");
+    assertThat(Responses.checks(ready.bodyAsJsonObject()))
+        .containsKeys("database", "cache", "worker", "scraper", "chat");
   }
 
   @Test
   void anotherLanguageCallsAnAddressThroughTheBridge() throws Exception {
-    long id = await(front.client().post("/items")
-        .sendJsonObject(new JsonObject().put("name", "bridged").put("price", "1.25"))).bodyAsJsonObject().getLong("id");
+    long id =
+        await(
+                front
+                    .client()
+                    .post("/items")
+                    .sendJsonObject(new JsonObject().put("name", "bridged").put("price", "1.25")))
+            .bodyAsJsonObject()
+            .getLong("id");
 
     String reply = python("loopline.items.get", new JsonObject().put("id", id).encode(), 0);
     assertThat(new JsonObject(reply).getString("name")).isEqualTo("bridged");
@@ -114,19 +142,38 @@ class ClusterIT {
   @Test
   void aNodeThatLeavesIsForgottenAndTheRestKeepServing() {
     try (TestNode leaving = TestNode.join(backend, clustered("http"))) {
-      Poll.until("the joining node ready", Duration.ofSeconds(30),
+      Poll.until(
+          "the joining node ready",
+          Duration.ofSeconds(30),
           () -> await(leaving.client().get("/health/ready").send()).statusCode() == 200);
     }
-    Poll.until("the cluster has three members again", Duration.ofSeconds(10),
-        () -> ((io.vertx.core.internal.VertxInternal) backend.vertx()).clusterManager().getNodes().size() == 3);
+    Poll.until(
+        "the cluster has three members again",
+        Duration.ofSeconds(10),
+        () ->
+            ((io.vertx.core.internal.VertxInternal) backend.vertx())
+                    .clusterManager()
+                    .getNodes()
+                    .size()
+                == 3);
     assertThat(await(front.client().get("/items").send()).statusCode()).isEqualTo(200);
   }
 
   private static String python(String address, String body, int expectedExit) throws Exception {
-    Process process = new ProcessBuilder("/usr/bin/python3", "scripts/bus_client.py", "--port", String.valueOf(bridgePort),
-        address, body).redirectErrorStream(true).start();
+    Process process =
+        new ProcessBuilder(
+                "/usr/bin/python3",
+                "scripts/bus_client.py",
+                "--port",
+                String.valueOf(bridgePort),
+                address,
+                body)
+            .redirectErrorStream(true)
+            .start();
     String output;
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       output = out.lines().collect(Collectors.joining("\n"));
     }
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -32,7 +32,8 @@ class ClusteringTest {
     assertThat(join.getTcpIpConfig().getMembers()).containsExactly("127.0.0.1");
     assertThat(join.getKubernetesConfig().isEnabled()).isFalse();
     assertThat(hazelcast.getNetworkConfig().getInterfaces().isEnabled()).isTrue();
-    assertThat(hazelcast.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
+    assertThat(hazelcast.getNetworkConfig().getInterfaces().getInterfaces())
+        .containsExactly("127.0.0.1");
     assertThat(hazelcast.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
     assertThat(hazelcast.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
     assertThat(hazelcast.getClusterName()).isEqualTo("loopline");
@@ -41,16 +42,21 @@ class ClusteringTest {
 
   @Test
   void settingsOverrideTheFile() {
-    LooplineConfig config = LooplineConfig.load(List.of(), Map.of(
-        "LOOPLINE_CLUSTER_ENABLED", "true",
-        "LOOPLINE_CLUSTER_NAME", "shop",
-        "LOOPLINE_CLUSTER_MEMBERS", "127.0.0.2,127.0.0.3:5801",
-        "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "4"), Path.of("target"));
+    LooplineConfig config =
+        LooplineConfig.load(
+            List.of(),
+            Map.of(
+                "LOOPLINE_CLUSTER_ENABLED", "true",
+                "LOOPLINE_CLUSTER_NAME", "shop",
+                "LOOPLINE_CLUSTER_MEMBERS", "127.0.0.2,127.0.0.3:5801",
+                "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "4"),
+            Path.of("target"));
 
     Config hazelcast = Clustering.clusterManager(config.cluster()).getConfig();
 
     assertThat(hazelcast.getClusterName()).isEqualTo("shop");
-    assertThat(hazelcast.getNetworkConfig().getJoin().getTcpIpConfig().getMembers()).containsExactly("127.0.0.2", "127.0.0.3:5801");
+    assertThat(hazelcast.getNetworkConfig().getJoin().getTcpIpConfig().getMembers())
+        .containsExactly("127.0.0.2", "127.0.0.3:5801");
     assertThat(hazelcast.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("4");
   }
 
@@ -61,7 +67,8 @@ class ClusteringTest {
   @Test
   void eachJoinModeTurnsOnExactlyThatJoin() {
     for (String mode : List.of("tcp", "multicast", "kubernetes")) {
-      JoinConfig join = hazelcast(Map.of("LOOPLINE_CLUSTER_JOIN", mode)).getNetworkConfig().getJoin();
+      JoinConfig join =
+          hazelcast(Map.of("LOOPLINE_CLUSTER_JOIN", mode)).getNetworkConfig().getJoin();
 
       assertThat(Clustering.enabledJoins(join)).as(mode).containsExactly(mode);
       assertThat(join.getAutoDetectionConfig().isEnabled()).as(mode).isFalse();
@@ -72,17 +79,33 @@ class ClusteringTest {
 
   @Test
   void kubernetesDiscoveryByDnsOrByTheApi() {
-    JoinConfig dns = hazelcast(Map.of("LOOPLINE_CLUSTER_JOIN", "kubernetes",
-        "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_DNS", "loopline-hazelcast.shop.svc.cluster.local")).getNetworkConfig().getJoin();
+    JoinConfig dns =
+        hazelcast(
+                Map.of(
+                    "LOOPLINE_CLUSTER_JOIN",
+                    "kubernetes",
+                    "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_DNS",
+                    "loopline-hazelcast.shop.svc.cluster.local"))
+            .getNetworkConfig()
+            .getJoin();
     assertThat(dns.getKubernetesConfig().getProperties())
         .containsEntry("service-dns", "loopline-hazelcast.shop.svc.cluster.local")
         .containsEntry("service-port", "5701")
         .doesNotContainKeys("service-name", "namespace");
 
-    JoinConfig api = hazelcast(Map.of("LOOPLINE_CLUSTER_JOIN", "kubernetes",
-        "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_NAME", "loopline-hazelcast",
-        "LOOPLINE_CLUSTER_KUBERNETES_NAMESPACE", "shop",
-        "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_PORT", "5801")).getNetworkConfig().getJoin();
+    JoinConfig api =
+        hazelcast(
+                Map.of(
+                    "LOOPLINE_CLUSTER_JOIN",
+                    "kubernetes",
+                    "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_NAME",
+                    "loopline-hazelcast",
+                    "LOOPLINE_CLUSTER_KUBERNETES_NAMESPACE",
+                    "shop",
+                    "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_PORT",
+                    "5801"))
+            .getNetworkConfig()
+            .getJoin();
     assertThat(api.getKubernetesConfig().getProperties())
         .containsEntry("service-name", "loopline-hazelcast")
         .containsEntry("namespace", "shop")
@@ -93,17 +116,29 @@ class ClusteringTest {
   @Test
   void badJoinSettingsAreRefused() {
     assertThatThrownBy(() -> hazelcast(Map.of("LOOPLINE_CLUSTER_JOIN", "gossip")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("cluster.join must be tcp, kubernetes or multicast");
-    assertThatThrownBy(() -> hazelcast(Map.of("LOOPLINE_CLUSTER_JOIN", "kubernetes",
-        "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_DNS", "a.svc", "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_NAME", "a")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("not both");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cluster.join must be tcp, kubernetes or multicast");
+    assertThatThrownBy(
+            () ->
+                hazelcast(
+                    Map.of(
+                        "LOOPLINE_CLUSTER_JOIN",
+                        "kubernetes",
+                        "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_DNS",
+                        "a.svc",
+                        "LOOPLINE_CLUSTER_KUBERNETES_SERVICE_NAME",
+                        "a")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("not both");
   }
 
   /** The documented way to Kubernetes before cluster.join: a file with its own join; the setting must agree. */
   @Test
   void aConfigFileWithAnotherJoinIsRefusedNotDoubled(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("cluster.xml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         <hazelcast xmlns="http://www.hazelcast.com/schema/config">
           <network><join>
             <multicast enabled="false"/>
@@ -116,10 +151,18 @@ class ClusteringTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("turns on the kubernetes join, but cluster.join is tcp");
 
-    JoinConfig join = hazelcast(Map.of("LOOPLINE_CLUSTER_CONFIG_FILE", file.toString(), "LOOPLINE_CLUSTER_JOIN", "kubernetes"))
-        .getNetworkConfig().getJoin();
+    JoinConfig join =
+        hazelcast(
+                Map.of(
+                    "LOOPLINE_CLUSTER_CONFIG_FILE",
+                    file.toString(),
+                    "LOOPLINE_CLUSTER_JOIN",
+                    "kubernetes"))
+            .getNetworkConfig()
+            .getJoin();
     assertThat(Clustering.enabledJoins(join)).containsExactly("kubernetes");
-    assertThat(join.getKubernetesConfig().getProperties()).containsEntry("service-dns", "loopline-hazelcast.default.svc.cluster.local");
+    assertThat(join.getKubernetesConfig().getProperties())
+        .containsEntry("service-dns", "loopline-hazelcast.default.svc.cluster.local");
     join.verify();
   }
 
@@ -127,13 +170,18 @@ class ClusteringTest {
   @Test
   void aConfigFileWithoutAJoinGetsTheSettingsOne(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("cluster.xml");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         <hazelcast xmlns="http://www.hazelcast.com/schema/config">
           <map name="__vertx.haInfo"><backup-count>1</backup-count></map>
         </hazelcast>
         """);
 
-    JoinConfig join = hazelcast(Map.of("LOOPLINE_CLUSTER_CONFIG_FILE", file.toString())).getNetworkConfig().getJoin();
+    JoinConfig join =
+        hazelcast(Map.of("LOOPLINE_CLUSTER_CONFIG_FILE", file.toString()))
+            .getNetworkConfig()
+            .getJoin();
 
     assertThat(Clustering.enabledJoins(join)).containsExactly("tcp");
     assertThat(join.isAutoDetectionEnabled()).isFalse();
@@ -142,6 +190,8 @@ class ClusteringTest {
   private static Config hazelcast(Map<String, String> env) {
     Map<String, String> all = new HashMap<>(env);
     all.put("LOOPLINE_CLUSTER_ENABLED", "true");
-    return Clustering.clusterManager(LooplineConfig.load(List.of(), all, Path.of("target")).cluster()).getConfig();
+    return Clustering.clusterManager(
+            LooplineConfig.load(List.of(), all, Path.of("target")).cluster())
+        .getConfig();
   }
 }

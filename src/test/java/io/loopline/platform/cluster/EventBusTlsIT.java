@@ -54,46 +54,81 @@ class EventBusTlsIT {
       Vertx a = start(started, cluster, tls(node(dir, "cluster-ca", "node-a"), trust));
       Vertx b = start(started, cluster, tls(node(dir, "cluster-ca", "node-b"), trust));
       AtomicInteger received = new AtomicInteger();
-      await(a.eventBus().<String>consumer("tls-test.echo", message -> {
-        received.incrementAndGet();
-        message.reply("echo " + message.body());
-      }).completion());
+      await(
+          a.eventBus()
+              .<String>consumer(
+                  "tls-test.echo",
+                  message -> {
+                    received.incrementAndGet();
+                    message.reply("echo " + message.body());
+                  })
+              .completion());
 
-      Poll.until("node b reaches node a's consumer over TLS", Duration.ofSeconds(30),
-          () -> "echo hi".equals(await(b.eventBus().<String>request("tls-test.echo", "hi", SHORT)).body()));
+      Poll.until(
+          "node b reaches node a's consumer over TLS",
+          Duration.ofSeconds(30),
+          () ->
+              "echo hi"
+                  .equals(
+                      await(b.eventBus().<String>request("tls-test.echo", "hi", SHORT)).body()));
       int fromMembers = received.get();
 
-      List<JsonObject> rogues = List.of(
-          new JsonObject().put("enabled", false),
-          tls(node(dir, "rogue-ca", "rogue"), rogueTrust));
+      List<JsonObject> rogues =
+          List.of(
+              new JsonObject().put("enabled", false),
+              tls(node(dir, "rogue-ca", "rogue"), rogueTrust));
       for (JsonObject rogueTls : rogues) {
         Vertx rogue = start(started, cluster, rogueTls);
-        Poll.until("the process without the cluster's certificate joins Hazelcast", Duration.ofSeconds(30),
+        Poll.until(
+            "the process without the cluster's certificate joins Hazelcast",
+            Duration.ofSeconds(30),
             () -> ((VertxInternal) a).clusterManager().getNodes().size() == 3);
 
         // It learns where node a's consumer is, and its messages never arrive there.
-        Poll.until("a message from the rogue to node a's consumer fails", Duration.ofSeconds(30),
-            () -> failedInTransit(rogue.eventBus().request("tls-test.echo", "from the rogue", SHORT)));
-        assertThat(received.get()).as("messages node a received from the rogue (%s)", rogueTls).isEqualTo(fromMembers);
+        Poll.until(
+            "a message from the rogue to node a's consumer fails",
+            Duration.ofSeconds(30),
+            () ->
+                failedInTransit(
+                    rogue.eventBus().request("tls-test.echo", "from the rogue", SHORT)));
+        assertThat(received.get())
+            .as("messages node a received from the rogue (%s)", rogueTls)
+            .isEqualTo(fromMembers);
 
         // Node a learns of the rogue's consumer, and its messages never arrive there.
         AtomicInteger stolen = new AtomicInteger();
-        await(rogue.eventBus().<String>consumer("tls-test.rogue", message -> {
-          stolen.incrementAndGet();
-          message.reply("stolen");
-        }).completion());
-        Poll.until("a message from node a to the rogue's consumer fails", Duration.ofSeconds(30),
+        await(
+            rogue
+                .eventBus()
+                .<String>consumer(
+                    "tls-test.rogue",
+                    message -> {
+                      stolen.incrementAndGet();
+                      message.reply("stolen");
+                    })
+                .completion());
+        Poll.until(
+            "a message from node a to the rogue's consumer fails",
+            Duration.ofSeconds(30),
             () -> failedInTransit(a.eventBus().request("tls-test.rogue", "secret", SHORT)));
         assertThat(stolen.get()).as("messages the rogue received (%s)", rogueTls).isZero();
 
         started.remove(rogue);
         await(rogue.close());
-        Poll.until("the rogue has left", Duration.ofSeconds(30), () -> ((VertxInternal) a).clusterManager().getNodes().size() == 2);
+        Poll.until(
+            "the rogue has left",
+            Duration.ofSeconds(30),
+            () -> ((VertxInternal) a).clusterManager().getNodes().size() == 2);
       }
-      assertThat(await(b.eventBus().<String>request("tls-test.echo", "still", SHORT)).body()).isEqualTo("echo still");
+      assertThat(await(b.eventBus().<String>request("tls-test.echo", "still", SHORT)).body())
+          .isEqualTo("echo still");
     } finally {
       Cleanup.run(
-          () -> Cleanup.run(started.stream().map(vertx -> (Cleanup.Step) () -> await(vertx.close())).toArray(Cleanup.Step[]::new)),
+          () ->
+              Cleanup.run(
+                  started.stream()
+                      .map(vertx -> (Cleanup.Step) () -> await(vertx.close()))
+                      .toArray(Cleanup.Step[]::new)),
           () -> TestRun.deleteTree(dir));
     }
   }
@@ -108,7 +143,8 @@ class EventBusTlsIT {
       throw new AssertionError("delivered and answered: " + reply);
     } catch (IllegalStateException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      return !(cause instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS);
+      return !(cause instanceof ReplyException reply
+          && reply.failureType() == ReplyFailure.NO_HANDLERS);
     } catch (ReplyException e) {
       return e.failureType() != ReplyFailure.NO_HANDLERS;
     }
@@ -119,44 +155,173 @@ class EventBusTlsIT {
    * the first one started is the member the others join.
    */
   private static Vertx start(List<Vertx> started, String cluster, JsonObject tls) {
-    JsonArray members = started.isEmpty() ? new JsonArray()
-        : new JsonArray().add(Clustering.member((HazelcastClusterManager) ((VertxInternal) started.get(0)).clusterManager()));
-    ClusterSettings settings = LooplineConfig.defaults().with(new JsonObject().put("cluster", new JsonObject()
-        .put("enabled", true).put("name", cluster).put("hazelcastPort", 0).put("members", members)
-        .put("heartbeatTimeoutSeconds", 5).put("tls", tls))).cluster();
+    JsonArray members =
+        started.isEmpty()
+            ? new JsonArray()
+            : new JsonArray()
+                .add(
+                    Clustering.member(
+                        (HazelcastClusterManager)
+                            ((VertxInternal) started.get(0)).clusterManager()));
+    ClusterSettings settings =
+        LooplineConfig.defaults()
+            .with(
+                new JsonObject()
+                    .put(
+                        "cluster",
+                        new JsonObject()
+                            .put("enabled", true)
+                            .put("name", cluster)
+                            .put("hazelcastPort", 0)
+                            .put("members", members)
+                            .put("heartbeatTimeoutSeconds", 5)
+                            .put("tls", tls)))
+            .cluster();
     VertxOptions options = new VertxOptions();
     Clustering.eventBus(options, settings);
-    Vertx vertx = await(Vertx.builder().with(options).withClusterManager(Clustering.clusterManager(settings)).buildClustered());
+    Vertx vertx =
+        await(
+            Vertx.builder()
+                .with(options)
+                .withClusterManager(Clustering.clusterManager(settings))
+                .buildClustered());
     started.add(vertx);
     return vertx;
   }
 
   private static JsonObject tls(Path keyStore, Path trustStore) {
-    return new JsonObject().put("enabled", true)
-        .put("keyStore", keyStore.toString()).put("keyStorePassword", PASSWORD)
-        .put("trustStore", trustStore.toString()).put("trustStorePassword", PASSWORD);
+    return new JsonObject()
+        .put("enabled", true)
+        .put("keyStore", keyStore.toString())
+        .put("keyStorePassword", PASSWORD)
+        .put("trustStore", trustStore.toString())
+        .put("trustStorePassword", PASSWORD);
   }
 
   /** A CA ({@code <name>.p12}) and a trust store holding its certificate, which is returned. */
   private static Path authority(Path dir, String name) {
-    keytool(dir, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
-        "-ext", "bc:c", "-validity", "2", "-keystore", name + ".p12", "-storetype", "PKCS12", "-storepass", PASSWORD);
-    keytool(dir, "-exportcert", "-rfc", "-alias", "ca", "-keystore", name + ".p12", "-storepass", PASSWORD, "-file", name + ".pem");
-    keytool(dir, "-importcert", "-noprompt", "-alias", "ca", "-file", name + ".pem", "-keystore", name + "-trust.p12",
-        "-storetype", "PKCS12", "-storepass", PASSWORD);
+    keytool(
+        dir,
+        "-genkeypair",
+        "-alias",
+        "ca",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-dname",
+        "CN=" + name,
+        "-ext",
+        "bc:c",
+        "-validity",
+        "2",
+        "-keystore",
+        name + ".p12",
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        PASSWORD);
+    keytool(
+        dir,
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "ca",
+        "-keystore",
+        name + ".p12",
+        "-storepass",
+        PASSWORD,
+        "-file",
+        name + ".pem");
+    keytool(
+        dir,
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "ca",
+        "-file",
+        name + ".pem",
+        "-keystore",
+        name + "-trust.p12",
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        PASSWORD);
     return dir.resolve(name + "-trust.p12");
   }
 
   /** A node's key store: its key, and its certificate signed by the CA {@code ca}. */
   private static Path node(Path dir, String ca, String name) {
     String store = name + ".p12";
-    keytool(dir, "-genkeypair", "-alias", "node", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
-        "-validity", "2", "-keystore", store, "-storetype", "PKCS12", "-storepass", PASSWORD);
-    keytool(dir, "-certreq", "-alias", "node", "-keystore", store, "-storepass", PASSWORD, "-file", name + ".csr");
-    keytool(dir, "-gencert", "-alias", "ca", "-keystore", ca + ".p12", "-storepass", PASSWORD, "-validity", "2", "-rfc",
-        "-infile", name + ".csr", "-outfile", name + ".pem");
-    keytool(dir, "-importcert", "-noprompt", "-alias", "ca", "-file", ca + ".pem", "-keystore", store, "-storepass", PASSWORD);
-    keytool(dir, "-importcert", "-alias", "node", "-file", name + ".pem", "-keystore", store, "-storepass", PASSWORD);
+    keytool(
+        dir,
+        "-genkeypair",
+        "-alias",
+        "node",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-dname",
+        "CN=" + name,
+        "-validity",
+        "2",
+        "-keystore",
+        store,
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        PASSWORD);
+    keytool(
+        dir,
+        "-certreq",
+        "-alias",
+        "node",
+        "-keystore",
+        store,
+        "-storepass",
+        PASSWORD,
+        "-file",
+        name + ".csr");
+    keytool(
+        dir,
+        "-gencert",
+        "-alias",
+        "ca",
+        "-keystore",
+        ca + ".p12",
+        "-storepass",
+        PASSWORD,
+        "-validity",
+        "2",
+        "-rfc",
+        "-infile",
+        name + ".csr",
+        "-outfile",
+        name + ".pem");
+    keytool(
+        dir,
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "ca",
+        "-file",
+        ca + ".pem",
+        "-keystore",
+        store,
+        "-storepass",
+        PASSWORD);
+    keytool(
+        dir,
+        "-importcert",
+        "-alias",
+        "node",
+        "-file",
+        name + ".pem",
+        "-keystore",
+        store,
+        "-storepass",
+        PASSWORD);
     return dir.resolve(store);
   }
 
@@ -165,7 +330,8 @@ class EventBusTlsIT {
     command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
     command.addAll(List.of(args));
     try {
-      Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+      Process process =
+          new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(process.exitValue()).as("keytool %s: %s", args[0], output).isZero();

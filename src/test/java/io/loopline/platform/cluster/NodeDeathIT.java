@@ -58,14 +58,19 @@ class NodeDeathIT {
   @Test
   void aKilledNodeLosesNoAcknowledgedWriteOrAcceptedJob() throws Exception {
     String cluster = TestRun.uniqueName();
-    Map<String, String> settings = Map.of(
-        "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "3",
-        "LOOPLINE_REDIS_NAMESPACE", namespace,
-        "LOOPLINE_JOBS_LEASE_MS", "2000",
-        "LOOPLINE_JOBS_LOG_PATH", TestRun.tempDir().resolve("jobs.txt").toString(),
-        "LOOPLINE_RATE_LIMIT_ENABLED", "false");
-    try (NodeProcess survivor = NodeProcess.start(database, with(settings, NodeProcess.cluster(cluster)));
-        NodeProcess victim = NodeProcess.start(database, with(settings, NodeProcess.cluster(cluster, survivor.hazelcastMember())))) {
+    Map<String, String> settings =
+        Map.of(
+            "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "3",
+            "LOOPLINE_REDIS_NAMESPACE", namespace,
+            "LOOPLINE_JOBS_LEASE_MS", "2000",
+            "LOOPLINE_JOBS_LOG_PATH", TestRun.tempDir().resolve("jobs.txt").toString(),
+            "LOOPLINE_RATE_LIMIT_ENABLED", "false");
+    try (NodeProcess survivor =
+            NodeProcess.start(database, with(settings, NodeProcess.cluster(cluster)));
+        NodeProcess victim =
+            NodeProcess.start(
+                database,
+                with(settings, NodeProcess.cluster(cluster, survivor.hazelcastMember())))) {
       survivor.awaitLine("Loopline ready");
       victim.awaitLine("Loopline ready");
       WebClient toSurvivor = client(survivor.port());
@@ -81,22 +86,29 @@ class NodeDeathIT {
       for (int i = 0; i < 300; i++) {
         boolean toTheVictim = i % 2 == 1;
         WebClient client = toTheVictim ? toVictim : toSurvivor;
-        Future<HttpResponse<Buffer>> write = client.post("/items")
-            .sendJsonObject(new JsonObject().put("name", "load " + i).put("price", "1.00"))
-            .onSuccess(r -> {
-              if (r.statusCode() == 201) {
-                acknowledgedItems.add(r.bodyAsJsonObject().getLong("id"));
-              }
-              if (toTheVictim && victimAnswers.incrementAndGet() == 20) {
-                victimBusy.tryComplete();
-              }
-            });
-        Future<HttpResponse<Buffer>> job = client.post("/log").sendJsonObject(new JsonObject().put("message", "job " + i))
-            .onSuccess(r -> {
-              if (r.statusCode() == 202) {
-                acceptedJobs.add(r.bodyAsJsonObject().getLong("id"));
-              }
-            });
+        Future<HttpResponse<Buffer>> write =
+            client
+                .post("/items")
+                .sendJsonObject(new JsonObject().put("name", "load " + i).put("price", "1.00"))
+                .onSuccess(
+                    r -> {
+                      if (r.statusCode() == 201) {
+                        acknowledgedItems.add(r.bodyAsJsonObject().getLong("id"));
+                      }
+                      if (toTheVictim && victimAnswers.incrementAndGet() == 20) {
+                        victimBusy.tryComplete();
+                      }
+                    });
+        Future<HttpResponse<Buffer>> job =
+            client
+                .post("/log")
+                .sendJsonObject(new JsonObject().put("message", "job " + i))
+                .onSuccess(
+                    r -> {
+                      if (r.statusCode() == 202) {
+                        acceptedJobs.add(r.bodyAsJsonObject().getLong("id"));
+                      }
+                    });
         load.add(write);
         load.add(job);
         if (!toTheVictim) {
@@ -109,29 +121,52 @@ class NodeDeathIT {
       await(Future.join(load).otherwiseEmpty());
 
       // The survivor answered everything sent to it, while its peer died.
-      assertThat(survivorWrites).hasSize(150).allSatisfy(f -> assertThat(f.succeeded() ? f.result().statusCode() : 0).isEqualTo(201));
-      assertThat(survivorJobs).hasSize(150).allSatisfy(f -> assertThat(f.succeeded() ? f.result().statusCode() : 0).isEqualTo(202));
+      assertThat(survivorWrites)
+          .hasSize(150)
+          .allSatisfy(f -> assertThat(f.succeeded() ? f.result().statusCode() : 0).isEqualTo(201));
+      assertThat(survivorJobs)
+          .hasSize(150)
+          .allSatisfy(f -> assertThat(f.succeeded() ? f.result().statusCode() : 0).isEqualTo(202));
       // The survivor's 150 of each, and the victim's answered before it died (20 writes at least).
       assertThat(acknowledgedItems).hasSizeGreaterThanOrEqualTo(170);
       assertThat(acceptedJobs).hasSizeGreaterThanOrEqualTo(150);
       try (Connection db = TestServers.jdbc(database)) {
         assertThat(ids(db, "SELECT id FROM items")).containsAll(acknowledgedItems);
         try {
-          Poll.until("every accepted job is done", Duration.ofSeconds(90),
+          Poll.until(
+              "every accepted job is done",
+              Duration.ofSeconds(90),
               () -> ids(db, "SELECT id FROM jobs WHERE state = 'done'").containsAll(acceptedJobs));
         } catch (AssertionError e) {
-          try (ResultSet rows = db.createStatement().executeQuery(
-              "SELECT state, count(*), min(lease_expires_at), max(attempts), max(last_error), now() FROM jobs GROUP BY state")) {
+          try (ResultSet rows =
+              db.createStatement()
+                  .executeQuery(
+                      "SELECT state, count(*), min(lease_expires_at), max(attempts), max(last_error), now() FROM jobs GROUP BY state")) {
             StringBuilder states = new StringBuilder();
             while (rows.next()) {
-              states.append(rows.getString(1)).append('=').append(rows.getLong(2)).append(" lease ").append(rows.getString(3))
-                  .append(" attempts ").append(rows.getInt(4)).append(" error ").append(rows.getString(5)).append(" now ").append(rows.getString(6)).append('\n');
+              states
+                  .append(rows.getString(1))
+                  .append('=')
+                  .append(rows.getLong(2))
+                  .append(" lease ")
+                  .append(rows.getString(3))
+                  .append(" attempts ")
+                  .append(rows.getInt(4))
+                  .append(" error ")
+                  .append(rows.getString(5))
+                  .append(" now ")
+                  .append(rows.getString(6))
+                  .append('\n');
             }
             throw new AssertionError(e.getMessage() + "; jobs: " + states + survivor.log(), e);
           }
         }
       }
-      HttpResponse<Buffer> after = await(toSurvivor.post("/items").sendJsonObject(new JsonObject().put("name", "after").put("price", "2.00")));
+      HttpResponse<Buffer> after =
+          await(
+              toSurvivor
+                  .post("/items")
+                  .sendJsonObject(new JsonObject().put("name", "after").put("price", "2.00")));
       assertThat(after.statusCode()).isEqualTo(201);
     }
   }
@@ -143,7 +178,12 @@ class NodeDeathIT {
   }
 
   private WebClient client(int port) {
-    return WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setConnectTimeout(2000));
+    return WebClient.create(
+        vertx,
+        new WebClientOptions()
+            .setDefaultHost("127.0.0.1")
+            .setDefaultPort(port)
+            .setConnectTimeout(2000));
   }
 
   private static Set<Long> ids(Connection db, String sql) throws Exception {

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LooplineConfigTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void defaultsAreTheEmbeddedSingleNode() {
@@ -31,28 +30,37 @@ class LooplineConfigTest {
 
   @Test
   void theScrapeAllowlistComesFromLooplineScrapeAllow() {
-    LooplineConfig config = LooplineConfig.load(List.of(), Map.of(
-        "LOOPLINE_SCRAPE_ALLOW", "127.0.0.2, intranet.example,10.0.0.0/8",
-        "LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY", "2"), dir);
+    LooplineConfig config =
+        LooplineConfig.load(
+            List.of(),
+            Map.of(
+                "LOOPLINE_SCRAPE_ALLOW", "127.0.0.2, intranet.example,10.0.0.0/8",
+                "LOOPLINE_SCRAPE_PER_HOST_CONCURRENCY", "2"),
+            dir);
 
     ScrapeSettings scrape = ScrapeSettings.from(config.sections("scrape"));
     assertThat(scrape.allow()).containsExactly("127.0.0.2", "intranet.example", "10.0.0.0/8");
     assertThat(scrape.perHostConcurrency()).isEqualTo(2);
     assertThat(ScrapeSettings.from(LooplineConfig.defaults().sections("scrape")).allow()).isEmpty();
-    assertThat(ScrapeSettings.from(LooplineConfig.defaults().sections("scrape")).maxBodyBytes()).isEqualTo(5L * 1024 * 1024);
+    assertThat(ScrapeSettings.from(LooplineConfig.defaults().sections("scrape")).maxBodyBytes())
+        .isEqualTo(5L * 1024 * 1024);
   }
 
   @Test
   void environmentVariablesOverrideTypedValues() {
-    LooplineConfig config = LooplineConfig.load(List.of(), Map.of(
-        "LOOPLINE_HTTP_PORT", "9090",
-        "LOOPLINE_DB_URL", "postgresql://u:p@db:5433/app",
-        "LOOPLINE_REDIS_URL", "redis://cache:6380",
-        "LOOPLINE_ROLES", "http, cache",
-        "LOOPLINE_CLUSTER_ENABLED", "true",
-        "LOOPLINE_DATA_DIR", "/var/lib/loopline",
-        "LOOPLINE_HTTP_MAX_BODY_SIZE", "2048",
-        "PATH", "/usr/bin"), dir);
+    LooplineConfig config =
+        LooplineConfig.load(
+            List.of(),
+            Map.of(
+                "LOOPLINE_HTTP_PORT", "9090",
+                "LOOPLINE_DB_URL", "postgresql://u:p@db:5433/app",
+                "LOOPLINE_REDIS_URL", "redis://cache:6380",
+                "LOOPLINE_ROLES", "http, cache",
+                "LOOPLINE_CLUSTER_ENABLED", "true",
+                "LOOPLINE_DATA_DIR", "/var/lib/loopline",
+                "LOOPLINE_HTTP_MAX_BODY_SIZE", "2048",
+                "PATH", "/usr/bin"),
+            dir);
 
     assertThat(config.http().port()).isEqualTo(9090);
     assertThat(config.http().maxBodySize()).isEqualTo(2048);
@@ -65,13 +73,18 @@ class LooplineConfigTest {
 
   @Test
   void accessSettingsComeFromTheirOwnVariables() {
-    LooplineConfig config = LooplineConfig.load(List.of(), Map.of(
-        "LOOPLINE_ADMIN_KEY", "an-admin-key-of-enough-length",
-        "LOOPLINE_AUTH_REQUIRED", "true",
-        "LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT", "42",
-        "LOOPLINE_RATE_LIMIT_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1"), dir);
+    LooplineConfig config =
+        LooplineConfig.load(
+            List.of(),
+            Map.of(
+                "LOOPLINE_ADMIN_KEY", "an-admin-key-of-enough-length",
+                "LOOPLINE_AUTH_REQUIRED", "true",
+                "LOOPLINE_RATE_LIMIT_ANONYMOUS_READ_LIMIT", "42",
+                "LOOPLINE_RATE_LIMIT_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.1"),
+            dir);
 
-    assertThat(config.json().getJsonObject("admin").getString("key")).isEqualTo("an-admin-key-of-enough-length");
+    assertThat(config.json().getJsonObject("admin").getString("key"))
+        .isEqualTo("an-admin-key-of-enough-length");
     AccessSettings access = config.access();
     assertThat(access.authRequired()).isTrue();
     assertThat(access.anonymous().get("read")).isEqualTo(new AccessSettings.Quota(42, 60));
@@ -80,7 +93,11 @@ class LooplineConfigTest {
 
   @Test
   void aBudgetOfNothingIsRefused() {
-    assertThatThrownBy(() -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_RATE_LIMIT_KEYED_WRITE_LIMIT", "0"), dir).access())
+    assertThatThrownBy(
+            () ->
+                LooplineConfig.load(
+                        List.of(), Map.of("LOOPLINE_RATE_LIMIT_KEYED_WRITE_LIMIT", "0"), dir)
+                    .access())
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("rateLimit");
   }
@@ -88,12 +105,14 @@ class LooplineConfigTest {
   @Test
   void configFileOverridesEnvironmentAndLocalFileOverridesDefaults() throws IOException {
     Files.createDirectories(dir.resolve("conf"));
-    Files.writeString(dir.resolve("conf/loopline.yaml"), "http:\n  port: 7000\n  compression: false\n");
+    Files.writeString(
+        dir.resolve("conf/loopline.yaml"), "http:\n  port: 7000\n  compression: false\n");
     Path file = dir.resolve("override.yaml");
     Files.writeString(file, "http:\n  port: 7001\n");
 
-    LooplineConfig config = LooplineConfig.load(
-        List.of("--config", file.toString()), Map.of("LOOPLINE_HTTP_PORT", "7002"), dir);
+    LooplineConfig config =
+        LooplineConfig.load(
+            List.of("--config", file.toString()), Map.of("LOOPLINE_HTTP_PORT", "7002"), dir);
 
     assertThat(config.http().port()).isEqualTo(7001);
     assertThat(config.http().compression()).isFalse();
@@ -109,24 +128,36 @@ class LooplineConfigTest {
     Path file = dir.resolve("typo.yaml");
     Files.writeString(file, "http:\n  prot: 7001\n");
 
-    assertThatThrownBy(() -> LooplineConfig.load(List.of("--config", file.toString()), Map.of(), dir))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("http.prot");
+    assertThatThrownBy(
+            () -> LooplineConfig.load(List.of("--config", file.toString()), Map.of(), dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.prot");
     assertThatThrownBy(() -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_HTTP_PROT", "1"), dir))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("LOOPLINE_HTTP_PROT");
-    assertThatThrownBy(() -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_HTTP_PORT", "eighty"), dir))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("LOOPLINE_HTTP_PORT");
-    assertThatThrownBy(() -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_ROLES", "http,chef"), dir).roles())
-        .isInstanceOf(ConfigException.class).hasMessageContaining("chef");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("LOOPLINE_HTTP_PROT");
+    assertThatThrownBy(
+            () -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_HTTP_PORT", "eighty"), dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("LOOPLINE_HTTP_PORT");
+    assertThatThrownBy(
+            () ->
+                LooplineConfig.load(List.of(), Map.of("LOOPLINE_ROLES", "http,chef"), dir).roles())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("chef");
     Files.writeString(file, "http:\n  port: eighty\n");
-    assertThatThrownBy(() -> LooplineConfig.load(List.of("--config", file.toString()), Map.of(), dir))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("http.port: expected a number");
+    assertThatThrownBy(
+            () -> LooplineConfig.load(List.of("--config", file.toString()), Map.of(), dir))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.port: expected a number");
     assertThatThrownBy(() -> LooplineConfig.load(List.of("--port"), Map.of(), dir))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("--port");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--port");
   }
 
   @Test
   void everyKeyHasOneEnvironmentName() {
-    assertThat(LooplineConfig.envName(List.of("http", "maxBodySize"))).isEqualTo("LOOPLINE_HTTP_MAX_BODY_SIZE");
+    assertThat(LooplineConfig.envName(List.of("http", "maxBodySize")))
+        .isEqualTo("LOOPLINE_HTTP_MAX_BODY_SIZE");
     assertThat(LooplineConfig.envName(List.of("dataDir"))).isEqualTo("LOOPLINE_DATA_DIR");
   }
 }

@@ -13,11 +13,14 @@ import org.junit.jupiter.api.Test;
 /** The console's series from the node's own meters: per-step rates, the step's p99, and a bounded window. */
 class MeterHistoryTest {
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   private Timer route(String route, String code) {
-    return Timer.builder("vertx.http.server.response.time").tags("route", route, "method", "GET", "code", code)
-        .publishPercentileHistogram().register(registry);
+    return Timer.builder("vertx.http.server.response.time")
+        .tags("route", route, "method", "GET", "code", code)
+        .publishPercentileHistogram()
+        .register(registry);
   }
 
   @Test
@@ -40,9 +43,11 @@ class MeterHistoryTest {
     JsonObject series = history.series(2_000);
     assertThat(series.getJsonArray("t")).containsExactly(2_000L, 4_000L);
     JsonObject stats = series.getJsonObject("routes").getJsonObject("GET /items");
-    assertThat(stats.getJsonArray("rate")).containsExactly(50.0, 5.0); // 100 requests in 2 s, then 10
+    assertThat(stats.getJsonArray("rate"))
+        .containsExactly(50.0, 5.0); // 100 requests in 2 s, then 10
     assertThat(stats.getJsonArray("errors")).containsExactly(0.5, 0.0);
-    // 99 of the first step's 100 answers took 3 ms or less: its p99 is a small bucket, not the 400 ms one.
+    // 99 of the first step's 100 answers took 3 ms or less: its p99 is a small bucket, not the 400
+    // ms one.
     assertThat(stats.getJsonArray("p99").getDouble(0)).isBetween(2.0, 10.0);
     assertThat(stats.getJsonArray("p99").getDouble(1)).isBetween(1.0, 2.0);
   }
@@ -50,8 +55,14 @@ class MeterHistoryTest {
   @Test
   void cacheTiersAreCountedPerStepAndTheWindowIsBounded() {
     MeterHistory history = new MeterHistory(registry, 3);
-    Counter hits = Counter.builder("loopline.cache.item.lookups").tags("tier", "near", "result", "hit").register(registry);
-    Counter misses = Counter.builder("loopline.cache.item.lookups").tags("tier", "near", "result", "miss").register(registry);
+    Counter hits =
+        Counter.builder("loopline.cache.item.lookups")
+            .tags("tier", "near", "result", "hit")
+            .register(registry);
+    Counter misses =
+        Counter.builder("loopline.cache.item.lookups")
+            .tags("tier", "near", "result", "miss")
+            .register(registry);
     history.sample(0);
     for (int step = 1; step <= 5; step++) {
       hits.increment(step);

@@ -34,24 +34,48 @@ class ObservabilityIT {
 
   @Test
   void metricsCoverHttpByTemplatedRouteTheBusPoolsJvmAndLooplinesOwn() {
-    JsonObject logTo = new JsonObject().put("jobs", new JsonObject().put("logPath", TestNode.tempDir().resolve("log.txt").toString()));
+    JsonObject logTo =
+        new JsonObject()
+            .put(
+                "jobs",
+                new JsonObject().put("logPath", TestNode.tempDir().resolve("log.txt").toString()));
     try (TestNode node = TestNode.start(logTo)) {
-      long id = await(node.client().post("/items").sendJsonObject(new JsonObject().put("name", "metered").put("price", "1")))
-          .bodyAsJsonObject().getLong("id");
+      long id =
+          await(
+                  node.client()
+                      .post("/items")
+                      .sendJsonObject(new JsonObject().put("name", "metered").put("price", "1")))
+              .bodyAsJsonObject()
+              .getLong("id");
       for (int i = 0; i < 3; i++) {
         assertThat(await(node.client().get("/items/" + id).send()).statusCode()).isEqualTo(200);
       }
       assertThat(await(node.client().get("/items/987654").send()).statusCode()).isEqualTo(404);
-      long job = await(node.client().post("/log").sendJsonObject(new JsonObject().put("message", "metered"))).bodyAsJsonObject().getLong("id");
-      Poll.until("job done", Duration.ofSeconds(30), () -> "done".equals(await(node.client().get("/jobs/" + job).send())
-          .bodyAsJsonObject().getString("state")));
+      long job =
+          await(
+                  node.client()
+                      .post("/log")
+                      .sendJsonObject(new JsonObject().put("message", "metered")))
+              .bodyAsJsonObject()
+              .getLong("id");
+      Poll.until(
+          "job done",
+          Duration.ofSeconds(30),
+          () ->
+              "done"
+                  .equals(
+                      await(node.client().get("/jobs/" + job).send())
+                          .bodyAsJsonObject()
+                          .getString("state")));
 
       HttpResponse<Buffer> scrape = await(node.client().get("/metrics").send());
       assertThat(scrape.statusCode()).isEqualTo(200);
       String metrics = scrape.bodyAsString();
       assertThat(metrics)
-          .contains("vertx_http_server_requests_total{code=\"200\",method=\"GET\",route=\"/items/:id\"}")
-          .contains("vertx_http_server_requests_total{code=\"404\",method=\"GET\",route=\"/items/:id\"}")
+          .contains(
+              "vertx_http_server_requests_total{code=\"200\",method=\"GET\",route=\"/items/:id\"}")
+          .contains(
+              "vertx_http_server_requests_total{code=\"404\",method=\"GET\",route=\"/items/:id\"}")
           .contains("vertx_http_server_response_time_seconds_bucket")
           .contains("vertx_eventbus_processed_total")
           .contains("vertx_pool_in_use{pool_name=\"loopline-pg\",pool_type=\"sql\"}")
@@ -68,16 +92,23 @@ class ObservabilityIT {
 
   @Test
   void aRequestIdTravelsFromTheClientThroughTheBusIntoTheLogAndBack() throws Exception {
-    try (TestNode node = TestNode.start(new JsonObject().put("roles", new JsonArray().add("http")));
+    try (TestNode node =
+            TestNode.start(new JsonObject().put("roles", new JsonArray().add("http")));
         LogCapture problems = new LogCapture("io.loopline.platform.web.Problems")) {
       AtomicReference<String> seenOnTheBus = new AtomicReference<>();
-      MessageConsumer<Object> failing = node.vertx().eventBus().consumer(Addresses.USERS_GET, message -> {
-        seenOnTheBus.set(message.headers().get(BusHeaders.REQUEST_ID));
-        message.fail(500, "disk on fire");
-      });
+      MessageConsumer<Object> failing =
+          node.vertx()
+              .eventBus()
+              .consumer(
+                  Addresses.USERS_GET,
+                  message -> {
+                    seenOnTheBus.set(message.headers().get(BusHeaders.REQUEST_ID));
+                    message.fail(500, "disk on fire");
+                  });
       await(failing.completion());
 
-      HttpResponse<Buffer> response = await(node.client().get("/users/5").putHeader("X-Request-Id", "req-42.a").send());
+      HttpResponse<Buffer> response =
+          await(node.client().get("/users/5").putHeader("X-Request-Id", "req-42.a").send());
 
       JsonObject problem = assertProblem(response, 500);
       assertThat(response.getHeader("X-Request-Id")).isEqualTo("req-42.a");
@@ -88,7 +119,8 @@ class ObservabilityIT {
 
       HttpResponse<Buffer> anonymous = await(node.client().get("/health/live").send());
       assertThat(anonymous.getHeader("X-Request-Id")).matches("[0-9a-f]{32}");
-      HttpResponse<Buffer> hostile = await(node.client().get("/health/live").putHeader("X-Request-Id", "x\"; DROP").send());
+      HttpResponse<Buffer> hostile =
+          await(node.client().get("/health/live").putHeader("X-Request-Id", "x\"; DROP").send());
       assertThat(hostile.getHeader("X-Request-Id")).matches("[0-9a-f]{32}");
     }
   }
@@ -96,34 +128,66 @@ class ObservabilityIT {
   @Test
   void oneTraceRunsFromTheClientsTraceparentThroughTheBusToPostgresql() throws Exception {
     InMemorySpanExporter spans = InMemorySpanExporter.create();
-    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
-        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-        .build();
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                    .build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
     JsonObject accessLog = new JsonObject().put("log", new JsonObject().put("access", true));
-    try (TestNode node = TestNode.start(accessLog, sdk); LogCapture access = new LogCapture("io.loopline.access")) {
-      long id = await(node.client().post("/items").sendJsonObject(new JsonObject().put("name", "traced").put("price", "1")))
-          .bodyAsJsonObject().getLong("id");
+    try (TestNode node = TestNode.start(accessLog, sdk);
+        LogCapture access = new LogCapture("io.loopline.access")) {
+      long id =
+          await(
+                  node.client()
+                      .post("/items")
+                      .sendJsonObject(new JsonObject().put("name", "traced").put("price", "1")))
+              .bodyAsJsonObject()
+              .getLong("id");
       String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 
-      HttpResponse<Buffer> read = await(node.client().get("/users?limit=1")
-          .putHeader("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01").send());
+      HttpResponse<Buffer> read =
+          await(
+              node.client()
+                  .get("/users?limit=1")
+                  .putHeader("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+                  .send());
       assertThat(read.statusCode()).isEqualTo(200);
 
-      Poll.until("server, bus and database spans in one trace", Duration.ofSeconds(10), () -> {
-        List<SpanData> trace = spans.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
-        return trace.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER)
-            && trace.stream().anyMatch(s -> Addresses.USERS_LIST.equals(
-                s.getAttributes().get(AttributeKey.stringKey("messaging.destination.name"))))
-            && trace.stream().anyMatch(s -> s.getKind() == SpanKind.CLIENT && s.getAttributes().asMap().keySet().stream()
-                .anyMatch(k -> k.getKey().startsWith("db.")));
-      });
+      Poll.until(
+          "server, bus and database spans in one trace",
+          Duration.ofSeconds(10),
+          () -> {
+            List<SpanData> trace =
+                spans.getFinishedSpanItems().stream()
+                    .filter(s -> s.getTraceId().equals(traceId))
+                    .toList();
+            return trace.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER)
+                && trace.stream()
+                    .anyMatch(
+                        s ->
+                            Addresses.USERS_LIST.equals(
+                                s.getAttributes()
+                                    .get(AttributeKey.stringKey("messaging.destination.name"))))
+                && trace.stream()
+                    .anyMatch(
+                        s ->
+                            s.getKind() == SpanKind.CLIENT
+                                && s.getAttributes().asMap().keySet().stream()
+                                    .anyMatch(k -> k.getKey().startsWith("db.")));
+          });
       ILoggingEvent line = access.awaitEvent("GET /users 200");
-      assertThat(line.getMDCPropertyMap()).containsEntry("traceId", traceId).containsKey("requestId");
-      assertThat(line.getKeyValuePairs()).anySatisfy(kv -> {
-        assertThat(kv.key).isEqualTo("route");
-        assertThat(kv.value).isEqualTo("/users");
-      });
+      assertThat(line.getMDCPropertyMap())
+          .containsEntry("traceId", traceId)
+          .containsKey("requestId");
+      assertThat(line.getKeyValuePairs())
+          .anySatisfy(
+              kv -> {
+                assertThat(kv.key).isEqualTo("route");
+                assertThat(kv.value).isEqualTo("/users");
+              });
       assertThat(id).isPositive();
     } finally {
       sdk.close();

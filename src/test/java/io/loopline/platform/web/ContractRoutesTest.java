@@ -23,22 +23,32 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ContractRoutesTest {
 
   @Test
-  void unmountedNamesEveryOperationWithoutAHandler(Vertx vertx, VertxTestContext test) throws Exception {
+  void unmountedNamesEveryOperationWithoutAHandler(Vertx vertx, VertxTestContext test)
+      throws Exception {
     List<String> operationIds = operationIds();
     assertThat(operationIds).hasSizeGreaterThan(10);
-    Contract.load(vertx).onComplete(test.succeeding(contract -> test.verify(() -> {
-      RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi());
-      assertThat(Contract.unmounted(builder)).containsExactlyElementsOf(operationIds);
-      builder.getRoute(operationIds.get(0)).addHandler(ctx -> ctx.end());
-      assertThat(Contract.unmounted(builder)).containsExactlyElementsOf(operationIds.subList(1, operationIds.size()));
-      test.completeNow();
-    })));
+    Contract.load(vertx)
+        .onComplete(
+            test.succeeding(
+                contract ->
+                    test.verify(
+                        () -> {
+                          RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi());
+                          assertThat(Contract.unmounted(builder))
+                              .containsExactlyElementsOf(operationIds);
+                          builder.getRoute(operationIds.get(0)).addHandler(ctx -> ctx.end());
+                          assertThat(Contract.unmounted(builder))
+                              .containsExactlyElementsOf(
+                                  operationIds.subList(1, operationIds.size()));
+                          test.completeNow();
+                        })));
   }
 
   /** The operationIds written in the contract file, sorted. */
   private static List<String> operationIds() throws Exception {
-    Matcher m = Pattern.compile("(?m)^\\s+operationId:\\s*(\\S+)\\s*$")
-        .matcher(Files.readString(Path.of("src/main/resources", Contract.PATH)));
+    Matcher m =
+        Pattern.compile("(?m)^\\s+operationId:\\s*(\\S+)\\s*$")
+            .matcher(Files.readString(Path.of("src/main/resources", Contract.PATH)));
     return m.results().map(r -> r.group(1)).sorted().distinct().collect(Collectors.toList());
   }
 }

@@ -38,16 +38,23 @@ class FoundationIT {
 
   @Test
   void readyWhenEveryRoleAndBackendAnswers() {
-    // Each role's check has 2 s to answer: polled, so that one slow answer on a loaded machine is not the verdict.
-    HttpResponse<Buffer> response = Poll.value("ready", Duration.ofSeconds(30),
-        () -> await(client.get("/health/ready").send()), r -> r.statusCode() == 200);
+    // Each role's check has 2 s to answer: polled, so that one slow answer on a loaded machine is
+    // not the verdict.
+    HttpResponse<Buffer> response =
+        Poll.value(
+            "ready",
+            Duration.ofSeconds(30),
+            () -> await(client.get("/health/ready").send()),
+            r -> r.statusCode() == 200);
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonObject body = response.bodyAsJsonObject();
     assertThat(body.getString("status")).isEqualTo("UP");
-    assertThat(checks(body)).containsOnlyKeys("node", "cluster", "database", "cache", "scraper", "worker", "chat")
+    assertThat(checks(body))
+        .containsOnlyKeys("node", "cluster", "database", "cache", "scraper", "worker", "chat")
         .allSatisfy((id, check) -> assertThat(check.getString("status")).isEqualTo("UP"));
-    assertThat(checks(body).get("cache").getJsonObject("data").getString("backend")).isEqualTo("redis");
+    assertThat(checks(body).get("cache").getJsonObject("data").getString("backend"))
+        .isEqualTo("redis");
   }
 
   @Test
@@ -57,7 +64,8 @@ class FoundationIT {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.getHeader("Content-Type")).startsWith("application/json");
     assertThat(response.bodyAsJsonObject().getString("status")).isEqualTo("UP");
-    assertThat(response.bodyAsJsonObject().getJsonArray("checks").getJsonObject(0).getString("id")).isEqualTo("eventLoop");
+    assertThat(response.bodyAsJsonObject().getJsonArray("checks").getJsonObject(0).getString("id"))
+        .isEqualTo("eventLoop");
   }
 
   @Test
@@ -80,7 +88,8 @@ class FoundationIT {
   void bodyOverTheLimitIsProblem413() {
     Buffer big = Buffer.buffer(new byte[1024 * 1024 + 1]);
 
-    HttpResponse<Buffer> response = await(client.put("/sleep/1").putHeader("Content-Type", "application/json").sendBuffer(big));
+    HttpResponse<Buffer> response =
+        await(client.put("/sleep/1").putHeader("Content-Type", "application/json").sendBuffer(big));
 
     assertProblem(response, 413);
   }
@@ -92,7 +101,8 @@ class FoundationIT {
     long elapsedMs = (System.nanoTime() - start) / 1_000_000;
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject()).isEqualTo(new JsonObject().put("message", "Slept for 0.25 seconds."));
+    assertThat(response.bodyAsJsonObject())
+        .isEqualTo(new JsonObject().put("message", "Slept for 0.25 seconds."));
     assertThat(elapsedMs).isGreaterThanOrEqualTo(250);
   }
 
@@ -123,18 +133,28 @@ class FoundationIT {
     long elapsedMs = (System.nanoTime() - start) / 1_000_000;
 
     assertThat(response.statusCode()).isEqualTo(200);
-    // The longest wait is 3 s; an upper bound five times that, and concurrency proven below by the server's
+    // The longest wait is 3 s; an upper bound five times that, and concurrency proven below by the
+    // server's
     // own clock: the whole took less than the waits added up (6 s or more, one after another).
     assertThat(elapsedMs).isBetween(2_900L, 15_000L);
     JsonObject body = response.bodyAsJsonObject();
-    List<Integer> seconds = body.getJsonArray("tasks").stream()
-        .map(t -> ((JsonObject) t).getInteger("seconds")).collect(Collectors.toList());
+    List<Integer> seconds =
+        body.getJsonArray("tasks").stream()
+            .map(t -> ((JsonObject) t).getInteger("seconds"))
+            .collect(Collectors.toList());
     assertThat(seconds).containsExactly(2, 3, 1);
-    body.getJsonArray("tasks").forEach(t -> {
-      JsonObject task = (JsonObject) t;
-      assertThat(task.getLong("elapsedMs")).isBetween(task.getInteger("seconds") * 1000L, task.getInteger("seconds") * 5000L);
-    });
-    long sumOfWaits = body.getJsonArray("tasks").stream().mapToLong(t -> ((JsonObject) t).getLong("elapsedMs")).sum();
+    body.getJsonArray("tasks")
+        .forEach(
+            t -> {
+              JsonObject task = (JsonObject) t;
+              assertThat(task.getLong("elapsedMs"))
+                  .isBetween(
+                      task.getInteger("seconds") * 1000L, task.getInteger("seconds") * 5000L);
+            });
+    long sumOfWaits =
+        body.getJsonArray("tasks").stream()
+            .mapToLong(t -> ((JsonObject) t).getLong("elapsedMs"))
+            .sum();
     assertThat(body.getLong("elapsedMs")).isBetween(3_000L, 15_000L).isLessThan(sumOfWaits);
   }
 
@@ -157,7 +177,8 @@ class FoundationIT {
 
   @Test
   void responsesAreCompressedWhenTheClientAsks() {
-    HttpResponse<Buffer> gzip = await(client.get("/openapi.yaml").putHeader("Accept-Encoding", "gzip").send());
+    HttpResponse<Buffer> gzip =
+        await(client.get("/openapi.yaml").putHeader("Accept-Encoding", "gzip").send());
     HttpResponse<Buffer> plain = await(client.get("/openapi.yaml").send());
 
     assertThat(gzip.getHeader("Content-Encoding")).isEqualTo("gzip");

@@ -32,10 +32,16 @@ import org.junit.jupiter.api.Test;
 class HttpEdgeIT {
 
   /** Three anonymous reads a minute, and lookups trusted for a minute, so nothing here expires mid-test. */
-  private static final JsonObject THREE_READS = new JsonObject()
-      .put("auth", new JsonObject().put("keyCacheMs", 60_000))
-      .put("rateLimit", new JsonObject().put("anonymous", new JsonObject()
-          .put("read", new JsonObject().put("limit", 3).put("windowSeconds", 60))));
+  private static final JsonObject THREE_READS =
+      new JsonObject()
+          .put("auth", new JsonObject().put("keyCacheMs", 60_000))
+          .put(
+              "rateLimit",
+              new JsonObject()
+                  .put(
+                      "anonymous",
+                      new JsonObject()
+                          .put("read", new JsonObject().put("limit", 3).put("windowSeconds", 60))));
 
   @Test
   void aGuessedKeyIsChargedToItsAddressBeforeAnyoneLooksItUp() {
@@ -43,28 +49,36 @@ class HttpEdgeIT {
       BusWatch lookups = BusWatch.count(node.vertx(), Addresses.API_KEYS_LOOKUP);
 
       for (int i = 0; i < 3; i++) {
-        HttpResponse<Buffer> refused = await(node.client().get("/items").putHeader("X-API-Key", guess(i)).send());
+        HttpResponse<Buffer> refused =
+            await(node.client().get("/items").putHeader("X-API-Key", guess(i)).send());
         assertProblem(refused, 401);
         assertThat(refused.getHeader("RateLimit")).startsWith("\"read\";r=" + (2 - i) + ";");
       }
       assertThat(lookups.sent()).isEqualTo(3);
 
-      HttpResponse<Buffer> spent = await(node.client().get("/items").putHeader("X-API-Key", guess(3)).send());
+      HttpResponse<Buffer> spent =
+          await(node.client().get("/items").putHeader("X-API-Key", guess(3)).send());
 
       assertProblem(spent, 429);
-      assertThat(lookups.sent()).as("a guess over the address's budget is not looked up").isEqualTo(3);
+      assertThat(lookups.sent())
+          .as("a guess over the address's budget is not looked up")
+          .isEqualTo(3);
     }
   }
 
   @Test
   void aRepeatedGuessIsAnsweredWithoutAnotherLookup() {
     // One HTTP verticle: each keeps its own key cache, so with one the count of lookups is exact.
-    try (TestNode node = TestNode.start(new JsonObject().put("auth", new JsonObject().put("keyCacheMs", 60_000))
-        .put("http", new JsonObject().put("instances", 1)))) {
+    try (TestNode node =
+        TestNode.start(
+            new JsonObject()
+                .put("auth", new JsonObject().put("keyCacheMs", 60_000))
+                .put("http", new JsonObject().put("instances", 1)))) {
       BusWatch lookups = BusWatch.count(node.vertx(), Addresses.API_KEYS_LOOKUP);
 
       for (int i = 0; i < 20; i++) {
-        assertProblem(await(node.client().get("/items").putHeader("X-API-Key", guess(0)).send()), 401);
+        assertProblem(
+            await(node.client().get("/items").putHeader("X-API-Key", guess(0)).send()), 401);
       }
 
       assertThat(lookups.sent()).isEqualTo(1);
@@ -83,21 +97,27 @@ class HttpEdgeIT {
           batch.add(node.client().get("/health/ready").send());
         }
         for (Future<HttpResponse<Buffer>> probe : batch) {
-          // A report (a check that took over its 2 s on a loaded machine makes it 503, still a report).
+          // A report (a check that took over its 2 s on a loaded machine makes it 503, still a
+          // report).
           assertThat(await(probe).statusCode()).isIn(200, 503);
           probes++;
         }
       }
       long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + 1;
 
-      // Each of the node's two HTTP verticles makes at most one report a second, and one at the start.
-      assertThat(databaseChecks.sent()).as("database checks for %d probes in %d s", probes, seconds)
+      // Each of the node's two HTTP verticles makes at most one report a second, and one at the
+      // start.
+      assertThat(databaseChecks.sent())
+          .as("database checks for %d probes in %d s", probes, seconds)
           .isBetween(1, (int) (2 * (seconds + 1)));
       int before = databaseChecks.sent();
-      Poll.until("a probe a second later gets a new report", Duration.ofSeconds(10), () -> {
-        await(node.client().get("/health/ready").send());
-        return databaseChecks.sent() > before;
-      });
+      Poll.until(
+          "a probe a second later gets a new report",
+          Duration.ofSeconds(10),
+          () -> {
+            await(node.client().get("/health/ready").send());
+            return databaseChecks.sent() > before;
+          });
     }
   }
 
@@ -105,15 +125,19 @@ class HttpEdgeIT {
   void anHttpVersionTheServerDoesNotSpeakIs505() throws IOException {
     try (TestNode node = TestNode.start()) {
       for (String version : List.of("HTTP/1.2", "HTTP/2.0", "HTTP/3.0", "FOO/1.0")) {
-        String answer = exchange(node.port(), "GET /health/live " + version + "\r\nHost: 127.0.0.1\r\n\r\n");
+        String answer =
+            exchange(node.port(), "GET /health/live " + version + "\r\nHost: 127.0.0.1\r\n\r\n");
 
         assertThat(answer).as(version).startsWith("HTTP/1.1 505 ");
-        assertThat(answer.toLowerCase()).contains("content-type: application/problem+json").contains("connection: close");
+        assertThat(answer.toLowerCase())
+            .contains("content-type: application/problem+json")
+            .contains("connection: close");
         JsonObject problem = new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4));
         assertThat(problem.getInteger("status")).isEqualTo(505);
         assertThat(problem.getString("detail")).contains(version);
       }
-      assertThat(exchange(node.port(), "GET /health/live HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")).startsWith("HTTP/1.0 200 ");
+      assertThat(exchange(node.port(), "GET /health/live HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"))
+          .startsWith("HTTP/1.0 200 ");
     }
   }
 

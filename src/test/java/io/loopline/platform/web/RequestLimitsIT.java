@@ -19,14 +19,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.loopline.platform.access.Access;
 /** Requests over the size limits, slow clients, and the headers every answer carries. */
 class RequestLimitsIT {
 
   private static TestNode node;
   private static Vertx clients;
+
   /** Header and body timeouts: long enough that a client stalled for a second or two is not cut off. */
   private static final long HEADER_TIMEOUT_MS = 5000;
+
   private static final long BODY_TIMEOUT_MS = 5000;
 
   /** One connection per request, so no pooled connection is closed by the server just as a request goes out. */
@@ -34,15 +35,25 @@ class RequestLimitsIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(new JsonObject().put("http", new JsonObject()
-        .put("maxUriLength", 2048)
-        .put("maxHeaderBytes", 4096)
-        .put("headerTimeoutMs", HEADER_TIMEOUT_MS)
-        .put("bodyTimeoutMs", BODY_TIMEOUT_MS)
-        .put("corsAllowedOrigins", new JsonArray().add("https://app.example"))));
+    node =
+        TestNode.start(
+            new JsonObject()
+                .put(
+                    "http",
+                    new JsonObject()
+                        .put("maxUriLength", 2048)
+                        .put("maxHeaderBytes", 4096)
+                        .put("headerTimeoutMs", HEADER_TIMEOUT_MS)
+                        .put("bodyTimeoutMs", BODY_TIMEOUT_MS)
+                        .put("corsAllowedOrigins", new JsonArray().add("https://app.example"))));
     clients = Vertx.vertx();
-    client = WebClient.create(clients, new WebClientOptions()
-        .setDefaultHost("127.0.0.1").setDefaultPort(node.port()).setKeepAlive(false));
+    client =
+        WebClient.create(
+            clients,
+            new WebClientOptions()
+                .setDefaultHost("127.0.0.1")
+                .setDefaultPort(node.port())
+                .setKeepAlive(false));
   }
 
   @AfterAll
@@ -52,7 +63,8 @@ class RequestLimitsIT {
 
   @Test
   void aTooLongUriIsProblem414AndTheServerGoesOn() {
-    HttpResponse<Buffer> response = await(client.get("/items?namePrefix=" + "a".repeat(3000)).send());
+    HttpResponse<Buffer> response =
+        await(client.get("/items?namePrefix=" + "a".repeat(3000)).send());
 
     assertProblem(response, 414);
     assertThat(await(client.get("/health/live").send()).statusCode()).isEqualTo(200);
@@ -60,7 +72,8 @@ class RequestLimitsIT {
 
   @Test
   void tooLargeHeadersAreProblem431() {
-    HttpResponse<Buffer> response = await(client.get("/items").putHeader("X-Filler", "b".repeat(5000)).send());
+    HttpResponse<Buffer> response =
+        await(client.get("/items").putHeader("X-Filler", "b".repeat(5000)).send());
 
     assertProblem(response, 431);
     assertThat(response.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
@@ -81,7 +94,10 @@ class RequestLimitsIT {
 
       await(closed.future());
 
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(HEADER_TIMEOUT_MS * 8 / 10), Duration.ofMillis(HEADER_TIMEOUT_MS * 5));
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .isBetween(
+              Duration.ofMillis(HEADER_TIMEOUT_MS * 8 / 10),
+              Duration.ofMillis(HEADER_TIMEOUT_MS * 5));
     } finally {
       clients.cancelTimer(trickle);
     }
@@ -93,7 +109,8 @@ class RequestLimitsIT {
     NetSocket slow = await(clients.createNetClient().connect(node.port(), "127.0.0.1"));
     Promise<Void> closed = Promise.promise();
     slow.closeHandler(v -> closed.tryComplete());
-    slow.write("POST /items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+    slow.write(
+        "POST /items HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
     long started = System.nanoTime();
     // One byte every 100 ms: never idle, never done.
     long trickle = clients.setPeriodic(100, t -> slow.write(" "));
@@ -102,7 +119,9 @@ class RequestLimitsIT {
 
       await(closed.future());
 
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(BODY_TIMEOUT_MS * 8 / 10), Duration.ofMillis(BODY_TIMEOUT_MS * 5));
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .isBetween(
+              Duration.ofMillis(BODY_TIMEOUT_MS * 8 / 10), Duration.ofMillis(BODY_TIMEOUT_MS * 5));
     } finally {
       clients.cancelTimer(trickle);
     }
@@ -110,9 +129,10 @@ class RequestLimitsIT {
 
   @Test
   void everyAnswerCarriesTheSecurityHeaders() {
-    for (HttpResponse<Buffer> response : new HttpResponse[] {
-        await(client.get("/items").send()),
-        await(client.get("/no/such/thing").send())}) {
+    for (HttpResponse<Buffer> response :
+        new HttpResponse[] {
+          await(client.get("/items").send()), await(client.get("/no/such/thing").send())
+        }) {
       assertThat(response.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
       assertThat(response.getHeader("Referrer-Policy")).isEqualTo("no-referrer");
       assertThat(response.getHeader("X-Frame-Options")).isEqualTo("DENY");
@@ -120,18 +140,25 @@ class RequestLimitsIT {
     }
     HttpResponse<Buffer> page = await(client.get("/docs/").send());
     assertThat(page.getHeader("Content-Type")).startsWith("text/html");
-    assertThat(page.getHeader("Content-Security-Policy")).contains("default-src 'self'").contains("frame-ancestors 'none'");
+    assertThat(page.getHeader("Content-Security-Policy"))
+        .contains("default-src 'self'")
+        .contains("frame-ancestors 'none'");
   }
 
   @Test
   void corsAnswersOnlyTheConfiguredOrigins() {
-    HttpResponse<Buffer> allowed = await(client.get("/items").putHeader("Origin", "https://app.example").send());
-    HttpResponse<Buffer> other = await(client.get("/items").putHeader("Origin", "https://evil.example").send());
-    HttpResponse<Buffer> preflight = await(client.request(io.vertx.core.http.HttpMethod.OPTIONS, "/items")
-        .putHeader("Origin", "https://app.example")
-        .putHeader("Access-Control-Request-Method", "POST")
-        .putHeader("Access-Control-Request-Headers", "authorization, content-type")
-        .send());
+    HttpResponse<Buffer> allowed =
+        await(client.get("/items").putHeader("Origin", "https://app.example").send());
+    HttpResponse<Buffer> other =
+        await(client.get("/items").putHeader("Origin", "https://evil.example").send());
+    HttpResponse<Buffer> preflight =
+        await(
+            client
+                .request(io.vertx.core.http.HttpMethod.OPTIONS, "/items")
+                .putHeader("Origin", "https://app.example")
+                .putHeader("Access-Control-Request-Method", "POST")
+                .putHeader("Access-Control-Request-Headers", "authorization, content-type")
+                .send());
 
     assertThat(allowed.getHeader("Access-Control-Allow-Origin")).isEqualTo("https://app.example");
     assertThat(allowed.getHeader("Access-Control-Expose-Headers")).contains("RateLimit");
@@ -144,7 +171,8 @@ class RequestLimitsIT {
   @Test
   void byDefaultCorsIsOffAndAnswersSayHowLongAnIdleConnectionStaysOpen() {
     try (TestNode plain = TestNode.start()) {
-      HttpResponse<Buffer> response = await(plain.client().get("/items").putHeader("Origin", "https://app.example").send());
+      HttpResponse<Buffer> response =
+          await(plain.client().get("/items").putHeader("Origin", "https://app.example").send());
 
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.getHeader("Access-Control-Allow-Origin")).isNull();
@@ -155,12 +183,15 @@ class RequestLimitsIT {
 
   @Test
   void theKeepAliveHintIsASecondUnderTheHeaderTimeout() {
-    assertThat(await(client.get("/items").send()).getHeader("Keep-Alive")).isEqualTo("timeout=" + (HEADER_TIMEOUT_MS / 1000 - 1));
+    assertThat(await(client.get("/items").send()).getHeader("Keep-Alive"))
+        .isEqualTo("timeout=" + (HEADER_TIMEOUT_MS / 1000 - 1));
   }
 
   @Test
   void aHeaderTimeoutUnderTwoSecondsGivesNoKeepAliveHint() {
-    try (TestNode brief = TestNode.start(new JsonObject().put("http", new JsonObject().put("headerTimeoutMs", 1900)))) {
+    try (TestNode brief =
+        TestNode.start(
+            new JsonObject().put("http", new JsonObject().put("headerTimeoutMs", 1900)))) {
       assertThat(await(brief.client().get("/items").send()).getHeader("Keep-Alive")).isNull();
     }
   }

@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.UUID;
 
 /**
@@ -22,6 +24,11 @@ public final class BridgeClient implements AutoCloseable {
   private final Socket socket;
   private final DataInputStream in;
   private final DataOutputStream out;
+  /**
+   * Frames that arrived while {@link #request} waited for its reply (a published message can overtake the
+   * reply of the request that caused it), handed out by {@link #read} before anything new.
+   */
+  private final Deque<JsonObject> early = new ArrayDeque<>();
 
   private BridgeClient(Socket socket) throws IOException {
     this.socket = socket;
@@ -53,10 +60,11 @@ public final class BridgeClient implements AutoCloseable {
             .put("replyAddress", replyTo)
             .put("body", body));
     while (true) {
-      JsonObject frame = read();
+      JsonObject frame = readFrame();
       if ("err".equals(frame.getString("type")) || replyTo.equals(frame.getString("address"))) {
         return frame;
       }
+      early.add(frame);
     }
   }
 
@@ -72,6 +80,11 @@ public final class BridgeClient implements AutoCloseable {
 
   /** The next frame, failing after 30 s. */
   public JsonObject read() {
+    JsonObject frame = early.poll();
+    return frame != null ? frame : readFrame();
+  }
+
+  private JsonObject readFrame() {
     try {
       int length = in.readInt();
       byte[] json = new byte[length];
@@ -86,6 +99,9 @@ public final class BridgeClient implements AutoCloseable {
 
   /** The next frame if one comes within {@code millis}, else null: for asserting that nothing arrives. */
   public JsonObject readWithin(int millis) {
+    if (!early.isEmpty()) {
+      return early.poll();
+    }
     try {
       socket.setSoTimeout(millis);
       return read();

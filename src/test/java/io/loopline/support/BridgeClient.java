@@ -24,6 +24,7 @@ public final class BridgeClient implements AutoCloseable {
   private final Socket socket;
   private final DataInputStream in;
   private final DataOutputStream out;
+
   /**
    * Frames that arrived while {@link #request} waited for its reply (a published message can overtake the
    * reply of the request that caused it), handed out by {@link #read} before anything new.

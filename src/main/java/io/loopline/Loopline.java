@@ -1,40 +1,39 @@
 package io.loopline;
 
-import io.loopline.cache.CacheVerticle;
-import io.loopline.cluster.BridgeVerticle;
-import io.loopline.cluster.Clustering;
-import io.loopline.config.Cidr;
-import io.loopline.config.ClusterSettings;
 import io.loopline.chat.ChatVerticle;
-import io.loopline.config.ConfigException;
-import io.loopline.config.ChatSettings;
-import io.loopline.config.DbSettings;
-import io.loopline.config.IngestSettings;
-import io.loopline.config.JobSettings;
-import io.loopline.config.MqttSettings;
-import io.loopline.config.ScrapeSettings;
-import io.loopline.config.LooplineConfig;
 import io.loopline.contract.ApiKeyFormat;
 import io.loopline.contract.RecordBatchCodec;
 import io.loopline.contract.Role;
-import io.loopline.http.HttpVerticle;
-import io.loopline.observe.LogSetup;
-import io.loopline.observe.Metrics;
-import io.loopline.observe.NodeVerticle;
-import io.loopline.observe.NodeStatus;
-import io.loopline.observe.RequestIds;
-import io.loopline.observe.Tracing;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import io.loopline.jobs.JobRunnerVerticle;
 import io.loopline.jobs.WorkerVerticle;
-import io.loopline.mqtt.MqttVerticle;
-import io.loopline.persistence.EmbeddedDatabase;
-import io.loopline.persistence.Migrations;
-import io.loopline.persistence.PersistenceVerticle;
+import io.loopline.platform.cluster.BridgeVerticle;
+import io.loopline.platform.cluster.Clustering;
+import io.loopline.platform.config.ChatSettings;
+import io.loopline.platform.config.Cidr;
+import io.loopline.platform.config.ClusterSettings;
+import io.loopline.platform.config.ConfigException;
+import io.loopline.platform.config.DbSettings;
+import io.loopline.platform.config.IngestSettings;
+import io.loopline.platform.config.JobSettings;
+import io.loopline.platform.config.LooplineConfig;
+import io.loopline.platform.config.MqttSettings;
+import io.loopline.platform.config.ScrapeSettings;
+import io.loopline.platform.db.EmbeddedDatabase;
+import io.loopline.platform.db.Migrations;
+import io.loopline.platform.observe.LogSetup;
+import io.loopline.platform.observe.Metrics;
+import io.loopline.platform.observe.NodeStatus;
+import io.loopline.platform.observe.NodeVerticle;
+import io.loopline.platform.observe.RequestIds;
+import io.loopline.platform.observe.Tracing;
+import io.loopline.roles.CacheVerticle;
+import io.loopline.roles.HttpVerticle;
+import io.loopline.roles.PersistenceVerticle;
 import io.loopline.scrape.ParseVerticle;
 import io.loopline.scrape.ScraperVerticle;
+import io.loopline.streams.MqttVerticle;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -43,10 +42,11 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -71,16 +71,25 @@ public final class Loopline {
   private final LooplineConfig config;
   private final EmbeddedDatabase embedded;
   private final String metricsRegistry;
+
   /** The tracing SDK this node built and so must flush and close; null when given one or none. */
   private final OpenTelemetry ownTracing;
+
   private final List<String> deployments = new ArrayList<>();
+
   /** The HTTP verticles deployed, for the port they listen on. */
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+
   /** Completes once every role runs: at start, or once a database that did not answer at start does. */
   private final Promise<Void> ready = Promise.promise();
+
   private final List<MqttVerticle> mqttVerticles = new CopyOnWriteArrayList<>();
 
-  private Loopline(Vertx vertx, LooplineConfig config, EmbeddedDatabase embedded, String metricsRegistry,
+  private Loopline(
+      Vertx vertx,
+      LooplineConfig config,
+      EmbeddedDatabase embedded,
+      String metricsRegistry,
       OpenTelemetry ownTracing) {
     this.vertx = vertx;
     this.config = config;
@@ -90,7 +99,9 @@ public final class Loopline {
   }
 
   public static void main(String[] args) {
-    System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    System.setProperty(
+        "vertx.logger-delegate-factory-class-name",
+        "io.vertx.core.logging.SLF4JLogDelegateFactory");
     LooplineConfig config;
     try {
       config = LooplineConfig.load(List.of(args), System.getenv(), Path.of(""));
@@ -115,10 +126,12 @@ public final class Loopline {
     }
     stopOnSignal(node, "TERM");
     stopOnSignal(node, "INT");
-    node.ready().onFailure(e -> {
-      log.error("Loopline stops: {}", e.getMessage());
-      node.stop().onComplete(stopped -> System.exit(2));
-    });
+    node.ready()
+        .onFailure(
+            e -> {
+              log.error("Loopline stops: {}", e.getMessage());
+              node.stop().onComplete(stopped -> System.exit(2));
+            });
   }
 
   /**
@@ -141,9 +154,12 @@ public final class Loopline {
    * the {@code tracing} section, which may leave tracing off. Completes when every verticle is ready.
    */
   public static Future<Loopline> start(LooplineConfig config, OpenTelemetry tracing) {
-    return launch(config, tracing).compose(node -> node.ready()
-        .map(node)
-        .recover(e -> node.stop().transform(stopped -> Future.failedFuture(e))));
+    return launch(config, tracing)
+        .compose(
+            node ->
+                node.ready()
+                    .map(node)
+                    .recover(e -> node.stop().transform(stopped -> Future.failedFuture(e))));
   }
 
   /**
@@ -159,16 +175,21 @@ public final class Loopline {
     }
     Set<Role> roles = config.roles();
     DbSettings db = config.db();
-    log.info("Loopline starting: roles {}, cluster {}", roles, config.clusterEnabled() ? "on" : "off");
+    log.info(
+        "Loopline starting: roles {}, cluster {}", roles, config.clusterEnabled() ? "on" : "off");
     if (roles.contains(Role.PERSISTENCE)) {
-      log.info(db.embedded()
-          ? "Database: embedded PostgreSQL in " + config.dataDir().resolve("postgres") + " (no db.url configured)"
-          : "Database: PostgreSQL at " + describe(db.url()));
+      log.info(
+          db.embedded()
+              ? "Database: embedded PostgreSQL in "
+                  + config.dataDir().resolve("postgres")
+                  + " (no db.url configured)"
+              : "Database: PostgreSQL at " + describe(db.url()));
     }
     if (roles.contains(Role.CACHE)) {
-      log.info(config.redis().inProcess()
-          ? "Cache: in-process (Caffeine; no redis.url configured)"
-          : "Cache: Redis at " + describe(config.redis().url()));
+      log.info(
+          config.redis().inProcess()
+              ? "Cache: in-process (Caffeine; no redis.url configured)"
+              : "Cache: Redis at " + describe(config.redis().url()));
     }
     RequestIds.register();
     VertxOptions options = new VertxOptions();
@@ -176,12 +197,14 @@ public final class Loopline {
       options.setEventLoopPoolSize(config.eventLoops());
     }
     VertxBuilder builder = Vertx.builder();
-    Metrics metrics = config.json().getJsonObject("metrics").getBoolean("enabled") ? new Metrics() : null;
+    Metrics metrics =
+        config.json().getJsonObject("metrics").getBoolean("enabled") ? new Metrics() : null;
     if (metrics != null) {
       options.setMetricsOptions(metrics.options());
       builder.withMetrics(metrics.factory());
     }
-    OpenTelemetry otel = tracing != null ? tracing : Tracing.fromConfig(config.json().getJsonObject("tracing"));
+    OpenTelemetry otel =
+        tracing != null ? tracing : Tracing.fromConfig(config.json().getJsonObject("tracing"));
     if (otel != null) {
       builder.withTracer(new OpenTelemetryTracingFactory(otel));
     }
@@ -195,12 +218,17 @@ public final class Loopline {
       } catch (ConfigException e) {
         return Future.failedFuture(e);
       }
-      log.info("Cluster: joining '{}' by {} (Hazelcast on {}:{}), event bus {}", cluster.name(), joinDescription(cluster),
-          cluster.host(), cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+",
+      log.info(
+          "Cluster: joining '{}' by {} (Hazelcast on {}:{}), event bus {}",
+          cluster.name(),
+          joinDescription(cluster),
+          cluster.host(),
+          cluster.hazelcastPort() == 0 ? "any free port" : cluster.hazelcastPort() + "+",
           cluster.tls().enabled() ? "over mutual TLS" : "in clear text");
       if (!cluster.tls().enabled() && !Clustering.loopbackOnly(cluster)) {
-        log.warn("Cluster: the event bus is reachable beyond loopback without TLS: any process that joins the"
-            + " Hazelcast cluster can send and receive bus messages. Set cluster.tls (see docs/security.md).");
+        log.warn(
+            "Cluster: the event bus is reachable beyond loopback without TLS: any process that joins the"
+                + " Hazelcast cluster can send and receive bus messages. Set cluster.tls (see docs/security.md).");
       }
       built = builder.with(options).withClusterManager(manager).buildClustered();
     } else {
@@ -208,20 +236,25 @@ public final class Loopline {
     }
     HazelcastClusterManager joined = manager;
     Promise<Loopline> started = Promise.promise();
-    built.onFailure(e -> {
-      log.error("Loopline did not start: the cluster could not be joined: {}", e.toString());
-      started.fail(e);
-    }).onSuccess(vertx -> {
-      if (joined != null) {
-        log.info("Cluster: joined as member {}", Clustering.member(joined));
-        NodeStatus.of(vertx).clustered(joined.getNodeId(), joined::getNodes);
-      }
-      if (metrics != null) {
-        metrics.registerNodeMeters();
-      }
-      RecordBatchCodec.register(vertx);
-      boot(vertx, config, roles, db, metrics, tracing, otel, started);
-    });
+    built
+        .onFailure(
+            e -> {
+              log.error(
+                  "Loopline did not start: the cluster could not be joined: {}", e.toString());
+              started.fail(e);
+            })
+        .onSuccess(
+            vertx -> {
+              if (joined != null) {
+                log.info("Cluster: joined as member {}", Clustering.member(joined));
+                NodeStatus.of(vertx).clustered(joined.getNodeId(), joined::getNodes);
+              }
+              if (metrics != null) {
+                metrics.registerNodeMeters();
+              }
+              RecordBatchCodec.register(vertx);
+              boot(vertx, config, roles, db, metrics, tracing, otel, started);
+            });
     return started.future();
   }
 
@@ -229,41 +262,71 @@ public final class Loopline {
     return switch (cluster.join()) {
       case TCP -> "TCP-IP to " + cluster.members();
       case MULTICAST -> "multicast";
-      case KUBERNETES -> "Kubernetes discovery " + (cluster.kubernetes().serviceDns().isEmpty()
-          ? "through the API (service '" + cluster.kubernetes().serviceName() + "', namespace '" + cluster.kubernetes().namespace() + "')"
-          : "through DNS (" + cluster.kubernetes().serviceDns() + ")");
+      case KUBERNETES ->
+          "Kubernetes discovery "
+              + (cluster.kubernetes().serviceDns().isEmpty()
+                  ? "through the API (service '"
+                      + cluster.kubernetes().serviceName()
+                      + "', namespace '"
+                      + cluster.kubernetes().namespace()
+                      + "')"
+                  : "through DNS (" + cluster.kubernetes().serviceDns() + ")");
     };
   }
 
   /** The first wait before trying a database that did not answer at start again; it doubles up to db.startRetryMaxMs. */
   private static final long FIRST_DATABASE_RETRY_MS = 500;
 
-  private static void boot(Vertx vertx, LooplineConfig config, Set<Role> roles, DbSettings db, Metrics metrics,
-      OpenTelemetry tracing, OpenTelemetry otel, Promise<Loopline> started) {
+  private static void boot(
+      Vertx vertx,
+      LooplineConfig config,
+      Set<Role> roles,
+      DbSettings db,
+      Metrics metrics,
+      OpenTelemetry tracing,
+      OpenTelemetry otel,
+      Promise<Loopline> started) {
 
     boolean ownsDatabase = roles.contains(Role.PERSISTENCE);
-    Future<EmbeddedDatabase> database = ownsDatabase && db.embedded()
-        ? vertx.executeBlocking(() -> EmbeddedDatabase.start(config.dataDir(), db.embeddedPort()))
-        : Future.succeededFuture();
+    Future<EmbeddedDatabase> database =
+        ownsDatabase && db.embedded()
+            ? vertx.executeBlocking(
+                () -> EmbeddedDatabase.start(config.dataDir(), db.embeddedPort()))
+            : Future.succeededFuture();
     // Completed from whichever thread finishes, not bound to a context that a failed start closes.
     database.onFailure(e -> vertx.close());
     database
-        .compose(embedded -> {
-          LooplineConfig effective = embedded == null
-              ? config
-              : config.with(new JsonObject().put("db", new JsonObject().put("url", embedded.url())));
-          Loopline node = new Loopline(vertx, effective, embedded, metrics == null ? null : metrics.name(),
-              tracing == null ? otel : null);
-          Future<Void> serving = ownsDatabase
-              ? node.migrate().transform(migrated -> node.serve(roles, migrated.failed() ? migrated.cause() : null))
-              : node.deployRoles(roles).onSuccess(v -> node.markReady());
-          return serving.onFailure(e -> node.stop()).map(node);
-        })
+        .compose(
+            embedded -> {
+              LooplineConfig effective =
+                  embedded == null
+                      ? config
+                      : config.with(
+                          new JsonObject().put("db", new JsonObject().put("url", embedded.url())));
+              Loopline node =
+                  new Loopline(
+                      vertx,
+                      effective,
+                      embedded,
+                      metrics == null ? null : metrics.name(),
+                      tracing == null ? otel : null);
+              Future<Void> serving =
+                  ownsDatabase
+                      ? node.migrate()
+                          .transform(
+                              migrated ->
+                                  node.serve(roles, migrated.failed() ? migrated.cause() : null))
+                      : node.deployRoles(roles).onSuccess(v -> node.markReady());
+              return serving.onFailure(e -> node.stop()).map(node);
+            })
         .onSuccess(started::complete)
-        .onFailure(e -> {
-          log.error("Loopline did not start: {}", e instanceof UnusableDatabase ? e.getMessage() : e.toString());
-          started.fail(e);
-        });
+        .onFailure(
+            e -> {
+              log.error(
+                  "Loopline did not start: {}",
+                  e instanceof UnusableDatabase ? e.getMessage() : e.toString());
+              started.fail(e);
+            });
   }
 
   /**
@@ -292,16 +355,28 @@ public final class Loopline {
   private static void checkSupported(LooplineConfig config) {
     config.access().trustedProxies().forEach(Cidr::parse);
     String adminKey = config.json().getJsonObject("admin").getString("key");
-    if (!adminKey.isEmpty() && (adminKey.length() < 24 || adminKey.length() > ApiKeyFormat.MAX_LENGTH)) {
-      throw new ConfigException("admin.key (LOOPLINE_ADMIN_KEY) must be 24 to " + ApiKeyFormat.MAX_LENGTH + " characters");
+    if (!adminKey.isEmpty()
+        && (adminKey.length() < 24 || adminKey.length() > ApiKeyFormat.MAX_LENGTH)) {
+      throw new ConfigException(
+          "admin.key (LOOPLINE_ADMIN_KEY) must be 24 to "
+              + ApiKeyFormat.MAX_LENGTH
+              + " characters");
     }
   }
 
   private Future<Void> migrate() {
-    return vertx.executeBlocking(() -> Migrations.migrate(config.db().url()))
-        .onSuccess(result -> log.info(result.migrationsExecuted == 0
-            ? "Database schema up to date at version " + result.initialSchemaVersion
-            : "Database schema migrated to version " + result.targetSchemaVersion + " (" + result.migrationsExecuted + " migrations)"))
+    return vertx
+        .executeBlocking(() -> Migrations.migrate(config.db().url()))
+        .onSuccess(
+            result ->
+                log.info(
+                    result.migrationsExecuted == 0
+                        ? "Database schema up to date at version " + result.initialSchemaVersion
+                        : "Database schema migrated to version "
+                            + result.targetSchemaVersion
+                            + " ("
+                            + result.migrationsExecuted
+                            + " migrations)"))
         .mapEmpty();
   }
 
@@ -320,41 +395,62 @@ public final class Loopline {
     Set<Role> withoutDatabase = EnumSet.copyOf(roles);
     withoutDatabase.remove(Role.PERSISTENCE);
     waitingForDatabase(migrationFailure, FIRST_DATABASE_RETRY_MS);
-    return deployRoles(withoutDatabase).onSuccess(v -> {
-      log.info("Loopline serving: HTTP on port {}; waiting for the database", withoutDatabase.contains(Role.HTTP) ? httpPort() : "none");
-      vertx.setTimer(FIRST_DATABASE_RETRY_MS, t -> retryDatabase(FIRST_DATABASE_RETRY_MS));
-    });
+    return deployRoles(withoutDatabase)
+        .onSuccess(
+            v -> {
+              log.info(
+                  "Loopline serving: HTTP on port {}; waiting for the database",
+                  withoutDatabase.contains(Role.HTTP) ? httpPort() : "none");
+              vertx.setTimer(FIRST_DATABASE_RETRY_MS, t -> retryDatabase(FIRST_DATABASE_RETRY_MS));
+            });
   }
 
   private void retryDatabase(long waited) {
     migrate()
-        .compose(v -> deploy(Role.PERSISTENCE).onSuccess(deployed -> deployments.add(0, deployments.remove(deployments.size() - 1))))
-        .onSuccess(v -> {
-          log.info("Database at {} answered", describe(config.db().url()));
-          NodeStatus.of(vertx).databaseReady();
-          markReady();
-        })
-        .onFailure(e -> {
-          if (!Migrations.mayPassLater(e)) {
-            ready.tryFail(unusable(e));
-            return;
-          }
-          long next = Math.min(waited * 2, config.db().startRetryMaxMs());
-          waitingForDatabase(e, next);
-          vertx.setTimer(next, t -> retryDatabase(next));
-        });
+        .compose(
+            v ->
+                deploy(Role.PERSISTENCE)
+                    .onSuccess(
+                        deployed -> deployments.add(0, deployments.remove(deployments.size() - 1))))
+        .onSuccess(
+            v -> {
+              log.info("Database at {} answered", describe(config.db().url()));
+              NodeStatus.of(vertx).databaseReady();
+              markReady();
+            })
+        .onFailure(
+            e -> {
+              if (!Migrations.mayPassLater(e)) {
+                ready.tryFail(unusable(e));
+                return;
+              }
+              long next = Math.min(waited * 2, config.db().startRetryMaxMs());
+              waitingForDatabase(e, next);
+              vertx.setTimer(next, t -> retryDatabase(next));
+            });
   }
 
   private void waitingForDatabase(Throwable failure, long nextTryMs) {
-    String why = "the database at " + describe(config.db().url()) + " does not answer (" + rootMessage(failure)
-        + "); next try in " + nextTryMs + " ms";
+    String why =
+        "the database at "
+            + describe(config.db().url())
+            + " does not answer ("
+            + rootMessage(failure)
+            + "); next try in "
+            + nextTryMs
+            + " ms";
     log.warn("Serving without the database: {}", why);
     NodeStatus.of(vertx).waitingForDatabase(why);
   }
 
   private UnusableDatabase unusable(Throwable failure) {
-    return new UnusableDatabase("the database at " + describe(config.db().url()) + " cannot be used: " + rootMessage(failure)
-        + " (check db.url, its credentials and the migrations)", failure);
+    return new UnusableDatabase(
+        "the database at "
+            + describe(config.db().url())
+            + " cannot be used: "
+            + rootMessage(failure)
+            + " (check db.url, its credentials and the migrations)",
+        failure);
   }
 
   private static String rootMessage(Throwable failure) {
@@ -362,7 +458,10 @@ public final class Loopline {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return String.valueOf(root.getMessage()).lines().findFirst().orElse(root.getClass().getSimpleName());
+    return String.valueOf(root.getMessage())
+        .lines()
+        .findFirst()
+        .orElse(root.getClass().getSimpleName());
   }
 
   private void markReady() {
@@ -378,59 +477,109 @@ public final class Loopline {
   /** The node's own card first, then backends, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
     boolean mqttOn = config.json().getJsonObject("mqtt").getBoolean("enabled");
-    // The card names every role of the node, persistence too while it waits for its database (then not ready).
-    JsonArray running = new JsonArray(config.roles().stream().filter(r -> r != Role.MQTT || mqttOn).map(Role::id).toList());
+    // The card names every role of the node, persistence too while it waits for its database (then
+    // not ready).
+    JsonArray running =
+        new JsonArray(
+            config.roles().stream().filter(r -> r != Role.MQTT || mqttOn).map(Role::id).toList());
     JsonObject nodeConfig = config.sections("metrics").put("roles", running);
     Future<Void> chain = deploy(NodeVerticle::new, new DeploymentOptions().setConfig(nodeConfig));
-    for (Role role : List.of(Role.PERSISTENCE, Role.CACHE, Role.SCRAPER, Role.WORKER, Role.CHAT, Role.MQTT, Role.HTTP)) {
+    for (Role role :
+        List.of(
+            Role.PERSISTENCE,
+            Role.CACHE,
+            Role.SCRAPER,
+            Role.WORKER,
+            Role.CHAT,
+            Role.MQTT,
+            Role.HTTP)) {
       boolean mqttOff = role == Role.MQTT && !mqttOn;
       if (roles.contains(role) && !mqttOff) {
         chain = chain.compose(v -> deploy(role));
       }
     }
     if (config.json().getJsonObject("bridge").getBoolean("enabled")) {
-      chain = chain.compose(v -> deploy(BridgeVerticle::new, new DeploymentOptions().setConfig(config.sections("bridge"))));
+      chain =
+          chain.compose(
+              v ->
+                  deploy(
+                      BridgeVerticle::new,
+                      new DeploymentOptions().setConfig(config.sections("bridge"))));
     }
-    return chain.onSuccess(v -> {
-      if (!httpVerticles.isEmpty()) {
-        // The port the OS gave (http.port 0), for the node's card in the cluster.
-        vertx.sharedData().getLocalMap(NodeVerticle.LOCAL_MAP).put(NodeVerticle.HTTP_PORT, httpPort());
-      }
-    });
+    return chain.onSuccess(
+        v -> {
+          if (!httpVerticles.isEmpty()) {
+            // The port the OS gave (http.port 0), for the node's card in the cluster.
+            vertx
+                .sharedData()
+                .getLocalMap(NodeVerticle.LOCAL_MAP)
+                .put(NodeVerticle.HTTP_PORT, httpPort());
+          }
+        });
   }
 
   private Future<Void> deploy(Role role) {
     return switch (role) {
-      case PERSISTENCE -> deploy(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections(PersistenceVerticle.SECTIONS)));
-      case CACHE -> deploy(CacheVerticle::new, new DeploymentOptions().setConfig(config.sections("redis", "cache")));
+      case PERSISTENCE ->
+          deploy(
+              PersistenceVerticle::new,
+              new DeploymentOptions().setConfig(config.sections(PersistenceVerticle.SECTIONS)));
+      case CACHE ->
+          deploy(
+              CacheVerticle::new,
+              new DeploymentOptions().setConfig(config.sections("redis", "cache")));
       // Parsers first: the scraper's runner may fetch and parse as soon as it starts.
-      case SCRAPER -> deploy(ParseVerticle::new, new DeploymentOptions()
-          .setConfig(new JsonObject())
-          .setThreadingModel(ThreadingModel.WORKER)
-          .setWorkerPoolName("loopline-parse")
-          .setWorkerPoolSize(config.json().getJsonObject("scrape").getInteger("parserThreads"))
-          .setInstances(config.json().getJsonObject("scrape").getInteger("parserThreads")))
-          .compose(v -> deploy(ScraperVerticle::new, new DeploymentOptions().setConfig(config.sections("scrape"))));
-      // The runner stops before the worker it hands blocking jobs to (undeployment runs in reverse).
-      case WORKER -> deploy(WorkerVerticle::new, new DeploymentOptions()
-          .setConfig(jobsConfig())
-          .setThreadingModel(ThreadingModel.WORKER)
-          .setWorkerPoolName("loopline-worker")
-          .setWorkerPoolSize(config.json().getJsonObject("worker").getInteger("poolSize")))
-          .compose(v -> deploy(JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
-      case CHAT -> deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
-      case MQTT -> deploy(() -> {
-        MqttVerticle verticle = new MqttVerticle();
-        mqttVerticles.add(verticle);
-        return verticle;
-      }, new DeploymentOptions().setConfig(config.sections(MqttVerticle.SECTIONS)));
-      case HTTP -> deploy(() -> {
-        HttpVerticle verticle = new HttpVerticle();
-        httpVerticles.add(verticle);
-        return verticle;
-      }, new DeploymentOptions()
-          .setConfig(config.sections(HttpVerticle.SECTIONS))
-          .setInstances(config.http().instancesOrCores()));
+      case SCRAPER ->
+          deploy(
+                  ParseVerticle::new,
+                  new DeploymentOptions()
+                      .setConfig(new JsonObject())
+                      .setThreadingModel(ThreadingModel.WORKER)
+                      .setWorkerPoolName("loopline-parse")
+                      .setWorkerPoolSize(
+                          config.json().getJsonObject("scrape").getInteger("parserThreads"))
+                      .setInstances(
+                          config.json().getJsonObject("scrape").getInteger("parserThreads")))
+              .compose(
+                  v ->
+                      deploy(
+                          ScraperVerticle::new,
+                          new DeploymentOptions().setConfig(config.sections("scrape"))));
+      // The runner stops before the worker it hands blocking jobs to (undeployment runs in
+      // reverse).
+      case WORKER ->
+          deploy(
+                  WorkerVerticle::new,
+                  new DeploymentOptions()
+                      .setConfig(jobsConfig())
+                      .setThreadingModel(ThreadingModel.WORKER)
+                      .setWorkerPoolName("loopline-worker")
+                      .setWorkerPoolSize(
+                          config.json().getJsonObject("worker").getInteger("poolSize")))
+              .compose(
+                  v ->
+                      deploy(
+                          JobRunnerVerticle::new, new DeploymentOptions().setConfig(jobsConfig())));
+      case CHAT ->
+          deploy(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat")));
+      case MQTT ->
+          deploy(
+              () -> {
+                MqttVerticle verticle = new MqttVerticle();
+                mqttVerticles.add(verticle);
+                return verticle;
+              },
+              new DeploymentOptions().setConfig(config.sections(MqttVerticle.SECTIONS)));
+      case HTTP ->
+          deploy(
+              () -> {
+                HttpVerticle verticle = new HttpVerticle();
+                httpVerticles.add(verticle);
+                return verticle;
+              },
+              new DeploymentOptions()
+                  .setConfig(config.sections(HttpVerticle.SECTIONS))
+                  .setInstances(config.http().instancesOrCores()));
     };
   }
 
@@ -456,14 +605,24 @@ public final class Loopline {
       chain = chain.compose(v -> vertx.undeploy(id));
     }
     return chain
-        .eventually(() -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-          embedded.close();
-          return null;
-        }))
-        .eventually(() -> ownTracing instanceof OpenTelemetrySdk sdk ? vertx.executeBlocking(() -> {
-          sdk.close(); // flushes the spans still queued
-          return null;
-        }) : Future.succeededFuture())
+        .eventually(
+            () ->
+                embedded == null
+                    ? Future.succeededFuture()
+                    : vertx.executeBlocking(
+                        () -> {
+                          embedded.close();
+                          return null;
+                        }))
+        .eventually(
+            () ->
+                ownTracing instanceof OpenTelemetrySdk sdk
+                    ? vertx.executeBlocking(
+                        () -> {
+                          sdk.close(); // flushes the spans still queued
+                          return null;
+                        })
+                    : Future.succeededFuture())
         .eventually(vertx::close);
   }
 
@@ -493,24 +652,33 @@ public final class Loopline {
   private static void stopOnSignal(Loopline node, String signal) {
     long delayMs = node.config.http().drainDelayMs();
     long limitMs = stopLimitMs(node.config);
-    Signal.handle(new Signal(signal), received -> {
-      log.info("SIG{} received: readiness fails now; stopping in {} ms", received.getName(), delayMs);
-      NodeStatus.of(node.vertx).stopping();
-      int code = 0;
-      try {
-        Future.<Void>future(waited -> node.vertx.setTimer(Math.max(1, delayMs), t -> waited.complete()))
-            .compose(v -> {
-              log.info("Draining and stopping");
-              return node.stop();
-            })
-            .toCompletionStage().toCompletableFuture().get(limitMs, TimeUnit.MILLISECONDS);
-        log.info("Loopline stopped");
-      } catch (Exception | Error e) {
-        log.error("Loopline did not stop cleanly", e);
-        code = 1;
-      }
-      System.exit(code);
-    });
+    Signal.handle(
+        new Signal(signal),
+        received -> {
+          log.info(
+              "SIG{} received: readiness fails now; stopping in {} ms",
+              received.getName(),
+              delayMs);
+          NodeStatus.of(node.vertx).stopping();
+          int code = 0;
+          try {
+            Future.<Void>future(
+                    waited -> node.vertx.setTimer(Math.max(1, delayMs), t -> waited.complete()))
+                .compose(
+                    v -> {
+                      log.info("Draining and stopping");
+                      return node.stop();
+                    })
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(limitMs, TimeUnit.MILLISECONDS);
+            log.info("Loopline stopped");
+          } catch (Exception | Error e) {
+            log.error("Loopline did not stop cleanly", e);
+            code = 1;
+          }
+          System.exit(code);
+        });
   }
 
   /**
@@ -519,7 +687,8 @@ public final class Loopline {
    * node exits 1. An orchestrator's grace period must be longer (the deployment kit's test checks it).
    */
   public static long stopLimitMs(LooplineConfig config) {
-    return config.http().drainDelayMs() + TimeUnit.SECONDS.toMillis(config.http().shutdownTimeoutSeconds() + STOP_MARGIN_SECONDS);
+    return config.http().drainDelayMs()
+        + TimeUnit.SECONDS.toMillis(config.http().shutdownTimeoutSeconds() + STOP_MARGIN_SECONDS);
   }
 
   private static final long STOP_MARGIN_SECONDS = 30;

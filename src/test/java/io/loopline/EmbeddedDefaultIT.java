@@ -21,22 +21,27 @@ import org.junit.jupiter.api.io.TempDir;
 /** With nothing configured, a node brings its own PostgreSQL and an in-process cache, and keeps its data. */
 class EmbeddedDefaultIT {
 
-  @TempDir
-  Path dataDir;
+  @TempDir Path dataDir;
 
   @Test
   void bootsWithNoServersConfiguredAndKeepsItsDataAcrossRestarts() throws Exception {
     try (TestNode node = TestNode.startEmbedded(dataDir)) {
-      HttpResponse<Buffer> ready = Poll.value("ready", Duration.ofSeconds(30),
-          () -> await(node.client().get("/health/ready").send()), r -> r.statusCode() == 200);
+      HttpResponse<Buffer> ready =
+          Poll.value(
+              "ready",
+              Duration.ofSeconds(30),
+              () -> await(node.client().get("/health/ready").send()),
+              r -> r.statusCode() == 200);
 
       assertThat(ready.statusCode()).isEqualTo(200);
       Map<String, JsonObject> checks = Responses.checks(ready.bodyAsJsonObject());
-      assertThat(checks.get("cache").getJsonObject("data").getString("backend")).isEqualTo("in-process");
+      assertThat(checks.get("cache").getJsonObject("data").getString("backend"))
+          .isEqualTo("in-process");
       assertThat(checks.get("database").getString("status")).isEqualTo("UP");
       assertThat(node.databaseUrl()).startsWith("postgresql://postgres@127.0.0.1:");
       try (Connection db = io.loopline.support.TestServers.jdbc(node.databaseUrl())) {
-        db.createStatement().execute("CREATE TABLE restart_probe(id int); INSERT INTO restart_probe VALUES (42)");
+        db.createStatement()
+            .execute("CREATE TABLE restart_probe(id int); INSERT INTO restart_probe VALUES (42)");
       }
     }
     assertThat(Files.exists(dataDir.resolve("postgres/PG_VERSION"))).isTrue();

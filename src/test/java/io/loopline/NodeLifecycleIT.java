@@ -56,7 +56,8 @@ class NodeLifecycleIT {
   void aNodeWhoseDatabaseDoesNotAnswerServesAndBecomesReadyByItselfWhenItDoes() throws Exception {
     try (TcpProxy proxy = TcpProxy.toPostgres()) {
       proxy.stop(); // the database's address: nothing answers there yet
-      node = NodeProcess.start(proxy.url(database), Map.of("LOOPLINE_DB_START_RETRY_MAX_MS", "1000"));
+      node =
+          NodeProcess.start(proxy.url(database), Map.of("LOOPLINE_DB_START_RETRY_MAX_MS", "1000"));
       WebClient client = client(node.port());
       long pid = node.process().pid();
 
@@ -66,18 +67,35 @@ class NodeLifecycleIT {
       JsonObject databaseCheck = Responses.checks(ready.bodyAsJsonObject()).get("database");
       assertThat(databaseCheck.getString("status")).isEqualTo("DOWN");
       assertThat(databaseCheck.getJsonObject("data").getString("reason"))
-          .contains("the database at 127.0.0.1:" + proxy.port() + "/" + name(database) + " does not answer");
-      HttpResponse<Buffer> write = await(client.post("/items").sendJsonObject(new JsonObject().put("name", "n").put("price", "1.00")));
+          .contains(
+              "the database at 127.0.0.1:"
+                  + proxy.port()
+                  + "/"
+                  + name(database)
+                  + " does not answer");
+      HttpResponse<Buffer> write =
+          await(
+              client
+                  .post("/items")
+                  .sendJsonObject(new JsonObject().put("name", "n").put("price", "1.00")));
       assertProblem(write, 503);
       assertThat(write.getHeader("Retry-After")).isNotNull();
-      assertThat(node.log()).contains("Loopline serving: HTTP on port " + node.port() + "; waiting for the database")
+      assertThat(node.log())
+          .contains("Loopline serving: HTTP on port " + node.port() + "; waiting for the database")
           .doesNotContain("Loopline ready");
 
       proxy.start();
-      Poll.until("ready once the database answers", LIMIT, () -> await(client.get("/health/ready").send()).statusCode() == 200);
+      Poll.until(
+          "ready once the database answers",
+          LIMIT,
+          () -> await(client.get("/health/ready").send()).statusCode() == 200);
       assertThat(node.process().isAlive()).isTrue();
       assertThat(node.process().pid()).as("no restart").isEqualTo(pid);
-      HttpResponse<Buffer> created = await(client.post("/items").sendJsonObject(new JsonObject().put("name", "n").put("price", "1.00")));
+      HttpResponse<Buffer> created =
+          await(
+              client
+                  .post("/items")
+                  .sendJsonObject(new JsonObject().put("name", "n").put("price", "1.00")));
       assertThat(created.statusCode()).isEqualTo(201);
       assertThat(node.log()).contains("Loopline ready: HTTP on port " + node.port());
     }
@@ -89,13 +107,19 @@ class NodeLifecycleIT {
     node = NodeProcess.start(url, Map.of());
     assertThat(node.process().waitFor(90, TimeUnit.SECONDS)).isTrue();
     assertThat(node.process().exitValue()).isEqualTo(2);
-    assertThat(node.log()).contains("cannot be used").contains("no_such_role").doesNotContain("Loopline serving");
+    assertThat(node.log())
+        .contains("cannot be used")
+        .contains("no_such_role")
+        .doesNotContain("Loopline serving");
   }
 
   @Test
   void aMigrationThatFailsStopsTheStartWithExitCode2() throws Exception {
-    try (Connection db = TestServers.jdbc(database); Statement st = db.createStatement()) {
-      st.execute("CREATE TABLE users (id int)"); // a schema Flyway did not make: it will not migrate over it
+    try (Connection db = TestServers.jdbc(database);
+        Statement st = db.createStatement()) {
+      st.execute(
+          "CREATE TABLE users (id int)"); // a schema Flyway did not make: it will not migrate over
+      // it
     }
     node = NodeProcess.start(database, Map.of());
     assertThat(node.process().waitFor(90, TimeUnit.SECONDS)).isTrue();
@@ -110,22 +134,31 @@ class NodeLifecycleIT {
     assertThat(await(client.get("/health/ready").send()).statusCode()).isEqualTo(200);
 
     node.process().toHandle().destroy(); // SIGTERM
-    HttpResponse<Buffer> stopping = Poll.value("readiness fails", LIMIT, () -> await(client.get("/health/ready").send()),
-        response -> response.statusCode() == 503);
+    HttpResponse<Buffer> stopping =
+        Poll.value(
+            "readiness fails",
+            LIMIT,
+            () -> await(client.get("/health/ready").send()),
+            response -> response.statusCode() == 503);
     JsonObject check = Responses.checks(stopping.bodyAsJsonObject()).get("node");
     assertThat(check.getString("status")).isEqualTo("DOWN");
     assertThat(check.getJsonObject("data").getString("reason")).startsWith("stopping");
-    assertThat(await(client.get("/items").send()).statusCode()).as("still serving while not ready").isEqualTo(200);
+    assertThat(await(client.get("/items").send()).statusCode())
+        .as("still serving while not ready")
+        .isEqualTo(200);
 
     assertThat(node.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(node.process().exitValue()).isZero();
     String log = node.log();
-    assertThat(log.indexOf("readiness fails now")).isGreaterThanOrEqualTo(0).isLessThan(log.indexOf("Draining and stopping"));
+    assertThat(log.indexOf("readiness fails now"))
+        .isGreaterThanOrEqualTo(0)
+        .isLessThan(log.indexOf("Draining and stopping"));
     assertThat(log).contains("Loopline stopped");
   }
 
   private WebClient client(int port) {
-    return WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    return WebClient.create(
+        vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
   }
 
   private static String name(String url) {

@@ -60,8 +60,13 @@ class ProcessIT {
     node = NodeProcess.start(database, Map.of("LOOPLINE_LOG_LEVEL", "DEBUG"));
     node.awaitLine("Loopline ready");
     assertThat(node.log())
-        .contains("Database: PostgreSQL at " + TestServers.POSTGRES_HOST + ":" + TestServers.POSTGRES_PORT + "/"
-            + database.substring(database.lastIndexOf('/') + 1))
+        .contains(
+            "Database: PostgreSQL at "
+                + TestServers.POSTGRES_HOST
+                + ":"
+                + TestServers.POSTGRES_PORT
+                + "/"
+                + database.substring(database.lastIndexOf('/') + 1))
         .contains("Cache: Redis at " + TestServers.REDIS);
 
     WebClient client = client(node.port());
@@ -80,18 +85,31 @@ class ProcessIT {
 
   @Test
   void jsonLogLinesCarryTheRequestIdAndTheAccessLogHasItsFields() throws Exception {
-    node = NodeProcess.start(database, Map.of(
-        "LOOPLINE_LOG_FORMAT", "json", "LOOPLINE_LOG_ACCESS", "true", "LOOPLINE_LOG_LEVEL", "INFO"));
+    node =
+        NodeProcess.start(
+            database,
+            Map.of(
+                "LOOPLINE_LOG_FORMAT",
+                "json",
+                "LOOPLINE_LOG_ACCESS",
+                "true",
+                "LOOPLINE_LOG_LEVEL",
+                "INFO"));
     node.awaitLine("Loopline ready");
 
     WebClient client = client(node.port());
-    assertThat(await(client.get("/items/424242").putHeader("X-Request-Id", "json-probe-1").send()).statusCode()).isEqualTo(404);
+    assertThat(
+            await(client.get("/items/424242").putHeader("X-Request-Id", "json-probe-1").send())
+                .statusCode())
+        .isEqualTo(404);
     JsonObject access = new JsonObject(node.awaitLine("json-probe-1"));
 
     assertThat(access.getString("loggerName")).isEqualTo("io.loopline.access");
     assertThat(access.getString("level")).isEqualTo("INFO");
     assertThat(access.getJsonObject("mdc").getString("requestId")).isEqualTo("json-probe-1");
-    assertThat(access.getJsonArray("kvpList").stream().map(kv -> ((JsonObject) kv).fieldNames().iterator().next()))
+    assertThat(
+            access.getJsonArray("kvpList").stream()
+                .map(kv -> ((JsonObject) kv).fieldNames().iterator().next()))
         .contains("method", "route", "status", "durationMs");
     assertThat(access.getString("message")).isEqualTo("GET /items/424242 404");
     assertThat(access.encode()).contains("\"route\":\"/items/{id}\"");
@@ -114,22 +132,39 @@ class ProcessIT {
   @Test
   void aBadValueStopsTheStartBeforeTheClusterIsJoinedWithOneLine() throws Exception {
     Path clusterFile = TestNode.tempDir().resolve("second-join.xml");
-    Files.writeString(clusterFile, """
+    Files.writeString(
+        clusterFile,
+        """
         <hazelcast xmlns="http://www.hazelcast.com/schema/config">
           <network><join><kubernetes enabled="true"><service-dns>loopline.svc</service-dns></kubernetes></join></network>
         </hazelcast>
         """);
     Map<String, String> clustered = NodeProcess.cluster("bad-values-" + TestRun.PREFIX);
-    List<Map.Entry<Map<String, String>, String>> cases = List.of(
-        Map.entry(with(clustered, "LOOPLINE_CLUSTER_JOIN", "gossip"),
-            "loopline: cluster.join must be tcp, kubernetes or multicast, not 'gossip'"),
-        Map.entry(with(clustered, "LOOPLINE_CLUSTER_CONFIG_FILE", clusterFile.toString()),
-            "loopline: cluster.configFile " + clusterFile + " turns on the kubernetes join, but cluster.join is tcp"),
-        Map.entry(with(with(with(clustered, "LOOPLINE_CLUSTER_TLS_ENABLED", "true"),
-                "LOOPLINE_CLUSTER_TLS_KEY_STORE", "/nonexistent/node.p12"), "LOOPLINE_CLUSTER_TLS_TRUST_STORE", "/nonexistent/ca.p12"),
-            "loopline: cluster.tls: cannot read the PKCS#12 file /nonexistent/node.p12"),
-        Map.entry(Map.of("LOOPLINE_HTTP_PORT", "70000"), "loopline: http.port must be 0 (any free port) to 65535, not 70000"),
-        Map.entry(Map.of("LOOPLINE_INGEST_BATCH_SIZE", "0"), "loopline: ingest: sizes and counts must be positive"));
+    List<Map.Entry<Map<String, String>, String>> cases =
+        List.of(
+            Map.entry(
+                with(clustered, "LOOPLINE_CLUSTER_JOIN", "gossip"),
+                "loopline: cluster.join must be tcp, kubernetes or multicast, not 'gossip'"),
+            Map.entry(
+                with(clustered, "LOOPLINE_CLUSTER_CONFIG_FILE", clusterFile.toString()),
+                "loopline: cluster.configFile "
+                    + clusterFile
+                    + " turns on the kubernetes join, but cluster.join is tcp"),
+            Map.entry(
+                with(
+                    with(
+                        with(clustered, "LOOPLINE_CLUSTER_TLS_ENABLED", "true"),
+                        "LOOPLINE_CLUSTER_TLS_KEY_STORE",
+                        "/nonexistent/node.p12"),
+                    "LOOPLINE_CLUSTER_TLS_TRUST_STORE",
+                    "/nonexistent/ca.p12"),
+                "loopline: cluster.tls: cannot read the PKCS#12 file /nonexistent/node.p12"),
+            Map.entry(
+                Map.of("LOOPLINE_HTTP_PORT", "70000"),
+                "loopline: http.port must be 0 (any free port) to 65535, not 70000"),
+            Map.entry(
+                Map.of("LOOPLINE_INGEST_BATCH_SIZE", "0"),
+                "loopline: ingest: sizes and counts must be positive"));
 
     for (Map.Entry<Map<String, String>, String> bad : cases) {
       node = NodeProcess.start(database, bad.getKey());
@@ -140,7 +175,10 @@ class ProcessIT {
       node = null;
 
       assertThat(exit).as(log).isEqualTo(2);
-      assertThat(log.lines().filter(l -> !l.isBlank())).as(log).singleElement(STRING).startsWith(bad.getValue());
+      assertThat(log.lines().filter(l -> !l.isBlank()))
+          .as(log)
+          .singleElement(STRING)
+          .startsWith(bad.getValue());
     }
   }
 
@@ -151,6 +189,7 @@ class ProcessIT {
   }
 
   private WebClient client(int port) {
-    return WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    return WebClient.create(
+        vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
   }
 }

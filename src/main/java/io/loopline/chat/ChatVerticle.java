@@ -1,14 +1,14 @@
 package io.loopline.chat;
 
-import io.loopline.config.ChatSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.ChatNames;
 import io.loopline.contract.Failures;
-import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
 import io.loopline.contract.StorableText;
-import io.loopline.observe.Metrics;
-import io.loopline.observe.NodeGauge;
+import io.loopline.platform.bus.Operations;
+import io.loopline.platform.config.ChatSettings;
+import io.loopline.platform.observe.Metrics;
+import io.loopline.platform.observe.NodeGauge;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -54,7 +54,12 @@ public final class ChatVerticle extends VerticleBase {
     boolean settled;
     ReplyException failure;
 
-    Outgoing(String room, JsonObject event, Message<JsonObject> request, JsonObject reply, boolean settled) {
+    Outgoing(
+        String room,
+        JsonObject event,
+        Message<JsonObject> request,
+        JsonObject reply,
+        boolean settled) {
       this.room = room;
       this.event = event;
       this.request = request;
@@ -67,8 +72,10 @@ public final class ChatVerticle extends VerticleBase {
   private final Presence presence = new Presence();
   private final Deque<Outgoing> outbox = new ArrayDeque<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
   /** This node's name in the lease, logs and readiness. */
   private final String holder = "chat-" + UUID.randomUUID();
+
   private ChatSettings settings;
   private HistoryWriter history;
   private SequencerLease lease;
@@ -85,29 +92,63 @@ public final class ChatVerticle extends VerticleBase {
   public Future<?> start() {
     settings = ChatSettings.from(config());
     MeterRegistry registry = Metrics.registry(config());
-    leading = NodeGauge.of(vertx, registry, "loopline.chat.sequencer.leader", "1 while this node's chat sequencer is the active one");
-    epoch = NodeGauge.of(vertx, registry, "loopline.chat.sequencer.epoch", "The active sequencer's lease epoch, on its node");
-    queued = NodeGauge.of(vertx, registry, "loopline.chat.history.queue", "Chat messages waiting to be stored (then shown)");
-    elections = Counter.builder("loopline.chat.sequencer.elections").description("Times this node became the chat sequencer")
-        .register(registry);
-    accepted = Counter.builder("loopline.chat.messages.in").tag("outcome", "accepted")
-        .description("Chat messages taken by the sequencer: stored and shown (accepted) or refused").register(registry);
-    refused = Counter.builder("loopline.chat.messages.in").tag("outcome", "refused")
-        .description("Chat messages taken by the sequencer: stored and shown (accepted) or refused").register(registry);
-    commit = Timer.builder("loopline.chat.commit").description("From a message's stamp to its publication: the history write")
-        .publishPercentileHistogram().register(registry);
+    leading =
+        NodeGauge.of(
+            vertx,
+            registry,
+            "loopline.chat.sequencer.leader",
+            "1 while this node's chat sequencer is the active one");
+    epoch =
+        NodeGauge.of(
+            vertx,
+            registry,
+            "loopline.chat.sequencer.epoch",
+            "The active sequencer's lease epoch, on its node");
+    queued =
+        NodeGauge.of(
+            vertx,
+            registry,
+            "loopline.chat.history.queue",
+            "Chat messages waiting to be stored (then shown)");
+    elections =
+        Counter.builder("loopline.chat.sequencer.elections")
+            .description("Times this node became the chat sequencer")
+            .register(registry);
+    accepted =
+        Counter.builder("loopline.chat.messages.in")
+            .tag("outcome", "accepted")
+            .description(
+                "Chat messages taken by the sequencer: stored and shown (accepted) or refused")
+            .register(registry);
+    refused =
+        Counter.builder("loopline.chat.messages.in")
+            .tag("outcome", "refused")
+            .description(
+                "Chat messages taken by the sequencer: stored and shown (accepted) or refused")
+            .register(registry);
+    commit =
+        Timer.builder("loopline.chat.commit")
+            .description("From a message's stamp to its publication: the history write")
+            .publishPercentileHistogram()
+            .register(registry);
     history = new HistoryWriter(vertx, settings, registry, () -> lease.fenced());
-    lease = new SequencerLease(vertx, holder, settings.sequencerLeaseMs(), sequence::last, new SequencerLease.Listener() {
-      @Override
-      public void elected(long epoch, long floor) {
-        lead(epoch, floor);
-      }
+    lease =
+        new SequencerLease(
+            vertx,
+            holder,
+            settings.sequencerLeaseMs(),
+            sequence::last,
+            new SequencerLease.Listener() {
+              @Override
+              public void elected(long epoch, long floor) {
+                lead(epoch, floor);
+              }
 
-      @Override
-      public void deposed(String reason) {
-        standDown(reason);
-      }
-    });
+              @Override
+              public void deposed(String reason) {
+                standDown(reason);
+              }
+            });
     return lease.start();
   }
 
@@ -119,8 +160,15 @@ public final class ChatVerticle extends VerticleBase {
     sequence.floor(floor);
     history.epoch(epoch);
     presence.clear();
-    vertx.eventBus().publish(Addresses.CHAT_EVENTS, new JsonObject()
-        .put("type", "sequencer").put("epoch", epoch).put("floor", floor).put("node", holder));
+    vertx
+        .eventBus()
+        .publish(
+            Addresses.CHAT_EVENTS,
+            new JsonObject()
+                .put("type", "sequencer")
+                .put("epoch", epoch)
+                .put("floor", floor)
+                .put("node", holder));
     EventBus bus = vertx.eventBus();
     listen(bus, Addresses.CHAT_SEND, this::send);
     listen(bus, Addresses.CHAT_JOIN, this::join);
@@ -154,17 +202,24 @@ public final class ChatVerticle extends VerticleBase {
     JsonObject body = request.body();
     String room = body == null ? null : body.getString("room");
     if (!ChatNames.validRoom(room)) {
-      request.fail(Failures.BAD_REQUEST, "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
+      request.fail(
+          Failures.BAD_REQUEST,
+          "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
       return;
     }
     String sender = body.getString("sender");
     if (!ChatNames.validSender(sender)) {
-      request.fail(Failures.BAD_REQUEST, "sender: must be 1 to 32 letters, digits, spaces and . _ -");
+      request.fail(
+          Failures.BAD_REQUEST, "sender: must be 1 to 32 letters, digits, spaces and . _ -");
       return;
     }
     Object text = body.getValue("text");
-    if (!(text instanceof String t) || t.isBlank() || t.codePointCount(0, t.length()) > settings.maxMessageLength()) {
-      request.fail(Failures.BAD_REQUEST, "text: must be 1 to " + settings.maxMessageLength() + " characters, not blank");
+    if (!(text instanceof String t)
+        || t.isBlank()
+        || t.codePointCount(0, t.length()) > settings.maxMessageLength()) {
+      request.fail(
+          Failures.BAD_REQUEST,
+          "text: must be 1 to " + settings.maxMessageLength() + " characters, not blank");
       return;
     }
     if (!StorableText.storable(t)) {
@@ -173,20 +228,26 @@ public final class ChatVerticle extends VerticleBase {
     }
     if (history.full() || history.refusing()) {
       refused.increment();
-      request.fail(Failures.UNAVAILABLE, "chat history is backed up or unavailable; try again shortly");
+      request.fail(
+          Failures.UNAVAILABLE, "chat history is backed up or unavailable; try again shortly");
       return;
     }
-    JsonObject message = sequence.stamp("message", room)
-        .put("id", UUID.randomUUID().toString())
-        .put("sender", sender)
-        .put("text", t);
+    JsonObject message =
+        sequence
+            .stamp("message", room)
+            .put("id", UUID.randomUUID().toString())
+            .put("sender", sender)
+            .put("text", t);
     Outgoing out = new Outgoing(room, message, request, message, false);
     outbox.add(out);
-    history.add(message).onComplete(stored -> {
-      out.settled = true;
-      out.failure = stored.failed() ? (ReplyException) stored.cause() : null;
-      flush();
-    });
+    history
+        .add(message)
+        .onComplete(
+            stored -> {
+              out.settled = true;
+              out.failure = stored.failed() ? (ReplyException) stored.cause() : null;
+              flush();
+            });
     queued.set(history.backlog());
   }
 
@@ -201,10 +262,16 @@ public final class ChatVerticle extends VerticleBase {
     }
     presence.join(room, member, name, body.getString("host", ""));
     JsonObject event = sequence.stamp("join", room).put("member", Presence.member(member, name));
-    outbox.add(new Outgoing(room, event, request, new JsonObject()
-        .put("event", event)
-        .put("memberCount", presence.count(room))
-        .put("members", presence.members(room, settings.welcomeMembersMax())), true));
+    outbox.add(
+        new Outgoing(
+            room,
+            event,
+            request,
+            new JsonObject()
+                .put("event", event)
+                .put("memberCount", presence.count(room))
+                .put("members", presence.members(room, settings.welcomeMembersMax())),
+            true));
     flush();
   }
 
@@ -227,7 +294,13 @@ public final class ChatVerticle extends VerticleBase {
   }
 
   private void announceLeave(String room, String member, String name) {
-    outbox.add(new Outgoing(room, sequence.stamp("leave", room).put("member", Presence.member(member, name)), null, null, true));
+    outbox.add(
+        new Outgoing(
+            room,
+            sequence.stamp("leave", room).put("member", Presence.member(member, name)),
+            null,
+            null,
+            true));
     flush();
   }
 
@@ -265,8 +338,11 @@ public final class ChatVerticle extends VerticleBase {
     }
     presence.renew(host);
     if (lease.body().getBoolean("probe", false)) {
-      // A new host asks whether events from here reach it: it accepts sockets once this one arrives.
-      vertx.eventBus().publish(Addresses.CHAT_EVENTS, new JsonObject().put("type", "probe").put("host", host));
+      // A new host asks whether events from here reach it: it accepts sockets once this one
+      // arrives.
+      vertx
+          .eventBus()
+          .publish(Addresses.CHAT_EVENTS, new JsonObject().put("type", "probe").put("host", host));
       lease.reply(new JsonObject());
     }
     JsonArray members = lease.body().getJsonArray("members", new JsonArray());
@@ -274,7 +350,9 @@ public final class ChatVerticle extends VerticleBase {
       JsonObject m = members.getJsonObject(i);
       String room = m.getString("room");
       String member = m.getString("id");
-      if (ChatNames.validRoom(room) && member != null && ChatNames.validSender(m.getString("name"))
+      if (ChatNames.validRoom(room)
+          && member != null
+          && ChatNames.validSender(m.getString("name"))
           && !presence.contains(room, member)) {
         presence.join(room, member, m.getString("name"), host);
       }
@@ -293,10 +371,15 @@ public final class ChatVerticle extends VerticleBase {
   private void members(Message<JsonObject> request) {
     String room = request.body() == null ? null : request.body().getString("room");
     if (!ChatNames.validRoom(room)) {
-      request.fail(Failures.BAD_REQUEST, "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
+      request.fail(
+          Failures.BAD_REQUEST,
+          "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
       return;
     }
-    request.reply(new JsonObject().put("room", room).put("members", presence.members(room, Integer.MAX_VALUE)));
+    request.reply(
+        new JsonObject()
+            .put("room", room)
+            .put("members", presence.members(room, Integer.MAX_VALUE)));
   }
 
   /** Readiness: the active sequencer answers, unless its history cannot be written. */
@@ -306,8 +389,12 @@ public final class ChatVerticle extends VerticleBase {
       request.fail(Failures.UNAVAILABLE, "chat history cannot be written: " + stuck);
       return;
     }
-    request.reply(new JsonObject().put("role", Role.CHAT.id()).put("sequencer", holder).put("epoch", lease.epoch())
-        .put("historyQueue", history.backlog()));
+    request.reply(
+        new JsonObject()
+            .put("role", Role.CHAT.id())
+            .put("sequencer", holder)
+            .put("epoch", lease.epoch())
+            .put("historyQueue", history.backlog()));
   }
 
   /**
@@ -322,9 +409,13 @@ public final class ChatVerticle extends VerticleBase {
     consumers.forEach(MessageConsumer::unregister);
     consumers.clear();
     vertx.cancelTimer(expiry);
-    return history.drain().eventually(() -> lease.release()).andThen(done -> {
-      leading.set(0);
-      epoch.set(0);
-    });
+    return history
+        .drain()
+        .eventually(() -> lease.release())
+        .andThen(
+            done -> {
+              leading.set(0);
+              epoch.set(0);
+            });
   }
 }

@@ -1,9 +1,9 @@
 package io.loopline.chat;
 
-import io.loopline.config.ChatSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
-import io.loopline.contract.LocalFirst;
+import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.config.ChatSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -35,6 +35,7 @@ final class HistoryWriter {
 
   private static final Logger log = LoggerFactory.getLogger(HistoryWriter.class);
   private static final long DRAIN_LIMIT_MS = 5000;
+
   /** A batch written for longer than this makes the writer stuck (readiness). */
   private static final long STUCK_MS = 5000;
 
@@ -49,13 +50,18 @@ final class HistoryWriter {
   private final Counter failed;
   private long epoch;
   private boolean writing;
+
   /** Messages at the head of the queue, from a refused batch, still to be written one at a time. */
   private int alone;
+
   /** Messages at the head of the queue being written now, since {@link #writeStarted} (nanoTime). */
   private int inFlight;
+
   private long writeStarted;
+
   /** nanoTime of the last write that failed for the database's sake; writes are refused shortly after it. */
   private long unavailableAt;
+
   private boolean unavailable;
   private String lastFailure = "";
   private Promise<Void> drained;
@@ -66,9 +72,11 @@ final class HistoryWriter {
     this.settings = settings;
     this.persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
     this.fenced = fenced;
-    this.failed = Counter.builder("loopline.chat.history.failed")
-        .description("Chat messages the database refused to store (refused to their sender, never shown)")
-        .register(registry);
+    this.failed =
+        Counter.builder("loopline.chat.history.failed")
+            .description(
+                "Chat messages the database refused to store (refused to their sender, never shown)")
+            .register(registry);
   }
 
   /** The epoch every write names from now on. */
@@ -82,7 +90,9 @@ final class HistoryWriter {
 
   /** The database failed a write less than {@code historyRetryMs} ago: new messages are refused for now. */
   boolean refusing() {
-    return unavailable && System.nanoTime() - unavailableAt < TimeUnit.MILLISECONDS.toNanos(settings.historyRetryMs());
+    return unavailable
+        && System.nanoTime() - unavailableAt
+            < TimeUnit.MILLISECONDS.toNanos(settings.historyRetryMs());
   }
 
   /**
@@ -93,7 +103,8 @@ final class HistoryWriter {
     if (refusing()) {
       return lastFailure;
     }
-    if (inFlight > 0 && System.nanoTime() - writeStarted > TimeUnit.MILLISECONDS.toNanos(STUCK_MS)) {
+    if (inFlight > 0
+        && System.nanoTime() - writeStarted > TimeUnit.MILLISECONDS.toNanos(STUCK_MS)) {
       return "a batch of " + inFlight + " has been written for over " + STUCK_MS + " ms";
     }
     return null;
@@ -136,49 +147,76 @@ final class HistoryWriter {
     }
     inFlight = n;
     writeStarted = System.nanoTime();
-    persistence.<JsonObject>request(Addresses.CHAT_HISTORY_APPEND, new JsonObject().put("epoch", epoch).put("messages", batch), delivery)
+    persistence
+        .<JsonObject>request(
+            Addresses.CHAT_HISTORY_APPEND,
+            new JsonObject().put("epoch", epoch).put("messages", batch),
+            delivery)
         .onComplete(done -> inFlight = 0)
-        .onSuccess(reply -> {
-          unavailable = false;
-          for (int i = 0; i < n; i++) {
-            queue.poll().stored().complete();
-          }
-          alone = Math.max(0, alone - n);
-          writeBatch();
-        })
-        .onFailure(e -> {
-          if (e instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-              && reply.failureCode() == Failures.CONFLICT) {
-            failQueued(0, Failures.UNAVAILABLE, "the chat sequencer changed; try again");
-            fenced.run();
-          } else if (!Failures.refused(e)) {
-            unavailable = true;
-            unavailableAt = System.nanoTime();
-            lastFailure = e.getMessage();
-            log.warn("chat history not written ({} messages refused, new ones refused for {} ms): {}", queue.size(),
-                settings.historyRetryMs(), e.getMessage());
-            failQueued(0, Failures.UNAVAILABLE, "chat history cannot be written now; try again shortly");
-          } else if (n > 1) {
-            log.info("chat history batch of {} refused ({}); writing its messages one at a time", n, e.getMessage());
-            alone = n;
-          } else {
-            Entry refused = queue.poll();
-            alone = Math.max(0, alone - 1);
-            failed.increment();
-            log.warn("chat message not stored, refused by the database: room {} seq {} id {}: {}",
-                refused.message().getString("room"), refused.message().getLong("seq"), refused.message().getString("id"),
-                e.getMessage());
-            refused.stored().fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, Failures.BAD_REQUEST,
-                "text: refused by the database"));
-          }
-          writeBatch();
-        });
+        .onSuccess(
+            reply -> {
+              unavailable = false;
+              for (int i = 0; i < n; i++) {
+                queue.poll().stored().complete();
+              }
+              alone = Math.max(0, alone - n);
+              writeBatch();
+            })
+        .onFailure(
+            e -> {
+              if (e instanceof ReplyException reply
+                  && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+                  && reply.failureCode() == Failures.CONFLICT) {
+                failQueued(0, Failures.UNAVAILABLE, "the chat sequencer changed; try again");
+                fenced.run();
+              } else if (!Failures.refused(e)) {
+                unavailable = true;
+                unavailableAt = System.nanoTime();
+                lastFailure = e.getMessage();
+                log.warn(
+                    "chat history not written ({} messages refused, new ones refused for {} ms): {}",
+                    queue.size(),
+                    settings.historyRetryMs(),
+                    e.getMessage());
+                failQueued(
+                    0,
+                    Failures.UNAVAILABLE,
+                    "chat history cannot be written now; try again shortly");
+              } else if (n > 1) {
+                log.info(
+                    "chat history batch of {} refused ({}); writing its messages one at a time",
+                    n,
+                    e.getMessage());
+                alone = n;
+              } else {
+                Entry refused = queue.poll();
+                alone = Math.max(0, alone - 1);
+                failed.increment();
+                log.warn(
+                    "chat message not stored, refused by the database: room {} seq {} id {}: {}",
+                    refused.message().getString("room"),
+                    refused.message().getLong("seq"),
+                    refused.message().getString("id"),
+                    e.getMessage());
+                refused
+                    .stored()
+                    .fail(
+                        new ReplyException(
+                            ReplyFailure.RECIPIENT_FAILURE,
+                            Failures.BAD_REQUEST,
+                            "text: refused by the database"));
+              }
+              writeBatch();
+            });
   }
 
   /** Fails every queued message after the first {@code keep} with this code. */
   private void failQueued(int keep, int code, String reason) {
     while (queue.size() > keep) {
-      queue.pollLast().stored().fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, reason));
+      queue
+          .pollLast()
+          .stored()
+          .fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, reason));
     }
     alone = Math.min(alone, keep);
   }
@@ -189,11 +227,16 @@ final class HistoryWriter {
       return Future.succeededFuture();
     }
     drained = Promise.promise();
-    long timer = vertx.setTimer(DRAIN_LIMIT_MS, t -> {
-      log.warn("{} chat messages not written to history before stop: refused", queue.size());
-      failQueued(inFlight, Failures.UNAVAILABLE, "the chat sequencer is stopping; try again");
-      drained.tryComplete();
-    });
+    long timer =
+        vertx.setTimer(
+            DRAIN_LIMIT_MS,
+            t -> {
+              log.warn(
+                  "{} chat messages not written to history before stop: refused", queue.size());
+              failQueued(
+                  inFlight, Failures.UNAVAILABLE, "the chat sequencer is stopping; try again");
+              drained.tryComplete();
+            });
     return drained.future().onComplete(v -> vertx.cancelTimer(timer));
   }
 }

@@ -23,6 +23,7 @@ final class Presence {
 
   /** Room to members in the order they joined. */
   private final Map<String, LinkedHashMap<String, Entry>> rooms = new HashMap<>();
+
   /** Socket host to when it was last heard from (nanoTime). */
   private final Map<String, Long> hosts = new HashMap<>();
 
@@ -72,11 +73,12 @@ final class Presence {
   /** Hosts not heard from since {@code before} (nanoTime). */
   List<String> expired(long before) {
     List<String> out = new ArrayList<>();
-    hosts.forEach((host, seen) -> {
-      if (seen - before < 0) {
-        out.add(host);
-      }
-    });
+    hosts.forEach(
+        (host, seen) -> {
+          if (seen - before < 0) {
+            out.add(host);
+          }
+        });
     return out;
   }
 
@@ -84,15 +86,19 @@ final class Presence {
   List<Gone> leaveHost(String host) {
     hosts.remove(host);
     List<Gone> gone = new ArrayList<>();
-    for (Iterator<Map.Entry<String, LinkedHashMap<String, Entry>>> r = rooms.entrySet().iterator(); r.hasNext(); ) {
+    for (Iterator<Map.Entry<String, LinkedHashMap<String, Entry>>> r = rooms.entrySet().iterator();
+        r.hasNext(); ) {
       Map.Entry<String, LinkedHashMap<String, Entry>> room = r.next();
-      room.getValue().entrySet().removeIf(m -> {
-        if (m.getValue().host().equals(host)) {
-          gone.add(new Gone(room.getKey(), m.getKey(), m.getValue().name()));
-          return true;
-        }
-        return false;
-      });
+      room.getValue()
+          .entrySet()
+          .removeIf(
+              m -> {
+                if (m.getValue().host().equals(host)) {
+                  gone.add(new Gone(room.getKey(), m.getKey(), m.getValue().name()));
+                  return true;
+                }
+                return false;
+              });
       if (room.getValue().isEmpty()) {
         r.remove();
       }

@@ -2,7 +2,7 @@ package io.loopline.chat;
 
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
-import io.loopline.contract.LocalFirst;
+import io.loopline.platform.bus.LocalFirst;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -50,12 +50,15 @@ final class SequencerLease {
   private final LongSupplier lastSeq;
   private final Listener listener;
   private long epoch;
+
   /** nanoTime until which the lease surely runs: when its last renewal was sent, plus the lease. */
   private long runsUntil;
+
   private boolean asking;
   private long timer = -1;
 
-  SequencerLease(Vertx vertx, String holder, long leaseMs, LongSupplier lastSeq, Listener listener) {
+  SequencerLease(
+      Vertx vertx, String holder, long leaseMs, LongSupplier lastSeq, Listener listener) {
     this.vertx = vertx;
     this.persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
     this.delivery = new DeliveryOptions().setSendTimeout(Math.max(100, leaseMs / 2));
@@ -81,7 +84,10 @@ final class SequencerLease {
 
   /** A history write was refused for this epoch: another node took the lease. */
   void fenced() {
-    depose("another node took the sequencer's lease (a history write of epoch " + epoch + " was refused)");
+    depose(
+        "another node took the sequencer's lease (a history write of epoch "
+            + epoch
+            + " was refused)");
   }
 
   private void tick() {
@@ -100,45 +106,67 @@ final class SequencerLease {
   private Future<Void> take() {
     asking = true;
     long sent = System.nanoTime();
-    return request(Addresses.CHAT_LEASE_TAKE, new JsonObject().put("holder", holder).put("leaseMs", leaseMs))
+    return request(
+            Addresses.CHAT_LEASE_TAKE,
+            new JsonObject().put("holder", holder).put("leaseMs", leaseMs))
         .onComplete(done -> asking = false)
-        .map(taken -> {
-          epoch = taken.getLong("epoch");
-          runsUntil = sent + TimeUnit.MILLISECONDS.toNanos(leaseMs);
-          // Join and leave seqs are not stored: the last one the previous holder gave may be above history's
-          // last, by what it gave since its last renewal (seqs follow the clock, in microseconds).
-          long floor = Math.max(taken.getLong("lastStored"), taken.getLong("lastGiven") + 2 * leaseMs * 1000);
-          log.info("chat sequencer elected: this node orders the rooms (epoch {}, seqs above {})", epoch, floor);
-          listener.elected(epoch, floor);
-          return (Void) null;
-        })
-        .recover(e -> {
-          if (!(e instanceof ReplyException reply && reply.failureCode() == Failures.CONFLICT)) {
-            log.debug("chat sequencer's lease not taken: {}", e.getMessage());
-          }
-          return Future.succeededFuture();
-        });
+        .map(
+            taken -> {
+              epoch = taken.getLong("epoch");
+              runsUntil = sent + TimeUnit.MILLISECONDS.toNanos(leaseMs);
+              // Join and leave seqs are not stored: the last one the previous holder gave may be
+              // above history's
+              // last, by what it gave since its last renewal (seqs follow the clock, in
+              // microseconds).
+              long floor =
+                  Math.max(
+                      taken.getLong("lastStored"), taken.getLong("lastGiven") + 2 * leaseMs * 1000);
+              log.info(
+                  "chat sequencer elected: this node orders the rooms (epoch {}, seqs above {})",
+                  epoch,
+                  floor);
+              listener.elected(epoch, floor);
+              return (Void) null;
+            })
+        .recover(
+            e -> {
+              if (!(e instanceof ReplyException reply
+                  && reply.failureCode() == Failures.CONFLICT)) {
+                log.debug("chat sequencer's lease not taken: {}", e.getMessage());
+              }
+              return Future.succeededFuture();
+            });
   }
 
   private void renew() {
     asking = true;
     long sent = System.nanoTime();
     long renewing = epoch;
-    request(Addresses.CHAT_LEASE_RENEW, new JsonObject().put("epoch", renewing).put("holder", holder)
-            .put("leaseMs", leaseMs).put("lastSeq", lastSeq.getAsLong()))
+    request(
+            Addresses.CHAT_LEASE_RENEW,
+            new JsonObject()
+                .put("epoch", renewing)
+                .put("holder", holder)
+                .put("leaseMs", leaseMs)
+                .put("lastSeq", lastSeq.getAsLong()))
         .onComplete(done -> asking = false)
-        .onSuccess(renewed -> {
-          if (epoch == renewing) {
-            runsUntil = sent + TimeUnit.MILLISECONDS.toNanos(leaseMs);
-          }
-        })
-        .onFailure(e -> {
-          if (e instanceof ReplyException reply && reply.failureCode() == Failures.CONFLICT) {
-            depose("another node took the sequencer's lease");
-          } else {
-            log.warn("chat sequencer's lease not renewed (tried again in {} ms): {}", leaseMs / 5, e.getMessage());
-          }
-        });
+        .onSuccess(
+            renewed -> {
+              if (epoch == renewing) {
+                runsUntil = sent + TimeUnit.MILLISECONDS.toNanos(leaseMs);
+              }
+            })
+        .onFailure(
+            e -> {
+              if (e instanceof ReplyException reply && reply.failureCode() == Failures.CONFLICT) {
+                depose("another node took the sequencer's lease");
+              } else {
+                log.warn(
+                    "chat sequencer's lease not renewed (tried again in {} ms): {}",
+                    leaseMs / 5,
+                    e.getMessage());
+              }
+            });
   }
 
   private void depose(String reason) {
@@ -158,9 +186,15 @@ final class SequencerLease {
     }
     long releasing = epoch;
     epoch = 0;
-    return request(Addresses.CHAT_LEASE_RELEASE, new JsonObject().put("epoch", releasing).put("lastSeq", lastSeq.getAsLong()))
+    return request(
+            Addresses.CHAT_LEASE_RELEASE,
+            new JsonObject().put("epoch", releasing).put("lastSeq", lastSeq.getAsLong()))
         .onSuccess(r -> log.info("chat sequencer's lease given up (epoch {})", releasing))
-        .onFailure(e -> log.warn("chat sequencer's lease not given up (it runs out by itself): {}", e.getMessage()))
+        .onFailure(
+            e ->
+                log.warn(
+                    "chat sequencer's lease not given up (it runs out by itself): {}",
+                    e.getMessage()))
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }

@@ -16,8 +16,10 @@ public final class ApiKeyFormat {
 
   /** Every generated key starts with this, so secret scanners and people can recognise one. */
   public static final String PREFIX = "ll_";
+
   /** Characters of a key kept in clear, to tell keys apart in listings. */
   public static final int SHOWN = 8;
+
   /** The longest credential looked at; anything longer is refused before hashing. */
   public static final int MAX_LENGTH = 200;
 

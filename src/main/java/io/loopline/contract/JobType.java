@@ -50,16 +50,23 @@ public enum JobType {
           return "payload.headers: must be an object of at most 20 headers";
         }
         for (String name : h.fieldNames()) {
-          if (!HEADER_NAME.matcher(name).matches() || RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+          if (!HEADER_NAME.matcher(name).matches()
+              || RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
             return "payload.headers: '" + name + "' is not a header a webhook may set";
           }
-          if (!(h.getValue(name) instanceof String value) || value.length() > 1000 || value.indexOf('\r') >= 0
+          if (!(h.getValue(name) instanceof String value)
+              || value.length() > 1000
+              || value.indexOf('\r') >= 0
               || value.indexOf('\n') >= 0) {
-            return "payload.headers." + name + ": must be a string of at most 1000 characters on one line";
+            return "payload.headers."
+                + name
+                + ": must be a string of at most 1000 characters on one line";
           }
         }
       }
-      if (payload.containsKey("body") && io.vertx.core.json.Json.encodeToBuffer(payload.getValue("body")).length() > WEBHOOK_BODY_MAX) {
+      if (payload.containsKey("body")
+          && io.vertx.core.json.Json.encodeToBuffer(payload.getValue("body")).length()
+              > WEBHOOK_BODY_MAX) {
         return "payload.body: must be at most " + WEBHOOK_BODY_MAX + " bytes as JSON";
       }
       return only(payload, Set.of("url", "method", "headers", "body"));
@@ -70,8 +77,11 @@ public enum JobType {
     @Override
     String payloadRefusal(JsonObject payload) {
       Object urls = payload.getValue("urls");
-      if (!(urls instanceof JsonArray list) || list.isEmpty() || list.size() > 10_000
-          || !list.stream().allMatch(u -> u instanceof String s && !s.isBlank() && s.length() <= 2048)) {
+      if (!(urls instanceof JsonArray list)
+          || list.isEmpty()
+          || list.size() > 10_000
+          || !list.stream()
+              .allMatch(u -> u instanceof String s && !s.isBlank() && s.length() <= 2048)) {
         return "payload.urls: must be a list of 1 to 10000 URLs";
       }
       if (payload.containsKey("options") && !(payload.getValue("options") instanceof JsonObject)) {
@@ -82,13 +92,27 @@ public enum JobType {
   };
 
   /** Methods a webhook may use. */
-  public static final List<String> WEBHOOK_METHODS = List.of("POST", "PUT", "PATCH", "DELETE", "GET");
+  public static final List<String> WEBHOOK_METHODS =
+      List.of("POST", "PUT", "PATCH", "DELETE", "GET");
+
   /** Largest webhook body, as JSON. */
   public static final int WEBHOOK_BODY_MAX = 65_536;
+
   private static final Pattern HEADER_NAME = Pattern.compile("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$");
+
   /** Headers the HTTP client sets itself; a payload setting them could smuggle a second request. */
-  private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
-      "connection", "upgrade", "te", "trailer", "keep-alive", "proxy-authorization", "proxy-connection");
+  private static final Set<String> RESERVED_HEADERS =
+      Set.of(
+          "host",
+          "content-length",
+          "transfer-encoding",
+          "connection",
+          "upgrade",
+          "te",
+          "trailer",
+          "keep-alive",
+          "proxy-authorization",
+          "proxy-connection");
 
   private final String id;
   private final int maxAttempts;
@@ -118,7 +142,8 @@ public enum JobType {
 
   /** As {@link #payloadRefusal}, for callers outside this package. */
   public Optional<String> refusal(JsonObject payload) {
-    return Optional.ofNullable(payload == null ? "payload: must be an object" : payloadRefusal(payload));
+    return Optional.ofNullable(
+        payload == null ? "payload: must be an object" : payloadRefusal(payload));
   }
 
   public static Optional<JobType> find(String id) {
@@ -138,7 +163,9 @@ public enum JobType {
     try {
       URI uri = new URI(text);
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getUserInfo() != null) {
+      if (!(scheme.equals("http") || scheme.equals("https"))
+          || uri.getHost() == null
+          || uri.getUserInfo() != null) {
         return "payload.url: must be an absolute http or https URL with a host and no credentials";
       }
       return null;
@@ -148,7 +175,10 @@ public enum JobType {
   }
 
   private static String only(JsonObject payload, Set<String> known) {
-    return payload.fieldNames().stream().filter(f -> !known.contains(f)).findFirst()
-        .map(f -> "payload." + f + ": is not a field of this job type (known: " + known + ")").orElse(null);
+    return payload.fieldNames().stream()
+        .filter(f -> !known.contains(f))
+        .findFirst()
+        .map(f -> "payload." + f + ": is not a field of this job type (known: " + known + ")")
+        .orElse(null);
   }
 }

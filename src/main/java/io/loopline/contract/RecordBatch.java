@@ -12,6 +12,7 @@ public final class RecordBatch {
 
   /** Where records came from, for the {@code loopline_ingest_*} metrics. */
   public static final String HTTP = "http";
+
   public static final String MQTT = "mqtt";
   public static final String BUS = "bus";
 
@@ -24,7 +25,13 @@ public final class RecordBatch {
   private final long minTime;
   private final long maxTime;
 
-  RecordBatch(String stream, String source, String[] devices, long[] times, double[] values, String[] attrs) {
+  RecordBatch(
+      String stream,
+      String source,
+      String[] devices,
+      long[] times,
+      double[] values,
+      String[] attrs) {
     this.stream = stream;
     this.source = source;
     this.devices = devices;
@@ -125,10 +132,16 @@ public final class RecordBatch {
 
     /** The records added so far, as a batch; the builder is empty afterwards. */
     public RecordBatch build() {
-      RecordBatch batch = size == capacity
-          ? new RecordBatch(stream, source, devices, times, values, attrs)
-          : new RecordBatch(stream, source, Arrays.copyOf(devices, size), Arrays.copyOf(times, size),
-              Arrays.copyOf(values, size), Arrays.copyOf(attrs, size));
+      RecordBatch batch =
+          size == capacity
+              ? new RecordBatch(stream, source, devices, times, values, attrs)
+              : new RecordBatch(
+                  stream,
+                  source,
+                  Arrays.copyOf(devices, size),
+                  Arrays.copyOf(times, size),
+                  Arrays.copyOf(values, size),
+                  Arrays.copyOf(attrs, size));
       allocate();
       return batch;
     }

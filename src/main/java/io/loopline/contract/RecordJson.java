@@ -26,7 +26,8 @@ public final class RecordJson {
   public static String add(byte[] bytes, int length, String device, RecordBatch.Builder batch) {
     try (JsonParser parser = JSON.createParser(bytes, 0, length)) {
       JsonToken first = parser.nextToken();
-      if (device != null && (first == JsonToken.VALUE_NUMBER_INT || first == JsonToken.VALUE_NUMBER_FLOAT)) {
+      if (device != null
+          && (first == JsonToken.VALUE_NUMBER_INT || first == JsonToken.VALUE_NUMBER_FLOAT)) {
         double value = parser.getDoubleValue();
         if (parser.nextToken() != null) {
           return "a payload must hold one JSON value and nothing after it";
@@ -34,23 +35,29 @@ public final class RecordJson {
         return StreamRecords.add(batch, device, null, true, value, null);
       }
       if (first != JsonToken.START_OBJECT) {
-        return device == null ? "a line must be a JSON object" : "a payload must be a JSON object or a number";
+        return device == null
+            ? "a line must be a JSON object"
+            : "a payload must be a JSON object or a number";
       }
       String named = null;
       String time = null;
       double value = 0;
       boolean valued = false;
       String attrs = null;
-      int seen = 0; // one bit per known field: a field given twice is refused, not silently overwritten
-      for (JsonToken token = parser.nextToken(); token != JsonToken.END_OBJECT; token = parser.nextToken()) {
+      int seen =
+          0; // one bit per known field: a field given twice is refused, not silently overwritten
+      for (JsonToken token = parser.nextToken();
+          token != JsonToken.END_OBJECT;
+          token = parser.nextToken()) {
         String field = parser.currentName();
-        int bit = switch (field) {
-          case "device" -> 1;
-          case "time" -> 2;
-          case "value" -> 4;
-          case "attrs" -> 8;
-          default -> 0;
-        };
+        int bit =
+            switch (field) {
+              case "device" -> 1;
+              case "time" -> 2;
+              case "value" -> 4;
+              case "attrs" -> 8;
+              default -> 0;
+            };
         if ((seen & bit) != 0) {
           return field + ": appears twice";
         }
@@ -96,12 +103,16 @@ public final class RecordJson {
             }
           }
           default -> {
-            return field + ": is not a known field (" + (device == null ? "device, " : "") + "time, value, attrs)";
+            return field
+                + ": is not a known field ("
+                + (device == null ? "device, " : "")
+                + "time, value, attrs)";
           }
         }
       }
       if (parser.nextToken() != null) {
-        return (device == null ? "a line" : "a payload") + " must hold one JSON object and nothing after it";
+        return (device == null ? "a line" : "a payload")
+            + " must hold one JSON object and nothing after it";
       }
       return StreamRecords.add(batch, device != null ? device : named, time, valued, value, attrs);
     } catch (JsonProcessingException e) {
@@ -122,13 +133,14 @@ public final class RecordJson {
     while (depth > 0) {
       JsonToken token = parser.nextToken();
       if (token == null) {
-        throw new com.fasterxml.jackson.core.JsonParseException(parser, "attrs: the object is not closed");
+        throw new com.fasterxml.jackson.core.JsonParseException(
+            parser, "attrs: the object is not closed");
       }
       switch (token) {
         case START_OBJECT, START_ARRAY -> depth++;
         case END_OBJECT, END_ARRAY -> depth--;
         case FIELD_NAME, VALUE_STRING -> storable &= StorableText.storable(parser.getText());
-        default -> { }
+        default -> {}
       }
     }
     return storable;

@@ -32,7 +32,12 @@ public enum Role {
     return Arrays.stream(values())
         .filter(r -> r.id().equals(name.trim().toLowerCase(Locale.ROOT)))
         .findFirst()
-        .orElseThrow(() -> new IllegalArgumentException(
-            "unknown role '" + name + "'; roles are " + Arrays.toString(values()).toLowerCase(Locale.ROOT)));
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "unknown role '"
+                        + name
+                        + "'; roles are "
+                        + Arrays.toString(values()).toLowerCase(Locale.ROOT)));
   }
 }

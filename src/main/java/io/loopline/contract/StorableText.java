@@ -14,7 +14,8 @@ import java.util.Map;
 public final class StorableText {
 
   /** Why a value was refused, after its field name. */
-  public static final String REASON = "must not contain U+0000 or an unpaired surrogate (PostgreSQL cannot store them)";
+  public static final String REASON =
+      "must not contain U+0000 or an unpaired surrogate (PostgreSQL cannot store them)";
 
   private StorableText() {}
 
@@ -81,7 +82,9 @@ public final class StorableText {
    */
   public static String refusal(JsonObject message) {
     String pointer = firstRefused(message);
-    return pointer == null ? null : printable(pointer.substring(1).replace('/', '.')) + ": " + REASON;
+    return pointer == null
+        ? null
+        : printable(pointer.substring(1).replace('/', '.')) + ": " + REASON;
   }
 
   /** A pointer as it can be shown in an answer or a log line: a NUL in a member name written as its JSON escape. */

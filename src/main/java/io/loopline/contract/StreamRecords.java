@@ -14,8 +14,10 @@ public final class StreamRecords {
    * {@code .} or {@code ..}, which a URL path cannot carry as a segment (they are dot segments).
    */
   public static final Pattern STREAM = Pattern.compile("^[A-Za-z0-9._-]{1,64}$");
+
   /** The longest device id, in characters (code points). */
   public static final int DEVICE_MAX = 128;
+
   /** The largest {@code attrs} object, in bytes of its UTF-8 JSON text. */
   public static final int ATTRS_MAX_BYTES = 4096;
 
@@ -69,7 +71,13 @@ public final class StreamRecords {
    * is RFC 3339 text, or null for the server's time; {@code attrs} JSON object text of at most {@link
    * #ATTRS_MAX_BYTES}, or null.
    */
-  public static String add(RecordBatch.Builder batch, String device, String time, boolean valued, double value, String attrs) {
+  public static String add(
+      RecordBatch.Builder batch,
+      String device,
+      String time,
+      boolean valued,
+      double value,
+      String attrs) {
     String problem = deviceProblem(device);
     if (problem != null) {
       return problem;
@@ -108,8 +116,12 @@ public final class StreamRecords {
    */
   public static long parseTime(CharSequence text) {
     int n = text.length();
-    if (n < 20 || text.charAt(4) != '-' || text.charAt(7) != '-' || (text.charAt(10) != 'T' && text.charAt(10) != 't')
-        || text.charAt(13) != ':' || text.charAt(16) != ':') {
+    if (n < 20
+        || text.charAt(4) != '-'
+        || text.charAt(7) != '-'
+        || (text.charAt(10) != 'T' && text.charAt(10) != 't')
+        || text.charAt(13) != ':'
+        || text.charAt(16) != ':') {
       throw notATime();
     }
     int year = digits(text, 0, 4);
@@ -118,7 +130,13 @@ public final class StreamRecords {
     int hour = digits(text, 11, 2);
     int minute = digits(text, 14, 2);
     int second = digits(text, 17, 2);
-    if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59
+    if (year < 1
+        || month < 1
+        || month > 12
+        || day < 1
+        || day > daysIn(year, month)
+        || hour > 23
+        || minute > 59
         || second > 59) {
       throw notATime();
     }
@@ -157,7 +175,8 @@ public final class StreamRecords {
     } else {
       throw notATime();
     }
-    long seconds = epochDay(year, month, day) * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds;
+    long seconds =
+        epochDay(year, month, day) * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds;
     return seconds * MICROS_PER_SECOND + micros;
   }
 
@@ -234,7 +253,8 @@ public final class StreamRecords {
   }
 
   private static IllegalArgumentException notATime() {
-    return new IllegalArgumentException("time: must be an RFC 3339 date-time such as 2026-12-01T10:15:30Z", null) {
+    return new IllegalArgumentException(
+        "time: must be an RFC 3339 date-time such as 2026-12-01T10:15:30Z", null) {
       @Override
       public synchronized Throwable fillInStackTrace() {
         return this; // bad input, not a bug: no stack trace to build per bad line

@@ -1,10 +1,11 @@
 package io.loopline.jobs;
 
-import io.loopline.config.JobSettings;
 import io.loopline.contract.Addresses;
-import io.loopline.contract.LocalFirst;
+import io.loopline.contract.Failures;
 import io.loopline.contract.JobType;
-import io.loopline.observe.Metrics;
+import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.config.JobSettings;
+import io.loopline.platform.observe.Metrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,7 +15,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.loopline.contract.Failures;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
@@ -35,7 +35,8 @@ public final class JobRunnerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(JobRunnerVerticle.class);
 
-  private final String owner = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  private final String owner =
+      ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
   private final Map<Long, Future<?>> running = new HashMap<>();
   private JobSettings settings;
   private LocalFirst persistence;
@@ -73,55 +74,93 @@ public final class JobRunnerVerticle extends VerticleBase {
     }
     claiming = true;
     claimAgain = false;
-    claimInFlight = request(Addresses.JOBS_CLAIM, new JsonObject().put("owner", owner).put("types", types)
-            .put("limit", free).put("leaseMs", settings.leaseMs()))
-        .onComplete(claimed -> {
-          claiming = false;
-          if (claimed.failed()) {
-            log.debug("claim failed: {}", claimed.cause().getMessage());
-            return;
-          }
-          if (stopping) {
-            return; // claimed as the node stops: left leased, so the release in stop() hands them back
-          }
-          JsonArray jobs = claimed.result().getJsonArray("jobs");
-          jobs.forEach(job -> run((JsonObject) job));
-          if (claimAgain || jobs.size() == free) {
-            claim();
-          }
-        });
+    claimInFlight =
+        request(
+                Addresses.JOBS_CLAIM,
+                new JsonObject()
+                    .put("owner", owner)
+                    .put("types", types)
+                    .put("limit", free)
+                    .put("leaseMs", settings.leaseMs()))
+            .onComplete(
+                claimed -> {
+                  claiming = false;
+                  if (claimed.failed()) {
+                    log.debug("claim failed: {}", claimed.cause().getMessage());
+                    return;
+                  }
+                  if (stopping) {
+                    return; // claimed as the node stops: left leased, so the release in stop()
+                    // hands them back
+                  }
+                  JsonArray jobs = claimed.result().getJsonArray("jobs");
+                  jobs.forEach(job -> run((JsonObject) job));
+                  if (claimAgain || jobs.size() == free) {
+                    claim();
+                  }
+                });
   }
 
   private void run(JsonObject job) {
     long id = job.getLong("id");
     JobType type = JobType.find(job.getString("type")).orElseThrow();
     // The worker verticle is deployed with this runner: the attempt never leaves the node.
-    Future<JsonObject> attempt = vertx.eventBus().<JsonObject>request(type.runAddress(), job,
-            new DeliveryOptions().setSendTimeout(settings.timeoutMs()).setLocalOnly(true))
-        .map(Message::body);
-    Future<JsonObject> recorded = attempt.transform(outcome -> outcome.succeeded()
-        ? request(Addresses.JOBS_COMPLETE, new JsonObject().put("id", id).put("owner", owner).put("result", outcome.result()))
-        : request(Addresses.JOBS_FAIL, new JsonObject().put("id", id).put("owner", owner)
-            .put("error", String.valueOf(outcome.cause().getMessage()))
-            .put("final", isFinal(outcome.cause()))
-            .put("retryInMs", backoff(job.getInteger("attempts")))));
+    Future<JsonObject> attempt =
+        vertx
+            .eventBus()
+            .<JsonObject>request(
+                type.runAddress(),
+                job,
+                new DeliveryOptions().setSendTimeout(settings.timeoutMs()).setLocalOnly(true))
+            .map(Message::body);
+    Future<JsonObject> recorded =
+        attempt.transform(
+            outcome ->
+                outcome.succeeded()
+                    ? request(
+                        Addresses.JOBS_COMPLETE,
+                        new JsonObject()
+                            .put("id", id)
+                            .put("owner", owner)
+                            .put("result", outcome.result()))
+                    : request(
+                        Addresses.JOBS_FAIL,
+                        new JsonObject()
+                            .put("id", id)
+                            .put("owner", owner)
+                            .put("error", String.valueOf(outcome.cause().getMessage()))
+                            .put("final", isFinal(outcome.cause()))
+                            .put("retryInMs", backoff(job.getInteger("attempts")))));
     running.put(id, recorded);
-    recorded.onComplete(done -> {
-      running.remove(id);
-      count(type, done.failed() ? "unrecorded" : attempt.succeeded() ? "done" : done.result().getString("state"));
-      if (done.failed()) {
-        log.warn("job {}: outcome not recorded ({}); it runs again when its lease ends", id, done.cause().getMessage());
-      } else if ("dead".equals(done.result().getString("state"))) {
-        log.warn("job {} ({}) is dead after {} attempts: {}", id, type.id(), done.result().getInteger("attempts"),
-            done.result().getString("lastError"));
-      }
-      claim();
-    });
+    recorded.onComplete(
+        done -> {
+          running.remove(id);
+          count(
+              type,
+              done.failed()
+                  ? "unrecorded"
+                  : attempt.succeeded() ? "done" : done.result().getString("state"));
+          if (done.failed()) {
+            log.warn(
+                "job {}: outcome not recorded ({}); it runs again when its lease ends",
+                id,
+                done.cause().getMessage());
+          } else if ("dead".equals(done.result().getString("state"))) {
+            log.warn(
+                "job {} ({}) is dead after {} attempts: {}",
+                id,
+                type.id(),
+                done.result().getInteger("attempts"),
+                done.result().getString("lastError"));
+          }
+          claim();
+        });
   }
 
   /** A handler's 400 says the job itself is wrong: no later attempt can succeed. */
   private static boolean isFinal(Throwable failure) {
-    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+    return failure instanceof ReplyException reply
+        && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
         && reply.failureCode() == Failures.BAD_REQUEST;
   }
 
@@ -132,7 +171,10 @@ public final class JobRunnerVerticle extends VerticleBase {
 
   /** Exponential backoff with equal jitter: half the delay fixed, half random. */
   long backoff(int attempts) {
-    long delay = Math.min(settings.maxBackoffMs(), settings.backoffMs() << Math.min(30, Math.max(0, attempts - 1)));
+    long delay =
+        Math.min(
+            settings.maxBackoffMs(),
+            settings.backoffMs() << Math.min(30, Math.max(0, attempts - 1)));
     return delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
   }
 
@@ -140,8 +182,14 @@ public final class JobRunnerVerticle extends VerticleBase {
     if (running.isEmpty()) {
       return;
     }
-    request(Addresses.JOBS_RENEW, new JsonObject().put("owner", owner)
-            .put("ids", new JsonArray(running.keySet().stream().map(Object.class::cast).toList())).put("leaseMs", settings.leaseMs()))
+    request(
+            Addresses.JOBS_RENEW,
+            new JsonObject()
+                .put("owner", owner)
+                .put(
+                    "ids",
+                    new JsonArray(running.keySet().stream().map(Object.class::cast).toList()))
+                .put("leaseMs", settings.leaseMs()))
         .onFailure(e -> log.warn("lease renewal failed: {}", e.getMessage()));
   }
 
@@ -155,24 +203,32 @@ public final class JobRunnerVerticle extends VerticleBase {
     vertx.cancelTimer(pollTimer);
     vertx.cancelTimer(renewTimer);
     Promise<Void> drained = Promise.promise();
-    long deadline = vertx.setTimer(Math.max(1, settings.shutdownTimeoutMs()), t -> drained.tryComplete());
-    // A claim still on its way must land first: the jobs it brings are then released below, not lost.
-    return wakeups.unregister()
+    long deadline =
+        vertx.setTimer(Math.max(1, settings.shutdownTimeoutMs()), t -> drained.tryComplete());
+    // A claim still on its way must land first: the jobs it brings are then released below, not
+    // lost.
+    return wakeups
+        .unregister()
         .transform(v -> claimInFlight.otherwiseEmpty())
-        .compose(v -> {
-          Future.join(running.values().stream().map(f -> (Future<?>) f).toList()).onComplete(all -> drained.tryComplete());
-          return drained.future();
-        })
-        .compose(v -> {
-          vertx.cancelTimer(deadline);
-          // The shutdown timeout kept the node alive; renew nothing more, hand back what is still held.
-          return request(Addresses.JOBS_RELEASE, new JsonObject().put("owner", owner));
-        })
-        .onSuccess(released -> {
-          if (!released.getJsonArray("released").isEmpty()) {
-            log.info("released jobs {} to other runners", released.getJsonArray("released"));
-          }
-        })
+        .compose(
+            v -> {
+              Future.join(running.values().stream().map(f -> (Future<?>) f).toList())
+                  .onComplete(all -> drained.tryComplete());
+              return drained.future();
+            })
+        .compose(
+            v -> {
+              vertx.cancelTimer(deadline);
+              // The shutdown timeout kept the node alive; renew nothing more, hand back what is
+              // still held.
+              return request(Addresses.JOBS_RELEASE, new JsonObject().put("owner", owner));
+            })
+        .onSuccess(
+            released -> {
+              if (!released.getJsonArray("released").isEmpty()) {
+                log.info("released jobs {} to other runners", released.getJsonArray("released"));
+              }
+            })
         .otherwiseEmpty();
   }
 }

@@ -1,11 +1,11 @@
 package io.loopline.jobs;
 
-import io.loopline.config.JobSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.contract.JobType;
-import io.loopline.contract.LocalFirst;
 import io.loopline.contract.Role;
+import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.config.JobSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -44,7 +44,11 @@ public final class WorkerVerticle extends VerticleBase {
     bus = new LocalFirst(vertx.eventBus(), vertx.isClustered());
     requests = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
     List<Future<Void>> consumers = new ArrayList<>();
-    consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.health(Role.WORKER), this::health).completion());
+    consumers.add(
+        vertx
+            .eventBus()
+            .<JsonObject>consumer(Addresses.health(Role.WORKER), this::health)
+            .completion());
     for (JobType type : JobType.values()) {
       consumers.add(vertx.eventBus().consumer(type.runAddress(), handler(type)).completion());
     }
@@ -60,17 +64,34 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void health(Message<JsonObject> message) {
-    message.reply(new JsonObject().put("role", Role.WORKER.id()).put("thread", Thread.currentThread().getName()));
+    message.reply(
+        new JsonObject()
+            .put("role", Role.WORKER.id())
+            .put("thread", Thread.currentThread().getName()));
   }
 
   /** The seeds' {@code write_log}: one whole line per job, with a timestamp; runs on a worker thread. */
   private void appendLog(Message<JsonObject> message) {
     JsonObject job = message.body();
     String text = job.getJsonObject("payload").getString("message", "");
-    String line = Instant.now() + " job " + job.getLong("id") + ": " + text.replace('\r', ' ').replace('\n', ' ') + "\n";
+    String line =
+        Instant.now()
+            + " job "
+            + job.getLong("id")
+            + ": "
+            + text.replace('\r', ' ').replace('\n', ' ')
+            + "\n";
     try {
-      Files.writeString(logPath, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      message.reply(new JsonObject().put("file", logPath.toString()).put("bytes", line.getBytes(StandardCharsets.UTF_8).length));
+      Files.writeString(
+          logPath,
+          line,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      message.reply(
+          new JsonObject()
+              .put("file", logPath.toString())
+              .put("bytes", line.getBytes(StandardCharsets.UTF_8).length));
     } catch (IOException e) {
       message.fail(Failures.UNAVAILABLE, "cannot append to " + logPath + ": " + e);
     }
@@ -81,34 +102,48 @@ public final class WorkerVerticle extends VerticleBase {
    * answer are retried; any other status, or a URL the guard refuses, ends the job.
    */
   private void callWebhook(Message<JsonObject> message) {
-    bus.<JsonObject>request(Addresses.SCRAPE_REQUEST, message.body().getJsonObject("payload"), requests)
+    bus.<JsonObject>request(
+            Addresses.SCRAPE_REQUEST, message.body().getJsonObject("payload"), requests)
         .map(Message::body)
-        .onSuccess(answer -> {
-          int status = answer.getInteger("status");
-          if (status >= 200 && status < 300) {
-            message.reply(answer);
-          } else if (status == 408 || status == 429 || status >= 500) {
-            message.fail(Failures.UNAVAILABLE, "the webhook answered " + status);
-          } else {
-            message.fail(Failures.BAD_REQUEST, "the webhook answered " + status + "; not retried");
-          }
-        })
+        .onSuccess(
+            answer -> {
+              int status = answer.getInteger("status");
+              if (status >= 200 && status < 300) {
+                message.reply(answer);
+              } else if (status == 408 || status == 429 || status >= 500) {
+                message.fail(Failures.UNAVAILABLE, "the webhook answered " + status);
+              } else {
+                message.fail(
+                    Failures.BAD_REQUEST, "the webhook answered " + status + "; not retried");
+              }
+            })
         .onFailure(e -> fail(message, e));
   }
 
   /** Starts a scrape job with the payload's URLs and options; the result names it. */
   private void startScrape(Message<JsonObject> message) {
-    bus.<JsonObject>request(Addresses.SCRAPE_JOBS_SUBMIT, message.body().getJsonObject("payload"), requests)
+    bus.<JsonObject>request(
+            Addresses.SCRAPE_JOBS_SUBMIT, message.body().getJsonObject("payload"), requests)
         .map(Message::body)
-        .onSuccess(job -> message.reply(new JsonObject().put("scrapeJobId", job.getLong("id"))
-            .put("pages", job.getJsonObject("counts", new JsonObject()).getLong("total"))))
+        .onSuccess(
+            job ->
+                message.reply(
+                    new JsonObject()
+                        .put("scrapeJobId", job.getLong("id"))
+                        .put(
+                            "pages",
+                            job.getJsonObject("counts", new JsonObject()).getLong("total"))))
         .onFailure(e -> fail(message, e));
   }
 
   /** A coded failure keeps its code (so a 400 stays final); no role on the bus or no answer is a 503. */
   private static void fail(Message<JsonObject> message, Throwable e) {
-    int code = e instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && reply.failureCode() > 0 ? reply.failureCode() : Failures.UNAVAILABLE;
+    int code =
+        e instanceof ReplyException reply
+                && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+                && reply.failureCode() > 0
+            ? reply.failureCode()
+            : Failures.UNAVAILABLE;
     message.fail(code, e.getMessage());
   }
 }

@@ -19,8 +19,8 @@ final class AutoThrottle {
   static final double TARGET_CONCURRENCY = 1.0;
 
   private final long maxMs;
-  private final Cache<String, Double> delays = Caffeine.newBuilder().maximumSize(10_000)
-      .expireAfterAccess(Duration.ofMinutes(10)).build();
+  private final Cache<String, Double> delays =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterAccess(Duration.ofMinutes(10)).build();
 
   AutoThrottle(long maxMs) {
     this.maxMs = maxMs;
@@ -29,7 +29,8 @@ final class AutoThrottle {
   /** The spacing to keep between starts on {@code host}, at least {@code floorMs}. */
   long delayMs(String host, long floorMs) {
     Double delay = delays.getIfPresent(host);
-    return Math.min(Math.max(maxMs, floorMs), Math.max(floorMs, delay == null ? 0 : Math.round(delay)));
+    return Math.min(
+        Math.max(maxMs, floorMs), Math.max(floorMs, delay == null ? 0 : Math.round(delay)));
   }
 
   /** An answer from {@code host}: its status, how long it took, and its Retry-After (ms, 0 if none). */

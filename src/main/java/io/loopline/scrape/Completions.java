@@ -48,7 +48,8 @@ final class Completions {
   private final BiFunction<String, JsonObject, Future<JsonObject>> request;
   private final Map<Long, Batch> open = new HashMap<>();
 
-  Completions(Vertx vertx, String owner, BiFunction<String, JsonObject, Future<JsonObject>> request) {
+  Completions(
+      Vertx vertx, String owner, BiFunction<String, JsonObject, Future<JsonObject>> request) {
     this.vertx = vertx;
     this.owner = owner;
     this.request = request;
@@ -90,35 +91,62 @@ final class Completions {
    */
   private void store(long jobId, List<Waiting> batch) {
     JsonArray pages = new JsonArray();
-    // Encoded once here: the bus carries the text by reference, the store passes it on to PostgreSQL as it is.
-    batch.forEach(p -> pages.add(new JsonObject().put("id", p.id()).put("failed", p.failed()).put("result", p.result().encode())));
-    request.apply(Addresses.SCRAPE_PAGES_COMPLETE_MANY,
+    // Encoded once here: the bus carries the text by reference, the store passes it on to
+    // PostgreSQL as it is.
+    batch.forEach(
+        p ->
+            pages.add(
+                new JsonObject()
+                    .put("id", p.id())
+                    .put("failed", p.failed())
+                    .put("result", p.result().encode())));
+    request
+        .apply(
+            Addresses.SCRAPE_PAGES_COMPLETE_MANY,
             new JsonObject().put("jobId", jobId).put("owner", owner).put("pages", pages))
-        .onSuccess(reply -> {
-          Map<Long, JsonObject> completed = new HashMap<>();
-          reply.getJsonArray("completed").forEach(c -> {
-            JsonObject done = (JsonObject) c;
-            completed.put(done.getJsonObject("page").getLong("id"), done);
-          });
-          Waiting last = batch.stream().filter(p -> completed.containsKey(p.id())).reduce((a, b) -> b).orElse(null);
-          batch.forEach(p -> {
-            JsonObject done = completed.get(p.id());
-            if (done != null) {
-              done.getJsonObject("page").put("result", p.result()); // not read back from the database
-              p.stored().complete(done.put("lastOfBatch", p == last));
-            } else {
-              p.stored().fail("scrape page " + p.id() + " is no longer leased to this runner (lease lost or job cancelled)");
-            }
-          });
-        })
-        .onFailure(e -> {
-          if (batch.size() > 1 && Failures.refused(e)) {
-            log.info("scrape results of job {}: a batch of {} was refused ({}); storing them one at a time", jobId,
-                batch.size(), e.getMessage());
-            batch.forEach(p -> store(jobId, List.of(p)));
-          } else {
-            batch.forEach(p -> p.stored().fail(e));
-          }
-        });
+        .onSuccess(
+            reply -> {
+              Map<Long, JsonObject> completed = new HashMap<>();
+              reply
+                  .getJsonArray("completed")
+                  .forEach(
+                      c -> {
+                        JsonObject done = (JsonObject) c;
+                        completed.put(done.getJsonObject("page").getLong("id"), done);
+                      });
+              Waiting last =
+                  batch.stream()
+                      .filter(p -> completed.containsKey(p.id()))
+                      .reduce((a, b) -> b)
+                      .orElse(null);
+              batch.forEach(
+                  p -> {
+                    JsonObject done = completed.get(p.id());
+                    if (done != null) {
+                      done.getJsonObject("page")
+                          .put("result", p.result()); // not read back from the database
+                      p.stored().complete(done.put("lastOfBatch", p == last));
+                    } else {
+                      p.stored()
+                          .fail(
+                              "scrape page "
+                                  + p.id()
+                                  + " is no longer leased to this runner (lease lost or job cancelled)");
+                    }
+                  });
+            })
+        .onFailure(
+            e -> {
+              if (batch.size() > 1 && Failures.refused(e)) {
+                log.info(
+                    "scrape results of job {}: a batch of {} was refused ({}); storing them one at a time",
+                    jobId,
+                    batch.size(),
+                    e.getMessage());
+                batch.forEach(p -> store(jobId, List.of(p)));
+              } else {
+                batch.forEach(p -> p.stored().fail(e));
+              }
+            });
   }
 }

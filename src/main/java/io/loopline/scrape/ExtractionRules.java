@@ -24,11 +24,17 @@ final class ExtractionRules {
 
   static final int MAX_RULES = 20;
   static final int MAX_SELECTOR = 500;
+
   /** Values one {@code all} rule keeps; the rest of the matches are dropped. */
   static final int MAX_VALUES = 100;
+
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
-  private enum Output { TEXT, ATTR, HTML }
+  private enum Output {
+    TEXT,
+    ATTR,
+    HTML
+  }
 
   private record Rule(Evaluator css, Output output, String attr, boolean all) {}
 
@@ -58,25 +64,35 @@ final class ExtractionRules {
       String name = entry.getKey();
       String at = path + "." + name;
       if (!NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(at + ": a rule's name is 1 to 64 letters, digits, '_', '-' or '.'");
+        throw new IllegalArgumentException(
+            at + ": a rule's name is 1 to 64 letters, digits, '_', '-' or '.'");
       }
       if (!(entry.getValue() instanceof JsonObject rule)) {
-        throw new IllegalArgumentException(at + ": must be an object such as {\"css\": \"h1\", \"text\": true}");
+        throw new IllegalArgumentException(
+            at + ": must be an object such as {\"css\": \"h1\", \"text\": true}");
       }
       for (String field : rule.fieldNames()) {
-        if (!field.equals("css") && !field.equals("text") && !field.equals("attr") && !field.equals("html")
+        if (!field.equals("css")
+            && !field.equals("text")
+            && !field.equals("attr")
+            && !field.equals("html")
             && !field.equals("all")) {
-          throw new IllegalArgumentException(at + "." + field + ": is not known; known: css, text, attr, html, all");
+          throw new IllegalArgumentException(
+              at + "." + field + ": is not known; known: css, text, attr, html, all");
         }
       }
-      if (!(rule.getValue("css") instanceof String css) || css.isBlank() || css.length() > MAX_SELECTOR) {
-        throw new IllegalArgumentException(at + ".css: must be a CSS selector of 1 to " + MAX_SELECTOR + " characters");
+      if (!(rule.getValue("css") instanceof String css)
+          || css.isBlank()
+          || css.length() > MAX_SELECTOR) {
+        throw new IllegalArgumentException(
+            at + ".css: must be a CSS selector of 1 to " + MAX_SELECTOR + " characters");
       }
       Evaluator evaluator;
       try {
         evaluator = QueryParser.parse(css);
       } catch (Selector.SelectorParseException | IllegalArgumentException e) {
-        throw new IllegalArgumentException(at + ".css: not a selector jsoup can read: " + e.getMessage());
+        throw new IllegalArgumentException(
+            at + ".css: not a selector jsoup can read: " + e.getMessage());
       }
       for (String flag : new String[] {"text", "html", "all"}) {
         if (rule.containsKey(flag) && !(rule.getValue(flag) instanceof Boolean)) {
@@ -101,22 +117,23 @@ final class ExtractionRules {
   /** Each rule's value: a string (null when nothing matches) or, with {@code all}, a list. */
   JsonObject extract(Document doc) {
     JsonObject fields = new JsonObject();
-    rules.forEach((name, rule) -> {
-      if (rule.all()) {
-        Elements matches = doc.select(rule.css());
-        JsonArray values = new JsonArray();
-        for (int i = 0; i < matches.size() && values.size() < MAX_VALUES; i++) {
-          String value = value(matches.get(i), rule);
-          if (value != null) {
-            values.add(value);
+    rules.forEach(
+        (name, rule) -> {
+          if (rule.all()) {
+            Elements matches = doc.select(rule.css());
+            JsonArray values = new JsonArray();
+            for (int i = 0; i < matches.size() && values.size() < MAX_VALUES; i++) {
+              String value = value(matches.get(i), rule);
+              if (value != null) {
+                values.add(value);
+              }
+            }
+            fields.put(name, values);
+          } else {
+            Element match = doc.selectFirst(rule.css());
+            fields.put(name, match == null ? null : value(match, rule));
           }
-        }
-        fields.put(name, values);
-      } else {
-        Element match = doc.selectFirst(rule.css());
-        fields.put(name, match == null ? null : value(match, rule));
-      }
-    });
+        });
     return fields;
   }
 
@@ -124,8 +141,11 @@ final class ExtractionRules {
     return switch (rule.output()) {
       case TEXT -> el.text();
       case HTML -> el.outerHtml();
-      case ATTR -> el.hasAttr(rule.attr()) || rule.attr().startsWith("abs:") && el.hasAttr(rule.attr().substring(4))
-          ? el.attr(rule.attr()) : null;
+      case ATTR ->
+          el.hasAttr(rule.attr())
+                  || rule.attr().startsWith("abs:") && el.hasAttr(rule.attr().substring(4))
+              ? el.attr(rule.attr())
+              : null;
     };
   }
 }

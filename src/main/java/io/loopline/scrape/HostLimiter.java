@@ -28,8 +28,10 @@ final class HostLimiter {
 
   private final Vertx vertx;
   private final Map<String, Integer> inUse = new HashMap<>();
+
   /** The last start on each host (monotonic ms). */
   private final Map<String, Long> lastStart = new HashMap<>();
+
   private final LinkedList<Ticket> waiting = new LinkedList<>();
   private long longestSpacing;
   private long wakeTimer = -1;
@@ -99,11 +101,14 @@ final class HostLimiter {
       vertx.cancelTimer(wakeTimer);
     }
     wakeAt = at;
-    wakeTimer = vertx.setTimer(Math.max(1, at - now), t -> {
-      wakeTimer = -1;
-      wakeAt = Long.MAX_VALUE;
-      pump();
-    });
+    wakeTimer =
+        vertx.setTimer(
+            Math.max(1, at - now),
+            t -> {
+              wakeTimer = -1;
+              wakeAt = Long.MAX_VALUE;
+              pump();
+            });
   }
 
   /** One fetch's claim on the limits. */

@@ -33,18 +33,28 @@ import org.jsoup.select.NodeTraversor;
 final class PageParser {
 
   /** What a page gives a result. {@code fields}: the extraction rules' values, or null without rules. */
-  record Page(String title, String description, String canonical, List<String> links, String excerpt,
+  record Page(
+      String title,
+      String description,
+      String canonical,
+      List<String> links,
+      String excerpt,
       io.vertx.core.json.JsonObject fields) {}
 
-  private static final Pattern META_CHARSET = Pattern.compile(
-      "<meta[^>]{0,512}?charset\\s*=\\s*[\"']?\\s*([A-Za-z0-9._:-]{1,40})", Pattern.CASE_INSENSITIVE);
+  private static final Pattern META_CHARSET =
+      Pattern.compile(
+          "<meta[^>]{0,512}?charset\\s*=\\s*[\"']?\\s*([A-Za-z0-9._:-]{1,40})",
+          Pattern.CASE_INSENSITIVE);
 
   private PageParser() {}
 
-  static Page parse(byte[] body, String url, String charset, int excerptChars, ExtractionRules rules) throws IOException {
+  static Page parse(
+      byte[] body, String url, String charset, int excerptChars, ExtractionRules rules)
+      throws IOException {
     Reading reading = new Reading();
     Document doc;
-    try (StreamParser stream = new StreamParser(Parser.htmlParser()).parse(decode(body, charset), url)) {
+    try (StreamParser stream =
+        new StreamParser(Parser.htmlParser()).parse(decode(body, charset), url)) {
       for (var it = stream.iterator(); it.hasNext(); ) {
         reading.closed(it.next());
       }
@@ -63,8 +73,12 @@ final class PageParser {
       }
     }
     URI canonical = reading.canonical == null ? null : ScrapeUrls.resolve(base, reading.canonical);
-    return new Page(reading.title, reading.description, canonical == null ? null : canonical.toString(),
-        List.copyOf(links), ScrapedText.clean(excerpt(doc.body(), excerptChars), excerptChars),
+    return new Page(
+        reading.title,
+        reading.description,
+        canonical == null ? null : canonical.toString(),
+        List.copyOf(links),
+        ScrapedText.clean(excerpt(doc.body(), excerptChars), excerptChars),
         rules == null || rules.isEmpty() ? null : rules.extract(doc));
   }
 
@@ -77,26 +91,28 @@ final class PageParser {
       return "";
     }
     StringBuilder out = new StringBuilder();
-    NodeTraversor.filter(new NodeFilter() {
-      @Override
-      public FilterResult head(Node node, int depth) {
-        if (node instanceof TextNode text) {
-          String words = StringUtil.normaliseWhitespace(text.getWholeText()).strip();
-          if (!words.isEmpty()) {
-            if (out.length() > 0) {
-              out.append(' ');
+    NodeTraversor.filter(
+        new NodeFilter() {
+          @Override
+          public FilterResult head(Node node, int depth) {
+            if (node instanceof TextNode text) {
+              String words = StringUtil.normaliseWhitespace(text.getWholeText()).strip();
+              if (!words.isEmpty()) {
+                if (out.length() > 0) {
+                  out.append(' ');
+                }
+                out.append(words);
+              }
             }
-            out.append(words);
+            return out.length() >= chars ? FilterResult.STOP : FilterResult.CONTINUE;
           }
-        }
-        return out.length() >= chars ? FilterResult.STOP : FilterResult.CONTINUE;
-      }
 
-      @Override
-      public FilterResult tail(Node node, int depth) {
-        return FilterResult.CONTINUE;
-      }
-    }, body);
+          @Override
+          public FilterResult tail(Node node, int depth) {
+            return FilterResult.CONTINUE;
+          }
+        },
+        body);
     return out.toString();
   }
 
@@ -104,7 +120,10 @@ final class PageParser {
   static String decode(byte[] body, String declared) {
     Charset charset = null;
     int skip = 0;
-    if (body.length >= 3 && (body[0] & 0xff) == 0xef && (body[1] & 0xff) == 0xbb && (body[2] & 0xff) == 0xbf) {
+    if (body.length >= 3
+        && (body[0] & 0xff) == 0xef
+        && (body[1] & 0xff) == 0xbb
+        && (body[2] & 0xff) == 0xbf) {
       charset = StandardCharsets.UTF_8;
       skip = 3;
     } else if (body.length >= 2 && (body[0] & 0xff) == 0xfe && (body[1] & 0xff) == 0xff) {
@@ -118,7 +137,9 @@ final class PageParser {
       charset = supported(declared);
     }
     if (charset == null) {
-      Matcher m = META_CHARSET.matcher(new String(body, 0, Math.min(body.length, 1024), StandardCharsets.ISO_8859_1));
+      Matcher m =
+          META_CHARSET.matcher(
+              new String(body, 0, Math.min(body.length, 1024), StandardCharsets.ISO_8859_1));
       charset = m.find() ? supported(m.group(1)) : null;
     }
     if (charset == null) {
@@ -175,7 +196,7 @@ final class PageParser {
             base = el.attr("href");
           }
         }
-        default -> { }
+        default -> {}
       }
     }
   }

@@ -14,8 +14,12 @@ record ParseTask(byte[] body, String url, String charset, int excerptChars, Extr
   /** Makes {@link ParseTask} and {@link PageParser.Page} types the event bus carries on this Vert.x instance. */
   static void registerCodecs(Vertx vertx) {
     try {
-      vertx.eventBus().registerDefaultCodec(ParseTask.class, new ByReference<>("loopline.ParseTask"));
-      vertx.eventBus().registerDefaultCodec(PageParser.Page.class, new ByReference<>("loopline.ParsedPage"));
+      vertx
+          .eventBus()
+          .registerDefaultCodec(ParseTask.class, new ByReference<>("loopline.ParseTask"));
+      vertx
+          .eventBus()
+          .registerDefaultCodec(PageParser.Page.class, new ByReference<>("loopline.ParsedPage"));
     } catch (IllegalStateException alreadyRegistered) {
       // another scraper or parse verticle of this instance did it
     }

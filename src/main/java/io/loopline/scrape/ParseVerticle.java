@@ -16,13 +16,18 @@ public final class ParseVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     ParseTask.registerCodecs(vertx);
-    return vertx.eventBus().<ParseTask>localConsumer(Addresses.SCRAPE_PARSE, this::parse).completion();
+    return vertx
+        .eventBus()
+        .<ParseTask>localConsumer(Addresses.SCRAPE_PARSE, this::parse)
+        .completion();
   }
 
   private void parse(Message<ParseTask> message) {
     ParseTask task = message.body();
     try {
-      message.reply(PageParser.parse(task.body(), task.url(), task.charset(), task.excerptChars(), task.rules()));
+      message.reply(
+          PageParser.parse(
+              task.body(), task.url(), task.charset(), task.excerptChars(), task.rules()));
     } catch (IOException | RuntimeException e) {
       message.fail(500, "cannot parse: " + e.getMessage());
     }

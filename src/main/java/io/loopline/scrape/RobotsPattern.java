@@ -17,6 +17,7 @@ final class RobotsPattern {
   private final String text;
   private final boolean anchored;
   private final byte[][] pieces;
+
   /** KMP failure function of each piece after the first. */
   private final int[][] failures;
 
@@ -32,7 +33,8 @@ final class RobotsPattern {
       from = star + 1;
     }
     split.add(body.substring(from));
-    this.pieces = split.stream().map(p -> p.getBytes(StandardCharsets.ISO_8859_1)).toArray(byte[][]::new);
+    this.pieces =
+        split.stream().map(p -> p.getBytes(StandardCharsets.ISO_8859_1)).toArray(byte[][]::new);
     this.failures = new int[pieces.length][];
     for (int i = 1; i < pieces.length; i++) {
       failures[i] = failure(pieces[i]);
@@ -53,7 +55,8 @@ final class RobotsPattern {
   boolean matches(byte[] path) {
     byte[] first = pieces[0];
     if (pieces.length == 1) {
-      return (anchored ? path.length == first.length : path.length >= first.length) && startsWith(path, first, 0);
+      return (anchored ? path.length == first.length : path.length >= first.length)
+          && startsWith(path, first, 0);
     }
     if (path.length < first.length || !startsWith(path, first, 0)) {
       return false;
@@ -129,7 +132,8 @@ final class RobotsPattern {
     StringBuilder out = null;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean escape = c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0;
+      boolean escape =
+          c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0;
       if (c < 0x80 && !escape) {
         if (out != null) {
           out.append(c);
@@ -144,16 +148,23 @@ final class RobotsPattern {
         if (unreserved(decoded)) {
           out.append(decoded);
         } else {
-          out.append('%').append(Character.toUpperCase(s.charAt(i + 1))).append(Character.toUpperCase(s.charAt(i + 2)));
+          out.append('%')
+              .append(Character.toUpperCase(s.charAt(i + 1)))
+              .append(Character.toUpperCase(s.charAt(i + 2)));
         }
         i += 2;
         continue;
       }
-      int end = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
-          ? i + 2 : i + 1;
+      int end =
+          Character.isHighSurrogate(c)
+                  && i + 1 < s.length()
+                  && Character.isLowSurrogate(s.charAt(i + 1))
+              ? i + 2
+              : i + 1;
       String character = end == i + 1 && Character.isSurrogate(c) ? "\uFFFD" : s.substring(i, end);
       for (byte b : character.getBytes(StandardCharsets.UTF_8)) {
-        out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
             .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
       }
       i = end - 1;
@@ -166,7 +177,12 @@ final class RobotsPattern {
   }
 
   private static boolean unreserved(char c) {
-    return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_'
+    return c >= 'A' && c <= 'Z'
+        || c >= 'a' && c <= 'z'
+        || c >= '0' && c <= '9'
+        || c == '-'
+        || c == '.'
+        || c == '_'
         || c == '~';
   }
 

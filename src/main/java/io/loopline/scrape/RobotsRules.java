@@ -20,11 +20,13 @@ final class RobotsRules {
 
   /** Rules kept for our groups, and for the {@code *} groups; later ones are ignored. */
   static final int MAX_RULES = 1000;
+
   /** Longest pattern kept: the longest URL the scraper fetches ({@link ScrapeUrls#MAX_LENGTH}). */
   static final int MAX_PATTERN = ScrapeUrls.MAX_LENGTH;
 
   static final RobotsRules ALLOW_ALL = new RobotsRules(List.of(), 0);
-  static final RobotsRules DISALLOW_ALL = new RobotsRules(List.of(new Rule(false, new RobotsPattern("/"))), 0);
+  static final RobotsRules DISALLOW_ALL =
+      new RobotsRules(List.of(new Rule(false, new RobotsPattern("/"))), 0);
 
   private record Rule(boolean allow, RobotsPattern pattern) {}
 
@@ -53,7 +55,8 @@ final class RobotsRules {
   static RobotsRules parse(String text, String agent) {
     Groups mine = new Groups();
     Groups any = new Groups();
-    // The groups the lines being read belong to: set by User-agent lines, ended by the next User-agent
+    // The groups the lines being read belong to: set by User-agent lines, ended by the next
+    // User-agent
     // line that follows a rule.
     boolean forMe = false;
     boolean forAny = false;
@@ -62,8 +65,13 @@ final class RobotsRules {
     while (lineStart < text.length()) {
       int lineEnd = lineEnd(text, lineStart);
       String line = text.substring(lineStart, lineEnd);
-      lineStart = lineEnd < text.length() && text.charAt(lineEnd) == '\r' && lineEnd + 1 < text.length()
-          && text.charAt(lineEnd + 1) == '\n' ? lineEnd + 2 : lineEnd + 1;
+      lineStart =
+          lineEnd < text.length()
+                  && text.charAt(lineEnd) == '\r'
+                  && lineEnd + 1 < text.length()
+                  && text.charAt(lineEnd + 1) == '\n'
+              ? lineEnd + 2
+              : lineEnd + 1;
       int hash = line.indexOf('#');
       if (hash >= 0) {
         line = line.substring(0, hash);
@@ -113,7 +121,7 @@ final class RobotsRules {
             any.crawlDelayMs = Math.max(any.crawlDelayMs, delay);
           }
         }
-        default -> { } // sitemap and unknown lines neither end a group nor belong to one
+        default -> {} // sitemap and unknown lines neither end a group nor belong to one
       }
     }
     Groups obeyed = mine.seen ? mine : any;
@@ -148,7 +156,9 @@ final class RobotsRules {
   private static long delayMs(String value) {
     try {
       double seconds = Double.parseDouble(value);
-      return seconds > 0 && Double.isFinite(seconds) ? (long) Math.min(Long.MAX_VALUE / 2, seconds * 1000) : 0;
+      return seconds > 0 && Double.isFinite(seconds)
+          ? (long) Math.min(Long.MAX_VALUE / 2, seconds * 1000)
+          : 0;
     } catch (NumberFormatException e) {
       return 0;
     }
@@ -161,7 +171,8 @@ final class RobotsRules {
     boolean allowed = true;
     for (Rule rule : rules) {
       int priority = rule.pattern().text().length();
-      if ((priority > best || priority == best && rule.allow() && !allowed) && rule.pattern().matches(path)) {
+      if ((priority > best || priority == best && rule.allow() && !allowed)
+          && rule.pattern().matches(path)) {
         best = priority;
         allowed = rule.allow();
       }

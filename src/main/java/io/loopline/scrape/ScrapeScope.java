@@ -36,7 +36,8 @@ final class ScrapeScope {
     if (scope != null && !"host".equals(scope) && !"domain".equals(scope)) {
       throw new IllegalArgumentException("options.scope: must be host or domain");
     }
-    return new ScrapeScope("domain".equals(scope), globs(options, "include"), globs(options, "exclude"));
+    return new ScrapeScope(
+        "domain".equals(scope), globs(options, "include"), globs(options, "exclude"));
   }
 
   private static List<String> globs(JsonObject options, String field) {
@@ -45,12 +46,14 @@ final class ScrapeScope {
       return List.of();
     }
     if (!(value instanceof JsonArray array) || array.size() > MAX_GLOBS) {
-      throw new IllegalArgumentException("options." + field + ": must be a list of at most " + MAX_GLOBS + " globs");
+      throw new IllegalArgumentException(
+          "options." + field + ": must be a list of at most " + MAX_GLOBS + " globs");
     }
     List<String> globs = new ArrayList<>();
     for (Object glob : array) {
       if (!(glob instanceof String text) || text.isEmpty() || text.length() > MAX_GLOB) {
-        throw new IllegalArgumentException("options." + field + ": each glob is a string of 1 to " + MAX_GLOB + " characters");
+        throw new IllegalArgumentException(
+            "options." + field + ": each glob is a string of 1 to " + MAX_GLOB + " characters");
       }
       globs.add(text);
     }
@@ -65,7 +68,8 @@ final class ScrapeScope {
     for (String link : links) {
       String to = URI.create(link).getHost();
       boolean inScope = domain ? to.equals(base) || to.endsWith("." + base) : to.equals(host);
-      if (inScope && (include.isEmpty() || include.stream().anyMatch(g -> matches(g, link)))
+      if (inScope
+          && (include.isEmpty() || include.stream().anyMatch(g -> matches(g, link)))
           && exclude.stream().noneMatch(g -> matches(g, link))) {
         out.add(link);
       }

@@ -41,8 +41,10 @@ final class ScrapeUrls {
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException("the URL has no host");
     }
-    host = host.startsWith("[") || plainAscii(host) ? host.toLowerCase(Locale.ROOT)
-        : IDN.toASCII(host, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+    host =
+        host.startsWith("[") || plainAscii(host)
+            ? host.toLowerCase(Locale.ROOT)
+            : IDN.toASCII(host, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
     if (host.endsWith(".")) {
       host = host.substring(0, host.length() - 1);
     }
@@ -71,7 +73,8 @@ final class ScrapeUrls {
     try {
       ascii = normal.toASCIIString();
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("malformed URL: not valid Unicode"); // a lone surrogate fails the JDK's encoder
+      throw new IllegalArgumentException(
+          "malformed URL: not valid Unicode"); // a lone surrogate fails the JDK's encoder
     }
     if (ascii.length() > MAX_LENGTH) {
       throw new IllegalArgumentException("longer than " + MAX_LENGTH + " characters");
@@ -104,7 +107,9 @@ final class ScrapeUrls {
 
   /** Path and query, as sent in the request line. */
   static String requestTarget(URI uri) {
-    return uri.getRawQuery() == null ? uri.getRawPath() : uri.getRawPath() + "?" + uri.getRawQuery();
+    return uri.getRawQuery() == null
+        ? uri.getRawPath()
+        : uri.getRawPath() + "?" + uri.getRawQuery();
   }
 
   /**

@@ -19,19 +19,39 @@ final class ScrapedText {
 
   static final int TITLE = 1000;
   static final int DESCRIPTION = 2000;
+
   /** The page text in a result ({@code scrape.excerptChars} may ask for less). */
   static final int EXCERPT = 10_000;
+
   /** A URL: a URL the scraper fetches or returns as a link is ASCII and at most this long already. */
   static final int URL = ScrapeUrls.MAX_LENGTH;
+
   static final int CONTENT_TYPE = 200;
+
   /** An error's message (it may quote a header or URL the site sent). */
   static final int MESSAGE = 1000;
+
   /** Any other string, in any field, at any depth. */
   static final int OTHER = 10_000;
 
-  private static final Map<String, Integer> BOUNDS = Map.of(
-      "title", TITLE, "description", DESCRIPTION, "excerpt", EXCERPT, "url", URL, "finalUrl", URL,
-      "contentType", CONTENT_TYPE, "message", MESSAGE, "links", URL);
+  private static final Map<String, Integer> BOUNDS =
+      Map.of(
+          "title",
+          TITLE,
+          "description",
+          DESCRIPTION,
+          "excerpt",
+          EXCERPT,
+          "url",
+          URL,
+          "finalUrl",
+          URL,
+          "contentType",
+          CONTENT_TYPE,
+          "message",
+          MESSAGE,
+          "links",
+          URL);
 
   private ScrapedText() {}
 
@@ -50,9 +70,14 @@ final class ScrapedText {
       return clean(text, bound);
     }
     if (value instanceof JsonObject || value instanceof Map<?, ?>) {
-      JsonObject object = value instanceof JsonObject o ? o : new JsonObject((Map<String, Object>) value);
+      JsonObject object =
+          value instanceof JsonObject o ? o : new JsonObject((Map<String, Object>) value);
       JsonObject copy = new JsonObject();
-      object.forEach(field -> copy.put(field.getKey(), clean(field.getValue(), BOUNDS.getOrDefault(field.getKey(), OTHER))));
+      object.forEach(
+          field ->
+              copy.put(
+                  field.getKey(),
+                  clean(field.getValue(), BOUNDS.getOrDefault(field.getKey(), OTHER))));
       return copy;
     }
     if (value instanceof JsonArray || value instanceof List<?>) {
@@ -81,7 +106,9 @@ final class ScrapedText {
       String replacement = null;
       if (c == 0) {
         replacement = "";
-      } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
         width = 2;
       } else if (Character.isSurrogate(c)) {
         replacement = "\uFFFD";

@@ -1,11 +1,11 @@
 package io.loopline.scrape;
 
-import io.loopline.config.ScrapeSettings;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
-import io.loopline.contract.Operations;
 import io.loopline.contract.Role;
-import io.loopline.observe.Metrics;
+import io.loopline.platform.bus.Operations;
+import io.loopline.platform.config.ScrapeSettings;
+import io.loopline.platform.observe.Metrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -35,10 +35,24 @@ import java.util.function.Function;
  */
 public final class ScraperVerticle extends VerticleBase {
 
-  private static final Set<String> BATCH_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
-      "extract", "autothrottle");
-  private static final Set<String> JOB_OPTIONS = Set.of("cache", "robots", "concurrency", "perHostConcurrency",
-      "depth", "maxPages", "extract", "scope", "include", "exclude", "canonical", "sitemaps", "robotsSitemaps", "autothrottle");
+  private static final Set<String> BATCH_OPTIONS =
+      Set.of("cache", "robots", "concurrency", "perHostConcurrency", "extract", "autothrottle");
+  private static final Set<String> JOB_OPTIONS =
+      Set.of(
+          "cache",
+          "robots",
+          "concurrency",
+          "perHostConcurrency",
+          "depth",
+          "maxPages",
+          "extract",
+          "scope",
+          "include",
+          "exclude",
+          "canonical",
+          "sitemaps",
+          "robotsSitemaps",
+          "autothrottle");
 
   /** Characters of an invalid URL kept as its page's URL in a job. */
   static final int INVALID_URL_STORED = 500;
@@ -53,27 +67,35 @@ public final class ScraperVerticle extends VerticleBase {
   public Future<?> start() {
     settings = ScrapeSettings.from(config());
     ParseTask.registerCodecs(vertx);
-    client = vertx.createHttpClient(new HttpClientOptions()
-        .setKeepAlive(true)
-        .setKeepAliveTimeout(30)
-        .setDecompressionSupported(true)
-        .setConnectTimeout((int) settings.connectTimeoutMs())
-        // Trace context stays inside: third-party sites get no traceparent.
-        .setTracingPolicy(TracingPolicy.IGNORE),
-        new PoolOptions().setHttp1MaxSize(settings.perHostConcurrency()).setMaxWaitQueueSize(-1));
+    client =
+        vertx.createHttpClient(
+            new HttpClientOptions()
+                .setKeepAlive(true)
+                .setKeepAliveTimeout(30)
+                .setDecompressionSupported(true)
+                .setConnectTimeout((int) settings.connectTimeoutMs())
+                // Trace context stays inside: third-party sites get no traceparent.
+                .setTracingPolicy(TracingPolicy.IGNORE),
+            new PoolOptions()
+                .setHttp1MaxSize(settings.perHostConcurrency())
+                .setMaxWaitQueueSize(-1));
     HostLimiter limiter = new HostLimiter(vertx);
     MeterRegistry metrics = Metrics.registry(config());
     Gauge.builder("loopline.scrape.in.flight", limiter, l -> l.inUse("node"))
-        .description("Fetches running now on this node").register(metrics);
-    fetcher = new Fetcher(vertx, client, settings, new AddressClassifier(settings.allow()), limiter, metrics);
+        .description("Fetches running now on this node")
+        .register(metrics);
+    fetcher =
+        new Fetcher(
+            vertx, client, settings, new AddressClassifier(settings.allow()), limiter, metrics);
     runner = new ScrapeJobRunner(vertx, fetcher, settings, metrics);
     Webhooks webhooks = new Webhooks(vertx, client, fetcher, settings);
     var bus = vertx.eventBus();
-    return Future.all(List.of(
-            bus.<JsonObject>consumer(Addresses.health(Role.SCRAPER), this::health).completion(),
-            answer(Addresses.SCRAPE_BATCH, this::batch),
-            answer(Addresses.SCRAPE_JOBS_SUBMIT, this::submit),
-            answer(Addresses.SCRAPE_REQUEST, webhooks::call)))
+    return Future.all(
+            List.of(
+                bus.<JsonObject>consumer(Addresses.health(Role.SCRAPER), this::health).completion(),
+                answer(Addresses.SCRAPE_BATCH, this::batch),
+                answer(Addresses.SCRAPE_JOBS_SUBMIT, this::submit),
+                answer(Addresses.SCRAPE_REQUEST, webhooks::call)))
         .compose(v -> runner.start());
   }
 
@@ -82,7 +104,10 @@ public final class ScraperVerticle extends VerticleBase {
   }
 
   private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
-    return Operations.answer(vertx.eventBus(), address, operation,
+    return Operations.answer(
+        vertx.eventBus(),
+        address,
+        operation,
         (message, e) -> message.fail(failureCode(e), String.valueOf(e.getMessage())));
   }
 
@@ -92,7 +117,9 @@ public final class ScraperVerticle extends VerticleBase {
       return Failures.BAD_REQUEST;
     }
     if (e instanceof ReplyException re) {
-      return re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() > 0 ? re.failureCode() : Failures.UNAVAILABLE;
+      return re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() > 0
+          ? re.failureCode()
+          : Failures.UNAVAILABLE;
     }
     return 500;
   }
@@ -102,14 +129,21 @@ public final class ScraperVerticle extends VerticleBase {
     List<String> urls = urls(message, settings.maxBatchUrls());
     JsonObject options = options(message, BATCH_OPTIONS);
     int concurrency = positive(options, "concurrency", settings.globalConcurrency());
-    List<HostLimiter.Limit> limits = List.of(new HostLimiter.Limit("node", settings.globalConcurrency()),
-        new HostLimiter.Limit("batch:" + (++batches), concurrency));
+    List<HostLimiter.Limit> limits =
+        List.of(
+            new HostLimiter.Limit("node", settings.globalConcurrency()),
+            new HostLimiter.Limit("batch:" + (++batches), concurrency));
     ExtractionRules rules = rules(options);
     // A cached result has no fields of these rules: with rules, every page is fetched.
-    Fetcher.Options fetch = new Fetcher.Options(options.getBoolean("robots", true),
-        options.getBoolean("cache", true) && rules.isEmpty(),
-        limits, positive(options, "perHostConcurrency", settings.perHostConcurrency()), false, rules,
-        options.getValue("autothrottle") != null && flag(options, "autothrottle"));
+    Fetcher.Options fetch =
+        new Fetcher.Options(
+            options.getBoolean("robots", true),
+            options.getBoolean("cache", true) && rules.isEmpty(),
+            limits,
+            positive(options, "perHostConcurrency", settings.perHostConcurrency()),
+            false,
+            rules,
+            options.getValue("autothrottle") != null && flag(options, "autothrottle"));
     // The same page asked twice is fetched once.
     Map<String, Future<Fetcher.Outcome>> byUrl = new LinkedHashMap<>();
     List<Future<JsonObject>> results = new ArrayList<>();
@@ -120,11 +154,17 @@ public final class ScraperVerticle extends VerticleBase {
       } catch (IllegalArgumentException e) {
         key = "invalid:" + url;
       }
-      Future<Fetcher.Outcome> outcome = byUrl.computeIfAbsent(key, k -> fetcher.fetch(url, fetch, new Fetcher.Abort()));
+      Future<Fetcher.Outcome> outcome =
+          byUrl.computeIfAbsent(key, k -> fetcher.fetch(url, fetch, new Fetcher.Abort()));
       results.add(outcome.map(o -> o.result().copy().put("url", url)));
     }
-    return Future.all(results).map(all -> new JsonObject().put("results",
-        new JsonArray(results.stream().map(f -> (Object) f.result()).toList())));
+    return Future.all(results)
+        .map(
+            all ->
+                new JsonObject()
+                    .put(
+                        "results",
+                        new JsonArray(results.stream().map(f -> (Object) f.result()).toList())));
   }
 
   /** Validates, normalises and de-duplicates the URLs, then has the job stored; the runners take it from there. */
@@ -143,7 +183,8 @@ public final class ScraperVerticle extends VerticleBase {
       throw new IllegalArgumentException("options.canonical: must be true or false");
     }
     List<String> sitemaps = sitemaps(options);
-    boolean robotsSitemaps = options.getValue("robotsSitemaps") != null && flag(options, "robotsSitemaps");
+    boolean robotsSitemaps =
+        options.getValue("robotsSitemaps") != null && flag(options, "robotsSitemaps");
     if (options.getValue("autothrottle") != null) {
       flag(options, "autothrottle");
     }
@@ -153,53 +194,82 @@ public final class ScraperVerticle extends VerticleBase {
       try {
         valid.add(ScrapeUrls.normalise(url).toString());
       } catch (IllegalArgumentException e) {
-        // Stored as the page's URL, so cleaned and cut short enough for its index (at most 4 bytes a character).
+        // Stored as the page's URL, so cleaned and cut short enough for its index (at most 4 bytes
+        // a character).
         String stored = ScrapedText.clean(url, INVALID_URL_STORED);
-        invalid.putIfAbsent(stored, new JsonObject().put("url", stored)
-            .put("error", new JsonObject().put("code", "invalid-url").put("message", e.getMessage())));
+        invalid.putIfAbsent(
+            stored,
+            new JsonObject()
+                .put("url", stored)
+                .put(
+                    "error",
+                    new JsonObject().put("code", "invalid-url").put("message", e.getMessage())));
       }
     }
     if (sitemaps.isEmpty() && !robotsSitemaps) {
       return store(options, depth, valid, invalid);
     }
     // The sitemaps' URLs join the job's own, up to maxJobUrls in all.
-    int limit = options.getValue("maxPages") == null ? settings.maxJobUrls()
-        : Math.min(settings.maxJobUrls(), integer(options, "maxPages"));
+    int limit =
+        options.getValue("maxPages") == null
+            ? settings.maxJobUrls()
+            : Math.min(settings.maxJobUrls(), integer(options, "maxPages"));
     int room = limit - valid.size() - invalid.size();
-    return Sitemaps.read(vertx, fetcher, sitemaps, robotsSitemaps ? Sitemaps.origins(valid) : List.of(),
-            options.getBoolean("robots", true), Math.max(0, room))
-        .compose(found -> {
-          for (String url : found) {
-            try {
-              valid.add(ScrapeUrls.normalise(url).toString());
-            } catch (IllegalArgumentException e) {
-              // a sitemap's entry that is no fetchable URL is left out
-            }
-          }
-          return store(options, depth, valid, invalid);
-        });
+    return Sitemaps.read(
+            vertx,
+            fetcher,
+            sitemaps,
+            robotsSitemaps ? Sitemaps.origins(valid) : List.of(),
+            options.getBoolean("robots", true),
+            Math.max(0, room))
+        .compose(
+            found -> {
+              for (String url : found) {
+                try {
+                  valid.add(ScrapeUrls.normalise(url).toString());
+                } catch (IllegalArgumentException e) {
+                  // a sitemap's entry that is no fetchable URL is left out
+                }
+              }
+              return store(options, depth, valid, invalid);
+            });
   }
 
-  private Future<JsonObject> store(JsonObject options, int depth, Set<String> valid, Map<String, JsonObject> invalid) {
+  private Future<JsonObject> store(
+      JsonObject options, int depth, Set<String> valid, Map<String, JsonObject> invalid) {
     invalid.keySet().removeAll(valid);
     int pages = valid.size() + invalid.size();
-    int maxPages = options.getValue("maxPages") == null
-        ? (depth == 0 ? pages : settings.maxJobUrls()) : integer(options, "maxPages");
+    int maxPages =
+        options.getValue("maxPages") == null
+            ? (depth == 0 ? pages : settings.maxJobUrls())
+            : integer(options, "maxPages");
     if (maxPages < pages || maxPages > settings.maxJobUrls()) {
-      throw new IllegalArgumentException("options.maxPages: must be from the number of distinct URLs (" + pages
-          + ") to " + settings.maxJobUrls());
+      throw new IllegalArgumentException(
+          "options.maxPages: must be from the number of distinct URLs ("
+              + pages
+              + ") to "
+              + settings.maxJobUrls());
     }
     JsonObject stored = options.copy().put("depth", depth).put("maxPages", maxPages);
     JsonArray invalidPages = new JsonArray();
-    invalid.forEach((url, result) -> invalidPages.add(new JsonObject().put("url", url).put("result", result)));
-    return vertx.eventBus().<JsonObject>request(Addresses.SCRAPE_JOBS_STORE, new JsonObject()
-            .put("options", stored).put("maxPages", maxPages)
-            .put("urls", new JsonArray(new ArrayList<Object>(valid))).put("invalid", invalidPages))
+    invalid.forEach(
+        (url, result) -> invalidPages.add(new JsonObject().put("url", url).put("result", result)));
+    return vertx
+        .eventBus()
+        .<JsonObject>request(
+            Addresses.SCRAPE_JOBS_STORE,
+            new JsonObject()
+                .put("options", stored)
+                .put("maxPages", maxPages)
+                .put("urls", new JsonArray(new ArrayList<Object>(valid)))
+                .put("invalid", invalidPages))
         .map(Message::body);
   }
 
   private static List<String> urls(JsonObject message, int max) {
-    if (!(message.getValue("urls") instanceof JsonArray urls) || urls.isEmpty() || urls.size() > max) {
+    if (!(message.getValue("urls") instanceof JsonArray urls)
+        || urls.isEmpty()
+        || urls.size() > max) {
       throw new IllegalArgumentException("urls: must be a list of 1 to " + max + " URLs");
     }
     List<String> out = new ArrayList<>();
@@ -222,7 +292,8 @@ public final class ScraperVerticle extends VerticleBase {
     }
     for (String field : options.fieldNames()) {
       if (!known.contains(field)) {
-        throw new IllegalArgumentException("options." + field + ": is not a known option; known: " + known);
+        throw new IllegalArgumentException(
+            "options." + field + ": is not a known option; known: " + known);
       }
     }
     for (String flag : List.of("cache", "robots")) {
@@ -239,7 +310,8 @@ public final class ScraperVerticle extends VerticleBase {
       return List.of();
     }
     if (!(value instanceof JsonArray list) || list.size() > 10) {
-      throw new IllegalArgumentException("options.sitemaps: must be a list of at most 10 sitemap URLs");
+      throw new IllegalArgumentException(
+          "options.sitemaps: must be a list of at most 10 sitemap URLs");
     }
     List<String> out = new ArrayList<>();
     for (Object url : list) {

@@ -46,21 +46,32 @@ final class Sitemaps {
   }
 
   /** The page URLs of {@code sitemaps}, and of the robots.txt sitemaps of {@code origins}, at most {@code maxUrls}. */
-  static Future<List<String>> read(Vertx vertx, Fetcher fetcher, List<String> sitemaps, List<String> origins,
-      boolean robots, int maxUrls) {
+  static Future<List<String>> read(
+      Vertx vertx,
+      Fetcher fetcher,
+      List<String> sitemaps,
+      List<String> origins,
+      boolean robots,
+      int maxUrls) {
     Sitemaps reader = new Sitemaps(vertx, fetcher, maxUrls);
     Future<List<String>> named = Future.succeededFuture(new ArrayList<>(sitemaps));
     for (String origin : origins) {
-      named = named.compose(list -> fetcher.download(origin + "/robots.txt", robots, 512 * 1024)
-          .map(body -> {
-            for (String line : body.toString(StandardCharsets.UTF_8).split("\r\n|\r|\n")) {
-              if (line.regionMatches(true, 0, "sitemap:", 0, 8)) {
-                list.add(line.substring(8).trim());
-              }
-            }
-            return list;
-          })
-          .otherwise(list));
+      named =
+          named.compose(
+              list ->
+                  fetcher
+                      .download(origin + "/robots.txt", robots, 512 * 1024)
+                      .map(
+                          body -> {
+                            for (String line :
+                                body.toString(StandardCharsets.UTF_8).split("\r\n|\r|\n")) {
+                              if (line.regionMatches(true, 0, "sitemap:", 0, 8)) {
+                                list.add(line.substring(8).trim());
+                              }
+                            }
+                            return list;
+                          })
+                      .otherwise(list));
     }
     return named.compose(list -> reader.each(list, 0, robots)).map(v -> List.copyOf(reader.urls));
   }
@@ -77,21 +88,26 @@ final class Sitemaps {
     if (urls.size() >= maxUrls || visited.size() >= MAX_SITEMAPS || !visited.add(sitemap)) {
       return Future.succeededFuture();
     }
-    return fetcher.download(sitemap, robots, MAX_BYTES)
+    return fetcher
+        .download(sitemap, robots, MAX_BYTES)
         .compose(body -> vertx.executeBlocking(() -> locs(body), false))
-        .compose(read -> {
-          if (read.index()) {
-            return level == 0 ? each(read.locs(), level + 1, robots) : Future.<Void>succeededFuture();
-          }
-          for (String loc : read.locs()) {
-            if (urls.size() >= maxUrls) {
-              break;
-            }
-            urls.add(loc);
-          }
-          return Future.<Void>succeededFuture();
-        })
-        .otherwiseEmpty(); // a sitemap that cannot be read adds nothing; the job still runs its other URLs
+        .compose(
+            read -> {
+              if (read.index()) {
+                return level == 0
+                    ? each(read.locs(), level + 1, robots)
+                    : Future.<Void>succeededFuture();
+              }
+              for (String loc : read.locs()) {
+                if (urls.size() >= maxUrls) {
+                  break;
+                }
+                urls.add(loc);
+              }
+              return Future.<Void>succeededFuture();
+            })
+        .otherwiseEmpty(); // a sitemap that cannot be read adds nothing; the job still runs its
+    // other URLs
   }
 
   record Locs(boolean index, List<String> locs) {}
@@ -104,14 +120,15 @@ final class Sitemaps {
     }
     boolean index = false;
     List<String> locs = new ArrayList<>();
-    try (StreamParser stream = new StreamParser(Parser.xmlParser())
-        .parse(new String(bytes, StandardCharsets.UTF_8), "")) {
+    try (StreamParser stream =
+        new StreamParser(Parser.xmlParser()).parse(new String(bytes, StandardCharsets.UTF_8), "")) {
       for (var it = stream.iterator(); it.hasNext(); ) {
         Element el = it.next();
         String name = el.normalName().toLowerCase(Locale.ROOT);
         if (name.equals("loc") || name.endsWith(":loc")) {
           Element parent = el.parent();
-          index |= parent != null && parent.normalName().toLowerCase(Locale.ROOT).endsWith("sitemap");
+          index |=
+              parent != null && parent.normalName().toLowerCase(Locale.ROOT).endsWith("sitemap");
           String text = el.text().trim();
           if (!text.isEmpty() && locs.size() < 100_000) {
             locs.add(text);

@@ -47,7 +47,8 @@ public final class ChatFanoutBench {
     String room = "bench-" + System.currentTimeMillis();
 
     Vertx vertx = Vertx.vertx();
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(sockets + 10));
+    WebSocketClient client =
+        vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(sockets + 10));
     long[] delays = new long[sockets * messages];
     AtomicInteger recorded = new AtomicInteger();
     CountDownLatch[] delivered = new CountDownLatch[WARMUP + messages + 1];
@@ -61,61 +62,80 @@ public final class ChatFanoutBench {
       List<Future<?>> connecting = new ArrayList<>();
       for (int i = batch; i < Math.min(sockets, batch + 50); i++) {
         ClientWebSocket ws = client.webSocket();
-        ws.textMessageHandler(text -> {
-          long now = System.nanoTime();
-          // Not a full JSON parse: this client must cost as little as it can per frame, or it measures itself.
-          int at = text.indexOf(MARK);
-          if (at < 0 || !text.startsWith("{\"type\":\"message\"")) {
-            return;
-          }
-          int from = at + MARK.length();
-          int space = text.indexOf(' ', from);
-          int end = text.indexOf('"', space);
-          int n = Integer.parseInt(text, from, space, 10);
-          if (n > WARMUP) {
-            delays[recorded.getAndIncrement()] = now - Long.parseLong(text, space + 1, end, 10);
-          }
-          delivered[n].countDown();
-        });
+        ws.textMessageHandler(
+            text -> {
+              long now = System.nanoTime();
+              // Not a full JSON parse: this client must cost as little as it can per frame, or it
+              // measures itself.
+              int at = text.indexOf(MARK);
+              if (at < 0 || !text.startsWith("{\"type\":\"message\"")) {
+                return;
+              }
+              int from = at + MARK.length();
+              int space = text.indexOf(' ', from);
+              int end = text.indexOf('"', space);
+              int n = Integer.parseInt(text, from, space, 10);
+              if (n > WARMUP) {
+                delays[recorded.getAndIncrement()] = now - Long.parseLong(text, space + 1, end, 10);
+              }
+              delivered[n].countDown();
+            });
         receivers.add(ws);
         connecting.add(ws.connect(options(port, room, "r" + i)));
       }
       Future.all(connecting).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
-    System.out.printf("connected %d sockets in %d ms%n", sockets, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectStart));
+    System.out.printf(
+        "connected %d sockets in %d ms%n",
+        sockets, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectStart));
 
     Promise<Void> senderReady = Promise.promise();
     ClientWebSocket sender = client.webSocket();
-    sender.textMessageHandler(text -> {
-      JsonObject event = new JsonObject(text);
-      if ("welcome".equals(event.getString("type"))) {
-        senderReady.tryComplete();
-      } else if ("error".equals(event.getString("type"))) {
-        System.err.println("sender got " + text);
-      }
-    });
-    sender.connect(options(port, room, "sender")).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    sender.textMessageHandler(
+        text -> {
+          JsonObject event = new JsonObject(text);
+          if ("welcome".equals(event.getString("type"))) {
+            senderReady.tryComplete();
+          } else if ("error".equals(event.getString("type"))) {
+            System.err.println("sender got " + text);
+          }
+        });
+    sender
+        .connect(options(port, room, "sender"))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
     senderReady.future().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
-    // Warm-up (not measured): the join events drain, and the server's and this JVM's code gets compiled.
+    // Warm-up (not measured): the join events drain, and the server's and this JVM's code gets
+    // compiled.
     for (int n = 0; n <= WARMUP; n++) {
       send(sender, n + " 0");
       if (!delivered[n].await(60, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("warm-up message reached only " + (sockets - delivered[n].getCount()) + " sockets");
+        throw new IllegalStateException(
+            "warm-up message reached only " + (sockets - delivered[n].getCount()) + " sockets");
       }
       Thread.sleep(gapMs / 2);
     }
     for (int n = WARMUP + 1; n <= WARMUP + messages; n++) {
       send(sender, n + " " + System.nanoTime());
       if (!delivered[n].await(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("message " + n + " reached only " + (sockets - delivered[n].getCount()) + " sockets");
+        throw new IllegalStateException(
+            "message " + n + " reached only " + (sockets - delivered[n].getCount()) + " sockets");
       }
       Thread.sleep(gapMs); // pacing between fan-outs, not synchronisation
     }
     long[] all = Arrays.copyOf(delays, recorded.get());
     Arrays.sort(all);
-    System.out.printf("fan-out of %d messages to %d sockets (%d deliveries): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-        messages, sockets, all.length, ms(all, 0.50), ms(all, 0.90), ms(all, 0.99), all[all.length - 1] / 1e6);
+    System.out.printf(
+        "fan-out of %d messages to %d sockets (%d deliveries): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+        messages,
+        sockets,
+        all.length,
+        ms(all, 0.50),
+        ms(all, 0.90),
+        ms(all, 0.99),
+        all[all.length - 1] / 1e6);
     vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
@@ -124,7 +144,10 @@ public final class ChatFanoutBench {
   }
 
   private static WebSocketConnectOptions options(int port, String room, String name) {
-    return new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/chat/rooms/" + room + "/ws?name=" + name);
+    return new WebSocketConnectOptions()
+        .setHost("127.0.0.1")
+        .setPort(port)
+        .setURI("/chat/rooms/" + room + "/ws?name=" + name);
   }
 
   private static double ms(long[] sorted, double q) {

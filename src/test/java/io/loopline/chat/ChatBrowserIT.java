@@ -60,13 +60,16 @@ class ChatBrowserIT {
         say(grace, "Hi Ada, Grace here");
         waitFor(ada, () -> texts(ada, "#log li.message .text").contains("Hi Ada, Grace here"));
 
-        assertThat(texts(ada, "#log li.message .text")).containsExactly("Hello from Ada", "Hi Ada, Grace here");
+        assertThat(texts(ada, "#log li.message .text"))
+            .containsExactly("Hello from Ada", "Hi Ada, Grace here");
         assertThat(texts(grace, "#log li.message .sender")).containsExactly("Ada", "Grace");
         assertThat(names(grace, "#members li")).containsExactlyInAnyOrder("Ada", "Grace");
 
         // Markup in a message is shown as text, never run.
         say(grace, "<img src=x onerror=alert(1)>");
-        waitFor(ada, () -> texts(ada, "#log li.message .text").contains("<img src=x onerror=alert(1)>"));
+        waitFor(
+            ada,
+            () -> texts(ada, "#log li.message .text").contains("<img src=x onerror=alert(1)>"));
         assertThat(ada.findElements(By.cssSelector("#log img"))).isEmpty();
 
         grace.findElement(By.id("leave")).click();
@@ -102,15 +105,24 @@ class ChatBrowserIT {
 
         proxy.stop();
         waitFor(ada, () -> ada.findElement(By.id("status")).getText().contains("reconnecting"));
-        HttpResponse<Buffer> said = TestNode.await(node.client().post("/chat/rooms/dropped/messages")
-            .sendJsonObject(new JsonObject().put("sender", "Grace").put("text", "while you were away")));
+        HttpResponse<Buffer> said =
+            TestNode.await(
+                node.client()
+                    .post("/chat/rooms/dropped/messages")
+                    .sendJsonObject(
+                        new JsonObject()
+                            .put("sender", "Grace")
+                            .put("text", "while you were away")));
         assertThat(said.statusCode()).isEqualTo(201);
         proxy.start();
 
         new WebDriverWait(ada, Duration.ofSeconds(30))
-            .until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Connected to dropped"));
+            .until(
+                ExpectedConditions.textToBePresentInElementLocated(
+                    By.id("status"), "Connected to dropped"));
         waitFor(ada, () -> texts(ada, "#log li.message .text").contains("while you were away"));
-        assertThat(texts(ada, "#log li.message .text")).containsExactly("before the drop", "while you were away");
+        assertThat(texts(ada, "#log li.message .text"))
+            .containsExactly("before the drop", "while you were away");
         say(ada, "after the drop");
         waitFor(ada, () -> texts(ada, "#log li.message .text").contains("after the drop"));
       } finally {
@@ -127,7 +139,9 @@ class ChatBrowserIT {
     roomField.sendKeys(room);
     browser.findElement(By.id("join")).click();
     new WebDriverWait(browser, Duration.ofSeconds(20))
-        .until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Connected to " + room));
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.id("status"), "Connected to " + room));
   }
 
   private static void say(WebDriver browser, String text) {

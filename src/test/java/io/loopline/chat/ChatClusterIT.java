@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
-import io.loopline.cluster.Clustering;
-import io.loopline.config.LooplineConfig;
-import io.loopline.http.HttpVerticle;
-import io.loopline.observe.RequestIds;
-import io.loopline.persistence.Migrations;
-import io.loopline.persistence.PersistenceVerticle;
+import io.loopline.platform.cluster.Clustering;
+import io.loopline.platform.config.LooplineConfig;
+import io.loopline.platform.db.Migrations;
+import io.loopline.platform.observe.RequestIds;
+import io.loopline.roles.HttpVerticle;
+import io.loopline.roles.PersistenceVerticle;
 import io.loopline.support.ChatClient;
 import io.loopline.support.Cleanup;
 import io.loopline.support.Poll;
@@ -57,11 +57,19 @@ class ChatClusterIT {
     String cluster = TestRun.uniqueName();
     nodeA = clustered(cluster, null);
     nodeB = clustered(cluster, nodeA);
-    LooplineConfig config = LooplineConfig.defaults().with(new JsonObject()
-        .put("db", new JsonObject().put("url", database))
-        .put("chat", new JsonObject().put("hostLeaseMs", 5000)));
-    await(nodeA.deployVerticle(PersistenceVerticle::new, new DeploymentOptions().setConfig(config.sections(PersistenceVerticle.SECTIONS))));
-    await(nodeA.deployVerticle(ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat"))));
+    LooplineConfig config =
+        LooplineConfig.defaults()
+            .with(
+                new JsonObject()
+                    .put("db", new JsonObject().put("url", database))
+                    .put("chat", new JsonObject().put("hostLeaseMs", 5000)));
+    await(
+        nodeA.deployVerticle(
+            PersistenceVerticle::new,
+            new DeploymentOptions().setConfig(config.sections(PersistenceVerticle.SECTIONS))));
+    await(
+        nodeA.deployVerticle(
+            ChatVerticle::new, new DeploymentOptions().setConfig(config.sections("chat"))));
     portA = deployHttp(nodeA, config);
     portB = deployHttp(nodeB, config);
     clients = Vertx.vertx();
@@ -109,20 +117,34 @@ class ChatClusterIT {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true);
     if (first != null) {
-      join.getTcpIpConfig().addMember(Clustering.member((HazelcastClusterManager) ((VertxInternal) first).clusterManager()));
+      join.getTcpIpConfig()
+          .addMember(
+              Clustering.member(
+                  (HazelcastClusterManager) ((VertxInternal) first).clusterManager()));
     }
-    VertxOptions options = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0).setClusterPublicHost("127.0.0.1"));
-    return await(Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered());
+    VertxOptions options =
+        new VertxOptions()
+            .setEventBusOptions(
+                new EventBusOptions()
+                    .setHost("127.0.0.1")
+                    .setPort(0)
+                    .setClusterPublicHost("127.0.0.1"));
+    return await(
+        Vertx.builder()
+            .with(options)
+            .withClusterManager(new HazelcastClusterManager(hazelcast))
+            .buildClustered());
   }
 
   @Test
   void socketsOnBothNodesGetTheRoomsMessagesOnceInOneOrder() {
     String room = "cluster-" + UUID.randomUUID().toString().substring(0, 8);
     try (ChatClient ada = ChatClient.connect(clients, portA, room, "ada");
-         ChatClient grace = ChatClient.connect(clients, portB, room, "grace")) {
+        ChatClient grace = ChatClient.connect(clients, portB, room, "grace")) {
       assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("grace");
-      assertThat(grace.welcome.getJsonArray("members").stream().map(m -> ((JsonObject) m).getString("name")))
+      assertThat(
+              grace.welcome.getJsonArray("members").stream()
+                  .map(m -> ((JsonObject) m).getString("name")))
           .containsExactly("ada", "grace");
       for (int i = 0; i < 5; i++) {
         ada.say("a" + i);
@@ -131,21 +153,41 @@ class ChatClusterIT {
       List<JsonObject> atAda = ada.next("message", 10);
       List<JsonObject> atGrace = grace.next("message", 10);
       assertThat(atGrace).isEqualTo(atAda);
-      assertThat(atAda.stream().map(m -> m.getLong("seq")).toList()).isSorted().doesNotHaveDuplicates();
+      assertThat(atAda.stream().map(m -> m.getLong("seq")).toList())
+          .isSorted()
+          .doesNotHaveDuplicates();
       assertThat(atAda.stream().map(m -> m.getString("text")).filter(t -> t.startsWith("g")))
           .containsExactly("g0", "g1", "g2", "g3", "g4");
 
-      WebClient toB = WebClient.create(clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(portB));
+      WebClient toB =
+          WebClient.create(
+              clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(portB));
       try {
-        JsonArray members = await(toB.get("/chat/rooms/" + room + "/members").send()).bodyAsJsonObject().getJsonArray("members");
-        assertThat(members.stream().map(m -> ((JsonObject) m).getString("name"))).containsExactly("ada", "grace");
-        assertThat(await(toB.post("/chat/rooms/" + room + "/messages")
-            .sendJsonObject(new JsonObject().put("sender", "http").put("text", "posted to B"))).statusCode()).isEqualTo(201);
+        JsonArray members =
+            await(toB.get("/chat/rooms/" + room + "/members").send())
+                .bodyAsJsonObject()
+                .getJsonArray("members");
+        assertThat(members.stream().map(m -> ((JsonObject) m).getString("name")))
+            .containsExactly("ada", "grace");
+        assertThat(
+                await(
+                        toB.post("/chat/rooms/" + room + "/messages")
+                            .sendJsonObject(
+                                new JsonObject().put("sender", "http").put("text", "posted to B")))
+                    .statusCode())
+            .isEqualTo(201);
         assertThat(ada.next("message").getString("text")).isEqualTo("posted to B");
         assertThat(grace.next("message").getString("text")).isEqualTo("posted to B");
         // History, stored on node A, read through node B.
-        Poll.until("history through node B", Duration.ofSeconds(30), () -> await(toB.get("/chat/rooms/" + room + "/messages").send())
-            .bodyAsJsonObject().getJsonArray("messages").size() == 11);
+        Poll.until(
+            "history through node B",
+            Duration.ofSeconds(30),
+            () ->
+                await(toB.get("/chat/rooms/" + room + "/messages").send())
+                        .bodyAsJsonObject()
+                        .getJsonArray("messages")
+                        .size()
+                    == 11);
       } finally {
         toB.close();
       }

@@ -67,34 +67,65 @@ class ChatFailoverIT {
   }
 
   @Test
-  void theSequencersNodeDiesAndChatGoesOnWithNothingAcknowledgedLostOrShownTwice() throws Exception {
+  void theSequencersNodeDiesAndChatGoesOnWithNothingAcknowledgedLostOrShownTwice()
+      throws Exception {
     String cluster = TestRun.uniqueName();
-    Map<String, String> settings = Map.of(
-        "LOOPLINE_REDIS_NAMESPACE", namespace,
-        "LOOPLINE_RATE_LIMIT_ENABLED", "false",
-        "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "5");
+    Map<String, String> settings =
+        Map.of(
+            "LOOPLINE_REDIS_NAMESPACE", namespace,
+            "LOOPLINE_RATE_LIMIT_ENABLED", "false",
+            "LOOPLINE_CLUSTER_HEARTBEAT_TIMEOUT_SECONDS", "5");
     NodeProcess first = start(settings, NodeProcess.cluster(cluster));
     String member = first.hazelcastMember();
     start(settings, NodeProcess.cluster(cluster, member));
     start(settings, NodeProcess.cluster(cluster, member));
     Map<NodeProcess, WebClient> http = new LinkedHashMap<>();
     for (NodeProcess node : nodes) {
-      http.put(node, WebClient.create(clients, new WebClientOptions().setDefaultHost("127.0.0.1")
-          .setDefaultPort(node.port()).setConnectTimeout(2000)));
+      http.put(
+          node,
+          WebClient.create(
+              clients,
+              new WebClientOptions()
+                  .setDefaultHost("127.0.0.1")
+                  .setDefaultPort(node.port())
+                  .setConnectTimeout(2000)));
     }
-    List<NodeProcess> leaders = Poll.value("one node is the sequencer", Duration.ofSeconds(60),
-        () -> nodes.stream().filter(n -> metric(http.get(n), "loopline_chat_sequencer_leader") == 1).toList(),
-        found -> found.size() == 1);
+    List<NodeProcess> leaders =
+        Poll.value(
+            "one node is the sequencer",
+            Duration.ofSeconds(60),
+            () ->
+                nodes.stream()
+                    .filter(n -> metric(http.get(n), "loopline_chat_sequencer_leader") == 1)
+                    .toList(),
+            found -> found.size() == 1);
     NodeProcess sequencer = leaders.get(0);
-    // Readiness tells the truth in the cluster: three members, one sequencer, the same for every node.
+    // Readiness tells the truth in the cluster: three members, one sequencer, the same for every
+    // node.
     List<JsonObject> before = new ArrayList<>();
     for (WebClient node : http.values()) {
-      before.add(Poll.value("node ready with three members", Duration.ofSeconds(60), () -> readiness(node),
-          checks -> checks != null && checks.getJsonObject("cluster").getJsonObject("data").getJsonArray("members").size() == 3));
+      before.add(
+          Poll.value(
+              "node ready with three members",
+              Duration.ofSeconds(60),
+              () -> readiness(node),
+              checks ->
+                  checks != null
+                      && checks
+                              .getJsonObject("cluster")
+                              .getJsonObject("data")
+                              .getJsonArray("members")
+                              .size()
+                          == 3));
     }
-    String firstSequencer = before.get(0).getJsonObject("chat").getJsonObject("data").getString("sequencer");
-    assertThat(before).allSatisfy(checks ->
-        assertThat(checks.getJsonObject("chat").getJsonObject("data").getString("sequencer")).isEqualTo(firstSequencer));
+    String firstSequencer =
+        before.get(0).getJsonObject("chat").getJsonObject("data").getString("sequencer");
+    assertThat(before)
+        .allSatisfy(
+            checks ->
+                assertThat(
+                        checks.getJsonObject("chat").getJsonObject("data").getString("sequencer"))
+                    .isEqualTo(firstSequencer));
     Map<NodeProcess, ChatClient> socketOn = new HashMap<>();
     for (NodeProcess node : nodes) {
       ChatClient socket = ChatClient.connect(clients, node.port(), ROOM, "on-" + node.port());
@@ -118,7 +149,8 @@ class ChatFailoverIT {
     assertThat(order).containsExactlyElementsOf(acknowledged.keySet()).isSorted();
     sockets.forEach(s -> assertThat(seqs(seen.get(s))).isEqualTo(order));
 
-    // The sequencer's node dies. Survivors keep posting: each message is taken (201) or refused (503).
+    // The sequencer's node dies. Survivors keep posting: each message is taken (201) or refused
+    // (503).
     ChatClient orphan = socketOn.get(sequencer);
     long orphanLast = order.get(order.size() - 1);
     sequencer.kill();
@@ -128,7 +160,9 @@ class ChatFailoverIT {
     long firstTaken = -1;
     int taken = 0;
     for (int i = 0; taken < 20; i++) {
-      assertThat(System.nanoTime() - killed).as("messages taken again in time").isLessThan(TimeUnit.SECONDS.toNanos(60));
+      assertThat(System.nanoTime() - killed)
+          .as("messages taken again in time")
+          .isLessThan(TimeUnit.SECONDS.toNanos(60));
       HttpResponse<Buffer> posted = post(survivors.get(i % 2), "after " + i);
       statuses.add(posted.statusCode());
       if (posted.statusCode() == 201) {
@@ -140,19 +174,35 @@ class ChatFailoverIT {
       } else {
         assertThat(posted.statusCode()).as(posted.bodyAsString()).isEqualTo(503);
         assertThat(posted.getHeader("Retry-After")).isNotNull();
-        TimeUnit.MILLISECONDS.sleep(100); // the pace of a client that was told to retry, not a synchronisation
+        TimeUnit.MILLISECONDS.sleep(
+            100); // the pace of a client that was told to retry, not a synchronisation
       }
     }
-    log.info("first message taken {} ms after kill -9 of the sequencer's node; {} refused with 503 before",
-        TimeUnit.NANOSECONDS.toMillis(firstTaken), statuses.stream().filter(s -> s == 503).count());
+    log.info(
+        "first message taken {} ms after kill -9 of the sequencer's node; {} refused with 503 before",
+        TimeUnit.NANOSECONDS.toMillis(firstTaken),
+        statuses.stream().filter(s -> s == 503).count());
     assertThat(Duration.ofNanos(firstTaken)).as("takeover time").isLessThan(TAKEOVER);
 
     // Readiness after the takeover: two members, another sequencer, a later epoch.
     long firstEpoch = before.get(0).getJsonObject("chat").getJsonObject("data").getLong("epoch");
-    JsonObject after = Poll.value("a survivor ready with two members", Duration.ofSeconds(60), () -> readiness(survivors.get(0)),
-        checks -> checks != null && checks.getJsonObject("cluster").getJsonObject("data").getJsonArray("members").size() == 2);
-    assertThat(after.getJsonObject("chat").getJsonObject("data").getString("sequencer")).isNotEqualTo(firstSequencer);
-    assertThat(after.getJsonObject("chat").getJsonObject("data").getLong("epoch")).isGreaterThan(firstEpoch);
+    JsonObject after =
+        Poll.value(
+            "a survivor ready with two members",
+            Duration.ofSeconds(60),
+            () -> readiness(survivors.get(0)),
+            checks ->
+                checks != null
+                    && checks
+                            .getJsonObject("cluster")
+                            .getJsonObject("data")
+                            .getJsonArray("members")
+                            .size()
+                        == 2);
+    assertThat(after.getJsonObject("chat").getJsonObject("data").getString("sequencer"))
+        .isNotEqualTo(firstSequencer);
+    assertThat(after.getJsonObject("chat").getJsonObject("data").getLong("epoch"))
+        .isGreaterThan(firstEpoch);
 
     // History: every acknowledged message, once, in seq order.
     List<JsonObject> history = history(survivors.get(0));
@@ -165,7 +215,8 @@ class ChatFailoverIT {
       }
     }
 
-    // Surviving sockets: exactly history, each message once, in order (what the dead sequencer stored
+    // Surviving sockets: exactly history, each message once, in order (what the dead sequencer
+    // stored
     // without publishing was read back from history by their hosts).
     for (NodeProcess node : nodes) {
       if (node == sequencer) {
@@ -173,10 +224,15 @@ class ChatFailoverIT {
       }
       ChatClient socket = socketOn.get(node);
       List<JsonObject> got = seen.get(socket);
-      Poll.until("socket on " + node.port() + " has every stored message", Duration.ofSeconds(30), () -> {
-        socket.pending().stream().filter(f -> "message".equals(f.getString("type"))).forEach(got::add);
-        return got.size() >= stored.size();
-      });
+      Poll.until(
+          "socket on " + node.port() + " has every stored message",
+          Duration.ofSeconds(30),
+          () -> {
+            socket.pending().stream()
+                .filter(f -> "message".equals(f.getString("type")))
+                .forEach(got::add);
+            return got.size() >= stored.size();
+          });
       assertThat(seqs(got)).isEqualTo(stored);
     }
 
@@ -190,10 +246,12 @@ class ChatFailoverIT {
     assertThat(back.next().getString("type")).isEqualTo("resumed");
     HttpResponse<Buffer> live = post(survivors.get(0), "live after resume");
     assertThat(live.statusCode()).isEqualTo(201);
-    assertThat(back.next("message").getLong("seq")).isEqualTo(live.bodyAsJsonObject().getLong("seq"));
+    assertThat(back.next("message").getLong("seq"))
+        .isEqualTo(live.bodyAsJsonObject().getLong("seq"));
   }
 
-  private NodeProcess start(Map<String, String> settings, Map<String, String> cluster) throws Exception {
+  private NodeProcess start(Map<String, String> settings, Map<String, String> cluster)
+      throws Exception {
     Map<String, String> env = new HashMap<>(settings);
     env.putAll(cluster);
     NodeProcess node = NodeProcess.start(database, env);
@@ -203,8 +261,9 @@ class ChatFailoverIT {
   }
 
   private static HttpResponse<Buffer> post(WebClient node, String text) {
-    return await(node.post("/chat/rooms/" + ROOM + "/messages")
-        .sendJsonObject(new JsonObject().put("sender", "poster").put("text", text)));
+    return await(
+        node.post("/chat/rooms/" + ROOM + "/messages")
+            .sendJsonObject(new JsonObject().put("sender", "poster").put("text", text)));
   }
 
   /** Every stored message of the room, oldest first, read a page at a time. */
@@ -212,9 +271,17 @@ class ChatFailoverIT {
     List<JsonObject> all = new ArrayList<>();
     Long before = null;
     do {
-      JsonObject page = await(node.get("/chat/rooms/" + ROOM + "/messages?limit=200" + (before == null ? "" : "&before=" + before))
-          .send()).bodyAsJsonObject();
-      List<JsonObject> messages = page.getJsonArray("messages").stream().map(JsonObject.class::cast).toList();
+      JsonObject page =
+          await(
+                  node.get(
+                          "/chat/rooms/"
+                              + ROOM
+                              + "/messages?limit=200"
+                              + (before == null ? "" : "&before=" + before))
+                      .send())
+              .bodyAsJsonObject();
+      List<JsonObject> messages =
+          page.getJsonArray("messages").stream().map(JsonObject.class::cast).toList();
       all.addAll(0, messages);
       before = page.getLong("next");
     } while (before != null);

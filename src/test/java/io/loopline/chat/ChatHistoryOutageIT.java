@@ -31,12 +31,17 @@ class ChatHistoryOutageIT {
     String database = TestServers.createDatabase();
     Vertx clients = Vertx.vertx();
     try (TcpProxy proxy = TcpProxy.toPostgres()) {
-      JsonObject config = new JsonObject()
-          .put("db", new JsonObject().put("url", proxy.url(database))
-              .put("connectTimeoutMs", 1000).put("queryTimeoutMs", 1000))
-          .put("chat", new JsonObject().put("historyRetryMs", 200));
+      JsonObject config =
+          new JsonObject()
+              .put(
+                  "db",
+                  new JsonObject()
+                      .put("url", proxy.url(database))
+                      .put("connectTimeoutMs", 1000)
+                      .put("queryTimeoutMs", 1000))
+              .put("chat", new JsonObject().put("historyRetryMs", 200));
       try (TestNode node = TestNode.start(config);
-           ChatClient ada = ChatClient.connect(clients, node.port(), "outage", "ada")) {
+          ChatClient ada = ChatClient.connect(clients, node.port(), "outage", "ada")) {
         assertThat(post(node, "m0").statusCode()).isEqualTo(201);
         assertThat(ada.next("message").getString("text")).isEqualTo("m0");
 
@@ -50,12 +55,17 @@ class ChatHistoryOutageIT {
 
         proxy.start();
         List<Integer> statuses = new ArrayList<>();
-        Poll.until("a message taken again once PostgreSQL is back", Duration.ofSeconds(30), () -> {
-          statuses.add(post(node, "after").statusCode());
-          return statuses.get(statuses.size() - 1) == 201;
-        });
+        Poll.until(
+            "a message taken again once PostgreSQL is back",
+            Duration.ofSeconds(30),
+            () -> {
+              statuses.add(post(node, "after").statusCode());
+              return statuses.get(statuses.size() - 1) == 201;
+            });
         assertThat(statuses).allMatch(status -> status == 201 || status == 503);
-        assertThat(ada.next("message").getString("text")).as("nothing refused was shown").isEqualTo("after");
+        assertThat(ada.next("message").getString("text"))
+            .as("nothing refused was shown")
+            .isEqualTo("after");
         assertThat(texts(node)).containsExactly("m0", "after");
       }
     } finally {
@@ -65,13 +75,19 @@ class ChatHistoryOutageIT {
   }
 
   private static HttpResponse<Buffer> post(TestNode node, String text) {
-    return await(node.client().post("/chat/rooms/outage/messages")
-        .sendJsonObject(new JsonObject().put("sender", "ada").put("text", text)));
+    return await(
+        node.client()
+            .post("/chat/rooms/outage/messages")
+            .sendJsonObject(new JsonObject().put("sender", "ada").put("text", text)));
   }
 
   private static List<String> texts(TestNode node) {
-    HttpResponse<Buffer> page = await(node.client().get("/chat/rooms/outage/messages?limit=50").send());
-    return page.statusCode() != 200 ? List.of() : page.bodyAsJsonObject().getJsonArray("messages").stream()
-        .map(m -> ((JsonObject) m).getString("text")).toList();
+    HttpResponse<Buffer> page =
+        await(node.client().get("/chat/rooms/outage/messages?limit=50").send());
+    return page.statusCode() != 200
+        ? List.of()
+        : page.bodyAsJsonObject().getJsonArray("messages").stream()
+            .map(m -> ((JsonObject) m).getString("text"))
+            .toList();
   }
 }

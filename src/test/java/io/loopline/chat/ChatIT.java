@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
-import io.loopline.http.HttpVerticle;
+import io.loopline.roles.HttpVerticle;
 import io.loopline.support.ChatClient;
 import io.loopline.support.Cleanup;
 import io.loopline.support.Poll;
@@ -51,8 +51,10 @@ class ChatIT {
   private static final int BURST = 10;
   private static final int VIOLATIONS = 3;
   private static final int HISTORY_MAX = 20;
-  // Pings, the idle close and hosts' leases are long enough that a test stalled for seconds on a shared
-  // machine keeps every live socket and member: only a client that answers nothing, or a host that never
+  // Pings, the idle close and hosts' leases are long enough that a test stalled for seconds on a
+  // shared
+  // machine keeps every live socket and member: only a client that answers nothing, or a host that
+  // never
   // renews, is dropped.
   private static final long PING_MS = 2000;
   private static final long IDLE_MS = 10_000;
@@ -68,38 +70,49 @@ class ChatIT {
   @BeforeAll
   static void start() {
     // The chat role is deployed here rather than by the launcher, so that a test can restart it.
-    node = TestNode.start(new JsonObject().put("roles", new JsonArray().add("http").add("persistence"))
-        .put("chat", new JsonObject()
-        .put("maxFrameBytes", MAX_FRAME)
-        .put("maxMessageLength", MAX_LENGTH)
-        // A bucket that does not refill within a test: each connection may send exactly BURST messages.
-        .put("messagesPerSecond", 0.0001)
-        .put("burst", BURST)
-        .put("rateViolationsBeforeClose", VIOLATIONS)
-        .put("writeQueueMaxBytes", 16384)
-        .put("pingIntervalMs", PING_MS)
-        .put("idleTimeoutMs", IDLE_MS)
-        .put("historyMaxLimit", HISTORY_MAX)
-        .put("historyQueueMax", 100_000)
-        .put("resumeMaxMessages", RESUME_MAX)
-        .put("hostLeaseMs", LEASE_MS)));
+    node =
+        TestNode.start(
+            new JsonObject()
+                .put("roles", new JsonArray().add("http").add("persistence"))
+                .put(
+                    "chat",
+                    new JsonObject()
+                        .put("maxFrameBytes", MAX_FRAME)
+                        .put("maxMessageLength", MAX_LENGTH)
+                        // A bucket that does not refill within a test: each connection may send
+                        // exactly BURST messages.
+                        .put("messagesPerSecond", 0.0001)
+                        .put("burst", BURST)
+                        .put("rateViolationsBeforeClose", VIOLATIONS)
+                        .put("writeQueueMaxBytes", 16384)
+                        .put("pingIntervalMs", PING_MS)
+                        .put("idleTimeoutMs", IDLE_MS)
+                        .put("historyMaxLimit", HISTORY_MAX)
+                        .put("historyQueueMax", 100_000)
+                        .put("resumeMaxMessages", RESUME_MAX)
+                        .put("hostLeaseMs", LEASE_MS)));
     sequencer = deploySequencer();
     client = node.client();
     clients = Vertx.vertx();
   }
 
   private static String deploySequencer() {
-    return await(node.vertx().deployVerticle(ChatVerticle::new,
-        new DeploymentOptions().setConfig(node.node().config().sections("chat"))));
+    return await(
+        node.vertx()
+            .deployVerticle(
+                ChatVerticle::new,
+                new DeploymentOptions().setConfig(node.node().config().sections("chat"))));
   }
 
   @AfterAll
   static void stop() {
-    Cleanup.run(() -> {
-      if (clients != null) {
-        await(clients.close());
-      }
-    }, () -> TestNode.closeAll(node));
+    Cleanup.run(
+        () -> {
+          if (clients != null) {
+            await(clients.close());
+          }
+        },
+        () -> TestNode.closeAll(node));
   }
 
   private static String room() {
@@ -132,15 +145,22 @@ class ChatIT {
         assertThat(messages).isEqualTo(seen.get(0));
       }
       assertThat(seen.get(0).stream().map(m -> m.getString("text")))
-          .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 5).boxed()
-              .flatMap(i -> List.of("ada " + i, "grace " + i, "linus " + i).stream()).toList());
+          .containsExactlyInAnyOrderElementsOf(
+              IntStream.range(0, 5)
+                  .boxed()
+                  .flatMap(i -> List.of("ada " + i, "grace " + i, "linus " + i).stream())
+                  .toList());
       // Each sender's own messages keep the order it sent them in.
       for (String name : List.of("ada", "grace", "linus")) {
-        assertThat(seen.get(0).stream().filter(m -> m.getString("sender").equals(name)).map(m -> m.getString("text")))
+        assertThat(
+                seen.get(0).stream()
+                    .filter(m -> m.getString("sender").equals(name))
+                    .map(m -> m.getString("text")))
             .containsExactly(name + " 0", name + " 1", name + " 2", name + " 3", name + " 4");
       }
       JsonObject first = seen.get(0).get(0);
-      assertThat(first.fieldNames()).containsExactlyInAnyOrder("type", "id", "seq", "room", "sender", "text", "time");
+      assertThat(first.fieldNames())
+          .containsExactlyInAnyOrder("type", "id", "seq", "room", "sender", "text", "time");
       assertThat(first.getString("room")).isEqualTo(room);
       // Nothing more arrives: each message came once.
       sockets.get(0).say("last");
@@ -162,18 +182,26 @@ class ChatIT {
         JsonObject joined = ada.next("join");
         assertThat(joined.getJsonObject("member").getString("name")).isEqualTo("grace");
         assertThat(joined.getLong("seq")).isEqualTo(grace.welcome.getLong("seq"));
-        assertThat(grace.welcome.getJsonArray("members").stream().map(m -> ((JsonObject) m).getString("name")))
+        assertThat(
+                grace.welcome.getJsonArray("members").stream()
+                    .map(m -> ((JsonObject) m).getString("name")))
             .containsExactly("ada", "grace");
 
         HttpResponse<Buffer> members = await(client.get("/chat/rooms/" + room + "/members").send());
         assertThat(members.statusCode()).isEqualTo(200);
-        assertThat(members.bodyAsJsonObject().getJsonArray("members").stream().map(m -> ((JsonObject) m).getString("name")))
+        assertThat(
+                members.bodyAsJsonObject().getJsonArray("members").stream()
+                    .map(m -> ((JsonObject) m).getString("name")))
             .containsExactly("ada", "grace");
       }
       JsonObject left = ada.next("leave");
       assertThat(left.getJsonObject("member").getString("name")).isEqualTo("grace");
-      JsonArray after = await(client.get("/chat/rooms/" + room + "/members").send()).bodyAsJsonObject().getJsonArray("members");
-      assertThat(after.stream().map(m -> ((JsonObject) m).getString("name"))).containsExactly("ada");
+      JsonArray after =
+          await(client.get("/chat/rooms/" + room + "/members").send())
+              .bodyAsJsonObject()
+              .getJsonArray("members");
+      assertThat(after.stream().map(m -> ((JsonObject) m).getString("name")))
+          .containsExactly("ada");
     }
   }
 
@@ -181,8 +209,12 @@ class ChatIT {
   void messagesPostedOverHttpReachTheSockets() {
     String room = room();
     try (ChatClient ada = connect(room, "ada")) {
-      HttpResponse<Buffer> posted = await(client.post("/chat/rooms/" + room + "/messages")
-          .sendJsonObject(new JsonObject().put("sender", "curl user").put("text", "hello from HTTP")));
+      HttpResponse<Buffer> posted =
+          await(
+              client
+                  .post("/chat/rooms/" + room + "/messages")
+                  .sendJsonObject(
+                      new JsonObject().put("sender", "curl user").put("text", "hello from HTTP")));
 
       assertThat(posted.statusCode()).as(posted.bodyAsString()).isEqualTo(201);
       JsonObject message = posted.bodyAsJsonObject();
@@ -196,11 +228,17 @@ class ChatIT {
     String room = room();
     List<JsonObject> sent = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
-      sent.add(await(client.post("/chat/rooms/" + room + "/messages")
-          .sendJsonObject(new JsonObject().put("sender", "ada").put("text", "m" + i))).bodyAsJsonObject());
+      sent.add(
+          await(
+                  client
+                      .post("/chat/rooms/" + room + "/messages")
+                      .sendJsonObject(new JsonObject().put("sender", "ada").put("text", "m" + i)))
+              .bodyAsJsonObject());
     }
-    Poll.until("seven messages stored", Duration.ofSeconds(10), () ->
-        history(room, "?limit=20").getJsonArray("messages").size() == 7);
+    Poll.until(
+        "seven messages stored",
+        Duration.ofSeconds(10),
+        () -> history(room, "?limit=20").getJsonArray("messages").size() == 7);
 
     JsonObject newest = history(room, "?limit=3");
     assertThat(texts(newest)).containsExactly("m4", "m5", "m6");
@@ -217,17 +255,32 @@ class ChatIT {
   @Test
   void historyAndRoomRequestsAreBounded() {
     String room = room();
-    assertProblem(await(client.get("/chat/rooms/" + room + "/messages?limit=" + (HISTORY_MAX + 1)).send()), 400);
+    assertProblem(
+        await(client.get("/chat/rooms/" + room + "/messages?limit=" + (HISTORY_MAX + 1)).send()),
+        400);
     assertProblem(await(client.get("/chat/rooms/" + room + "/messages?limit=0").send()), 400);
     assertProblem(await(client.get("/chat/rooms/" + room + "/messages?before=0").send()), 400);
     assertProblem(await(client.get("/chat/rooms/" + "x".repeat(65) + "/messages").send()), 400);
     assertProblem(await(client.get("/chat/rooms/bad%20room/members").send()), 400);
-    assertProblem(await(client.post("/chat/rooms/" + room + "/messages")
-        .sendJsonObject(new JsonObject().put("sender", "ada").put("text", "x".repeat(MAX_LENGTH + 1)))), 400);
-    assertProblem(await(client.post("/chat/rooms/" + room + "/messages")
-        .sendJsonObject(new JsonObject().put("sender", " ada").put("text", "hi"))), 400);
-    assertProblem(await(client.post("/chat/rooms/" + room + "/messages")
-        .sendJsonObject(new JsonObject().put("sender", "ada"))), 400);
+    assertProblem(
+        await(
+            client
+                .post("/chat/rooms/" + room + "/messages")
+                .sendJsonObject(
+                    new JsonObject().put("sender", "ada").put("text", "x".repeat(MAX_LENGTH + 1)))),
+        400);
+    assertProblem(
+        await(
+            client
+                .post("/chat/rooms/" + room + "/messages")
+                .sendJsonObject(new JsonObject().put("sender", " ada").put("text", "hi"))),
+        400);
+    assertProblem(
+        await(
+            client
+                .post("/chat/rooms/" + room + "/messages")
+                .sendJsonObject(new JsonObject().put("sender", "ada"))),
+        400);
     // Not an upgrade, a bad name, a bad room: refused before any socket exists.
     assertProblem(await(client.get("/chat/rooms/" + room + "/ws?name=ada").send()), 400);
     assertProblem(await(client.get("/chat/rooms/" + room + "/ws").send()), 400);
@@ -236,12 +289,19 @@ class ChatIT {
 
   @Test
   void aPageOfAnotherSiteMayNotOpenASocket() {
-    HttpResponse<Buffer> refused = await(client.get("/chat/rooms/" + room() + "/ws?name=ada")
-        .putHeader("Upgrade", "websocket").putHeader("Connection", "Upgrade")
-        .putHeader("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").putHeader("Sec-WebSocket-Version", "13")
-        .putHeader("Origin", "https://elsewhere.example").send());
+    HttpResponse<Buffer> refused =
+        await(
+            client
+                .get("/chat/rooms/" + room() + "/ws?name=ada")
+                .putHeader("Upgrade", "websocket")
+                .putHeader("Connection", "Upgrade")
+                .putHeader("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+                .putHeader("Sec-WebSocket-Version", "13")
+                .putHeader("Origin", "https://elsewhere.example")
+                .send());
     assertProblem(refused, 403);
-    // The server's own origin may: the Vert.x client sends Origin http://127.0.0.1:<port> as a page there
+    // The server's own origin may: the Vert.x client sends Origin http://127.0.0.1:<port> as a page
+    // there
     // would (every other test connects that way), and so does the browser test.
     try (ChatClient own = connect(room(), "ada")) {
       assertThat(own.welcome.getString("type")).isEqualTo("welcome");
@@ -274,7 +334,8 @@ class ChatIT {
   @Test
   void aMessageOverTheFrameLimitClosesWith1009AndOnlyThatSocket() {
     String room = room();
-    try (ChatClient ada = connect(room, "ada"); ChatClient grace = connect(room, "grace")) {
+    try (ChatClient ada = connect(room, "ada");
+        ChatClient grace = connect(room, "grace")) {
       grace.sendText("{\"type\": \"message\", \"text\": \"" + "x".repeat(MAX_FRAME) + "\"}");
       assertThat(grace.closeCode()).isEqualTo((short) 1009);
       assertThat(ada.next("leave").getJsonObject("member").getString("name")).isEqualTo("grace");
@@ -284,7 +345,8 @@ class ChatIT {
     // The limit is on the whole message, fragments added up.
     try (ChatClient linus = connect(room, "linus")) {
       String half = "x".repeat(MAX_FRAME / 2 + 10);
-      linus.sendFrame(WebSocketFrame.textFrame("{\"type\": \"message\", \"text\": \"" + half, false));
+      linus.sendFrame(
+          WebSocketFrame.textFrame("{\"type\": \"message\", \"text\": \"" + half, false));
       linus.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(half + "\"}"), true));
       assertThat(linus.closeCode()).isEqualTo((short) 1009);
     }
@@ -293,9 +355,12 @@ class ChatIT {
   @Test
   void invalidUtf8ClosesWith1007AndBinaryWith1003() {
     String room = room();
-    try (RawWebSocket raw = RawWebSocket.connect(node.port(), "/chat/rooms/" + room + "/ws?name=raw", 0)) {
+    try (RawWebSocket raw =
+        RawWebSocket.connect(node.port(), "/chat/rooms/" + room + "/ws?name=raw", 0)) {
       assertThat(frameText(raw)).contains("\"welcome\"");
-      byte[] invalid = "{\"type\": \"message\", \"text\": \"\u00ff\u00fe\"}".getBytes(StandardCharsets.ISO_8859_1);
+      byte[] invalid =
+          "{\"type\": \"message\", \"text\": \"\u00ff\u00fe\"}"
+              .getBytes(StandardCharsets.ISO_8859_1);
       raw.send(0x1, invalid);
       assertThat(raw.readUntilClose()).isEqualTo(1007);
     }
@@ -308,7 +373,8 @@ class ChatIT {
   @Test
   void aConnectionOverItsMessageRateGetsErrorsThenACloseWith1008() {
     String room = room();
-    try (ChatClient ada = connect(room, "ada"); ChatClient grace = connect(room, "grace")) {
+    try (ChatClient ada = connect(room, "ada");
+        ChatClient grace = connect(room, "grace")) {
       for (int i = 0; i < BURST; i++) {
         ada.say("burst " + i);
       }
@@ -320,7 +386,8 @@ class ChatIT {
       ada.say("one too many");
       assertThat(ada.closeCode()).isEqualTo((short) 1008);
       // The room heard none of the refused messages, and grace, with her own budget, still talks.
-      assertThat(grace.next("message", BURST).get(BURST - 1).getString("text")).isEqualTo("burst " + (BURST - 1));
+      assertThat(grace.next("message", BURST).get(BURST - 1).getString("text"))
+          .isEqualTo("burst " + (BURST - 1));
       grace.say("my turn");
       assertThat(grace.next("message").getString("text")).isEqualTo("my turn");
     }
@@ -329,18 +396,23 @@ class ChatIT {
   @Test
   void aClientThatAnswersNoPingIsClosedAfterTheIdleTimeout() {
     String room = room();
-    try (RawWebSocket raw = RawWebSocket.connect(node.port(), "/chat/rooms/" + room + "/ws?name=sleepy", 0);
-         ChatClient awake = connect(room, "awake")) {
+    try (RawWebSocket raw =
+            RawWebSocket.connect(node.port(), "/chat/rooms/" + room + "/ws?name=sleepy", 0);
+        ChatClient awake = connect(room, "awake")) {
       boolean pinged = false;
       long started = System.nanoTime();
-      // Pings keep arriving, so the socket's read timeout never fires: the loop has a deadline of its own.
+      // Pings keep arriving, so the socket's read timeout never fires: the loop has a deadline of
+      // its own.
       long deadline = started + Duration.ofMillis(IDLE_MS * 5).toNanos();
       RawWebSocket.Frame frame;
       while ((frame = raw.read()) != null && frame.opcode() != 0x8) {
         pinged |= frame.opcode() == 0x9;
-        assertThat(System.nanoTime() - deadline).as("closed within " + IDLE_MS * 5 + " ms").isNegative();
+        assertThat(System.nanoTime() - deadline)
+            .as("closed within " + IDLE_MS * 5 + " ms")
+            .isNegative();
       }
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("not closed before the idle timeout")
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .as("not closed before the idle timeout")
           .isGreaterThanOrEqualTo(Duration.ofMillis(IDLE_MS - PING_MS));
       assertThat(pinged).as("the server pinged").isTrue();
       assertThat(frame).isNotNull();
@@ -356,19 +428,27 @@ class ChatIT {
   @Test
   void aClientThatDoesNotReadIsDisconnectedWith1013() {
     String room = room();
-    try (RawWebSocket slow = RawWebSocket.connect(node.port(), "/chat/rooms/" + room + "/ws?name=slow", 4096);
-         ChatClient fast = connect(room, "fast")) {
+    try (RawWebSocket slow =
+            RawWebSocket.connect(node.port(), "/chat/rooms/" + room + "/ws?name=slow", 4096);
+        ChatClient fast = connect(room, "fast")) {
       String text = "y".repeat(MAX_LENGTH);
       int sent = 0;
-      // The kernel's buffers (a few MB on loopback) fill first, then the server's write queue (16 KiB here).
+      // The kernel's buffers (a few MB on loopback) fill first, then the server's write queue (16
+      // KiB here).
       while (members(room).size() == 2 && sent < 40_000) {
-        // It reads nothing but is not idle: an unsolicited pong (a heartbeat, RFC 6455 5.5.3) keeps it
+        // It reads nothing but is not idle: an unsolicited pong (a heartbeat, RFC 6455 5.5.3) keeps
+        // it
         // clear of the idle timeout, so that only the full write queue can close it.
         slow.send(0xA, new byte[0]);
         List<Future<Object>> batch = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-          batch.add(node.vertx().eventBus().request(Addresses.CHAT_SEND,
-              new JsonObject().put("room", room).put("sender", "bulk").put("text", text)).map(m -> m.body()));
+          batch.add(
+              node.vertx()
+                  .eventBus()
+                  .request(
+                      Addresses.CHAT_SEND,
+                      new JsonObject().put("room", room).put("sender", "bulk").put("text", text))
+                  .map(m -> m.body()));
         }
         await(Future.all(batch));
         sent += 200;
@@ -384,17 +464,25 @@ class ChatIT {
   @Test
   void twoSocketHostsOnOneEventBusDeliverTheRoomsMessagesAcrossThem() {
     JsonObject config = node.node().config().sections(HttpVerticle.SECTIONS);
-    // A port of its own: port 0 would share the node's HTTP verticles' port (Vert.x shares a port chosen by
-    // the OS among the servers of one instance), and http.port takes no other value that the OS chooses.
+    // A port of its own: port 0 would share the node's HTTP verticles' port (Vert.x shares a port
+    // chosen by
+    // the OS among the servers of one instance), and http.port takes no other value that the OS
+    // chooses.
     // So a port free a moment ago, tried again if another process took it.
     int[] port = new int[1];
-    String deployment = Ports.retryOnConflict(() -> {
-      port[0] = Ports.free();
-      config.getJsonObject("http").put("port", port[0]).put("instances", 1);
-      return await(node.vertx().deployVerticle(new HttpVerticle(), new DeploymentOptions().setConfig(config.copy())));
-    });
+    String deployment =
+        Ports.retryOnConflict(
+            () -> {
+              port[0] = Ports.free();
+              config.getJsonObject("http").put("port", port[0]).put("instances", 1);
+              return await(
+                  node.vertx()
+                      .deployVerticle(
+                          new HttpVerticle(), new DeploymentOptions().setConfig(config.copy())));
+            });
     String room = room();
-    try (ChatClient ada = connect(room, "ada"); ChatClient grace = ChatClient.connect(clients, port[0], room, "grace")) {
+    try (ChatClient ada = connect(room, "ada");
+        ChatClient grace = ChatClient.connect(clients, port[0], room, "grace")) {
       assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("grace");
       ada.say("from the first host");
       grace.say("from the second host");
@@ -403,11 +491,20 @@ class ChatIT {
       assertThat(atAda).isEqualTo(atGrace);
       assertThat(atAda.stream().map(m -> m.getString("text")))
           .containsExactlyInAnyOrder("from the first host", "from the second host");
-      WebClient second = WebClient.create(clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port[0]));
+      WebClient second =
+          WebClient.create(
+              clients, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port[0]));
       try {
-        JsonArray members = await(second.get("/chat/rooms/" + room + "/members").send()).bodyAsJsonObject().getJsonArray("members");
-        assertThat(members.stream().map(m -> ((JsonObject) m).getString("name"))).containsExactly("ada", "grace");
-        await(second.post("/chat/rooms/" + room + "/messages").sendJsonObject(new JsonObject().put("sender", "http").put("text", "both")));
+        JsonArray members =
+            await(second.get("/chat/rooms/" + room + "/members").send())
+                .bodyAsJsonObject()
+                .getJsonArray("members");
+        assertThat(members.stream().map(m -> ((JsonObject) m).getString("name")))
+            .containsExactly("ada", "grace");
+        await(
+            second
+                .post("/chat/rooms/" + room + "/messages")
+                .sendJsonObject(new JsonObject().put("sender", "http").put("text", "both")));
         assertThat(ada.next("message").getString("text")).isEqualTo("both");
         assertThat(grace.next("message").getString("text")).isEqualTo("both");
       } finally {
@@ -423,14 +520,23 @@ class ChatIT {
     String room = room();
     try (ChatClient ada = connect(room, "ada")) {
       // A socket host on a node that then died: it joined a member and never renews its lease.
-      await(node.vertx().eventBus().request(Addresses.CHAT_JOIN, new JsonObject()
-          .put("room", room).put("member", "ghost-1").put("name", "ghost").put("host", "dead-host")));
+      await(
+          node.vertx()
+              .eventBus()
+              .request(
+                  Addresses.CHAT_JOIN,
+                  new JsonObject()
+                      .put("room", room)
+                      .put("member", "ghost-1")
+                      .put("name", "ghost")
+                      .put("host", "dead-host")));
       assertThat(ada.next("join").getJsonObject("member").getString("name")).isEqualTo("ghost");
       assertThat(members(room)).containsExactly("ada", "ghost");
       long joined = System.nanoTime();
 
       assertThat(ada.next("leave").getJsonObject("member").getString("name")).isEqualTo("ghost");
-      assertThat(Duration.ofNanos(System.nanoTime() - joined)).as("not before two leases were missed")
+      assertThat(Duration.ofNanos(System.nanoTime() - joined))
+          .as("not before two leases were missed")
           .isGreaterThanOrEqualTo(Duration.ofMillis(2 * LEASE_MS));
       assertThat(members(room)).containsExactly("ada");
     }
@@ -439,7 +545,8 @@ class ChatIT {
   @Test
   void aRestartedSequencerLearnsTheMembersBackFromTheLeases() {
     String room = room();
-    try (ChatClient ada = connect(room, "ada"); ChatClient grace = connect(room, "grace")) {
+    try (ChatClient ada = connect(room, "ada");
+        ChatClient grace = connect(room, "grace")) {
       await(node.vertx().undeploy(sequencer));
       sequencer = deploySequencer();
 
@@ -458,24 +565,42 @@ class ChatIT {
       JsonObject echo = ada.next("message");
       JsonObject ack = ada.next("ack");
       assertThat(ack.getString("ref")).isEqualTo("r-1");
-      assertThat(ack.getLong("seq")).isEqualTo(echo.getLong("seq")).isGreaterThan(ada.welcome.getLong("seq"));
+      assertThat(ack.getLong("seq"))
+          .isEqualTo(echo.getLong("seq"))
+          .isGreaterThan(ada.welcome.getLong("seq"));
       assertThat(ack.getString("id")).isEqualTo(echo.getString("id"));
-      try (Connection db = TestServers.jdbc(node.databaseUrl()); Statement st = db.createStatement();
-           ResultSet rows = st.executeQuery("SELECT seq FROM chat_messages WHERE id = '" + ack.getString("id") + "'")) {
+      try (Connection db = TestServers.jdbc(node.databaseUrl());
+          Statement st = db.createStatement();
+          ResultSet rows =
+              st.executeQuery(
+                  "SELECT seq FROM chat_messages WHERE id = '" + ack.getString("id") + "'")) {
         assertThat(rows.next()).as("stored before it was acknowledged").isTrue();
         assertThat(rows.getLong(1)).isEqualTo(ack.getLong("seq"));
       }
-      HttpResponse<Buffer> posted = await(client.post("/chat/rooms/" + room + "/messages")
-          .sendJsonObject(new JsonObject().put("sender", "http").put("text", "over HTTP")));
+      HttpResponse<Buffer> posted =
+          await(
+              client
+                  .post("/chat/rooms/" + room + "/messages")
+                  .sendJsonObject(new JsonObject().put("sender", "http").put("text", "over HTTP")));
       assertThat(posted.statusCode()).isEqualTo(201);
       assertThat(posted.bodyAsJsonObject().getLong("seq")).isGreaterThan(ack.getLong("seq"));
-      ada.sendText(new JsonObject().put("type", "message").put("text", "x").put("ref", "r".repeat(65)).encode());
+      ada.sendText(
+          new JsonObject()
+              .put("type", "message")
+              .put("text", "x")
+              .put("ref", "r".repeat(65))
+              .encode());
       assertError(ada.next("error"), "invalid_message");
 
-      // The socket hosts' series (this test deploys the sequencer itself, outside the node's registry: its
+      // The socket hosts' series (this test deploys the sequencer itself, outside the node's
+      // registry: its
       // series are checked in ChatPoisonIT).
       String metrics = await(client.get("/metrics").send()).bodyAsString();
-      assertThat(metrics).contains("loopline_chat_sockets ", "loopline_chat_messages_out_total ", "loopline_chat_fanout_seconds_count ");
+      assertThat(metrics)
+          .contains(
+              "loopline_chat_sockets ",
+              "loopline_chat_messages_out_total ",
+              "loopline_chat_fanout_seconds_count ");
     }
   }
 
@@ -494,7 +619,9 @@ class ChatIT {
     try (ChatClient back = ChatClient.connect(clients, node.port(), room, "ada", since)) {
       List<JsonObject> replayed = back.next("message", 3);
       assertThat(replayed).extracting(m -> m.getLong("seq")).containsExactlyElementsOf(missed);
-      assertThat(replayed).extracting(m -> m.getString("text")).containsExactly("missed 1", "missed 2", "missed 3");
+      assertThat(replayed)
+          .extracting(m -> m.getString("text"))
+          .containsExactly("missed 1", "missed 2", "missed 3");
       JsonObject resumed = back.next();
       assertThat(resumed.getString("type")).isEqualTo("resumed");
       assertThat(resumed.getLong("since")).isEqualTo(since);
@@ -513,16 +640,24 @@ class ChatIT {
     }
     try (ChatClient far = ChatClient.connect(clients, node.port(), room, "ada", since)) {
       List<JsonObject> replayed = far.next("message", RESUME_MAX);
-      assertThat(replayed.get(RESUME_MAX - 1).getString("text")).isEqualTo("many " + (RESUME_MAX + 1));
+      assertThat(replayed.get(RESUME_MAX - 1).getString("text"))
+          .isEqualTo("many " + (RESUME_MAX + 1));
       assertThat(replayed).extracting(m -> m.getLong("seq")).isSorted();
       JsonObject resumed = far.next();
       assertThat(resumed.getString("type")).isEqualTo("resumed");
       assertThat(resumed.getBoolean("truncated")).isTrue();
     }
-    HttpResponse<Buffer> bad = await(client.get("/chat/rooms/" + room + "/ws?name=ada&since=-1")
-        .putHeader("Upgrade", "websocket").putHeader("Connection", "Upgrade")
-        .putHeader("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").putHeader("Sec-WebSocket-Version", "13").send());
-    assertThat(assertProblem(bad, 400).getJsonArray("errors").getJsonObject(0).getString("pointer")).isEqualTo("/query/since");
+    HttpResponse<Buffer> bad =
+        await(
+            client
+                .get("/chat/rooms/" + room + "/ws?name=ada&since=-1")
+                .putHeader("Upgrade", "websocket")
+                .putHeader("Connection", "Upgrade")
+                .putHeader("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+                .putHeader("Sec-WebSocket-Version", "13")
+                .send());
+    assertThat(assertProblem(bad, 400).getJsonArray("errors").getJsonObject(0).getString("pointer"))
+        .isEqualTo("/query/since");
   }
 
   /**
@@ -532,29 +667,70 @@ class ChatIT {
   @Test
   void historyWritesOfAnEpochThatDoesNotHoldTheLeaseStoreNothing() throws Exception {
     String room = room();
-    long epoch = await(node.vertx().eventBus().<JsonObject>request(Addresses.health(Role.CHAT), new JsonObject()))
-        .body().getLong("epoch");
-    JsonObject message = new JsonObject().put("room", room).put("seq", 1).put("id", "fenced").put("sender", "old")
-        .put("text", "from a deposed sequencer").put("time", "2026-01-01T00:00:00Z");
-    ReplyException fenced = catchThrowableOfType(ReplyException.class, () -> await(node.vertx().eventBus()
-        .request(Addresses.CHAT_HISTORY_APPEND, new JsonObject().put("epoch", epoch + 1).put("messages", new JsonArray().add(message)))));
+    long epoch =
+        await(
+                node.vertx()
+                    .eventBus()
+                    .<JsonObject>request(Addresses.health(Role.CHAT), new JsonObject()))
+            .body()
+            .getLong("epoch");
+    JsonObject message =
+        new JsonObject()
+            .put("room", room)
+            .put("seq", 1)
+            .put("id", "fenced")
+            .put("sender", "old")
+            .put("text", "from a deposed sequencer")
+            .put("time", "2026-01-01T00:00:00Z");
+    ReplyException fenced =
+        catchThrowableOfType(
+            ReplyException.class,
+            () ->
+                await(
+                    node.vertx()
+                        .eventBus()
+                        .request(
+                            Addresses.CHAT_HISTORY_APPEND,
+                            new JsonObject()
+                                .put("epoch", epoch + 1)
+                                .put("messages", new JsonArray().add(message)))));
     assertThat(fenced.failureCode()).isEqualTo(Failures.CONFLICT);
-    ReplyException held = catchThrowableOfType(ReplyException.class, () -> await(node.vertx().eventBus()
-        .request(Addresses.CHAT_LEASE_TAKE, new JsonObject().put("holder", "usurper").put("leaseMs", 5000))));
+    ReplyException held =
+        catchThrowableOfType(
+            ReplyException.class,
+            () ->
+                await(
+                    node.vertx()
+                        .eventBus()
+                        .request(
+                            Addresses.CHAT_LEASE_TAKE,
+                            new JsonObject().put("holder", "usurper").put("leaseMs", 5000))));
     assertThat(held.failureCode()).isEqualTo(Failures.CONFLICT);
     assertThat(held.getMessage()).contains("held by chat-");
     HttpResponse<Buffer> page = await(client.get("/chat/rooms/" + room + "/messages").send());
     assertThat(page.bodyAsJsonObject().getJsonArray("messages")).isEmpty();
-    await(node.vertx().eventBus().request(Addresses.CHAT_HISTORY_APPEND,
-        new JsonObject().put("epoch", epoch).put("messages", new JsonArray().add(message))));
-    assertThat(await(client.get("/chat/rooms/" + room + "/messages").send()).bodyAsJsonObject().getJsonArray("messages"))
+    await(
+        node.vertx()
+            .eventBus()
+            .request(
+                Addresses.CHAT_HISTORY_APPEND,
+                new JsonObject()
+                    .put("epoch", epoch)
+                    .put("messages", new JsonArray().add(message))));
+    assertThat(
+            await(client.get("/chat/rooms/" + room + "/messages").send())
+                .bodyAsJsonObject()
+                .getJsonArray("messages"))
         .hasSize(1);
   }
 
   /** Posts over HTTP; the stored message's seq. */
   private static long post(String room, String text) {
-    HttpResponse<Buffer> posted = await(client.post("/chat/rooms/" + room + "/messages")
-        .sendJsonObject(new JsonObject().put("sender", "grace").put("text", text)));
+    HttpResponse<Buffer> posted =
+        await(
+            client
+                .post("/chat/rooms/" + room + "/messages")
+                .sendJsonObject(new JsonObject().put("sender", "grace").put("text", text)));
     assertThat(posted.statusCode()).as(posted.bodyAsString()).isEqualTo(201);
     return posted.bodyAsJsonObject().getLong("seq");
   }
@@ -564,28 +740,38 @@ class ChatIT {
     HttpResponse<Buffer> page = await(client.get("/chat/").send());
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.getHeader("Content-Type")).startsWith("text/html");
-    assertThat(page.getHeader("Content-Security-Policy")).contains("script-src 'self'").contains("connect-src 'self'");
+    assertThat(page.getHeader("Content-Security-Policy"))
+        .contains("script-src 'self'")
+        .contains("connect-src 'self'");
     assertThat(page.bodyAsString()).contains("chat.js");
     HttpResponse<Buffer> script = await(client.get("/chat/chat.js").send());
     assertThat(script.statusCode()).isEqualTo(200);
     assertThat(script.bodyAsString()).contains("/chat/rooms/");
-    assertThat(await(client.get("/chat").followRedirects(false).send()).getHeader("Location")).isEqualTo("/chat/");
+    assertThat(await(client.get("/chat").followRedirects(false).send()).getHeader("Location"))
+        .isEqualTo("/chat/");
     assertProblem(await(client.get("/chat/nothing-here.js").send()), 404);
   }
 
   private static JsonObject history(String room, String query) {
-    HttpResponse<Buffer> page = await(client.get("/chat/rooms/" + room + "/messages" + query).send());
+    HttpResponse<Buffer> page =
+        await(client.get("/chat/rooms/" + room + "/messages" + query).send());
     assertThat(page.statusCode()).as(page.bodyAsString()).isEqualTo(200);
     return page.bodyAsJsonObject();
   }
 
   private static List<String> texts(JsonObject page) {
-    return page.getJsonArray("messages").stream().map(m -> ((JsonObject) m).getString("text")).toList();
+    return page.getJsonArray("messages").stream()
+        .map(m -> ((JsonObject) m).getString("text"))
+        .toList();
   }
 
   private static List<String> members(String room) {
-    return await(client.get("/chat/rooms/" + room + "/members").send()).bodyAsJsonObject().getJsonArray("members")
-        .stream().map(m -> ((JsonObject) m).getString("name")).toList();
+    return await(client.get("/chat/rooms/" + room + "/members").send())
+        .bodyAsJsonObject()
+        .getJsonArray("members")
+        .stream()
+        .map(m -> ((JsonObject) m).getString("name"))
+        .toList();
   }
 
   private static String frameText(RawWebSocket raw) {

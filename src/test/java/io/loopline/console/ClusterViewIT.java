@@ -29,34 +29,58 @@ class ClusterViewIT {
 
   @Test
   void everyNodeListsTheClusterAndEachNodesHistoryAndANodeThatStopsLeavesTheList() {
-    TestNode backend = TestNode.start(clustered("persistence", "cache", "worker", "scraper", "chat", "http"));
+    TestNode backend =
+        TestNode.start(clustered("persistence", "cache", "worker", "scraper", "chat", "http"));
     TestNode front = null;
     try {
       front = TestNode.join(backend, clustered("http"));
       TestNode asked = front;
       Poll.until("both nodes listed on the front node", LIMIT, () -> nodes(asked).size() == 2);
       List<JsonObject> nodes = nodes(front);
-      JsonObject http = nodes.stream().filter(n -> n.getJsonArray("roles").size() == 1).findFirst().orElseThrow();
+      JsonObject http =
+          nodes.stream().filter(n -> n.getJsonArray("roles").size() == 1).findFirst().orElseThrow();
       assertThat(http.getJsonArray("roles")).containsExactly("http");
       assertThat(http.getInteger("httpPort")).isEqualTo(front.port());
       assertThat(http.getBoolean("clustered")).isTrue();
-      Poll.until("the back node ready in its card", LIMIT, () -> nodes(asked).stream()
-          .anyMatch(n -> n.getJsonArray("roles").contains("persistence") && n.getBoolean("ready")));
-      JsonObject back = nodes(front).stream().filter(n -> n.getJsonArray("roles").contains("persistence")).findFirst().orElseThrow();
+      Poll.until(
+          "the back node ready in its card",
+          LIMIT,
+          () ->
+              nodes(asked).stream()
+                  .anyMatch(
+                      n ->
+                          n.getJsonArray("roles").contains("persistence")
+                              && n.getBoolean("ready")));
+      JsonObject back =
+          nodes(front).stream()
+              .filter(n -> n.getJsonArray("roles").contains("persistence"))
+              .findFirst()
+              .orElseThrow();
       assertThat(back.getJsonObject("checks").getString("persistence")).isEqualTo("UP");
       assertThat(back.getInteger("httpPort")).isEqualTo(backend.port());
 
       for (int i = 0; i < 20; i++) {
         await(backend.client().get("/items?limit=1").send());
       }
-      Poll.until("the back node's history, fetched through the front node", LIMIT, () -> {
-        JsonObject series = await(asked.client().get("/cluster/series").send()).bodyAsJsonObject();
-        return series.getJsonArray("nodes").stream().map(JsonObject.class::cast)
-            .anyMatch(n -> back.getString("id").equals(n.getString("node")) && n.getJsonObject("routes").containsKey("GET /items"));
-      });
-      JsonObject only = await(backend.client().get("/cluster/series?node=" + http.getString("id")).send()).bodyAsJsonObject();
+      Poll.until(
+          "the back node's history, fetched through the front node",
+          LIMIT,
+          () -> {
+            JsonObject series =
+                await(asked.client().get("/cluster/series").send()).bodyAsJsonObject();
+            return series.getJsonArray("nodes").stream()
+                .map(JsonObject.class::cast)
+                .anyMatch(
+                    n ->
+                        back.getString("id").equals(n.getString("node"))
+                            && n.getJsonObject("routes").containsKey("GET /items"));
+          });
+      JsonObject only =
+          await(backend.client().get("/cluster/series?node=" + http.getString("id")).send())
+              .bodyAsJsonObject();
       assertThat(only.getJsonArray("nodes")).hasSize(1);
-      assertThat(only.getJsonArray("nodes").getJsonObject(0).getString("node")).isEqualTo(http.getString("id"));
+      assertThat(only.getJsonArray("nodes").getJsonObject(0).getString("node"))
+          .isEqualTo(http.getString("id"));
 
       front.close();
       front = null;
@@ -67,7 +91,11 @@ class ClusterViewIT {
   }
 
   private static List<JsonObject> nodes(TestNode node) {
-    return await(node.client().get("/cluster").send()).bodyAsJsonObject().getJsonArray("nodes").stream()
-        .map(JsonObject.class::cast).toList();
+    return await(node.client().get("/cluster").send())
+        .bodyAsJsonObject()
+        .getJsonArray("nodes")
+        .stream()
+        .map(JsonObject.class::cast)
+        .toList();
   }
 }

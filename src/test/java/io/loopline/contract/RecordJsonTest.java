@@ -23,21 +23,32 @@ class RecordJsonTest {
 
   @Test
   void anMqttPayloadThatIsNotARecordSaysWhy() {
-    assertThat(add("{\"device\": \"x\", \"value\": 1}", "d")).startsWith("device: comes from the topic");
+    assertThat(add("{\"device\": \"x\", \"value\": 1}", "d"))
+        .startsWith("device: comes from the topic");
     assertThat(add("\"1.5\"", "d")).isEqualTo("a payload must be a JSON object or a number");
     assertThat(add("1 2", "d")).startsWith("a payload must hold one JSON value");
     assertThat(add("", "d")).isEqualTo("a payload must be a JSON object or a number");
-    assertThat(add("{\"value\": 1, \"unit\": \"C\"}", "d")).isEqualTo("unit: is not a known field (time, value, attrs)");
+    assertThat(add("{\"value\": 1, \"unit\": \"C\"}", "d"))
+        .isEqualTo("unit: is not a known field (time, value, attrs)");
     assertThat(add("1e400", "d")).isEqualTo("value: must be a finite number");
     assertThat(batch.size()).isZero();
   }
 
   @Test
   void textPostgresqlCannotStoreIsRefusedWhereverItIs() {
-    assertThat(add("{\"device\": \"d\", \"value\": 1, \"attrs\": {\"k\": \"a\\u0000b\"}}", null)).startsWith("attrs: must not contain U+0000");
-    assertThat(add("{\"device\": \"d\", \"value\": 1, \"attrs\": {\"n\": [{\"\\ud800\": 1}]}}", null)).startsWith("attrs: must not contain");
-    assertThat(add("{\"device\": \"d\\udc00\", \"value\": 1}", null)).startsWith("device: must not contain");
-    assertThat(add("{\"device\": \"d\", \"value\": 1, \"attrs\": {\"emoji\": \"\\ud83d\\ude00\"}}", null)).as("a surrogate pair is fine").isNull();
+    assertThat(add("{\"device\": \"d\", \"value\": 1, \"attrs\": {\"k\": \"a\\u0000b\"}}", null))
+        .startsWith("attrs: must not contain U+0000");
+    assertThat(
+            add("{\"device\": \"d\", \"value\": 1, \"attrs\": {\"n\": [{\"\\ud800\": 1}]}}", null))
+        .startsWith("attrs: must not contain");
+    assertThat(add("{\"device\": \"d\\udc00\", \"value\": 1}", null))
+        .startsWith("device: must not contain");
+    assertThat(
+            add(
+                "{\"device\": \"d\", \"value\": 1, \"attrs\": {\"emoji\": \"\\ud83d\\ude00\"}}",
+                null))
+        .as("a surrogate pair is fine")
+        .isNull();
     assertThat(batch.size()).isEqualTo(1);
   }
 

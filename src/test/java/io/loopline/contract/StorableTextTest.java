@@ -27,14 +27,24 @@ class StorableTextTest {
 
   @Test
   void thePointerNamesTheFirstRefusedValueOrMemberName() {
-    assertThat(StorableText.firstRefused(new JsonObject().put("name", "ok").put("tags", new JsonArray().add("a").add("b\u0000"))))
+    assertThat(
+            StorableText.firstRefused(
+                new JsonObject()
+                    .put("name", "ok")
+                    .put("tags", new JsonArray().add("a").add("b\u0000"))))
         .isEqualTo("/tags/1");
-    assertThat(StorableText.firstRefused(new JsonObject().put("a/b", new JsonObject().put("c~d", "\u0000"))))
+    assertThat(
+            StorableText.firstRefused(
+                new JsonObject().put("a/b", new JsonObject().put("c~d", "\u0000"))))
         .isEqualTo("/a~1b/c~0d");
-    assertThat(StorableText.firstRefused(new JsonObject().put("pay\u0000load", 1))).isEqualTo("/pay\u0000load");
+    assertThat(StorableText.firstRefused(new JsonObject().put("pay\u0000load", 1)))
+        .isEqualTo("/pay\u0000load");
     assertThat(StorableText.firstRefused("\u0000")).isEqualTo("");
-    assertThat(StorableText.firstRefused(new JsonObject().put("n", 1).put("b", true).putNull("z"))).isNull();
-    assertThat(StorableText.refusal(new JsonObject().put("changes", new JsonObject().put("name", "x\u0000"))))
+    assertThat(StorableText.firstRefused(new JsonObject().put("n", 1).put("b", true).putNull("z")))
+        .isNull();
+    assertThat(
+            StorableText.refusal(
+                new JsonObject().put("changes", new JsonObject().put("name", "x\u0000"))))
         .isEqualTo("changes.name: " + StorableText.REASON);
     assertThat(StorableText.refusal(new JsonObject().put("a\u0000", 1)))
         .isEqualTo("a\\u0000: " + StorableText.REASON)
@@ -43,7 +53,8 @@ class StorableTextTest {
 
   @Property(tries = 300)
   void anyTextWithoutNulOrSurrogatesIsStorableAndOneNulAnywhereIsNot(
-      @ForAll @StringLength(max = 200) @CharRange(from = '\u0001', to = '\ud7ff') String text, @ForAll int at) {
+      @ForAll @StringLength(max = 200) @CharRange(from = '\u0001', to = '\ud7ff') String text,
+      @ForAll int at) {
     assertThat(StorableText.storable(text)).isTrue();
     int i = Math.floorMod(at, text.length() + 1);
     String poisoned = text.substring(0, i) + '\u0000' + text.substring(i);

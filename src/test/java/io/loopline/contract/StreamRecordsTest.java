@@ -12,11 +12,24 @@ class StreamRecordsTest {
 
   @Test
   void rfc3339TimesBecomeMicrosecondsAsTheJdkReadsThem() {
-    for (String text : new String[] {"2026-12-01T10:15:30Z", "2026-12-01t10:15:30z", "2026-12-01T10:15:30.5Z",
-        "2026-12-01T10:15:30.123456Z", "2026-12-01T11:15:30+01:00", "2026-12-01T04:45:30-05:30", "0001-01-01T00:00:00Z",
-        "9999-12-31T23:59:59.999999Z", "1969-12-31T23:59:59.999Z", "2024-02-29T12:00:00Z", "2000-03-01T00:00:00Z"}) {
+    for (String text :
+        new String[] {
+          "2026-12-01T10:15:30Z",
+          "2026-12-01t10:15:30z",
+          "2026-12-01T10:15:30.5Z",
+          "2026-12-01T10:15:30.123456Z",
+          "2026-12-01T11:15:30+01:00",
+          "2026-12-01T04:45:30-05:30",
+          "0001-01-01T00:00:00Z",
+          "9999-12-31T23:59:59.999999Z",
+          "1969-12-31T23:59:59.999Z",
+          "2024-02-29T12:00:00Z",
+          "2000-03-01T00:00:00Z"
+        }) {
       Instant expected = OffsetDateTime.parse(text.toUpperCase()).toInstant();
-      assertThat(StreamRecords.parseTime(text)).as(text).isEqualTo(expected.getEpochSecond() * 1_000_000 + expected.getNano() / 1000);
+      assertThat(StreamRecords.parseTime(text))
+          .as(text)
+          .isEqualTo(expected.getEpochSecond() * 1_000_000 + expected.getNano() / 1000);
     }
   }
 
@@ -27,11 +40,29 @@ class StreamRecordsTest {
 
   @Test
   void whatIsNotAnRfc3339TimeIsRefused() {
-    for (String text : new String[] {"", "2026-12-01", "2026-12-01 10:15:30Z", "2026-12-01T10:15:30", "2026-13-01T00:00:00Z",
-        "2026-02-29T00:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T10:60:00Z", "2026-12-01T10:15:60Z",
-        "2026-12-01T10:15:30.Z", "2026-12-01T10:15:30.1234567890Z", "2026-12-01T10:15:30+1:00", "2026-12-01T10:15:30+24:00",
-        "0000-01-01T00:00:00Z", "2026-12-01T10:15:30Zjunk", "+2026-12-01T10:15:30Z", "2026-1a-01T10:15:30Z"}) {
-      assertThatThrownBy(() -> StreamRecords.parseTime(text)).as(text).isInstanceOf(IllegalArgumentException.class)
+    for (String text :
+        new String[] {
+          "",
+          "2026-12-01",
+          "2026-12-01 10:15:30Z",
+          "2026-12-01T10:15:30",
+          "2026-13-01T00:00:00Z",
+          "2026-02-29T00:00:00Z",
+          "2026-12-01T24:00:00Z",
+          "2026-12-01T10:60:00Z",
+          "2026-12-01T10:15:60Z",
+          "2026-12-01T10:15:30.Z",
+          "2026-12-01T10:15:30.1234567890Z",
+          "2026-12-01T10:15:30+1:00",
+          "2026-12-01T10:15:30+24:00",
+          "0000-01-01T00:00:00Z",
+          "2026-12-01T10:15:30Zjunk",
+          "+2026-12-01T10:15:30Z",
+          "2026-1a-01T10:15:30Z"
+        }) {
+      assertThatThrownBy(() -> StreamRecords.parseTime(text))
+          .as(text)
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("time: ");
     }
   }
@@ -48,7 +79,10 @@ class StreamRecordsTest {
       }
       String text = StreamRecords.formatTime(micros);
       assertThat(StreamRecords.parseTime(text)).isEqualTo(micros);
-      assertThat(Instant.parse(text)).isEqualTo(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000));
+      assertThat(Instant.parse(text))
+          .isEqualTo(
+              Instant.ofEpochSecond(
+                  Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000));
     }
     assertThat(StreamRecords.formatTime(0)).isEqualTo("1970-01-01T00:00:00Z");
     assertThat(StreamRecords.formatTime(1_500_000)).isEqualTo("1970-01-01T00:00:01.500Z");
@@ -59,7 +93,9 @@ class StreamRecordsTest {
   void devicesAreOneTo128CharactersWithoutControlCharacters() {
     assertThat(StreamRecords.deviceProblem("boiler-7")).isNull();
     assertThat(StreamRecords.deviceProblem("ü".repeat(128))).isNull();
-    assertThat(StreamRecords.deviceProblem("😀".repeat(128))).as("128 characters in 256 UTF-16 units").isNull();
+    assertThat(StreamRecords.deviceProblem("😀".repeat(128)))
+        .as("128 characters in 256 UTF-16 units")
+        .isNull();
     assertThat(StreamRecords.deviceProblem("x".repeat(129))).contains("at most 128");
     assertThat(StreamRecords.deviceProblem("")).contains("not blank");
     assertThat(StreamRecords.deviceProblem("   ")).contains("not blank");

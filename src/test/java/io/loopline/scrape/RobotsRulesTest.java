@@ -8,10 +8,10 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Example;
 
 /**
  * robots.txt as RFC 9309 and Google's parser read it: group selection, longest match, Allow on ties,
@@ -45,7 +45,9 @@ class RobotsRulesTest {
       }
       return false;
     }
-    return i < s.length() && s.charAt(i) == p.charAt(j) && referenceMatches(s, i + 1, p, j + 1, anchored);
+    return i < s.length()
+        && s.charAt(i) == p.charAt(j)
+        && referenceMatches(s, i + 1, p, j + 1, anchored);
   }
 
   record Line(boolean allow, String pattern) {}
@@ -71,40 +73,56 @@ class RobotsRulesTest {
   @Provide
   Arbitrary<String> patterns() {
     // A small alphabet makes matches, near misses and repeated pieces likely.
-    return Arbitraries.strings().withChars('/', 'a', 'b', '*', '$', '.').ofMinLength(0).ofMaxLength(9)
+    return Arbitraries.strings()
+        .withChars('/', 'a', 'b', '*', '$', '.')
+        .ofMinLength(0)
+        .ofMaxLength(9)
         .map(s -> (s.startsWith("*") ? "" : "/") + s);
   }
 
   @Provide
   Arbitrary<String> paths() {
-    return Arbitraries.strings().withChars('/', 'a', 'b', '$', '.', '*').ofMinLength(0).ofMaxLength(14).map(s -> "/" + s);
+    return Arbitraries.strings()
+        .withChars('/', 'a', 'b', '$', '.', '*')
+        .ofMinLength(0)
+        .ofMaxLength(14)
+        .map(s -> "/" + s);
   }
 
   @Provide
   Arbitrary<List<Line>> ruleSets() {
-    Arbitrary<Line> line = Combinators.combine(Arbitraries.of(true, false), patterns()).as(Line::new);
+    Arbitrary<Line> line =
+        Combinators.combine(Arbitraries.of(true, false), patterns()).as(Line::new);
     return line.list().ofMinSize(0).ofMaxSize(6);
   }
 
   @Property(tries = 3000)
-  void onePatternMatchesAsTheReferenceDoes(@ForAll("patterns") String pattern, @ForAll("paths") String path) {
-    assertThat(new RobotsPattern(pattern).matches(path)).as("%s against %s", pattern, path)
+  void onePatternMatchesAsTheReferenceDoes(
+      @ForAll("patterns") String pattern, @ForAll("paths") String path) {
+    assertThat(new RobotsPattern(pattern).matches(path))
+        .as("%s against %s", pattern, path)
         .isEqualTo(referenceMatches(path, pattern));
   }
 
   @Property(tries = 2000)
-  void aRuleSetDecidesAsTheReferenceDoes(@ForAll("ruleSets") List<Line> lines, @ForAll("paths") String path) {
+  void aRuleSetDecidesAsTheReferenceDoes(
+      @ForAll("ruleSets") List<Line> lines, @ForAll("paths") String path) {
     StringBuilder text = new StringBuilder("User-agent: *\n");
-    lines.forEach(l -> text.append(l.allow() ? "Allow: " : "Disallow: ").append(l.pattern()).append('\n'));
+    lines.forEach(
+        l -> text.append(l.allow() ? "Allow: " : "Disallow: ").append(l.pattern()).append('\n'));
 
-    assertThat(rules(text.toString()).allows(path)).as("%s%s", text, path).isEqualTo(referenceAllows(lines, path));
+    assertThat(rules(text.toString()).allows(path))
+        .as("%s%s", text, path)
+        .isEqualTo(referenceAllows(lines, path));
   }
 
   // ---- the examples of RFC 9309 and Google's documentation ----
 
   @Example
   void theLongestMatchWinsAndAllowWinsATie() {
-    RobotsRules r = rules("""
+    RobotsRules r =
+        rules(
+            """
         User-agent: *
         Disallow: /private
         Allow: /private/open
@@ -122,7 +140,8 @@ class RobotsRulesTest {
 
   @Example
   void wildcardsFollowGooglesExamples() {
-    RobotsRules r = rules("User-agent: *\nDisallow: /fish*.php\nDisallow: /*.gif$\nAllow: /$\nDisallow: /\n");
+    RobotsRules r =
+        rules("User-agent: *\nDisallow: /fish*.php\nDisallow: /*.gif$\nAllow: /$\nDisallow: /\n");
     assertThat(r.allows("/fish.php")).isFalse();
     assertThat(r.allows("/fishheads/catfish.php?parameters")).isFalse();
     assertThat(r.allows("/Fish.PHP")).isFalse(); // falls to Disallow: /, case-sensitive paths
@@ -133,7 +152,8 @@ class RobotsRulesTest {
 
   @Example
   void ourGroupIsObeyedCombinedAndElseTheStarGroups() {
-    String text = """
+    String text =
+        """
         User-agent: other
         Disallow: /
 
@@ -153,44 +173,61 @@ class RobotsRulesTest {
     assertThat(r.allows("/star")).isTrue(); // the * group is not ours when a group names us
     assertThat(RobotsRules.parse(text, "somebot").allows("/star")).isFalse();
     assertThat(RobotsRules.parse(text, "somebot").allows("/a")).isTrue();
-    // A group naming us without rules (at the end of the file) allows everything: the * group is not consulted.
+    // A group naming us without rules (at the end of the file) allows everything: the * group is
+    // not consulted.
     assertThat(rules("User-agent: *\nDisallow: /\n\nUser-agent: loopline\n").allows("/x")).isTrue();
     // User-agent lines in a row, blank lines between them or not, start one group.
-    assertThat(rules("User-agent: loopline\n\nUser-agent: *\nDisallow: /\n").allows("/x")).isFalse();
+    assertThat(rules("User-agent: loopline\n\nUser-agent: *\nDisallow: /\n").allows("/x"))
+        .isFalse();
     // A prefix of our name is not our name.
     assertThat(rules("User-agent: loop\nDisallow: /\n").allows("/x")).isTrue();
-    assertThat(rules("User-agent: Loopline\nDisallow: /\n\nUser-agent: *\nAllow: /\n").allows("/x")).isFalse();
+    assertThat(rules("User-agent: Loopline\nDisallow: /\n\nUser-agent: *\nAllow: /\n").allows("/x"))
+        .isFalse();
   }
 
   @Example
   void rulesBeforeAnyGroupCommentsAndOddLineEndsAreHandled() {
-    RobotsRules r = rules("Disallow: /orphan\r\nUser-agent: * # everyone\r\nDisallow: /x # not /y\rAllow: /x/y\n");
+    RobotsRules r =
+        rules(
+            "Disallow: /orphan\r\nUser-agent: * # everyone\r\nDisallow: /x # not /y\rAllow: /x/y\n");
     assertThat(r.allows("/orphan")).isTrue();
     assertThat(r.allows("/x")).isFalse();
     assertThat(r.allows("/x/y")).isTrue();
     assertThat(r.allows("/y")).isTrue();
-    assertThat(rules("User-agent: *\nDisallow:\n").allows("/anything")).isTrue(); // empty Disallow: nothing
+    assertThat(rules("User-agent: *\nDisallow:\n").allows("/anything"))
+        .isTrue(); // empty Disallow: nothing
     assertThat(rules("garbage\n\0\uD800\nUser-agent: *\nDisallow: /z").allows("/z")).isFalse();
   }
 
   @Example
   void percentEncodingIsComparedInOneForm() {
     // RFC 9309 2.2.2's table: unreserved escapes decoded, non-ASCII encoded, reserved escapes kept.
-    assertThat(rules("User-agent: *\nDisallow: /foo/bar/baz\n").allows("/foo/bar/%62%61%7A")).isFalse();
-    assertThat(rules("User-agent: *\nDisallow: /foo/bar/%62%61%7A\n").allows("/foo/bar/baz")).isFalse();
-    assertThat(rules("User-agent: *\nDisallow: /foo/bar/ツ\n").allows("/foo/bar/%E3%83%84")).isFalse();
-    assertThat(rules("User-agent: *\nDisallow: /foo/bar/%E3%83%84\n").allows("/foo/bar/%e3%83%84")).isFalse();
+    assertThat(rules("User-agent: *\nDisallow: /foo/bar/baz\n").allows("/foo/bar/%62%61%7A"))
+        .isFalse();
+    assertThat(rules("User-agent: *\nDisallow: /foo/bar/%62%61%7A\n").allows("/foo/bar/baz"))
+        .isFalse();
+    assertThat(rules("User-agent: *\nDisallow: /foo/bar/ツ\n").allows("/foo/bar/%E3%83%84"))
+        .isFalse();
+    assertThat(rules("User-agent: *\nDisallow: /foo/bar/%E3%83%84\n").allows("/foo/bar/%e3%83%84"))
+        .isFalse();
     assertThat(rules("User-agent: *\nDisallow: /a%2Fb\n").allows("/a/b")).isTrue();
     assertThat(RobotsPattern.canonical("/\uD800x")).isEqualTo("/%EF%BF%BDx");
   }
 
   @Example
   void crawlDelayIsReadFromTheObeyedGroup() {
-    assertThat(rules("User-agent: *\nCrawl-delay: 2\nDisallow: /x\n").crawlDelayMs()).isEqualTo(2000);
+    assertThat(rules("User-agent: *\nCrawl-delay: 2\nDisallow: /x\n").crawlDelayMs())
+        .isEqualTo(2000);
     assertThat(rules("User-agent: *\nCrawl-delay: 0.25\n").crawlDelayMs()).isEqualTo(250);
-    assertThat(rules("User-agent: loopline\nCrawl-delay: 3\n\nUser-agent: *\nCrawl-delay: 9\n").crawlDelayMs()).isEqualTo(3000);
+    assertThat(
+            rules("User-agent: loopline\nCrawl-delay: 3\n\nUser-agent: *\nCrawl-delay: 9\n")
+                .crawlDelayMs())
+        .isEqualTo(3000);
     assertThat(rules("User-agent: other\nCrawl-delay: 3\n").crawlDelayMs()).isZero();
-    assertThat(rules("User-agent: *\nCrawl-delay: soon\nCrawl-delay: -4\nCrawl-delay: NaN\n").crawlDelayMs()).isZero();
+    assertThat(
+            rules("User-agent: *\nCrawl-delay: soon\nCrawl-delay: -4\nCrawl-delay: NaN\n")
+                .crawlDelayMs())
+        .isZero();
     // Crawl-delay closes the list of agents like a rule: the next User-agent starts a new group.
     RobotsRules r = rules("User-agent: *\nCrawl-delay: 1\nUser-agent: other\nDisallow: /\n");
     assertThat(r.allows("/x")).isTrue();
@@ -229,7 +266,9 @@ class RobotsRulesTest {
 
     StringBuilder many = new StringBuilder("User-agent: *\n");
     for (int i = 0; i < RobotsRules.MAX_RULES; i++) {
-      many.append("Disallow: /*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b").append(i % 10).append('\n');
+      many.append("Disallow: /*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b")
+          .append(i % 10)
+          .append('\n');
     }
     RobotsRules full = rules(many.toString());
     assertThat(worstOf(() -> full.allows(path))).isLessThan(10_000_000L);

@@ -39,8 +39,15 @@ class ScrapeExportIT {
   @BeforeAll
   static void start() {
     site = new TestSite();
-    node = TestNode.start(new JsonObject().put("scrape", new JsonObject()
-        .put("allow", new JsonArray().add("127.0.0.2/31")).put("pollMs", 200).put("cacheTtlSeconds", 0)));
+    node =
+        TestNode.start(
+            new JsonObject()
+                .put(
+                    "scrape",
+                    new JsonObject()
+                        .put("allow", new JsonArray().add("127.0.0.2/31"))
+                        .put("pollMs", 200)
+                        .put("cacheTtlSeconds", 0)));
   }
 
   @AfterAll
@@ -52,21 +59,45 @@ class ScrapeExportIT {
     HttpResponse<Buffer> accepted = await(node.client().post("/scrape-jobs").sendJsonObject(body));
     assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
     long id = accepted.bodyAsJsonObject().getLong("id");
-    Poll.until("job " + id + " done", LIMIT, () -> "done".equals(await(node.vertx().eventBus()
-        .<JsonObject>request(Addresses.SCRAPE_JOBS_GET, new JsonObject().put("id", id)).map(Message::body)).getString("state")));
+    Poll.until(
+        "job " + id + " done",
+        LIMIT,
+        () ->
+            "done"
+                .equals(
+                    await(
+                            node.vertx()
+                                .eventBus()
+                                .<JsonObject>request(
+                                    Addresses.SCRAPE_JOBS_GET, new JsonObject().put("id", id))
+                                .map(Message::body))
+                        .getString("state")));
     return id;
   }
 
   @Test
   void extractionRulesAreStoredWithEachPageAndExportedAsNdjsonAndCsv() {
-    JsonObject extract = new JsonObject()
-        .put("heading", new JsonObject().put("css", "h1").put("text", true))
-        .put("links", new JsonObject().put("css", "a[href^=/page/]").put("attr", "abs:href").put("all", true));
-    long id = submit(new JsonObject().put("urls", new JsonArray().add(site.url("/page/700")).add(site.url("/page/701")))
-        .put("options", new JsonObject().put("extract", extract)));
+    JsonObject extract =
+        new JsonObject()
+            .put("heading", new JsonObject().put("css", "h1").put("text", true))
+            .put(
+                "links",
+                new JsonObject()
+                    .put("css", "a[href^=/page/]")
+                    .put("attr", "abs:href")
+                    .put("all", true));
+    long id =
+        submit(
+            new JsonObject()
+                .put("urls", new JsonArray().add(site.url("/page/700")).add(site.url("/page/701")))
+                .put("options", new JsonObject().put("extract", extract)));
 
-    HttpResponse<Buffer> ndjson = await(node.client().get("/scrape-jobs/" + id + "/pages")
-        .putHeader("Accept", "application/x-ndjson").send());
+    HttpResponse<Buffer> ndjson =
+        await(
+            node.client()
+                .get("/scrape-jobs/" + id + "/pages")
+                .putHeader("Accept", "application/x-ndjson")
+                .send());
     assertThat(ndjson.statusCode()).isEqualTo(200);
     assertThat(ndjson.getHeader("Content-Type")).startsWith("application/x-ndjson");
     String[] lines = ndjson.bodyAsString().split("\n");
@@ -76,30 +107,65 @@ class ScrapeExportIT {
     assertThat(first.getString("state")).isEqualTo("done");
     JsonObject fields = first.getJsonObject("result").getJsonObject("fields");
     assertThat(fields.getString("heading")).isEqualTo("Page 700");
-    assertThat(fields.getJsonArray("links")).containsExactly(site.url("/page/701"), site.url("/page/701#top"));
+    assertThat(fields.getJsonArray("links"))
+        .containsExactly(site.url("/page/701"), site.url("/page/701#top"));
     // the JSON listing has the same fields
-    JsonObject listed = await(node.client().get("/scrape-jobs/" + id + "/pages").send()).bodyAsJsonObject();
-    assertThat(listed.getJsonArray("pages").getJsonObject(1).getJsonObject("result").getJsonObject("fields")
-        .getString("heading")).isEqualTo("Page 701");
+    JsonObject listed =
+        await(node.client().get("/scrape-jobs/" + id + "/pages").send()).bodyAsJsonObject();
+    assertThat(
+            listed
+                .getJsonArray("pages")
+                .getJsonObject(1)
+                .getJsonObject("result")
+                .getJsonObject("fields")
+                .getString("heading"))
+        .isEqualTo("Page 701");
 
-    HttpResponse<Buffer> csv = await(node.client().get("/scrape-jobs/" + id + "/pages").putHeader("Accept", "text/csv").send());
+    HttpResponse<Buffer> csv =
+        await(
+            node.client()
+                .get("/scrape-jobs/" + id + "/pages")
+                .putHeader("Accept", "text/csv")
+                .send());
     assertThat(csv.getHeader("Content-Type")).startsWith("text/csv");
     String[] rows = csv.bodyAsString().split("\r\n");
-    assertThat(rows[0]).isEqualTo("id,url,depth,state,seq,finished_at,status,final_url,title,description,canonical,"
-        + "link_count,error,fields");
+    assertThat(rows[0])
+        .isEqualTo(
+            "id,url,depth,state,seq,finished_at,status,final_url,title,description,canonical,"
+                + "link_count,error,fields");
     assertThat(rows).hasSize(3);
-    assertThat(rows[1]).contains("," + site.url("/page/700") + ",0,done,").contains(",200,").contains(",Page 700,")
+    assertThat(rows[1])
+        .contains("," + site.url("/page/700") + ",0,done,")
+        .contains(",200,")
+        .contains(",Page 700,")
         .contains("\"\"heading\"\":\"\"Page 700\"\"");
   }
 
   @Test
   void badRulesAndUnknownJobsAreRefused() {
-    HttpResponse<Buffer> bad = await(node.client().post("/scrape-jobs").sendJsonObject(new JsonObject()
-        .put("urls", new JsonArray().add(site.url("/page/1")))
-        .put("options", new JsonObject().put("extract", new JsonObject().put("p", new JsonObject().put("css", "a[[["))))));
+    HttpResponse<Buffer> bad =
+        await(
+            node.client()
+                .post("/scrape-jobs")
+                .sendJsonObject(
+                    new JsonObject()
+                        .put("urls", new JsonArray().add(site.url("/page/1")))
+                        .put(
+                            "options",
+                            new JsonObject()
+                                .put(
+                                    "extract",
+                                    new JsonObject()
+                                        .put("p", new JsonObject().put("css", "a[[["))))));
     assertProblem(bad, 400);
     assertThat(bad.bodyAsString()).contains("options.extract.p.css");
-    assertProblem(await(node.client().get("/scrape-jobs/987654321/pages").putHeader("Accept", "application/x-ndjson").send()), 404);
+    assertProblem(
+        await(
+            node.client()
+                .get("/scrape-jobs/987654321/pages")
+                .putHeader("Accept", "application/x-ndjson")
+                .send()),
+        404);
   }
 
   /**
@@ -111,49 +177,73 @@ class ScrapeExportIT {
   void anExportOf20000PagesStreamsWithBoundedMemory() throws Exception {
     long id;
     try (Connection db = TestServers.jdbc(node.databaseUrl())) {
-      try (ResultSet job = db.createStatement().executeQuery("INSERT INTO scrape_jobs (options, max_pages, total, done, state) "
-          + "VALUES ('{}', 20000, 20000, 20000, 'done') RETURNING id")) {
+      try (ResultSet job =
+          db.createStatement()
+              .executeQuery(
+                  "INSERT INTO scrape_jobs (options, max_pages, total, done, state) "
+                      + "VALUES ('{}', 20000, 20000, 20000, 'done') RETURNING id")) {
         job.next();
         id = job.getLong(1);
       }
-      db.createStatement().execute("INSERT INTO scrape_pages (job_id, url, state, result, finished_at, seq) "
-          + "SELECT " + id + ", 'https://example.com/p/' || n, 'done', json_build_object('status', 200, 'title', 'Page ' || n, "
-          + "'excerpt', repeat('x', 2000)), now(), n FROM generate_series(1, 20000) AS n");
+      db.createStatement()
+          .execute(
+              "INSERT INTO scrape_pages (job_id, url, state, result, finished_at, seq) "
+                  + "SELECT "
+                  + id
+                  + ", 'https://example.com/p/' || n, 'done', json_build_object('status', 200, 'title', 'Page ' || n, "
+                  + "'excerpt', repeat('x', 2000)), now(), n FROM generate_series(1, 20000) AS n");
     }
     AtomicInteger chunks = new AtomicInteger();
-    node.vertx().eventBus().addOutboundInterceptor(delivery -> {
-      if (Addresses.SCRAPE_JOBS_EXPORT.equals(delivery.message().address())) {
-        chunks.incrementAndGet();
-      }
-      delivery.next();
-    });
+    node.vertx()
+        .eventBus()
+        .addOutboundInterceptor(
+            delivery -> {
+              if (Addresses.SCRAPE_JOBS_EXPORT.equals(delivery.message().address())) {
+                chunks.incrementAndGet();
+              }
+              delivery.next();
+            });
     try (Socket socket = new Socket()) {
       socket.setReceiveBufferSize(16 * 1024);
       socket.connect(new InetSocketAddress("127.0.0.1", node.port()), 5000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET /scrape-jobs/" + id + "/pages HTTP/1.1\r\nHost: localhost\r\nAccept: application/x-ndjson\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("GET /scrape-jobs/"
+                  + id
+                  + "/pages HTTP/1.1\r\nHost: localhost\r\nAccept: application/x-ndjson\r\n"
+                  + "Connection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
       java.io.ByteArrayOutputStream rest = new java.io.ByteArrayOutputStream();
       byte[] first = new byte[1024];
-      rest.write(first, 0, Math.max(0, in.read(first))); // the head and the first bytes; then the client stops reading
+      rest.write(
+          first,
+          0,
+          Math.max(
+              0, in.read(first))); // the head and the first bytes; then the client stops reading
 
-      // The server fills the socket buffers and Netty's write queue, then waits: the chunk count stops moving.
+      // The server fills the socket buffers and Netty's write queue, then waits: the chunk count
+      // stops moving.
       long[] seen = {-1, 0};
-      Poll.until("the export paused", LIMIT, Duration.ofMillis(500), () -> {
-        int now = chunks.get();
-        boolean still = now == seen[0] && System.nanoTime() - seen[1] > 2_000_000_000L;
-        if (now != seen[0]) {
-          seen[0] = now;
-          seen[1] = System.nanoTime();
-        }
-        return still;
-      });
+      Poll.until(
+          "the export paused",
+          LIMIT,
+          Duration.ofMillis(500),
+          () -> {
+            int now = chunks.get();
+            boolean still = now == seen[0] && System.nanoTime() - seen[1] > 2_000_000_000L;
+            if (now != seen[0]) {
+              seen[0] = now;
+              seen[1] = System.nanoTime();
+            }
+            return still;
+          });
       int paused = chunks.get();
       assertThat(paused).as("chunks read while the client did not read").isBetween(1, 20);
 
-      // The rest: the head, then the chunked body decoded (chunk sizes in hex, each chunk ended by CRLF).
+      // The rest: the head, then the chunked body decoded (chunk sizes in hex, each chunk ended by
+      // CRLF).
       in.transferTo(rest);
       byte[] raw = rest.toByteArray();
       String text = new String(raw, StandardCharsets.UTF_8);
@@ -182,4 +272,3 @@ class ScrapeExportIT {
     }
   }
 }
-

@@ -27,15 +27,23 @@ class ScrapeIT {
   @BeforeAll
   static void start() {
     site = new TestSite();
-    node = TestNode.start(new JsonObject().put("scrape", new JsonObject()
-        .put("allow", new JsonArray().add(TestSite.HOST_A).add(TestSite.HOST_B + "/32"))
-        .put("perHostConcurrency", 3)
-        .put("backoffMs", 50)
-        .put("maxBackoffMs", 2000)
-        // Long enough that no page of the test site times out on a stalled machine; the silent server's
-        // 60 s still does.
-        .put("idleTimeoutMs", 5000)
-        .put("totalTimeoutMs", 10_000)));
+    node =
+        TestNode.start(
+            new JsonObject()
+                .put(
+                    "scrape",
+                    new JsonObject()
+                        .put(
+                            "allow",
+                            new JsonArray().add(TestSite.HOST_A).add(TestSite.HOST_B + "/32"))
+                        .put("perHostConcurrency", 3)
+                        .put("backoffMs", 50)
+                        .put("maxBackoffMs", 2000)
+                        // Long enough that no page of the test site times out on a stalled machine;
+                        // the silent server's
+                        // 60 s still does.
+                        .put("idleTimeoutMs", 5000)
+                        .put("totalTimeoutMs", 10_000)));
   }
 
   @AfterAll
@@ -44,8 +52,14 @@ class ScrapeIT {
   }
 
   private static JsonArray scrape(JsonObject options, String... urls) {
-    HttpResponse<Buffer> response = await(node.client().post("/scrape").sendJsonObject(new JsonObject()
-        .put("urls", new JsonArray(List.of((Object[]) urls))).put("options", options)));
+    HttpResponse<Buffer> response =
+        await(
+            node.client()
+                .post("/scrape")
+                .sendJsonObject(
+                    new JsonObject()
+                        .put("urls", new JsonArray(List.of((Object[]) urls)))
+                        .put("options", options)));
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
     JsonArray results = response.bodyAsJsonObject().getJsonArray("results");
     assertThat(results).hasSize(urls.length);
@@ -59,8 +73,14 @@ class ScrapeIT {
   @Test
   void aBatchAnswersOneResultPerUrlInTheOrderGiven() {
     String page = site.url("/page/1");
-    JsonArray results = scrape(noCache(), page, site.url("/data.json"), site.url("/broken"), "ftp://example.invalid/x",
-        "HTTP://" + TestSite.HOST_A + ":" + site.port() + "/page/1#top");
+    JsonArray results =
+        scrape(
+            noCache(),
+            page,
+            site.url("/data.json"),
+            site.url("/broken"),
+            "ftp://example.invalid/x",
+            "HTTP://" + TestSite.HOST_A + ":" + site.port() + "/page/1#top");
 
     JsonObject html = results.getJsonObject(0);
     assertThat(html.getString("url")).isEqualTo(page);
@@ -73,10 +93,16 @@ class ScrapeIT {
     assertThat(html.getString("sha256")).isEqualTo(Fetcher.sha256(Buffer.buffer(body)));
     assertThat(html.getString("title")).isEqualTo("Page 1");
     assertThat(html.getString("description")).isEqualTo("About page 1");
-    assertThat(html.getJsonArray("links").getList()).containsExactly(site.url("/page/2"), site.url("/page/3"),
-        "http://" + TestSite.HOST_B + "/elsewhere", page);
+    assertThat(html.getJsonArray("links").getList())
+        .containsExactly(
+            site.url("/page/2"),
+            site.url("/page/3"),
+            "http://" + TestSite.HOST_B + "/elsewhere",
+            page);
     assertThat(html.getInteger("linkCount")).isEqualTo(4);
-    assertThat(html.getString("excerpt")).startsWith("Page 1 Text of page 1 word").hasSizeLessThanOrEqualTo(300);
+    assertThat(html.getString("excerpt"))
+        .startsWith("Page 1 Text of page 1 word")
+        .hasSizeLessThanOrEqualTo(300);
     assertThat(html.getLong("elapsedMs")).isNotNegative();
 
     JsonObject json = results.getJsonObject(1);
@@ -89,7 +115,8 @@ class ScrapeIT {
     assertThat(broken.getString("title")).isEqualTo("Broken");
     assertThat(broken.getJsonArray("links").getList()).containsExactly(site.url("/page/1"));
 
-    assertThat(results.getJsonObject(3).getJsonObject("error").getString("code")).isEqualTo("invalid-url");
+    assertThat(results.getJsonObject(3).getJsonObject("error").getString("code"))
+        .isEqualTo("invalid-url");
     // The same page spelled differently: one fetch, the result under the URL as given.
     assertThat(results.getJsonObject(4).getString("url")).startsWith("HTTP://");
     assertThat(results.getJsonObject(4).getString("sha256")).isEqualTo(html.getString("sha256"));
@@ -98,18 +125,26 @@ class ScrapeIT {
 
   @Test
   void redirectsAreFollowedUpToFiveAndLoopsAreStopped() {
-    JsonArray results = scrape(noCache(), site.url("/redirect/5"), site.url("/redirect/6"), site.url("/loop/a"));
+    JsonArray results =
+        scrape(noCache(), site.url("/redirect/5"), site.url("/redirect/6"), site.url("/loop/a"));
 
     assertThat(results.getJsonObject(0).getString("finalUrl")).isEqualTo(site.url("/redirect/0"));
     assertThat(results.getJsonObject(0).getString("title")).isEqualTo("Page 0");
-    assertThat(results.getJsonObject(1).getJsonObject("error").getString("code")).isEqualTo("too-many-redirects");
-    assertThat(results.getJsonObject(2).getJsonObject("error").getString("code")).isEqualTo("redirect-loop");
+    assertThat(results.getJsonObject(1).getJsonObject("error").getString("code"))
+        .isEqualTo("too-many-redirects");
+    assertThat(results.getJsonObject(2).getJsonObject("error").getString("code"))
+        .isEqualTo("redirect-loop");
   }
 
   @Test
   void a429IsRetriedAfterItsRetryAfterAnd5xxAtMostTwice() {
-    JsonArray results = scrape(noCache(), site.url("/busy/1"), site.url("/error/1"), site.url("/flaky/1"),
-        site.url("/busy-long/1"));
+    JsonArray results =
+        scrape(
+            noCache(),
+            site.url("/busy/1"),
+            site.url("/error/1"),
+            site.url("/flaky/1"),
+            site.url("/busy-long/1"));
 
     JsonObject busy = results.getJsonObject(0);
     assertThat(busy.getInteger("status")).isEqualTo(200);
@@ -138,31 +173,49 @@ class ScrapeIT {
   void robotsTxtIsHonouredAndFetchedOncePerHost() {
     // An origin no other test of this class asks, so its robots.txt has not been read before.
     int robotsBefore = site.requests("/robots.txt");
-    JsonArray results = scrape(noCache(), site.otherOrigin(TestSite.HOST_B, 1, "/private/secret"),
-        site.otherOrigin(TestSite.HOST_B, 1, "/private/open"), site.otherOrigin(TestSite.HOST_B, 1, "/page/4"),
-        site.otherOrigin(TestSite.HOST_B, 1, "/page/5"));
+    JsonArray results =
+        scrape(
+            noCache(),
+            site.otherOrigin(TestSite.HOST_B, 1, "/private/secret"),
+            site.otherOrigin(TestSite.HOST_B, 1, "/private/open"),
+            site.otherOrigin(TestSite.HOST_B, 1, "/page/4"),
+            site.otherOrigin(TestSite.HOST_B, 1, "/page/5"));
 
-    assertThat(results.getJsonObject(0).getJsonObject("error").getString("code")).isEqualTo("robots");
+    assertThat(results.getJsonObject(0).getJsonObject("error").getString("code"))
+        .isEqualTo("robots");
     assertThat(results.getJsonObject(1).getInteger("status")).isEqualTo(200);
     assertThat(results.getJsonObject(2).getInteger("status")).isEqualTo(200);
     assertThat(site.requests("/private/secret")).isZero();
-    assertThat(site.requests("/robots.txt") - robotsBefore).as("robots.txt read once for four pages").isEqualTo(1);
-    JsonObject ignoring = scrape(noCache().put("robots", false), site.otherOrigin(TestSite.HOST_B, 1, "/private/secret"))
-        .getJsonObject(0);
+    assertThat(site.requests("/robots.txt") - robotsBefore)
+        .as("robots.txt read once for four pages")
+        .isEqualTo(1);
+    JsonObject ignoring =
+        scrape(
+                noCache().put("robots", false),
+                site.otherOrigin(TestSite.HOST_B, 1, "/private/secret"))
+            .getJsonObject(0);
     assertThat(ignoring.getInteger("status")).isEqualTo(200);
   }
 
   @Test
   void theGuardRefusesLoopbackOutsideTheAllowlistAlsoAfterARedirect() {
-    JsonArray results = scrape(noCache(), site.trapUrl("/page/1"), site.url("/to-trap"),
-        "http://localhost:" + site.port() + "/page/1", "http://[::1]:" + site.port() + "/page/1",
-        "http://0.0.0.0:" + site.port() + "/page/1", "file:///etc/passwd");
+    JsonArray results =
+        scrape(
+            noCache(),
+            site.trapUrl("/page/1"),
+            site.url("/to-trap"),
+            "http://localhost:" + site.port() + "/page/1",
+            "http://[::1]:" + site.port() + "/page/1",
+            "http://0.0.0.0:" + site.port() + "/page/1",
+            "file:///etc/passwd");
 
     for (int i = 0; i < 5; i++) {
-      assertThat(results.getJsonObject(i).getJsonObject("error").getString("code")).as(results.getJsonObject(i).encode())
+      assertThat(results.getJsonObject(i).getJsonObject("error").getString("code"))
+          .as(results.getJsonObject(i).encode())
           .isEqualTo("blocked");
     }
-    assertThat(results.getJsonObject(5).getJsonObject("error").getString("code")).isEqualTo("invalid-url");
+    assertThat(results.getJsonObject(5).getJsonObject("error").getString("code"))
+        .isEqualTo("invalid-url");
     assertThat(site.requests("/to-trap")).isEqualTo(1);
     assertThat(site.trapConnections()).isZero();
   }
@@ -170,17 +223,26 @@ class ScrapeIT {
   @Test
   void concurrencyPerHostNeverExceedsTheLimit() {
     site.resetMax();
-    String[] urls = IntStream.range(0, 24)
-        .mapToObj(i -> (i % 2 == 0 ? site.url("/slow?ms=500&n=" + i) : site.urlB("/slow?ms=500&n=" + i)))
-        .toArray(String[]::new);
+    String[] urls =
+        IntStream.range(0, 24)
+            .mapToObj(
+                i ->
+                    (i % 2 == 0
+                        ? site.url("/slow?ms=500&n=" + i)
+                        : site.urlB("/slow?ms=500&n=" + i)))
+            .toArray(String[]::new);
     JsonArray results = scrape(noCache().put("robots", false), urls);
 
-    assertThat(results).allSatisfy(r -> assertThat(((JsonObject) r).getInteger("status")).isEqualTo(200));
+    assertThat(results)
+        .allSatisfy(r -> assertThat(((JsonObject) r).getInteger("status")).isEqualTo(200));
     assertThat(site.maxInFlight(TestSite.HOST_A)).isBetween(2, 3);
     assertThat(site.maxInFlight(TestSite.HOST_B)).isBetween(2, 3);
     site.resetMax();
-    scrape(noCache().put("robots", false).put("perHostConcurrency", 1).put("concurrency", 1), site.url("/slow?ms=50&x=1"),
-        site.url("/slow?ms=50&x=2"), site.urlB("/slow?ms=50&x=3"));
+    scrape(
+        noCache().put("robots", false).put("perHostConcurrency", 1).put("concurrency", 1),
+        site.url("/slow?ms=50&x=1"),
+        site.url("/slow?ms=50&x=2"),
+        site.urlB("/slow?ms=50&x=3"));
     assertThat(site.maxInFlight(TestSite.HOST_A)).isEqualTo(1);
   }
 
@@ -207,16 +269,33 @@ class ScrapeIT {
 
   @Test
   void invalidBatchesAreRefused() {
-    JsonArray tooMany = new JsonArray(IntStream.range(0, 51).mapToObj(i -> (Object) site.url("/page/" + i)).toList());
-    assertProblem(await(node.client().post("/scrape").sendJsonObject(new JsonObject().put("urls", tooMany))), 400);
-    assertProblem(await(node.client().post("/scrape").sendJsonObject(new JsonObject().put("urls", new JsonArray()))), 400);
-    assertProblem(await(node.client().post("/scrape").sendJsonObject(new JsonObject()
-        .put("urls", new JsonArray().add(site.url("/page/1"))).put("options", new JsonObject().put("speed", 9)))), 400);
+    JsonArray tooMany =
+        new JsonArray(
+            IntStream.range(0, 51).mapToObj(i -> (Object) site.url("/page/" + i)).toList());
+    assertProblem(
+        await(node.client().post("/scrape").sendJsonObject(new JsonObject().put("urls", tooMany))),
+        400);
+    assertProblem(
+        await(
+            node.client()
+                .post("/scrape")
+                .sendJsonObject(new JsonObject().put("urls", new JsonArray()))),
+        400);
+    assertProblem(
+        await(
+            node.client()
+                .post("/scrape")
+                .sendJsonObject(
+                    new JsonObject()
+                        .put("urls", new JsonArray().add(site.url("/page/1")))
+                        .put("options", new JsonObject().put("speed", 9)))),
+        400);
   }
 
   @Test
   void fetchesAreCountedByOutcome() {
-    // The node is shared with the other tests of this class: what this batch adds is counted, nothing else.
+    // The node is shared with the other tests of this class: what this batch adds is counted,
+    // nothing else.
     String ok = "loopline_scrape_fetches_total{outcome=\"2xx\"}";
     String blocked = "loopline_scrape_fetches_total{outcome=\"blocked\"}";
     double okBefore = MetricsScrape.value(node, ok);
@@ -226,14 +305,23 @@ class ScrapeIT {
 
     assertThat(MetricsScrape.value(node, ok) - okBefore).isEqualTo(1.0);
     assertThat(MetricsScrape.value(node, blocked) - blockedBefore).isEqualTo(1.0);
-    assertThat(await(node.client().get("/metrics").send()).bodyAsString()).contains("loopline_scrape_in_flight ");
+    assertThat(await(node.client().get("/metrics").send()).bodyAsString())
+        .contains("loopline_scrape_in_flight ");
   }
 
   @Test
   void theBatchIsOnTheEventBusToo() {
-    Message<JsonObject> reply = await(node.vertx().eventBus().<JsonObject>request(Addresses.SCRAPE_BATCH, new JsonObject()
-        .put("urls", new JsonArray().add(site.url("/page/8"))).put("options", noCache())));
+    Message<JsonObject> reply =
+        await(
+            node.vertx()
+                .eventBus()
+                .<JsonObject>request(
+                    Addresses.SCRAPE_BATCH,
+                    new JsonObject()
+                        .put("urls", new JsonArray().add(site.url("/page/8")))
+                        .put("options", noCache())));
 
-    assertThat(reply.body().getJsonArray("results").getJsonObject(0).getString("title")).isEqualTo("Page 8");
+    assertThat(reply.body().getJsonArray("results").getJsonObject(0).getString("title"))
+        .isEqualTo("Page 8");
   }
 }

@@ -29,8 +29,10 @@ final class TestSite implements AutoCloseable {
   static final String HOST_B = "127.0.0.3";
   static final String TRAP = "127.0.0.1";
   static final long BIG_BYTES = 50L * 1024 * 1024;
+
   /** The key of {@link #inFlight} and {@link #maxInFlight} that counts every host. */
   static final String ALL = "all";
+
   /** The robots.txt every host serves unless a test gives it another. */
   static final String ROBOTS = "User-agent: *\nDisallow: /private\nAllow: /private/open\n";
 
@@ -38,17 +40,30 @@ final class TestSite implements AutoCloseable {
    * A page with text longer than a result keeps, an emoji at the 300th character of its body text, where the
    * excerpt ends (cut in the middle, its high surrogate alone would be stored as '?'), and NULs in its text.
    */
-  static final String HOSTILE_TEXT = "<!doctype html><html><head><title>" + "t".repeat(999) + "\uD83D\uDE00" + "t".repeat(500)
-      + "</title><meta name=\"description\" content=\"" + "d".repeat(3000) + "\"></head><body><p>" + "a".repeat(299)
-      + "\uD83D\uDE00" + "b".repeat(50) + "\u0000</p><a href=\"/page/" + "\u0000".repeat(3) + "1\">x</a></body></html>";
+  static final String HOSTILE_TEXT =
+      "<!doctype html><html><head><title>"
+          + "t".repeat(999)
+          + "\uD83D\uDE00"
+          + "t".repeat(500)
+          + "</title><meta name=\"description\" content=\""
+          + "d".repeat(3000)
+          + "\"></head><body><p>"
+          + "a".repeat(299)
+          + "\uD83D\uDE00"
+          + "b".repeat(50)
+          + "\u0000</p><a href=\"/page/"
+          + "\u0000".repeat(3)
+          + "1\">x</a></body></html>";
 
   /** A robots.txt a host serves after {@code delayMs}; a negative delay never answers. */
   record Robots(String text, long delayMs) {}
 
   private final Vertx vertx = Vertx.vertx();
   private final int port;
+
   /** More ports on both hosts: other origins, with robots.txt of their own, for tests that need fresh ones. */
   private final List<Integer> otherPorts = new ArrayList<>();
+
   private final int trapPort;
   private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
@@ -65,10 +80,14 @@ final class TestSite implements AutoCloseable {
    */
   TestSite() {
     servers = new ArrayList<>();
-    trap = vertx.createNetServer().connectHandler(socket -> {
-      trapConnections.incrementAndGet();
-      socket.close();
-    });
+    trap =
+        vertx
+            .createNetServer()
+            .connectHandler(
+                socket -> {
+                  trapConnections.incrementAndGet();
+                  socket.close();
+                });
     try {
       port = listenOnBothHosts();
       for (int i = 0; i < 3; i++) {
@@ -148,12 +167,30 @@ final class TestSite implements AutoCloseable {
   }
 
   static String page(int n) {
-    return "<!doctype html><html><head><title>Page " + n + "</title>"
-        + "<meta name=\"description\" content=\"About page " + n + "\"></head><body>"
-        + "<h1>Page " + n + "</h1><p>Text of page " + n + " " + "word ".repeat(100) + "</p>"
-        + "<a href=\"/page/" + (n + 1) + "\">next</a> <a href=\"/page/" + (n + 1) + "#top\">next again</a> "
-        + "<a href=\"page/../" + (n + 2) + "\">relative</a> <a href=\"mailto:a@b.c\">mail</a> "
-        + "<a href=\"http://" + HOST_B + "/elsewhere\">other host</a> <a href=\"#here\">self</a>"
+    return "<!doctype html><html><head><title>Page "
+        + n
+        + "</title>"
+        + "<meta name=\"description\" content=\"About page "
+        + n
+        + "\"></head><body>"
+        + "<h1>Page "
+        + n
+        + "</h1><p>Text of page "
+        + n
+        + " "
+        + "word ".repeat(100)
+        + "</p>"
+        + "<a href=\"/page/"
+        + (n + 1)
+        + "\">next</a> <a href=\"/page/"
+        + (n + 1)
+        + "#top\">next again</a> "
+        + "<a href=\"page/../"
+        + (n + 2)
+        + "\">relative</a> <a href=\"mailto:a@b.c\">mail</a> "
+        + "<a href=\"http://"
+        + HOST_B
+        + "/elsewhere\">other host</a> <a href=\"#here\">self</a>"
         + "</body></html>";
   }
 
@@ -161,52 +198,71 @@ final class TestSite implements AutoCloseable {
   static String linkPage(int n) {
     StringBuilder links = new StringBuilder();
     for (int i = 0; i < 20; i++) {
-      links.append("<a href=\"/page/").append(n).append('-').append(i).append('-').append("x".repeat(1000)).append("\">l</a> ");
+      links
+          .append("<a href=\"/page/")
+          .append(n)
+          .append('-')
+          .append(i)
+          .append('-')
+          .append("x".repeat(1000))
+          .append("\">l</a> ");
     }
-    return "<!doctype html><html><head><title>Links " + n + "</title></head><body>" + links + "</body></html>";
+    return "<!doctype html><html><head><title>Links "
+        + n
+        + "</title></head><body>"
+        + links
+        + "</body></html>";
   }
 
   private void handle(HttpServerRequest req) {
     String host = req.localAddress().hostAddress();
     String path = req.path();
     requests.computeIfAbsent(req.uri(), k -> new AtomicInteger()).incrementAndGet();
-    arrivals.computeIfAbsent(req.uri(), k -> new CopyOnWriteArrayList<>()).add(System.nanoTime() / 1_000_000);
+    arrivals
+        .computeIfAbsent(req.uri(), k -> new CopyOnWriteArrayList<>())
+        .add(System.nanoTime() / 1_000_000);
     for (String key : List.of(host, ALL)) {
       int now = inFlight.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
       maxInFlight.computeIfAbsent(key, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
     }
     HttpServerResponse res = req.response();
     boolean[] counted = {true};
-    Runnable done = () -> {
-      if (counted[0]) {
-        counted[0] = false;
-        inFlight.get(host).decrementAndGet();
-        inFlight.get(ALL).decrementAndGet();
-      }
-    };
+    Runnable done =
+        () -> {
+          if (counted[0]) {
+            counted[0] = false;
+            inFlight.get(host).decrementAndGet();
+            inFlight.get(ALL).decrementAndGet();
+          }
+        };
     res.endHandler(v -> done.run());
     res.closeHandler(v -> done.run());
     String[] parts = path.split("/");
     if (path.equals("/robots.txt")) {
-      Robots mine = robots.getOrDefault(host + ":" + req.localAddress().port(), new Robots(ROBOTS, 0));
+      Robots mine =
+          robots.getOrDefault(host + ":" + req.localAddress().port(), new Robots(ROBOTS, 0));
       if (mine.delayMs() == 0) {
         res.putHeader("Content-Type", "text/plain").end(mine.text());
       } else if (mine.delayMs() > 0) {
-        vertx.setTimer(mine.delayMs(), t -> {
-          if (!res.closed()) {
-            res.putHeader("Content-Type", "text/plain").end(mine.text());
-          }
-        });
+        vertx.setTimer(
+            mine.delayMs(),
+            t -> {
+              if (!res.closed()) {
+                res.putHeader("Content-Type", "text/plain").end(mine.text());
+              }
+            });
       }
     } else if (path.startsWith("/page/")) {
       html(res, page(Integer.parseInt(parts[2])));
     } else if (path.equals("/slow")) {
       long ms = Long.parseLong(req.getParam("ms"));
-      vertx.setTimer(ms, t -> {
-        if (!res.closed()) {
-          html(res, page(0));
-        }
-      });
+      vertx.setTimer(
+          ms,
+          t -> {
+            if (!res.closed()) {
+              html(res, page(0));
+            }
+          });
     } else if (path.startsWith("/redirect/")) {
       int n = Integer.parseInt(parts[2]);
       if (n == 0) {
@@ -216,24 +272,32 @@ final class TestSite implements AutoCloseable {
       }
     } else if (path.startsWith("/slow-redirect/")) {
       int n = Integer.parseInt(parts[2]);
-      vertx.setTimer(Long.parseLong(req.getParam("ms")), t -> {
-        if (res.closed()) {
-          return;
-        }
-        if (n == 0) {
-          html(res, page(0));
-        } else {
-          res.setStatusCode(302).putHeader("Location", "/slow-redirect/" + (n - 1) + "?ms=" + req.getParam("ms")).end();
-        }
-      });
+      vertx.setTimer(
+          Long.parseLong(req.getParam("ms")),
+          t -> {
+            if (res.closed()) {
+              return;
+            }
+            if (n == 0) {
+              html(res, page(0));
+            } else {
+              res.setStatusCode(302)
+                  .putHeader("Location", "/slow-redirect/" + (n - 1) + "?ms=" + req.getParam("ms"))
+                  .end();
+            }
+          });
     } else if (path.equals("/unavailable")) {
-      vertx.setTimer(Long.parseLong(req.getParam("ms")), t -> {
-        if (!res.closed()) {
-          res.setStatusCode(503).end("down");
-        }
-      });
+      vertx.setTimer(
+          Long.parseLong(req.getParam("ms")),
+          t -> {
+            if (!res.closed()) {
+              res.setStatusCode(503).end("down");
+            }
+          });
     } else if (path.equals("/loop/a") || path.equals("/loop/b")) {
-      res.setStatusCode(301).putHeader("Location", path.endsWith("a") ? "/loop/b" : "/loop/a").end();
+      res.setStatusCode(301)
+          .putHeader("Location", path.endsWith("a") ? "/loop/b" : "/loop/a")
+          .end();
     } else if (path.equals("/to-trap")) {
       res.setStatusCode(302).putHeader("Location", trapUrl("/page/1")).end();
     } else if (path.startsWith("/busy/")) {
@@ -247,17 +311,34 @@ final class TestSite implements AutoCloseable {
       xml(res, sitemap(req, "/page/801", "/page/802"));
     } else if (path.equals("/sitemap-index.xml")) {
       String base = "http://" + host + ":" + req.localAddress().port();
-      xml(res, "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
-          + "<sitemap><loc>" + base + "/sitemap.xml</loc></sitemap><sitemap><loc>" + base + "/sitemap-b.xml.gz</loc></sitemap>"
-          + "</sitemapindex>");
+      xml(
+          res,
+          "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+              + "<sitemap><loc>"
+              + base
+              + "/sitemap.xml</loc></sitemap><sitemap><loc>"
+              + base
+              + "/sitemap-b.xml.gz</loc></sitemap>"
+              + "</sitemapindex>");
     } else if (path.equals("/sitemap-b.xml.gz")) {
-      res.putHeader("Content-Type", "application/gzip").end(Buffer.buffer(gzip(sitemap(req, "/page/803", "/page/804"))));
+      res.putHeader("Content-Type", "application/gzip")
+          .end(Buffer.buffer(gzip(sitemap(req, "/page/803", "/page/804"))));
     } else if (path.startsWith("/canonical/")) {
-      html(res, "<html><head><title>Copy</title><link rel=\"canonical\" href=\"/page/" + parts[2] + "\"></head>"
-          + "<body><a href=\"/page/900\">x</a></body></html>");
+      html(
+          res,
+          "<html><head><title>Copy</title><link rel=\"canonical\" href=\"/page/"
+              + parts[2]
+              + "\"></head>"
+              + "<body><a href=\"/page/900\">x</a></body></html>");
     } else if (path.startsWith("/scoped/")) {
-      html(res, "<html><head><title>Scoped</title></head><body><a href=\"/keep/1\">1</a><a href=\"/keep/2?drop=1\">2</a>"
-          + "<a href=\"/other/3\">3</a><a href=\"http://" + HOST_B + ":" + req.localAddress().port() + "/keep/4\">4</a></body></html>");
+      html(
+          res,
+          "<html><head><title>Scoped</title></head><body><a href=\"/keep/1\">1</a><a href=\"/keep/2?drop=1\">2</a>"
+              + "<a href=\"/other/3\">3</a><a href=\"http://"
+              + HOST_B
+              + ":"
+              + req.localAddress().port()
+              + "/keep/4\">4</a></body></html>");
     } else if (path.startsWith("/keep/") || path.startsWith("/other/")) {
       html(res, page(5));
     } else if (path.startsWith("/throttled/")) {
@@ -286,8 +367,10 @@ final class TestSite implements AutoCloseable {
     } else if (path.equals("/data.json")) {
       res.putHeader("Content-Type", "application/json").end("{\"a\": 1}");
     } else if (path.equals("/broken")) {
-      html(res, "<html><head><title>Broken</title><body><p>unclosed <div><a href='/page/1'>one<b><i>x</p></div>"
-          + "<a href=\"http://[::1\">bad</a><table><td>cell");
+      html(
+          res,
+          "<html><head><title>Broken</title><body><p>unclosed <div><a href='/page/1'>one<b><i>x</p></div>"
+              + "<a href=\"http://[::1\">bad</a><table><td>cell");
     } else if (path.startsWith("/private/")) {
       html(res, page(9));
     } else {
@@ -295,14 +378,21 @@ final class TestSite implements AutoCloseable {
     }
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean throttledOnce = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean throttledOnce =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private static String sitemap(HttpServerRequest req, String... paths) {
-    StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
-        + "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">");
+    StringBuilder xml =
+        new StringBuilder(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                + "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">");
     for (String path : paths) {
-      xml.append("<url><loc>http://").append(req.localAddress().hostAddress()).append(':')
-          .append(req.localAddress().port()).append(path).append("</loc><lastmod>2026-01-01</lastmod></url>");
+      xml.append("<url><loc>http://")
+          .append(req.localAddress().hostAddress())
+          .append(':')
+          .append(req.localAddress().port())
+          .append(path)
+          .append("</loc><lastmod>2026-01-01</lastmod></url>");
     }
     return xml.append("</urlset>").toString();
   }
@@ -333,20 +423,21 @@ final class TestSite implements AutoCloseable {
     Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
     long[] sent = {0};
     Runnable[] pump = new Runnable[1];
-    pump[0] = () -> {
-      while (!res.closed() && sent[0] < BIG_BYTES && !res.writeQueueFull()) {
-        res.write(chunk);
-        sent[0] += chunk.length();
-      }
-      if (res.closed()) {
-        return;
-      }
-      if (sent[0] >= BIG_BYTES) {
-        res.end();
-      } else {
-        res.drainHandler(v -> pump[0].run());
-      }
-    };
+    pump[0] =
+        () -> {
+          while (!res.closed() && sent[0] < BIG_BYTES && !res.writeQueueFull()) {
+            res.write(chunk);
+            sent[0] += chunk.length();
+          }
+          if (res.closed()) {
+            return;
+          }
+          if (sent[0] >= BIG_BYTES) {
+            res.end();
+          } else {
+            res.drainHandler(v -> pump[0].run());
+          }
+        };
     pump[0].run();
   }
 

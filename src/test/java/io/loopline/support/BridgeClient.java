@@ -24,6 +24,7 @@ public final class BridgeClient implements AutoCloseable {
   private final Socket socket;
   private final DataInputStream in;
   private final DataOutputStream out;
+
   /**
    * Frames that arrived while {@link #request} waited for its reply (a published message can overtake the
    * reply of the request that caused it), handed out by {@link #read} before anything new.
@@ -53,7 +54,12 @@ public final class BridgeClient implements AutoCloseable {
    */
   public JsonObject request(String address, JsonObject body) {
     String replyTo = "bridge-test." + UUID.randomUUID();
-    write(new JsonObject().put("type", "send").put("address", address).put("replyAddress", replyTo).put("body", body));
+    write(
+        new JsonObject()
+            .put("type", "send")
+            .put("address", address)
+            .put("replyAddress", replyTo)
+            .put("body", body));
     while (true) {
       JsonObject frame = readFrame();
       if ("err".equals(frame.getString("type")) || replyTo.equals(frame.getString("address"))) {

@@ -37,10 +37,12 @@ public final class BusClient {
   public ReplyException failure(String address, Object body) {
     try {
       Message<Object> reply = await(bus.request(address, body, PATIENT));
-      throw new AssertionError(address + " answered " + reply.body() + " where a failure was expected");
+      throw new AssertionError(
+          address + " answered " + reply.body() + " where a failure was expected");
     } catch (ReplyException e) {
       if (e.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
-        throw new AssertionError(address + ": " + e.failureType() + " where the handler's failure was expected", e);
+        throw new AssertionError(
+            address + ": " + e.failureType() + " where the handler's failure was expected", e);
       }
       return e;
     }
@@ -50,7 +52,8 @@ public final class BusClient {
   public int failureCode(String address, Object body, String prefix) {
     ReplyException e = failure(address, body);
     if (!e.getMessage().startsWith(prefix)) {
-      throw new AssertionError(address + ": message '" + e.getMessage() + "' does not start with '" + prefix + "'");
+      throw new AssertionError(
+          address + ": message '" + e.getMessage() + "' does not start with '" + prefix + "'");
     }
     return e.failureCode();
   }
@@ -81,9 +84,11 @@ public final class BusClient {
       long deadline = System.nanoTime() + WAIT.toNanos();
       try {
         while (true) {
-          JsonObject message = received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          JsonObject message =
+              received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
           if (message == null) {
-            throw new AssertionError("no matching message on " + address + " within " + WAIT.toSeconds() + " s");
+            throw new AssertionError(
+                "no matching message on " + address + " within " + WAIT.toSeconds() + " s");
           }
           if (matching.test(message)) {
             return message;

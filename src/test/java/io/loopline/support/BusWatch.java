@@ -14,15 +14,18 @@ public final class BusWatch {
   private final AtomicInteger sent = new AtomicInteger();
 
   private BusWatch(Vertx vertx, String address, Future<Void> release) {
-    vertx.eventBus().addOutboundInterceptor(delivery -> {
-      if (!address.equals(delivery.message().address())) {
-        delivery.next();
-        return;
-      }
-      sent.incrementAndGet();
-      Context context = Vertx.currentContext();
-      release.onComplete(v -> context.runOnContext(x -> delivery.next()));
-    });
+    vertx
+        .eventBus()
+        .addOutboundInterceptor(
+            delivery -> {
+              if (!address.equals(delivery.message().address())) {
+                delivery.next();
+                return;
+              }
+              sent.incrementAndGet();
+              Context context = Vertx.currentContext();
+              release.onComplete(v -> context.runOnContext(x -> delivery.next()));
+            });
   }
 
   /** Counts the messages to {@code address}, letting them through at once. */

@@ -32,10 +32,12 @@ public final class ChatClient implements AutoCloseable {
   private final ClientWebSocket socket;
   private final LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
+
   /** The welcome frame, taken by {@link #connect}. */
   public final JsonObject welcome;
 
-  private ChatClient(WebSocketClient client, ClientWebSocket socket, WebSocketConnectOptions options) {
+  private ChatClient(
+      WebSocketClient client, ClientWebSocket socket, WebSocketConnectOptions options) {
     this.client = client;
     this.socket = socket;
     // Handlers first: the welcome may arrive before connect's future is seen on this thread.
@@ -52,12 +54,21 @@ public final class ChatClient implements AutoCloseable {
 
   /** Connects back to {@code room} after the event of seq {@code since} ({@code ?since=}), and waits for the welcome. */
   public static ChatClient connect(Vertx vertx, int port, String room, String name, Long since) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20));
+    WebSocketClient client =
+        vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20));
     try {
-      return new ChatClient(client, client.webSocket(), new WebSocketConnectOptions()
-          .setHost("127.0.0.1").setPort(port)
-          .setURI("/chat/rooms/" + room + "/ws?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
-              + (since == null ? "" : "&since=" + since)));
+      return new ChatClient(
+          client,
+          client.webSocket(),
+          new WebSocketConnectOptions()
+              .setHost("127.0.0.1")
+              .setPort(port)
+              .setURI(
+                  "/chat/rooms/"
+                      + room
+                      + "/ws?name="
+                      + URLEncoder.encode(name, StandardCharsets.UTF_8)
+                      + (since == null ? "" : "&since=" + since)));
     } catch (RuntimeException | AssertionError e) {
       client.close();
       throw e;
@@ -106,9 +117,11 @@ public final class ChatClient implements AutoCloseable {
 
   private JsonObject next(long deadline, String what) {
     try {
-      JsonObject frame = received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      JsonObject frame =
+          received.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (frame == null) {
-        throw new AssertionError("no " + what + " before the deadline (" + WAIT.toSeconds() + " s or more)");
+        throw new AssertionError(
+            "no " + what + " before the deadline (" + WAIT.toSeconds() + " s or more)");
       }
       return frame;
     } catch (InterruptedException e) {

@@ -44,11 +44,12 @@ public final class Cleanup {
     Step[] steps = new Step[resources.length];
     for (int i = 0; i < resources.length; i++) {
       AutoCloseable resource = resources[i];
-      steps[i] = () -> {
-        if (resource != null) {
-          resource.close();
-        }
-      };
+      steps[i] =
+          () -> {
+            if (resource != null) {
+              resource.close();
+            }
+          };
     }
     run(steps);
   }

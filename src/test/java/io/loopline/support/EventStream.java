@@ -38,8 +38,10 @@ public final class EventStream implements AutoCloseable {
 
   private final HttpClient client;
   private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
+
   /** Bytes of a line not complete yet (a chunk may end inside a character). */
   private Buffer pending = Buffer.buffer();
+
   private final StringBuilder data = new StringBuilder();
   private HttpClientResponse response;
   private String id;
@@ -62,9 +64,15 @@ public final class EventStream implements AutoCloseable {
     return open(vertx, port, path, lastEventId, true);
   }
 
-  private static EventStream open(Vertx vertx, int port, String path, String lastEventId, boolean paused) {
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
-        .setURI(path).putHeader("Accept", "text/event-stream");
+  private static EventStream open(
+      Vertx vertx, int port, String path, String lastEventId, boolean paused) {
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.GET)
+            .setHost("127.0.0.1")
+            .setPort(port)
+            .setURI(path)
+            .putHeader("Accept", "text/event-stream");
     if (lastEventId != null) {
       options.putHeader("Last-Event-ID", lastEventId);
     }
@@ -74,15 +82,25 @@ public final class EventStream implements AutoCloseable {
     }
     EventStream stream = new EventStream(vertx.createHttpClient(client));
     // Handlers are set on the response's own thread, before any of its body can be delivered.
-    stream.response = await(stream.client.request(options).compose(request -> request.send().map(response -> {
-      if (paused) {
-        response.pause();
-      }
-      response.handler(stream::received);
-      response.endHandler(v -> stream.events.add(END));
-      response.exceptionHandler(e -> stream.events.add(END));
-      return response;
-    })));
+    stream.response =
+        await(
+            stream
+                .client
+                .request(options)
+                .compose(
+                    request ->
+                        request
+                            .send()
+                            .map(
+                                response -> {
+                                  if (paused) {
+                                    response.pause();
+                                  }
+                                  response.handler(stream::received);
+                                  response.endHandler(v -> stream.events.add(END));
+                                  response.exceptionHandler(e -> stream.events.add(END));
+                                  return response;
+                                })));
     return stream;
   }
 
@@ -119,7 +137,8 @@ public final class EventStream implements AutoCloseable {
       }
       out.add(event);
     }
-    throw new AssertionError("the stream did not end within 60 s; " + out.size() + " events so far");
+    throw new AssertionError(
+        "the stream did not end within 60 s; " + out.size() + " events so far");
   }
 
   private Event poll(int seconds) {
@@ -170,7 +189,7 @@ public final class EventStream implements AutoCloseable {
       case "id" -> id = value;
       case "event" -> name = value;
       case "data" -> data.append(data.length() > 0 ? "\n" : "").append(value);
-      default -> { }
+      default -> {}
     }
   }
 

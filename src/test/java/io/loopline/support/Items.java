@@ -16,12 +16,25 @@ public final class Items {
   /** Creates an item priced 1.00 and returns its id. */
   /** The Redis key of an item as this node's cache writes it: under its namespace and its database's identity. */
   public static String redisKey(TestNode node, long id) {
-    JsonObject identity = await(node.vertx().eventBus().<JsonObject>request(Addresses.CACHE_IDENTITY, new JsonObject())).body();
-    return node.node().config().redis().namespace() + "db:" + identity.getString("identity") + ":item:" + id;
+    JsonObject identity =
+        await(
+                node.vertx()
+                    .eventBus()
+                    .<JsonObject>request(Addresses.CACHE_IDENTITY, new JsonObject()))
+            .body();
+    return node.node().config().redis().namespace()
+        + "db:"
+        + identity.getString("identity")
+        + ":item:"
+        + id;
   }
 
   public static long create(TestNode node, String name) {
-    HttpResponse<Buffer> created = await(node.client().post("/items").sendJsonObject(new JsonObject().put("name", name).put("price", "1.00")));
+    HttpResponse<Buffer> created =
+        await(
+            node.client()
+                .post("/items")
+                .sendJsonObject(new JsonObject().put("name", name).put("price", "1.00")));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     return created.bodyAsJsonObject().getLong("id");
   }

@@ -24,8 +24,11 @@ import java.util.regex.Pattern;
 public final class NodeProcess implements AutoCloseable {
 
   private static final Path JAR = Path.of("target", "loopline.jar");
+
   /** A node that serves says so, ready or still waiting for its database. */
-  private static final Pattern READY = Pattern.compile("Loopline (?:ready|serving): HTTP on port (\\d+)");
+  private static final Pattern READY =
+      Pattern.compile("Loopline (?:ready|serving): HTTP on port (\\d+)");
+
   private static final Pattern JOINED = Pattern.compile("Cluster: joined as member (\\S+)");
 
   private final Process process;
@@ -37,26 +40,35 @@ public final class NodeProcess implements AutoCloseable {
 
   private NodeProcess(Process process) {
     this.process = process;
-    this.reader = new Thread(() -> {
-      try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = out.readLine()) != null) {
-          lines.add(line);
-        }
-      } catch (java.io.IOException ignored) {
-        // the process ended
-      }
-    }, "node-process-reader");
+    this.reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (java.io.IOException ignored) {
+                // the process ended
+              }
+            },
+            "node-process-reader");
     reader.setDaemon(true);
     reader.start();
   }
 
   /** Starts a node on an HTTP port the OS chooses, with these settings (on top of the tests' servers). */
-  public static NodeProcess start(String databaseUrl, Map<String, String> env) throws java.io.IOException {
-    ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dloopline.testOwner=" + TestRun.PREFIX,
-        "-jar", JAR.toString())
-        .redirectErrorStream(true);
+  public static NodeProcess start(String databaseUrl, Map<String, String> env)
+      throws java.io.IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dloopline.testOwner=" + TestRun.PREFIX,
+                "-jar",
+                JAR.toString())
+            .redirectErrorStream(true);
     Map<String, String> environment = builder.environment();
     environment.put("LOOPLINE_HTTP_PORT", "0");
     environment.put("LOOPLINE_HTTP_HOST", "127.0.0.1");
@@ -76,10 +88,14 @@ public final class NodeProcess implements AutoCloseable {
    */
   public static Map<String, String> cluster(String name, String... members) {
     return Map.of(
-        "LOOPLINE_CLUSTER_ENABLED", "true",
-        "LOOPLINE_CLUSTER_NAME", name,
-        "LOOPLINE_CLUSTER_HAZELCAST_PORT", "0",
-        "LOOPLINE_CLUSTER_MEMBERS", String.join(",", members));
+        "LOOPLINE_CLUSTER_ENABLED",
+        "true",
+        "LOOPLINE_CLUSTER_NAME",
+        name,
+        "LOOPLINE_CLUSTER_HAZELCAST_PORT",
+        "0",
+        "LOOPLINE_CLUSTER_MEMBERS",
+        String.join(",", members));
   }
 
   /** The HTTP port, from the node's ready line, or its serving line while it waits for its database (waiting for one). */
@@ -142,7 +158,9 @@ public final class NodeProcess implements AutoCloseable {
       String message = json.getString("message", "");
       JsonArray arguments = json.getJsonArray("arguments");
       for (int i = 0; arguments != null && i < arguments.size() && message.contains("{}"); i++) {
-        message = message.replaceFirst("\\{\\}", Matcher.quoteReplacement(String.valueOf(arguments.getValue(i))));
+        message =
+            message.replaceFirst(
+                "\\{\\}", Matcher.quoteReplacement(String.valueOf(arguments.getValue(i))));
       }
       return message;
     } catch (RuntimeException notJson) {

@@ -22,7 +22,8 @@ public final class Poll {
   }
 
   /** Waits until {@code condition} is true, checking every {@code pause}. */
-  public static void until(String what, Duration limit, Duration pause, Callable<Boolean> condition) {
+  public static void until(
+      String what, Duration limit, Duration pause, Callable<Boolean> condition) {
     value(what, limit, pause, condition, Boolean.TRUE::equals);
   }
 
@@ -32,7 +33,8 @@ public final class Poll {
   }
 
   /** As {@link #value(String, Duration, Callable, Predicate)}, checking every {@code pause}. */
-  public static <T> T value(String what, Duration limit, Duration pause, Callable<T> read, Predicate<T> accept) {
+  public static <T> T value(
+      String what, Duration limit, Duration pause, Callable<T> read, Predicate<T> accept) {
     long deadline = System.nanoTime() + limit.toNanos();
     Exception error = null;
     T last = null;
@@ -47,14 +49,21 @@ public final class Poll {
         error = e;
       }
       if (System.nanoTime() - deadline >= 0) {
-        throw new AssertionError("not within " + limit.toMillis() + " ms: " + what + "; last seen: "
-            + (error != null ? error : last), error);
+        throw new AssertionError(
+            "not within "
+                + limit.toMillis()
+                + " ms: "
+                + what
+                + "; last seen: "
+                + (error != null ? error : last),
+            error);
       }
       try {
         Thread.sleep(pause.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted while waiting for " + what + " (the test's timeout?)", e);
+        throw new AssertionError(
+            "interrupted while waiting for " + what + " (the test's timeout?)", e);
       }
     }
   }

@@ -3,7 +3,6 @@ package io.loopline.support;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -11,8 +10,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A WebSocket spoken byte by byte over a plain socket on loopback, for what a well-behaved client library
@@ -49,9 +48,16 @@ public final class RawWebSocket implements AutoCloseable {
       socket.setSoTimeout(15_000);
       RawWebSocket ws = new RawWebSocket(socket);
       String key = Base64.getEncoder().encodeToString(new byte[16]);
-      ws.out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
-          + "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      ws.out.write(
+          ("GET "
+                  + path
+                  + " HTTP/1.1\r\nHost: 127.0.0.1:"
+                  + port
+                  + "\r\nUpgrade: websocket\r\n"
+                  + "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                  + key
+                  + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       ws.out.flush();
       String head = ws.readHead();
       if (!head.startsWith("HTTP/1.1 101")) {

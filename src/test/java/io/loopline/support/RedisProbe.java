@@ -38,7 +38,11 @@ public final class RedisProbe implements AutoCloseable {
 
   /** Polls {@code key} until its value satisfies {@code condition}, at most {@code seconds}. */
   public String awaitValue(String key, Predicate<String> condition, int seconds) {
-    return Poll.value("Redis key " + key + " reaches the expected value", Duration.ofSeconds(seconds), () -> get(key), condition);
+    return Poll.value(
+        "Redis key " + key + " reaches the expected value",
+        Duration.ofSeconds(seconds),
+        () -> get(key),
+        condition);
   }
 
   @Override

@@ -28,7 +28,8 @@ public final class Responses {
 
   /** The checks of a health report, by id. */
   public static Map<String, JsonObject> checks(JsonObject health) {
-    return health.getJsonArray("checks").stream().map(c -> (JsonObject) c)
+    return health.getJsonArray("checks").stream()
+        .map(c -> (JsonObject) c)
         .collect(Collectors.toMap(c -> c.getString("id"), c -> c));
   }
 }

@@ -18,6 +18,7 @@ public record ServerChoice(String postgres, String redis, String postgresWhy, St
 
   /** PostgreSQL's maintenance database on the machine, where test databases are made. */
   static final String MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres";
+
   static final String MACHINE_REDIS = "redis://127.0.0.1:6379";
 
   /** The choice of this JVM. */
@@ -34,8 +35,16 @@ public record ServerChoice(String postgres, String redis, String postgresWhy, St
 
   /** What the first lines of the test output say. */
   public String describe() {
-    return "Test servers: PostgreSQL " + (embeddedPostgres() ? "embedded" : postgres) + " (" + postgresWhy + "); "
-        + "Redis " + (embeddedRedis() ? "embedded" : redis) + " (" + redisWhy + ")";
+    return "Test servers: PostgreSQL "
+        + (embeddedPostgres() ? "embedded" : postgres)
+        + " ("
+        + postgresWhy
+        + "); "
+        + "Redis "
+        + (embeddedRedis() ? "embedded" : redis)
+        + " ("
+        + redisWhy
+        + ")";
   }
 
   private static ServerChoice decide() {
@@ -51,8 +60,12 @@ public record ServerChoice(String postgres, String redis, String postgresWhy, St
     return new ServerChoice(
         pg != null ? pg : pgAnswers ? MACHINE_POSTGRES : null,
         redis != null ? redis : redisAnswers ? MACHINE_REDIS : null,
-        pg != null ? "LOOPLINE_TEST_PG" : pgAnswers ? "the machine's: it answers" : "nothing answers on 127.0.0.1:5432",
-        redis != null ? "LOOPLINE_TEST_REDIS" : redisAnswers ? "the machine's: it answers" : "nothing answers on 127.0.0.1:6379");
+        pg != null
+            ? "LOOPLINE_TEST_PG"
+            : pgAnswers ? "the machine's: it answers" : "nothing answers on 127.0.0.1:5432",
+        redis != null
+            ? "LOOPLINE_TEST_REDIS"
+            : redisAnswers ? "the machine's: it answers" : "nothing answers on 127.0.0.1:6379");
   }
 
   private static boolean answers(int port) {

@@ -33,12 +33,23 @@ public final class SseClient implements AutoCloseable {
   private final HttpClientResponse response;
 
   private SseClient(int port, String uri, MultiMap headers) {
-    http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setURI(uri).setHeaders(headers);
-    response = await(http.request(options).compose(request -> request.send().map(answer -> {
-      answer.handler(chunk -> parse(chunk.toString()));
-      return answer;
-    })));
+    http =
+        vertx.createHttpClient(
+            new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    RequestOptions options =
+        new RequestOptions().setMethod(HttpMethod.GET).setURI(uri).setHeaders(headers);
+    response =
+        await(
+            http.request(options)
+                .compose(
+                    request ->
+                        request
+                            .send()
+                            .map(
+                                answer -> {
+                                  answer.handler(chunk -> parse(chunk.toString()));
+                                  return answer;
+                                })));
   }
 
   /** Opens {@code uri} on the node's port with these request headers. */
@@ -70,7 +81,8 @@ public final class SseClient implements AutoCloseable {
     while (out.size() < count) {
       Event event = events.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (event == null) {
-        throw new AssertionError("only " + out.size() + " of " + count + " events within " + limit + ": " + out);
+        throw new AssertionError(
+            "only " + out.size() + " of " + count + " events within " + limit + ": " + out);
       }
       out.add(event);
     }
@@ -101,7 +113,10 @@ public final class SseClient implements AutoCloseable {
         } else if (line.startsWith("event: ")) {
           name = line.substring(7);
         } else if (line.startsWith("data: ")) {
-          data = data == null ? new StringBuilder(line.substring(6)) : data.append('\n').append(line.substring(6));
+          data =
+              data == null
+                  ? new StringBuilder(line.substring(6))
+                  : data.append('\n').append(line.substring(6));
         }
       }
       if (data != null) {

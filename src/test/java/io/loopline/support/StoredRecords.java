@@ -17,13 +17,24 @@ public final class StoredRecords {
 
   /** The stream's records in seq order. */
   public static List<Stored> of(String databaseUrl, String stream) {
-    try (Connection db = TestServers.jdbc(databaseUrl); Statement st = db.createStatement()) {
+    try (Connection db = TestServers.jdbc(databaseUrl);
+        Statement st = db.createStatement()) {
       st.execute("SET TIME ZONE 'UTC'");
       List<Stored> out = new ArrayList<>();
-      try (ResultSet rows = st.executeQuery("SELECT seq, device, to_char(recorded_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS t,"
-          + " value, attrs::text FROM stream_records WHERE stream = '" + stream.replace("'", "''") + "' ORDER BY seq")) {
+      try (ResultSet rows =
+          st.executeQuery(
+              "SELECT seq, device, to_char(recorded_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS t,"
+                  + " value, attrs::text FROM stream_records WHERE stream = '"
+                  + stream.replace("'", "''")
+                  + "' ORDER BY seq")) {
         while (rows.next()) {
-          out.add(new Stored(rows.getLong(1), rows.getString(2), rows.getString(3), rows.getDouble(4), rows.getString(5)));
+          out.add(
+              new Stored(
+                  rows.getLong(1),
+                  rows.getString(2),
+                  rows.getString(3),
+                  rows.getDouble(4),
+                  rows.getString(5)));
         }
       }
       return out;
@@ -34,8 +45,13 @@ public final class StoredRecords {
 
   /** How many records the stream holds. */
   public static long count(String databaseUrl, String stream) {
-    try (Connection db = TestServers.jdbc(databaseUrl); Statement st = db.createStatement();
-        ResultSet rows = st.executeQuery("SELECT count(*) FROM stream_records WHERE stream = '" + stream.replace("'", "''") + "'")) {
+    try (Connection db = TestServers.jdbc(databaseUrl);
+        Statement st = db.createStatement();
+        ResultSet rows =
+            st.executeQuery(
+                "SELECT count(*) FROM stream_records WHERE stream = '"
+                    + stream.replace("'", "''")
+                    + "'")) {
       rows.next();
       return rows.getLong(1);
     } catch (SQLException e) {
@@ -45,8 +61,11 @@ public final class StoredRecords {
 
   /** The stream's row ({@code records}), or -1 when there is none. */
   public static long head(String databaseUrl, String stream) {
-    try (Connection db = TestServers.jdbc(databaseUrl); Statement st = db.createStatement();
-        ResultSet rows = st.executeQuery("SELECT records FROM streams WHERE name = '" + stream.replace("'", "''") + "'")) {
+    try (Connection db = TestServers.jdbc(databaseUrl);
+        Statement st = db.createStatement();
+        ResultSet rows =
+            st.executeQuery(
+                "SELECT records FROM streams WHERE name = '" + stream.replace("'", "''") + "'")) {
       return rows.next() ? rows.getLong(1) : -1;
     } catch (SQLException e) {
       throw new IllegalStateException(e);
@@ -63,7 +82,13 @@ public final class StoredRecords {
   }
 
   public static String line(int n, int devices) {
-    return "{\"device\":\"dev-" + (n % devices) + "\",\"time\":\"" + BASE.plusSeconds(n) + "\",\"value\":" + n + "}";
+    return "{\"device\":\"dev-"
+        + (n % devices)
+        + "\",\"time\":\""
+        + BASE.plusSeconds(n)
+        + "\",\"value\":"
+        + n
+        + "}";
   }
 
   /** The time of line n, as {@link #of} shows it: 2026-12-01T00:00:00Z plus n seconds. */

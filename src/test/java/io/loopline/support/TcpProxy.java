@@ -26,6 +26,7 @@ public final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
   private NetServer server;
+
   /** False between {@link #stop} and {@link #start}: a connection the proxy took before it stopped is cut. */
   private boolean up;
 
@@ -96,27 +97,30 @@ public final class TcpProxy implements AutoCloseable {
       }
       sockets.add(inbound);
     }
-    client.connect(targetPort, targetHost).onComplete(ar -> {
-      if (ar.failed()) {
-        inbound.close();
-        return;
-      }
-      NetSocket outbound = ar.result();
-      synchronized (this) {
-        if (!up) {
-          // The proxy stopped while this connection was being made: it never relays.
-          inbound.close();
-          outbound.close();
-          return;
-        }
-        sockets.add(outbound);
-      }
-      inbound.pipeTo(outbound);
-      outbound.pipeTo(inbound);
-      inbound.closeHandler(v -> outbound.close());
-      outbound.closeHandler(v -> inbound.close());
-      inbound.resume();
-    });
+    client
+        .connect(targetPort, targetHost)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                inbound.close();
+                return;
+              }
+              NetSocket outbound = ar.result();
+              synchronized (this) {
+                if (!up) {
+                  // The proxy stopped while this connection was being made: it never relays.
+                  inbound.close();
+                  outbound.close();
+                  return;
+                }
+                sockets.add(outbound);
+              }
+              inbound.pipeTo(outbound);
+              outbound.pipeTo(inbound);
+              inbound.closeHandler(v -> outbound.close());
+              outbound.closeHandler(v -> inbound.close());
+              inbound.resume();
+            });
   }
 
   @Override

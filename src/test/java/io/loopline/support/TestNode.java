@@ -1,8 +1,8 @@
 package io.loopline.support;
 
 import io.loopline.Loopline;
-import io.loopline.cluster.Clustering;
-import io.loopline.config.LooplineConfig;
+import io.loopline.platform.cluster.Clustering;
+import io.loopline.platform.config.LooplineConfig;
 import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -34,7 +34,8 @@ public final class TestNode implements AutoCloseable {
   private final boolean ownsStorage;
   private final Vertx clientVertx;
   private final WebClient client;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private TestNode(Loopline node, String databaseUrl, String redisNamespace, boolean ownsStorage) {
     this.node = node;
@@ -43,8 +44,9 @@ public final class TestNode implements AutoCloseable {
     this.redisNamespace = redisNamespace;
     this.ownsStorage = ownsStorage;
     this.clientVertx = Vertx.vertx();
-    this.client = WebClient.create(clientVertx, new WebClientOptions()
-        .setDefaultHost("127.0.0.1").setDefaultPort(port));
+    this.client =
+        WebClient.create(
+            clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
   }
 
   /** A node with every role on real servers; {@code overrides} are merged over the test defaults. */
@@ -56,9 +58,12 @@ public final class TestNode implements AutoCloseable {
   public static TestNode start(JsonObject overrides, OpenTelemetry tracing) {
     String db = TestServers.createDatabase();
     String namespace = TestServers.newNamespace();
-    JsonObject config = new JsonObject()
-        .put("db", new JsonObject().put("url", db))
-        .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", namespace));
+    JsonObject config =
+        new JsonObject()
+            .put("db", new JsonObject().put("url", db))
+            .put(
+                "redis",
+                new JsonObject().put("url", TestServers.REDIS).put("namespace", namespace));
     try {
       return boot(clustered(config.mergeIn(overrides, true), null), db, namespace, true, tracing);
     } catch (RuntimeException e) {
@@ -82,10 +87,20 @@ public final class TestNode implements AutoCloseable {
    * Closing it leaves them to {@code first}.
    */
   public static TestNode join(TestNode first, JsonObject overrides) {
-    JsonObject config = new JsonObject()
-        .put("db", new JsonObject().put("url", first.databaseUrl()))
-        .put("redis", new JsonObject().put("url", TestServers.REDIS).put("namespace", first.redisNamespace()));
-    return boot(clustered(config.mergeIn(overrides, true), first), first.databaseUrl(), first.redisNamespace(), false, null);
+    JsonObject config =
+        new JsonObject()
+            .put("db", new JsonObject().put("url", first.databaseUrl()))
+            .put(
+                "redis",
+                new JsonObject()
+                    .put("url", TestServers.REDIS)
+                    .put("namespace", first.redisNamespace()));
+    return boot(
+        clustered(config.mergeIn(overrides, true), first),
+        first.databaseUrl(),
+        first.redisNamespace(),
+        false,
+        null);
   }
 
   /** A node on the embedded default: no database or Redis configured, data under {@code dataDir}. */
@@ -103,28 +118,43 @@ public final class TestNode implements AutoCloseable {
       return config;
     }
     if (!cluster.containsKey("name")) {
-      cluster.put("name", first == null ? TestRun.uniqueName() : first.node().config().cluster().name());
+      cluster.put(
+          "name", first == null ? TestRun.uniqueName() : first.node().config().cluster().name());
     }
     if (!cluster.containsKey("hazelcastPort")) {
       cluster.put("hazelcastPort", 0);
     }
     if (!cluster.containsKey("members")) {
-      cluster.put("members", first == null ? new JsonArray() : new JsonArray().add(first.hazelcastMember()));
+      cluster.put(
+          "members",
+          first == null ? new JsonArray() : new JsonArray().add(first.hazelcastMember()));
     }
     return config;
   }
 
-  private static TestNode boot(JsonObject overrides, String db, String namespace, boolean ownsStorage,
+  private static TestNode boot(
+      JsonObject overrides,
+      String db,
+      String namespace,
+      boolean ownsStorage,
       OpenTelemetry tracing) {
-    JsonObject config = new JsonObject()
-        .put("dataDir", tempDir().toString())
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 2)
-            .put("shutdownTimeoutSeconds", 10))
-        .put("admin", new JsonObject().put("key", ADMIN_KEY))
-        .put("rateLimit", new JsonObject()
-            .put("anonymous", budgets(1_000_000))
-            .put("keyed", budgets(1_000_000)))
-        .mergeIn(overrides, true);
+    JsonObject config =
+        new JsonObject()
+            .put("dataDir", tempDir().toString())
+            .put(
+                "http",
+                new JsonObject()
+                    .put("host", "127.0.0.1")
+                    .put("port", 0)
+                    .put("instances", 2)
+                    .put("shutdownTimeoutSeconds", 10))
+            .put("admin", new JsonObject().put("key", ADMIN_KEY))
+            .put(
+                "rateLimit",
+                new JsonObject()
+                    .put("anonymous", budgets(1_000_000))
+                    .put("keyed", budgets(1_000_000)))
+            .mergeIn(overrides, true);
     Loopline node = await(Loopline.start(LooplineConfig.defaults().with(config), tracing));
     return new TestNode(node, db, namespace, ownsStorage);
   }
@@ -135,7 +165,10 @@ public final class TestNode implements AutoCloseable {
    */
   private static JsonObject budgets(int limit) {
     JsonObject budget = new JsonObject().put("limit", limit).put("windowSeconds", 60);
-    return new JsonObject().put("read", budget).put("write", budget.copy()).put("scrape", budget.copy())
+    return new JsonObject()
+        .put("read", budget)
+        .put("write", budget.copy())
+        .put("scrape", budget.copy())
         .put("admin", budget.copy());
   }
 
@@ -158,7 +191,8 @@ public final class TestNode implements AutoCloseable {
 
   /** The {@code host:port} of this clustered node's Hazelcast member, for others to join. */
   public String hazelcastMember() {
-    return Clustering.member((HazelcastClusterManager) ((VertxInternal) node.vertx()).clusterManager());
+    return Clustering.member(
+        (HazelcastClusterManager) ((VertxInternal) node.vertx()).clusterManager());
   }
 
   /** The {@code postgresql://} URL of this node's database. */
@@ -175,7 +209,9 @@ public final class TestNode implements AutoCloseable {
     try {
       return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+      throw e.getCause() instanceof RuntimeException re
+          ? re
+          : new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted (the test's timeout?)", e);

@@ -22,6 +22,7 @@ public final class TestRun {
 
   /** {@code <pid namespace>-<pid>-<start ticks>}, e.g. {@code 4026531836-41234-9876543}. */
   public static final String OWNER = owner();
+
   /** The prefix of every name this JVM gives: {@code loopline-test-<owner>}. */
   public static final String PREFIX = "loopline-test-" + OWNER;
 
@@ -59,16 +60,20 @@ public final class TestRun {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      for (Runnable action : EXIT_ACTIONS) {
-        try {
-          action.run();
-        } catch (RuntimeException ignored) {
-          // the next one still runs
-        }
-      }
-      deleteTree(root);
-    }, "test-run-cleanup"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  for (Runnable action : EXIT_ACTIONS) {
+                    try {
+                      action.run();
+                    } catch (RuntimeException ignored) {
+                      // the next one still runs
+                    }
+                  }
+                  deleteTree(root);
+                },
+                "test-run-cleanup"));
     return root;
   }
 
@@ -78,13 +83,16 @@ public final class TestRun {
       return;
     }
     try (Stream<Path> paths = Files.walk(root)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-        try {
-          Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-          // left for the sweep
-        }
-      });
+      paths
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              path -> {
+                try {
+                  Files.deleteIfExists(path);
+                } catch (IOException ignored) {
+                  // left for the sweep
+                }
+              });
     } catch (IOException | UncheckedIOException ignored) {
       // a file vanished while walking: what is left goes with the sweep
     }
@@ -93,14 +101,18 @@ public final class TestRun {
   private static String owner() {
     long pid = ProcessHandle.current().pid();
     try {
-      String namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString().replaceAll("\\D", "");
+      String namespace =
+          Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString().replaceAll("\\D", "");
       String stat = Files.readString(Path.of("/proc/self/stat"));
-      // Fields after the command name, which is in parentheses and may hold spaces: field 22 is the start time.
+      // Fields after the command name, which is in parentheses and may hold spaces: field 22 is the
+      // start time.
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       return namespace + "-" + pid + "-" + fields[19];
     } catch (IOException | RuntimeException e) {
-      // Not Linux: the start time as the JDK reports it (the sweep, which reads /proc, never matches it).
-      long started = ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+      // Not Linux: the start time as the JDK reports it (the sweep, which reads /proc, never
+      // matches it).
+      long started =
+          ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
       return "0-" + pid + "-" + started;
     }
   }

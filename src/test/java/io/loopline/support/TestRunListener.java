@@ -23,18 +23,26 @@ public final class TestRunListener implements LauncherSessionListener {
     System.out.println(ServerChoice.CURRENT.describe() + "; test run " + TestRun.OWNER);
     String timeout = System.getProperty("loopline.test.forkTimeoutSeconds");
     if (timeout != null) {
-      long delayMs = Math.max(0, Duration.ofSeconds(Long.parseLong(timeout)).minus(MARGIN).toMillis());
-      Thread watchdog = new Thread(() -> {
-        try {
-          Thread.sleep(delayMs);
-        } catch (InterruptedException e) {
-          return;
-        }
-        System.err.println("This test JVM is about to reach its fork timeout (" + timeout + " s); its threads:");
-        for (ThreadInfo thread : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
-          System.err.print(fullStack(thread));
-        }
-      }, "fork-timeout-watchdog");
+      long delayMs =
+          Math.max(0, Duration.ofSeconds(Long.parseLong(timeout)).minus(MARGIN).toMillis());
+      Thread watchdog =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(delayMs);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                System.err.println(
+                    "This test JVM is about to reach its fork timeout ("
+                        + timeout
+                        + " s); its threads:");
+                for (ThreadInfo thread :
+                    ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+                  System.err.print(fullStack(thread));
+                }
+              },
+              "fork-timeout-watchdog");
       watchdog.setDaemon(true);
       watchdog.start();
     }
@@ -42,7 +50,8 @@ public final class TestRunListener implements LauncherSessionListener {
 
   /** {@link ThreadInfo#toString()} stops after eight frames; a hang needs the whole stack. */
   private static String fullStack(ThreadInfo thread) {
-    StringBuilder out = new StringBuilder("\"" + thread.getThreadName() + "\" " + thread.getThreadState());
+    StringBuilder out =
+        new StringBuilder("\"" + thread.getThreadName() + "\" " + thread.getThreadState());
     if (thread.getLockName() != null) {
       out.append(" on ").append(thread.getLockName());
     }

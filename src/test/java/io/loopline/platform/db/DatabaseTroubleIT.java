@@ -12,6 +12,7 @@ import io.loopline.support.TestNode;
 import io.loopline.support.TestServers;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.sql.Connection;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,18 +35,28 @@ class DatabaseTroubleIT {
 
   @Test
   void aFullWaitQueueAnswers503AtOnce() throws Exception {
+    // One connection and one place in the wait queue are all the reads below get: nothing else may
+    // use
+    // them. So the node runs only the roles a read needs (no job, scrape or chat runners polling
+    // the
+    // database), with its periodic schedule and cache-identity checks out of the way, and the items
+    // are
+    // written beside it, not through the pool.
     JsonObject tiny =
         new JsonObject()
+            .put("roles", new JsonArray().add("http").add("persistence").add("cache"))
             .put(
                 "db",
                 new JsonObject()
                     .put("poolSize", 1)
                     .put("pipeliningLimit", 1)
                     .put("maxWaitQueueSize", 1)
-                    .put("queryTimeoutMs", 120_000));
+                    .put("queryTimeoutMs", 120_000))
+            .put("jobs", new JsonObject().put("schedulePollMs", 3_600_000))
+            .put("cache", new JsonObject().put("identityCheckMs", 3_600_000));
     try (TestNode node = TestNode.start(tiny)) {
       // Five different items: concurrent reads of one item would share a single load.
-      List<Long> ids = IntStream.range(0, 5).mapToObj(i -> createItem(node)).toList();
+      List<Long> ids = insertItems(node, 5);
       List<Future<HttpResponse<Buffer>>> reads;
       int refusedCount;
       try (Connection lock = lockItems(node)) {
@@ -80,7 +90,10 @@ class DatabaseTroubleIT {
           reads.stream()
               .map(TestNode::await)
               .collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting()));
-      assertThat(statuses).isEqualTo(Map.of(200, 5L - refusedCount, 503, (long) refusedCount));
+      // (A refusal still on its way when the three were counted may come in after: at most one.)
+      assertThat(statuses.keySet()).containsOnly(200, 503);
+      assertThat(statuses.get(503)).isBetween((long) refusedCount, 4L);
+      assertThat(statuses.get(200)).isPositive();
     }
   }
 
@@ -262,6 +275,23 @@ class DatabaseTroubleIT {
         await(node.client().post("/items").sendJsonObject(item("trouble")));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     return created.bodyAsJsonObject().getLong("id");
+  }
+
+  /** {@code count} items written straight into the node's database, beside its connection pool. */
+  private static List<Long> insertItems(TestNode node, int count) throws SQLException {
+    List<Long> ids = new java.util.ArrayList<>();
+    try (Connection db = TestServers.jdbc(node.databaseUrl());
+        Statement st = db.createStatement()) {
+      for (int i = 0; i < count; i++) {
+        try (ResultSet row =
+            st.executeQuery(
+                "INSERT INTO items (name, price) VALUES ('trouble', 1.00) RETURNING id")) {
+          row.next();
+          ids.add(row.getLong(1));
+        }
+      }
+    }
+    return ids;
   }
 
   private static JsonObject item(String name) {

@@ -102,22 +102,22 @@ final class Fetcher {
 
     /** {@code work}, failed with the fetch's reason when the fetch is stopped first ({@code undo} then runs). */
     <T> Future<T> stoppable(Future<T> work, Runnable undo) {
-      Promise<T> step = Promise.promise();
+      Promise<T> outcome = Promise.promise();
       onStop(
           why -> {
-            if (step.tryFail(why)) {
+            if (outcome.tryFail(why)) {
               undo.run();
             }
           });
       work.onComplete(
           done -> {
             if (done.succeeded()) {
-              step.tryComplete(done.result());
+              outcome.tryComplete(done.result());
             } else {
-              step.tryFail(done.cause());
+              outcome.tryFail(done.cause());
             }
           });
-      return step.future();
+      return outcome.future();
     }
 
     /** The fetch holds a slot: its deadline starts now, unless it has started already. */

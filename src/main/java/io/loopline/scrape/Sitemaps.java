@@ -60,7 +60,7 @@ final class Sitemaps {
           named.compose(
               list ->
                   fetcher
-                      .download(origin + "/robots.txt", robots, 512 * 1024)
+                      .download(origin + "/robots.txt", robots, RobotsCache.ROBOTS_LIMIT)
                       .map(
                           body -> {
                             for (String line :

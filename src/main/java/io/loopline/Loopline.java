@@ -1,23 +1,17 @@
 package io.loopline;
 
 import io.loopline.chat.ChatVerticle;
-import io.loopline.contract.ApiKeyFormat;
 import io.loopline.contract.RecordBatchCodec;
 import io.loopline.contract.Role;
 import io.loopline.jobs.JobRunnerVerticle;
 import io.loopline.jobs.WorkerVerticle;
 import io.loopline.platform.cluster.BridgeVerticle;
 import io.loopline.platform.cluster.Clustering;
-import io.loopline.platform.config.ChatSettings;
 import io.loopline.platform.config.Cidr;
 import io.loopline.platform.config.ClusterSettings;
 import io.loopline.platform.config.ConfigException;
 import io.loopline.platform.config.DbSettings;
-import io.loopline.platform.config.IngestSettings;
-import io.loopline.platform.config.JobSettings;
 import io.loopline.platform.config.LooplineConfig;
-import io.loopline.platform.config.MqttSettings;
-import io.loopline.platform.config.ScrapeSettings;
 import io.loopline.platform.db.EmbeddedDatabase;
 import io.loopline.platform.db.Migrations;
 import io.loopline.platform.observe.LogSetup;
@@ -106,7 +100,7 @@ public final class Loopline {
     try {
       config = LooplineConfig.load(List.of(args), System.getenv(), Path.of(""));
       checkSettings(config);
-      LogSetup.apply(config.json().getJsonObject("log"));
+      LogSetup.apply(config.log());
     } catch (ConfigException e) {
       System.err.println("loopline: " + e.getMessage());
       System.exit(2);
@@ -197,14 +191,12 @@ public final class Loopline {
       options.setEventLoopPoolSize(config.eventLoops());
     }
     VertxBuilder builder = Vertx.builder();
-    Metrics metrics =
-        config.json().getJsonObject("metrics").getBoolean("enabled") ? new Metrics() : null;
+    Metrics metrics = config.metrics().enabled() ? new Metrics() : null;
     if (metrics != null) {
       options.setMetricsOptions(metrics.options());
       builder.withMetrics(metrics.factory());
     }
-    OpenTelemetry otel =
-        tracing != null ? tracing : Tracing.fromConfig(config.json().getJsonObject("tracing"));
+    OpenTelemetry otel = tracing != null ? tracing : Tracing.fromSettings(config.tracing());
     if (otel != null) {
       builder.withTracer(new OpenTelemetryTracingFactory(otel));
     }
@@ -336,31 +328,26 @@ public final class Loopline {
    */
   public static void checkSettings(LooplineConfig config) {
     config.roles();
-    JsonObject all = config.json();
     config.http();
     config.db();
     config.redis();
     config.cache();
-    ChatSettings.from(all);
-    IngestSettings.from(all);
-    JobSettings.from(all);
-    MqttSettings.from(all);
-    ScrapeSettings.from(all);
-    checkSupported(config);
+    config.chat();
+    config.ingest();
+    config.jobs();
+    config.schedules();
+    config.worker();
+    config.mqtt();
+    config.scrape();
+    config.log();
+    config.metrics();
+    config.tracing();
+    config.bridge();
+    // The proxies are parsed where requests arrive; a bad one is refused here, at start.
+    config.access().trustedProxies().forEach(Cidr::parse);
+    config.admin();
     if (config.clusterEnabled()) {
       Clustering.config(config.cluster());
-    }
-  }
-
-  private static void checkSupported(LooplineConfig config) {
-    config.access().trustedProxies().forEach(Cidr::parse);
-    String adminKey = config.json().getJsonObject("admin").getString("key");
-    if (!adminKey.isEmpty()
-        && (adminKey.length() < 24 || adminKey.length() > ApiKeyFormat.MAX_LENGTH)) {
-      throw new ConfigException(
-          "admin.key (LOOPLINE_ADMIN_KEY) must be 24 to "
-              + ApiKeyFormat.MAX_LENGTH
-              + " characters");
     }
   }
 
@@ -476,7 +463,7 @@ public final class Loopline {
 
   /** The node's own card first, then backends, HTTP last, so that the first request finds every consumer registered. */
   private Future<Void> deployRoles(Set<Role> roles) {
-    boolean mqttOn = config.json().getJsonObject("mqtt").getBoolean("enabled");
+    boolean mqttOn = config.mqtt().enabled();
     // The card names every role of the node, persistence too while it waits for its database (then
     // not ready).
     JsonArray running =
@@ -498,7 +485,7 @@ public final class Loopline {
         chain = chain.compose(v -> deploy(role));
       }
     }
-    if (config.json().getJsonObject("bridge").getBoolean("enabled")) {
+    if (config.bridge().enabled()) {
       chain =
           chain.compose(
               v ->
@@ -536,10 +523,8 @@ public final class Loopline {
                       .setConfig(new JsonObject())
                       .setThreadingModel(ThreadingModel.WORKER)
                       .setWorkerPoolName("loopline-parse")
-                      .setWorkerPoolSize(
-                          config.json().getJsonObject("scrape").getInteger("parserThreads"))
-                      .setInstances(
-                          config.json().getJsonObject("scrape").getInteger("parserThreads")))
+                      .setWorkerPoolSize(config.scrape().parserThreads())
+                      .setInstances(config.scrape().parserThreads()))
               .compose(
                   v ->
                       deploy(
@@ -554,8 +539,7 @@ public final class Loopline {
                       .setConfig(jobsConfig())
                       .setThreadingModel(ThreadingModel.WORKER)
                       .setWorkerPoolName("loopline-worker")
-                      .setWorkerPoolSize(
-                          config.json().getJsonObject("worker").getInteger("poolSize")))
+                      .setWorkerPoolSize(config.worker().poolSize()))
               .compose(
                   v ->
                       deploy(

@@ -21,6 +21,7 @@ import io.loopline.platform.config.CacheSettings;
 import io.loopline.platform.config.ChatSettings;
 import io.loopline.platform.config.HttpSettings;
 import io.loopline.platform.config.IngestSettings;
+import io.loopline.platform.config.LogSettings;
 import io.loopline.platform.config.RedisSettings;
 import io.loopline.platform.config.ScrapeSettings;
 import io.loopline.platform.observe.Metrics;
@@ -157,8 +158,7 @@ public final class HttpVerticle extends VerticleBase {
     RequestReader reader = new RequestReader();
     RouterBuilder builder = RouterBuilder.create(vertx, contract.openApi(), reader);
     ContractValidation.mount(vertx, contract.openApi(), builder, reader);
-    RequestLog requestLog =
-        new RequestLog(config().getJsonObject("log").getBoolean("access"), contract.openApi());
+    RequestLog requestLog = new RequestLog(LogSettings.from(config()).access(), contract.openApi());
     builder.rootHandler(requestLog);
     builder.rootHandler(new SecurityHeaders());
     builder.rootHandler(new DotSegmentNames());

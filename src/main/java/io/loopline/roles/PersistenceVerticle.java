@@ -14,9 +14,11 @@ import io.loopline.jobs.ScheduleStore;
 import io.loopline.keys.ApiKeyStore;
 import io.loopline.platform.bus.Operations;
 import io.loopline.platform.bus.StoreFailure;
+import io.loopline.platform.config.AdminSettings;
 import io.loopline.platform.config.CacheSettings;
 import io.loopline.platform.config.DbSettings;
 import io.loopline.platform.config.IngestSettings;
+import io.loopline.platform.config.ScheduleSettings;
 import io.loopline.platform.db.Database;
 import io.loopline.platform.observe.Metrics;
 import io.loopline.platform.observe.RequestIds;
@@ -70,8 +72,8 @@ public final class PersistenceVerticle extends VerticleBase {
     ApiKeyStore keys = new ApiKeyStore(db);
     ScrapeStore scrapes = new ScrapeStore(db);
     ChatStore chat = new ChatStore(db);
-    JsonObject jobSettings = config().getJsonObject("jobs");
-    ScheduleStore schedules = new ScheduleStore(vertx, db, jobSettings.getLong("scheduleGraceMs"));
+    ScheduleSettings scheduling = ScheduleSettings.from(config());
+    ScheduleStore schedules = new ScheduleStore(vertx, db, scheduling.scheduleGraceMs());
     streams =
         new StreamStore(
             vertx,
@@ -80,7 +82,7 @@ public final class PersistenceVerticle extends VerticleBase {
             new IngestMetrics(Metrics.registry(config())));
     CacheInvalidation cache = new CacheInvalidation(vertx.eventBus(), CacheSettings.from(config()));
     // First, alone: with a small pool, nothing else may take the connection it needs.
-    return keys.bootstrap(config().getJsonObject("admin").getString("key"))
+    return keys.bootstrap(AdminSettings.from(config()).key())
         .compose(
             v -> {
               countJobs(jobs, Metrics.registry(config()));
@@ -89,8 +91,7 @@ public final class PersistenceVerticle extends VerticleBase {
         .onSuccess(
             v ->
                 scheduleTimer =
-                    vertx.setPeriodic(
-                        jobSettings.getLong("schedulePollMs"), t -> enqueueDue(schedules)));
+                    vertx.setPeriodic(scheduling.schedulePollMs(), t -> enqueueDue(schedules)));
   }
 
   /** One tick at a time: a slow database makes ticks wait, never pile up. */

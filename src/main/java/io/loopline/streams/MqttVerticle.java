@@ -6,6 +6,7 @@ import io.loopline.contract.RecordBatch;
 import io.loopline.contract.RecordJson;
 import io.loopline.contract.StreamRecords;
 import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.config.AccessSettings;
 import io.loopline.platform.config.IngestSettings;
 import io.loopline.platform.config.MqttSettings;
 import io.loopline.platform.observe.Metrics;
@@ -58,8 +59,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class MqttVerticle extends VerticleBase {
 
-  /** The configuration sections an MQTT verticle receives. */
-  public static final String[] SECTIONS = {"mqtt", "ingest", "auth"};
+  /**
+   * The configuration sections an MQTT verticle receives; {@code rateLimit} only because {@link
+   * AccessSettings}, which holds {@code auth.required}, is read from the two together.
+   */
+  public static final String[] SECTIONS = {"mqtt", "ingest", "auth", "rateLimit"};
 
   private static final Logger log = LoggerFactory.getLogger(MqttVerticle.class);
   private static final int MQTT_5 = 5;
@@ -144,7 +148,7 @@ public final class MqttVerticle extends VerticleBase {
   public Future<?> start() {
     settings = MqttSettings.from(config());
     ingest = IngestSettings.from(config());
-    authRequired = config().getJsonObject("auth").getBoolean("required");
+    authRequired = AccessSettings.from(config()).authRequired();
     metrics = new IngestMetrics(Metrics.registry(config()));
     metrics.gauge(
         "loopline.ingest.mqtt.connections", "MQTT clients connected to this node", clients::size);

@@ -9,6 +9,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import io.loopline.platform.config.LooplineConfig;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,6 +127,30 @@ class ArchitectureTest {
         .should()
         .haveSimpleNameEndingWith("Verticle")
         .because("roles holds the verticles that host several features, nothing else")
+        .check(main);
+  }
+
+  @Test
+  void settingsAreReadThroughTheirTypedRecords() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.loopline.platform.config..")
+        .should()
+        .callMethod(LooplineConfig.class, "json")
+        .because(
+            "a setting is read through its record (LooplineConfig's accessors, a verticle's"
+                + " XxxSettings.from(config())), which names it, types it and is checked at start")
+        .check(main);
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.loopline.platform.config..")
+        .and()
+        .doNotHaveFullyQualifiedName("io.loopline.Loopline")
+        .should()
+        .callMethod(LooplineConfig.class, "sections", String[].class)
+        .because(
+            "the launcher alone hands a verticle its sections, which the verticle reads with the"
+                + " records' from(...)")
         .check(main);
   }
 

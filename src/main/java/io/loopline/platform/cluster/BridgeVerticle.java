@@ -1,8 +1,9 @@
 package io.loopline.platform.cluster;
 
+import io.loopline.platform.config.BridgeSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.JsonArray;
 import io.vertx.ext.bridge.BridgeOptions;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
@@ -23,23 +24,19 @@ public final class BridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject settings = config().getJsonObject("bridge");
+    BridgeSettings settings = BridgeSettings.from(config());
     BridgeOptions options = new BridgeOptions();
     settings
-        .getJsonArray("inbound")
+        .inbound()
         .forEach(
-            regex ->
-                options.addInboundPermitted(
-                    new PermittedOptions().setAddressRegex(String.valueOf(regex))));
+            regex -> options.addInboundPermitted(new PermittedOptions().setAddressRegex(regex)));
     settings
-        .getJsonArray("outbound")
+        .outbound()
         .forEach(
-            regex ->
-                options.addOutboundPermitted(
-                    new PermittedOptions().setAddressRegex(String.valueOf(regex))));
+            regex -> options.addOutboundPermitted(new PermittedOptions().setAddressRegex(regex)));
     bridge = TcpEventBusBridge.create(vertx, options);
-    String host = settings.getString("host");
-    int port = settings.getInteger("port");
+    String host = settings.host();
+    int port = settings.port();
     return bridge
         .listen(port, host)
         .onSuccess(
@@ -48,8 +45,8 @@ public final class BridgeVerticle extends VerticleBase {
                     "Event-bus bridge on {}:{} (inbound {}, outbound {})",
                     host,
                     port,
-                    settings.getJsonArray("inbound"),
-                    settings.getJsonArray("outbound")));
+                    new JsonArray(settings.inbound()),
+                    new JsonArray(settings.outbound())));
   }
 
   @Override

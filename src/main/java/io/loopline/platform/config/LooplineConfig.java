@@ -95,12 +95,18 @@ public final class LooplineConfig {
     return new LooplineConfig(json.copy().mergeIn(overrides.copy(), true));
   }
 
-  /** The whole tree, as a copy. */
+  /**
+   * The whole tree, as a copy: for this package and for tests. Code elsewhere reads its settings through the
+   * typed records below, which name and check each value (ArchitectureTest holds that).
+   */
   public JsonObject json() {
     return json.copy();
   }
 
-  /** The named sections as one object, the form a verticle receives through its deployment options. */
+  /**
+   * The named sections as one object, the form a verticle receives through its deployment options: the
+   * launcher hands them out, and the verticle reads them with the records' {@code from(...)}.
+   */
   public JsonObject sections(String... names) {
     JsonObject out = new JsonObject();
     for (String name : names) {
@@ -160,6 +166,57 @@ public final class LooplineConfig {
 
   public CacheSettings cache() {
     return CacheSettings.from(sections("cache"));
+  }
+
+  public LogSettings log() {
+    return LogSettings.from(sections("log"));
+  }
+
+  public MetricsSettings metrics() {
+    return MetricsSettings.from(sections("metrics"));
+  }
+
+  public TracingSettings tracing() {
+    return TracingSettings.from(sections("tracing"));
+  }
+
+  /** The {@code admin} section; a first admin key of the wrong length is refused here. */
+  public AdminSettings admin() {
+    return AdminSettings.from(sections("admin"));
+  }
+
+  public ScrapeSettings scrape() {
+    return ScrapeSettings.from(sections("scrape"));
+  }
+
+  public WorkerSettings worker() {
+    return WorkerSettings.from(sections("worker"));
+  }
+
+  /** The {@code jobs} section as the worker role reads it, its log file resolved against {@code dataDir}. */
+  public JobSettings jobs() {
+    return JobSettings.from(sections("jobs").put("dataDir", json.getString("dataDir")));
+  }
+
+  /** The recurring-jobs keys of the {@code jobs} section, as the persistence role reads them. */
+  public ScheduleSettings schedules() {
+    return ScheduleSettings.from(sections("jobs"));
+  }
+
+  public ChatSettings chat() {
+    return ChatSettings.from(sections("chat"));
+  }
+
+  public IngestSettings ingest() {
+    return IngestSettings.from(sections("ingest"));
+  }
+
+  public MqttSettings mqtt() {
+    return MqttSettings.from(sections("mqtt"));
+  }
+
+  public BridgeSettings bridge() {
+    return BridgeSettings.from(sections("bridge"));
   }
 
   /** Every environment variable that sets a key of this configuration ({@code LOOPLINE_HTTP_PORT}, ...). */

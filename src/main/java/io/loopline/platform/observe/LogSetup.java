@@ -4,23 +4,24 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
-import io.loopline.platform.config.ConfigException;
-import io.vertx.core.json.JsonObject;
+import io.loopline.platform.config.LogSettings;
 import java.net.URL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Applies the {@code log} section: the root level, and plain ({@code logback.xml}) or JSON lines. */
+/**
+ * Applies the {@code log} section: the root level, and plain ({@code logback.xml}) or JSON lines. The format
+ * was checked when the settings were read ({@link LogSettings}).
+ */
 public final class LogSetup {
 
   private LogSetup() {}
 
-  public static void apply(JsonObject log) {
+  public static void apply(LogSettings log) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
     }
-    String format = log.getString("format");
-    if (format.equals("json")) {
+    if (log.json()) {
       URL json = LogSetup.class.getClassLoader().getResource("logback-json.xml");
       context.reset();
       JoranConfigurator configurator = new JoranConfigurator();
@@ -30,11 +31,7 @@ public final class LogSetup {
       } catch (JoranException e) {
         throw new IllegalStateException("logback-json.xml is broken", e);
       }
-    } else if (!format.equals("plain")) {
-      throw new ConfigException("log.format: expected plain or json, got " + format);
     }
-    context
-        .getLogger(Logger.ROOT_LOGGER_NAME)
-        .setLevel(Level.toLevel(log.getString("level"), Level.INFO));
+    context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(log.level(), Level.INFO));
   }
 }

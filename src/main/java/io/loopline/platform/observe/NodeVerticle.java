@@ -3,6 +3,7 @@ package io.loopline.platform.observe;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Role;
 import io.loopline.platform.bus.Operations;
+import io.loopline.platform.config.MetricsSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -64,12 +65,12 @@ public final class NodeVerticle extends VerticleBase {
   public Future<?> start() {
     roles =
         config().getJsonArray("roles").stream().map(r -> Role.parse(String.valueOf(r))).toList();
-    JsonObject metrics = config().getJsonObject("metrics");
-    sampleMs = metrics.getLong("sampleMs");
+    MetricsSettings metrics = MetricsSettings.from(config());
+    sampleMs = metrics.sampleMs();
     history =
         new MeterHistory(
             Metrics.registry(config()),
-            (int) Math.max(1, metrics.getLong("historyMinutes") * 60_000 / sampleMs));
+            (int) Math.max(1, metrics.historyMinutes() * 60_000 / sampleMs));
     card =
         new JsonObject()
             .put("id", id)

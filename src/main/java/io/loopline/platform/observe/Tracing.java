@@ -1,5 +1,6 @@
 package io.loopline.platform.observe;
 
+import io.loopline.platform.config.TracingSettings;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -10,7 +11,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 
 /** The OpenTelemetry SDK as the {@code tracing} section describes it: OTLP/HTTP export, W3C trace context. */
@@ -19,13 +19,13 @@ public final class Tracing {
   private Tracing() {}
 
   /** The SDK to trace with, or null when tracing is off. */
-  public static OpenTelemetry fromConfig(JsonObject tracing) {
-    if (!tracing.getBoolean("enabled")) {
+  public static OpenTelemetry fromSettings(TracingSettings tracing) {
+    if (!tracing.enabled()) {
       return null;
     }
     OtlpHttpSpanExporter exporter =
         OtlpHttpSpanExporter.builder()
-            .setEndpoint(tracing.getString("otlpEndpoint"))
+            .setEndpoint(tracing.otlpEndpoint())
             .setTimeout(Duration.ofSeconds(10))
             .build();
     SdkTracerProvider provider =
@@ -35,10 +35,9 @@ public final class Tracing {
                     .merge(
                         Resource.create(
                             Attributes.builder()
-                                .put("service.name", tracing.getString("serviceName"))
+                                .put("service.name", tracing.serviceName())
                                 .build())))
-            .setSampler(
-                Sampler.parentBased(Sampler.traceIdRatioBased(tracing.getDouble("sampleRatio"))))
+            .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(tracing.sampleRatio())))
             .addSpanProcessor(BatchSpanProcessor.builder(exporter).setMaxQueueSize(2048).build())
             .build();
     return OpenTelemetrySdk.builder()

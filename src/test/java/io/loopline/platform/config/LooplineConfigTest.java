@@ -92,6 +92,54 @@ class LooplineConfigTest {
   }
 
   @Test
+  void everySectionHasItsTypedRecord() {
+    LooplineConfig config =
+        LooplineConfig.load(
+            List.of(),
+            Map.of(
+                "LOOPLINE_LOG_FORMAT", "json",
+                "LOOPLINE_METRICS_ENABLED", "false",
+                "LOOPLINE_TRACING_SAMPLE_RATIO", "0.25",
+                "LOOPLINE_BRIDGE_ENABLED", "true",
+                "LOOPLINE_SCRAPE_PARSER_THREADS", "3",
+                "LOOPLINE_WORKER_POOL_SIZE", "6",
+                "LOOPLINE_JOBS_SCHEDULE_POLL_MS", "250",
+                "LOOPLINE_DATA_DIR", "/var/lib/loopline"),
+            dir);
+
+    assertThat(config.log().json()).isTrue();
+    assertThat(config.metrics().enabled()).isFalse();
+    assertThat(config.metrics().sampleMs()).isEqualTo(10_000);
+    assertThat(config.tracing().enabled()).isFalse();
+    assertThat(config.tracing().sampleRatio()).isEqualTo(0.25);
+    assertThat(config.admin().key()).isEmpty();
+    assertThat(config.bridge().enabled()).isTrue();
+    assertThat(config.bridge().outbound()).containsExactly("loopline\\.jobs\\.available");
+    assertThat(config.mqtt().enabled()).isFalse();
+    assertThat(config.scrape().parserThreads()).isEqualTo(3);
+    assertThat(config.worker().poolSize()).isEqualTo(6);
+    assertThat(config.schedules().schedulePollMs()).isEqualTo(250);
+    assertThat(config.jobs().logPath()).isEqualTo(Path.of("/var/lib/loopline", "log.txt"));
+    assertThat(config.chat().maxFrameBytes()).isEqualTo(16384);
+    assertThat(config.ingest().batchSize()).isEqualTo(2000);
+  }
+
+  @Test
+  void aBadLogFormatOrAdminKeyIsRefusedAndTheKeyNeverPrinted() {
+    assertThatThrownBy(
+            () -> LooplineConfig.load(List.of(), Map.of("LOOPLINE_LOG_FORMAT", "xml"), dir).log())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("log.format: expected plain or json, got xml");
+    assertThatThrownBy(
+            () ->
+                LooplineConfig.load(List.of(), Map.of("LOOPLINE_ADMIN_KEY", "short"), dir).admin())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("admin.key (LOOPLINE_ADMIN_KEY) must be 24 to");
+    assertThat(new AdminSettings("an-admin-key-of-enough-length").toString())
+        .doesNotContain("an-admin-key");
+  }
+
+  @Test
   void aBudgetOfNothingIsRefused() {
     assertThatThrownBy(
             () ->

@@ -44,8 +44,8 @@ public final class Addresses {
 
   /**
    * As {@link #ITEMS_GET} (request {@code {"id"}}), answered with the item already encoded: the reply body is a
-   * {@code Buffer} of its JSON and the header {@link #VERSION_HEADER} carries its version. The HTTP side's item reads use it: a
-   * buffer is not copied on local delivery and is sent to the client as it is.
+   * {@code Buffer} of its JSON and the header {@link #VERSION_HEADER} carries its version. The HTTP side's item
+   * reads use it: a buffer is not copied on local delivery and is sent to the client as it is.
    */
   public static final String ITEMS_GET_ENCODED = PREFIX + "items.get.encoded";
 
@@ -245,7 +245,7 @@ public final class Addresses {
   /**
    * The database was restored (answered by a cache verticle): bump the generation, then every node drops its
    * near cache and reads the new identity before it uses Redis item entries again. Request: {@code {}}. Reply:
-   * {@code {"identity": the new 16 hex digits, "nodes": subscribed nodes told, "note"?: why none was}}. Fails 503
+   * {@code {"identity": the new one (16 hex digits), "nodes": subscribed nodes told, "note"?: why none was}}. Fails 503
    * (the database did not answer).
    */
   public static final String CACHE_RESTORED = PREFIX + "cache.restored";
@@ -277,17 +277,18 @@ public final class Addresses {
 
   /**
    * Fetch up to {@code scrape.maxBatchUrls} URLs at once. Request: {@code {"urls": [...], "options"?: {"cache"?,
-   * "robots"?, "concurrency"?, "perHostConcurrency"?, "extract"?, "autothrottle"?}}}. Reply: {@code {"results": [...]}}, one result per URL in
-   * the order given (see docs/scraping.md); a URL that cannot be fetched has an {@code error}, never the batch.
-   * Fails 400 (no URLs, too many, bad options).
+   * "robots"?, "concurrency"?, "perHostConcurrency"?, "extract"?, "autothrottle"?}}}. Reply: {@code {"results":
+   * [...]}}, one result per URL in the order given (see docs/scraping.md); a URL that cannot be fetched has an
+   * {@code error}, never the batch. Fails 400 (no URLs, too many, bad options).
    */
   public static final String SCRAPE_BATCH = PREFIX + "scrape.batch";
 
   /**
    * Start a durable scrape job. Request: {@code {"urls": [...], "options"?: {"cache"?, "robots"?, "concurrency"?,
    * "perHostConcurrency"?, "extract"?, "autothrottle"?, "depth"?: 0..2, "maxPages"?, "scope"?, "include"?,
-   * "exclude"?, "canonical"?, "sitemaps"?, "robotsSitemaps"?}}} (see docs/scraping.md). Reply: the job (see {@link #SCRAPE_JOBS_GET}). URLs are
-   * normalised and de-duplicated; invalid ones are stored as failed pages. Fails 400.
+   * "exclude"?, "canonical"?, "sitemaps"?, "robotsSitemaps"?}}} (see docs/scraping.md). Reply: the job (see
+   * {@link #SCRAPE_JOBS_GET}). URLs are normalised and de-duplicated; invalid ones are stored as failed pages.
+   * Fails 400.
    */
   public static final String SCRAPE_JOBS_SUBMIT = PREFIX + "scrape.jobs.submit";
 
@@ -514,9 +515,9 @@ public final class Addresses {
   /**
    * Buckets of a stream's values computed by PostgreSQL ({@code date_bin}). Request: {@code {"stream",
    * "device"?, "from"?: RFC 3339 (an hour before to), "to"?: RFC 3339 (now), "step"?: "30s" | "1m" (default) |
-   * "1h" | "1d" ...}}. Reply: {@code {"stream",
-   * "device", "from", "to", "step", "buckets": [{"time", "count", "min", "max", "avg"}]}}, empty buckets left
-   * out. Fails 400 (more than {@code ingest.maxBuckets} buckets, a bad time or step).
+   * "1h" | "1d" ...}}. Reply: {@code {"stream", "device", "from", "to", "step", "buckets": [{"time", "count",
+   * "min", "max", "avg"}]}}, empty buckets left out. Fails 400 (more than {@code ingest.maxBuckets} buckets, a
+   * bad time or step).
    */
   public static final String STREAMS_SERIES = PREFIX + "streams.series";
 
@@ -603,10 +604,10 @@ public final class Addresses {
 
   /**
    * Events of one scrape job, published (notification): {@code {"event": "page", "jobId", "page"}} for each page
-   * stored (the page as {@link #SCRAPE_JOBS_PAGES} lists it, its {@code seq} set), {@code {"event": "progress", "job"}} after it, and
-   * {@code {"event": "end", "job"}} when the job is done or cancelled. {@code GET /scrape-jobs/{id}/events}
-   * streams them as Server-Sent Events; they may arrive out of seq order (runners on several nodes), and the
-   * stream reads the pages back from {@link #SCRAPE_JOBS_EVENTS} when they do.
+   * stored (the page as {@link #SCRAPE_JOBS_PAGES} lists it, its {@code seq} set), {@code {"event": "progress",
+   * "job"}} after it, and {@code {"event": "end", "job"}} when the job is done or cancelled.
+   * {@code GET /scrape-jobs/{id}/events} streams them as Server-Sent Events; they may arrive out of seq order
+   * (runners on several nodes), and the stream reads the pages back from {@link #SCRAPE_JOBS_EVENTS} when they do.
    */
   public static String scrapeJobEvents(long jobId) {
     return PREFIX + "scrape.jobs." + jobId + ".events";

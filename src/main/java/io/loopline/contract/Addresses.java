@@ -43,9 +43,9 @@ public final class Addresses {
   public static final String ITEMS_GET = PREFIX + "items.get";
 
   /**
-   * As {@link #ITEMS_GET}, answered with the item already encoded: the reply body is a {@code Buffer} of its
-   * JSON and the header {@link #VERSION_HEADER} carries its version. The HTTP side's item reads use it: a
-   * buffer is not copied on local delivery and is sent to the client as it is.
+   * As {@link #ITEMS_GET} (request {@code {"id"}}), answered with the item already encoded: the reply body is a
+   * {@code Buffer} of its JSON and the header {@link #VERSION_HEADER} carries its version. The HTTP side's item
+   * reads use it: a buffer is not copied on local delivery and is sent to the client as it is.
    */
   public static final String ITEMS_GET_ENCODED = PREFIX + "items.get.encoded";
 
@@ -72,7 +72,8 @@ public final class Addresses {
 
   /**
    * Change some fields of an item (merge: a field present is set, {@code null} clears the description).
-   * Request: {@code {"id", "ifVersion"?, "changes": {...}}}. Reply: the item. Fails 400, 404, 412.
+   * Request: {@code {"id", "ifVersion"?, "changes": {"name"?, "price"?, "description"?, "tags"?}}}, at least one.
+   * Reply: the item. Fails 400, 404, 412.
    */
   public static final String ITEMS_UPDATE = PREFIX + "items.update";
 
@@ -83,9 +84,9 @@ public final class Addresses {
    * Enqueue a job. Request: {@code {"type", "payload": {...}, "runAt"?: RFC 3339 time (not before it),
    * "maxAttempts"?: 1..100 (the type's default), "idempotencyKey"?}}; the payload is checked by
    * {@link JobType}. Reply: the job {@code {"id", "type", "state", "attempts", "maxAttempts", "payload", "runAt",
-   * "createdAt", "startedAt", "finishedAt", "lastError", "idempotencyKey", "result", "scheduleId",
-   * "scheduledFor", "existing"}}; {@code existing} is true when the idempotency key named a job submitted
-   * before (no new job is made). Fails 400 (unknown type, bad payload or time).
+   * "leaseOwner", "leaseExpiresAt", "lastError", "idempotencyKey", "result", "createdAt", "startedAt",
+   * "finishedAt", "scheduleId", "scheduledFor"}}, plus {@code "existing": true} when the idempotency key named a
+   * job submitted before (no new job is made), else false. Fails 400 (unknown type, bad payload or time).
    */
   public static final String JOBS_SUBMIT = PREFIX + "jobs.submit";
 
@@ -113,12 +114,16 @@ public final class Addresses {
   /** For runners: extend leases. Request: {@code {"owner", "ids": [...], "leaseMs"}}. Reply: {@code {"renewed": [...]}}. */
   public static final String JOBS_RENEW = PREFIX + "jobs.renew";
 
-  /** For runners: a job succeeded. Request: {@code {"id", "owner", "result"?}}. Fails 409 when the lease was lost. */
+  /**
+   * For runners: a job succeeded. Request: {@code {"id", "owner", "result"?}}. Reply: the job. Fails 409 when the
+   * lease was lost.
+   */
   public static final String JOBS_COMPLETE = PREFIX + "jobs.complete";
 
   /**
-   * For runners: an attempt failed. Request: {@code {"id", "owner", "error", "retryInMs"}}; the job waits that
-   * long before its next attempt, or is {@code dead} when it has used its attempts. Fails 409 when the lease was lost.
+   * For runners: an attempt failed. Request: {@code {"id", "owner", "error", "retryInMs", "final"?: boolean}}; the
+   * job waits that long before its next attempt, or is {@code dead} when it has used its attempts or
+   * {@code final} is true. Reply: the job. Fails 409 when the lease was lost.
    */
   public static final String JOBS_FAIL = PREFIX + "jobs.fail";
 
@@ -133,7 +138,7 @@ public final class Addresses {
 
   /**
    * How many jobs are in each state, over all types and per type. Request: {@code {}}. Reply:
-   * {@code {"states": {"pending": n, ...}, "types": {"log": {"pending": n, ...}, ...}}}, every state and type present.
+   * {@code {"states": {state: n}, "types": {type: {state: n}}}}, every state and type present.
    */
   public static final String JOBS_COUNTS = PREFIX + "jobs.counts";
 
@@ -240,7 +245,8 @@ public final class Addresses {
   /**
    * The database was restored (answered by a cache verticle): bump the generation, then every node drops its
    * near cache and reads the new identity before it uses Redis item entries again. Request: {@code {}}. Reply:
-   * the new identity.
+   * {@code {"identity": the new one (16 hex digits), "nodes": subscribed nodes told, "note"?: why none was}}. Fails 503
+   * (the database did not answer).
    */
   public static final String CACHE_RESTORED = PREFIX + "cache.restored";
 
@@ -271,16 +277,18 @@ public final class Addresses {
 
   /**
    * Fetch up to {@code scrape.maxBatchUrls} URLs at once. Request: {@code {"urls": [...], "options"?: {"cache"?,
-   * "robots"?, "concurrency"?, "perHostConcurrency"?}}}. Reply: {@code {"results": [...]}}, one result per URL in
-   * the order given (see docs/scraping.md); a URL that cannot be fetched has an {@code error}, never the batch.
-   * Fails 400 (no URLs, too many, bad options).
+   * "robots"?, "concurrency"?, "perHostConcurrency"?, "extract"?, "autothrottle"?}}}. Reply: {@code {"results":
+   * [...]}}, one result per URL in the order given (see docs/scraping.md); a URL that cannot be fetched has an
+   * {@code error}, never the batch. Fails 400 (no URLs, too many, bad options).
    */
   public static final String SCRAPE_BATCH = PREFIX + "scrape.batch";
 
   /**
-   * Start a durable scrape job. Request: {@code {"urls": [...], "options"?: {"concurrency"?, "perHostConcurrency"?,
-   * "depth"?: 0..2, "maxPages"?, "robots"?, "cache"?}}}. Reply: the job (see {@link #SCRAPE_JOBS_GET}). URLs are
-   * normalised and de-duplicated; invalid ones are stored as failed pages. Fails 400.
+   * Start a durable scrape job. Request: {@code {"urls": [...], "options"?: {"cache"?, "robots"?, "concurrency"?,
+   * "perHostConcurrency"?, "extract"?, "autothrottle"?, "depth"?: 0..2, "maxPages"?, "scope"?, "include"?,
+   * "exclude"?, "canonical"?, "sitemaps"?, "robotsSitemaps"?}}} (see docs/scraping.md). Reply: the job (see
+   * {@link #SCRAPE_JOBS_GET}). URLs are normalised and de-duplicated; invalid ones are stored as failed pages.
+   * Fails 400.
    */
   public static final String SCRAPE_JOBS_SUBMIT = PREFIX + "scrape.jobs.submit";
 
@@ -299,7 +307,7 @@ public final class Addresses {
 
   /**
    * A page of a job's pages in id order. Request: {@code {"id", "state"?, "limit"?, "cursor"?}}. Reply:
-   * {@code {"pages": [{"id", "url", "depth", "state", "attempts", "result", "finishedAt", "seq"}], "next"}}. A
+   * {@code {"pages": [{"id", "jobId", "url", "depth", "state", "attempts", "result", "finishedAt", "seq"}], "next"}}. A
    * page's {@code seq} is its place in the order the job's pages were stored (null until it is). Fails 400, 404.
    */
   public static final String SCRAPE_JOBS_PAGES = PREFIX + "scrape.jobs.pages";
@@ -327,7 +335,11 @@ public final class Addresses {
    */
   public static final String SCRAPE_JOBS_CANCEL = PREFIX + "scrape.jobs.cancel";
 
-  /** For the scraper's submit: store a job and its first pages. Request: {@code {"options", "maxPages", "urls", "invalid"}}. */
+  /**
+   * For the scraper's submit: store a job and its first pages. Request: {@code {"options", "maxPages", "urls":
+   * [normalised, distinct], "invalid": [{"url", "result"}]}}. Reply: the job. Then {@link #SCRAPE_JOBS_AVAILABLE}
+   * is published.
+   */
   public static final String SCRAPE_JOBS_STORE = PREFIX + "scrape.jobs.store";
 
   /**
@@ -342,8 +354,9 @@ public final class Addresses {
 
   /**
    * For scrape runners: store a page's result, add the links to follow (within {@code maxPages}) and count it.
-   * Request: {@code {"id", "owner", "failed", "result", "links": [...]}}. Reply: the job. Fails 409 when the
-   * lease was lost or the job cancelled.
+   * Request: {@code {"id", "owner", "failed", "result", "links"?: [...]}}. Reply: {@code {"job", "page",
+   * "added"}}: the job counted, the page stored, how many links became pages. Fails 404, 409 when the lease was
+   * lost or the job cancelled.
    */
   public static final String SCRAPE_PAGES_COMPLETE = PREFIX + "scrape.pages.complete";
 
@@ -396,7 +409,8 @@ public final class Addresses {
   /**
    * A socket joined a room. Request: {@code {"room", "member", "name", "host"}}; {@code member} is unique
    * per connection, {@code host} names the socket host that holds it. Publishes a {@code join} event and
-   * replies {@code {"event": the join event, "members": [{"id", "name"}...]}}.
+   * replies {@code {"event": the join event, "memberCount", "members": [{"id", "name"}...]}}: the room's
+   * members, the first {@code chat.welcomeMembersMax} of them listed.
    */
   public static final String CHAT_JOIN = PREFIX + "chat.join";
 
@@ -500,15 +514,16 @@ public final class Addresses {
 
   /**
    * Buckets of a stream's values computed by PostgreSQL ({@code date_bin}). Request: {@code {"stream",
-   * "device"?, "from", "to" (RFC 3339), "step": "30s" | "1m" | "1h" | "1d" ...}}. Reply: {@code {"stream",
-   * "device", "from", "to", "step", "buckets": [{"time", "count", "min", "max", "avg"}]}}, empty buckets left
-   * out. Fails 400 (more than {@code ingest.maxBuckets} buckets, a bad time or step).
+   * "device"?, "from"?: RFC 3339 (an hour before to), "to"?: RFC 3339 (now), "step"?: "30s" | "1m" (default) |
+   * "1h" | "1d" ...}}. Reply: {@code {"stream", "device", "from", "to", "step", "buckets": [{"time", "count",
+   * "min", "max", "avg"}]}}, empty buckets left out. Fails 400 (more than {@code ingest.maxBuckets} buckets, a
+   * bad time or step).
    */
   public static final String STREAMS_SERIES = PREFIX + "streams.series";
 
   /**
    * A page of records. Request: {@code {"stream", "device"?, "from"?, "to"?, "limit"?: 1..1000 (100),
-   * "cursor"?}}. Reply: {@code {"records": [{"seq", "device", "time", "value", "attrs"}], "next"}}: with
+   * "cursor"?}}. Reply: {@code {"records": [{"seq", "device", "time", "value", "attrs"?}], "next"}}: with
    * {@code device} in time order, else in the stream's order ({@code seq}).
    */
   public static final String STREAMS_RECORDS = PREFIX + "streams.records";
@@ -544,11 +559,12 @@ public final class Addresses {
 
   /**
    * One node's own meters over the last {@code metrics.historyMinutes}, one point per {@code metrics.sampleMs}.
-   * Request: {@code {}}. Reply: {@code {"node", "stepMs", "t": [epoch ms...], "routes": {"GET /items/:id": {"rate",
-   * "errors", "p99"}}, "cache": {tier: {"hit", "miss"}}, "eventBus": {"pending", "deliveredPerSecond"},
-   * "pools": {"type/name": {"inUse", "queued"}}, "heapBytes", "cpu", "jobs": {outcome: per second},
+   * Request: {@code {}}. Reply: {@code {"node", "stepMs", "t": [epoch ms...], "routes": {route: {"rate", "errors",
+   * "p99"}}, "cache": {tier: {"hit", "miss"}}, "eventBus": {"pending", "deliveredPerSecond"}, "pools": {pool:
+   * {"inUse", "queued"}}, "heapBytes", "cpu", "jobs": {outcome: per second},
    * "scrapeFetchesPerSecond"}}, every series an array as long as {@code t}: requests, errors (5xx) and
-   * counts are per second of each step, p99 in ms, null where nothing was measured.
+   * counts are per second of each step, p99 in ms, null where nothing was measured. A route is a method and
+   * template ({@code GET /items/:id}), a pool its type and name ({@code sql/loopline-pg}).
    */
   public static String node(String id) {
     return PREFIX + "node." + id;
@@ -587,11 +603,11 @@ public final class Addresses {
   }
 
   /**
-   * Events of one scrape job, published (notification): {@code {"event": "page", "jobId", "page": {"id", "url",
-   * "depth", "state", "result", "seq"}}} for each page stored, {@code {"event": "progress", "job"}} after it, and
-   * {@code {"event": "end", "job"}} when the job is done or cancelled. {@code GET /scrape-jobs/{id}/events}
-   * streams them as Server-Sent Events; they may arrive out of seq order (runners on several nodes), and the
-   * stream reads the pages back from {@link #SCRAPE_JOBS_EVENTS} when they do.
+   * Events of one scrape job, published (notification): {@code {"event": "page", "jobId", "page"}} for each page
+   * stored (the page as {@link #SCRAPE_JOBS_PAGES} lists it, its {@code seq} set), {@code {"event": "progress",
+   * "job"}} after it, and {@code {"event": "end", "job"}} when the job is done or cancelled.
+   * {@code GET /scrape-jobs/{id}/events} streams them as Server-Sent Events; they may arrive out of seq order
+   * (runners on several nodes), and the stream reads the pages back from {@link #SCRAPE_JOBS_EVENTS} when they do.
    */
   public static String scrapeJobEvents(long jobId) {
     return PREFIX + "scrape.jobs." + jobId + ".events";

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * field), the operation's result is the reply, and any failure, thrown or returned, goes to one failure
  * path, the module's ({@code failure}: {@link StoreFailure#reply}, {@link #passingOn}, ...). A {@link
  * ReplyException} thrown by the operation itself is a refusal ({@link #refusal}) and answered as it is.
- * The variants differ only in what they check of the body: {@link #answer}, {@link #answerAnyText}, {@link
- * #answerAny}, {@link #answerIgnoringBody}, {@link #answerWith}, {@link #answerLocally}.
+ * The variants differ in what they check of the body and what they reply: {@link #answer}, {@link
+ * #answerAnyText}, {@link #answerAny}, {@link #answerIgnoringBody}, {@link #answerWith} (a reply with
+ * headers), {@link #answerLocally} (this node only, a codec's body).
  *
  * <p>A notification (a wake-up, an event, an invalidation, sent or published, with no reply) is heard with
  * {@link #listen}: an exception of its handler is logged.

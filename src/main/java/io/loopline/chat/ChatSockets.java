@@ -1,6 +1,7 @@
 package io.loopline.chat;
 
 import io.loopline.contract.Addresses;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.ChatSettings;
 import io.loopline.platform.observe.NodeGauge;
 import io.micrometer.core.instrument.Counter;
@@ -102,7 +103,7 @@ final class ChatSockets {
                 "From an event's arrival at a socket host to its write to every local socket of the room")
             .publishPercentileHistogram()
             .register(registry);
-    this.inbox = bus.consumer(Addresses.CHAT_EVENTS, this::event);
+    this.inbox = Operations.listen(bus, Addresses.CHAT_EVENTS, this::event);
     long tick = Math.max(20, Math.min(settings.pingIntervalMs(), settings.idleTimeoutMs()) / 2);
     this.ticker = vertx.setPeriodic(tick, t -> keepAlive());
     this.leases = vertx.setPeriodic(settings.hostLeaseMs(), t -> renewLease());
@@ -189,8 +190,7 @@ final class ChatSockets {
             });
   }
 
-  private void event(Message<JsonObject> message) {
-    JsonObject event = message.body();
+  private void event(JsonObject event) {
     String type = event.getString("type");
     if ("probe".equals(type)) {
       if (host.equals(event.getString("host"))) {

@@ -4,7 +4,6 @@ import io.loopline.contract.Addresses;
 import io.loopline.contract.ChatNames;
 import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
-import io.loopline.contract.StorableText;
 import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.ChatSettings;
 import io.loopline.platform.observe.Metrics;
@@ -13,10 +12,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -27,6 +25,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +47,7 @@ public final class ChatVerticle extends VerticleBase {
   private static final class Outgoing {
     final String room;
     final JsonObject event;
-    final Message<JsonObject> request;
+    final Promise<JsonObject> request;
     final JsonObject reply;
     final long stamped = System.nanoTime();
     boolean settled;
@@ -57,7 +56,7 @@ public final class ChatVerticle extends VerticleBase {
     Outgoing(
         String room,
         JsonObject event,
-        Message<JsonObject> request,
+        Promise<JsonObject> request,
         JsonObject reply,
         boolean settled) {
       this.room = room;
@@ -170,21 +169,29 @@ public final class ChatVerticle extends VerticleBase {
                 .put("floor", floor)
                 .put("node", holder));
     EventBus bus = vertx.eventBus();
-    listen(bus, Addresses.CHAT_SEND, this::send);
-    listen(bus, Addresses.CHAT_JOIN, this::join);
-    listen(bus, Addresses.CHAT_LEAVE, this::leave);
-    listen(bus, Addresses.CHAT_HOST_GONE, this::hostGone);
-    listen(bus, Addresses.CHAT_MEMBERS, this::members);
-    listen(bus, Addresses.CHAT_HOST_ALIVE, this::hostAlive);
-    consumers.add(bus.consumer(Addresses.health(Role.CHAT), this::health)); // any body
+    answer(bus, Addresses.CHAT_SEND, this::send);
+    answer(bus, Addresses.CHAT_JOIN, this::join);
+    answer(bus, Addresses.CHAT_LEAVE, this::leave);
+    answer(bus, Addresses.CHAT_HOST_GONE, this::hostGone);
+    answer(bus, Addresses.CHAT_MEMBERS, this::members);
+    // Sent without a reply address as a lease, with one as a probe: the reply is lost on a lease.
+    answer(bus, Addresses.CHAT_HOST_ALIVE, this::hostAlive);
+    consumers.add(
+        Operations.answerIgnoringBody(
+            bus, Addresses.health(Role.CHAT), this::health, Operations.passingOn(500)));
     expiry = vertx.setPeriodic(settings.hostLeaseMs(), t -> expireHosts());
     leading.set(1);
     this.epoch.set(epoch);
     elections.increment();
   }
 
-  private void listen(EventBus bus, String address, Handler<Message<JsonObject>> handler) {
-    consumers.add(bus.consumer(address, Operations.objectBodies(handler)));
+  /**
+   * Consumes a chat address while this sequencer is active; its failures are refusals (from here or from
+   * the history writer) and pass on as they are.
+   */
+  private void answer(
+      EventBus bus, String address, Function<JsonObject, Future<JsonObject>> operation) {
+    consumers.add(Operations.answer(bus, address, operation, Operations.passingOn(500)));
   }
 
   /** No longer the active sequencer: takes nothing more; what history is still writing settles as it will. */
@@ -198,39 +205,31 @@ public final class ChatVerticle extends VerticleBase {
     epoch.set(0);
   }
 
-  private void send(Message<JsonObject> request) {
-    JsonObject body = request.body();
-    String room = body == null ? null : body.getString("room");
+  /** A message: its text PostgreSQL can store (checked by {@link Operations#answer}), stamped, stored, then shown. */
+  private Future<JsonObject> send(JsonObject body) {
+    String room = body.getString("room");
     if (!ChatNames.validRoom(room)) {
-      request.fail(
+      throw Operations.refusal(
           Failures.BAD_REQUEST,
           "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
-      return;
     }
     String sender = body.getString("sender");
     if (!ChatNames.validSender(sender)) {
-      request.fail(
+      throw Operations.refusal(
           Failures.BAD_REQUEST, "sender: must be 1 to 32 letters, digits, spaces and . _ -");
-      return;
     }
     Object text = body.getValue("text");
     if (!(text instanceof String t)
         || t.isBlank()
         || t.codePointCount(0, t.length()) > settings.maxMessageLength()) {
-      request.fail(
+      throw Operations.refusal(
           Failures.BAD_REQUEST,
           "text: must be 1 to " + settings.maxMessageLength() + " characters, not blank");
-      return;
-    }
-    if (!StorableText.storable(t)) {
-      request.fail(Failures.BAD_REQUEST, "text: " + StorableText.REASON);
-      return;
     }
     if (history.full() || history.refusing()) {
       refused.increment();
-      request.fail(
+      throw Operations.refusal(
           Failures.UNAVAILABLE, "chat history is backed up or unavailable; try again shortly");
-      return;
     }
     JsonObject message =
         sequence
@@ -238,6 +237,7 @@ public final class ChatVerticle extends VerticleBase {
             .put("id", UUID.randomUUID().toString())
             .put("sender", sender)
             .put("text", t);
+    Promise<JsonObject> request = Promise.promise();
     Outgoing out = new Outgoing(room, message, request, message, false);
     outbox.add(out);
     history
@@ -249,19 +249,19 @@ public final class ChatVerticle extends VerticleBase {
               flush();
             });
     queued.set(history.backlog());
+    return request.future();
   }
 
-  private void join(Message<JsonObject> request) {
-    JsonObject body = request.body();
+  private Future<JsonObject> join(JsonObject body) {
     String room = body.getString("room");
     String member = body.getString("member");
     String name = body.getString("name");
     if (!ChatNames.validRoom(room) || member == null || !ChatNames.validSender(name)) {
-      request.fail(Failures.BAD_REQUEST, "join: needs a valid room, member and name");
-      return;
+      throw Operations.refusal(Failures.BAD_REQUEST, "join: needs a valid room, member and name");
     }
     presence.join(room, member, name, body.getString("host", ""));
     JsonObject event = sequence.stamp("join", room).put("member", Presence.member(member, name));
+    Promise<JsonObject> request = Promise.promise();
     outbox.add(
         new Outgoing(
             room,
@@ -273,24 +273,24 @@ public final class ChatVerticle extends VerticleBase {
                 .put("members", presence.members(room, settings.welcomeMembersMax())),
             true));
     flush();
+    return request.future();
   }
 
-  private void leave(Message<JsonObject> request) {
-    JsonObject body = request.body();
+  private Future<JsonObject> leave(JsonObject body) {
     String room = body.getString("room");
     String member = body.getString("member");
     String name = presence.leave(room, member);
     if (name != null) {
       announceLeave(room, member, name);
     }
-    request.reply(new JsonObject());
+    return Future.succeededFuture(new JsonObject());
   }
 
-  private void hostGone(Message<JsonObject> request) {
-    String host = request.body().getString("host");
+  private Future<JsonObject> hostGone(JsonObject body) {
+    String host = body.getString("host");
     List<Presence.Gone> gone = presence.leaveHost(host);
     gone.forEach(g -> announceLeave(g.room(), g.member(), g.name()));
-    request.reply(new JsonObject().put("left", gone.size()));
+    return Future.succeededFuture(new JsonObject().put("left", gone.size()));
   }
 
   private void announceLeave(String room, String member, String name) {
@@ -313,7 +313,7 @@ public final class ChatVerticle extends VerticleBase {
       Outgoing out = outbox.poll();
       if (out.failure != null) {
         refused.increment();
-        out.request.fail(out.failure.failureCode(), out.failure.getMessage());
+        out.request.fail(out.failure);
         continue;
       }
       EventBus bus = vertx.eventBus();
@@ -324,28 +324,27 @@ public final class ChatVerticle extends VerticleBase {
         commit.record(System.nanoTime() - out.stamped, TimeUnit.NANOSECONDS);
       }
       if (out.request != null) {
-        out.request.reply(out.reply);
+        out.request.complete(out.reply);
       }
     }
     queued.set(history.backlog());
   }
 
   /** A host's lease: it is alive, and these are its members (learned back after an election). */
-  private void hostAlive(Message<JsonObject> lease) {
-    String host = lease.body().getString("host");
+  private Future<JsonObject> hostAlive(JsonObject lease) {
+    String host = lease.getString("host");
     if (host == null) {
-      return;
+      return Future.succeededFuture(new JsonObject());
     }
     presence.renew(host);
-    if (lease.body().getBoolean("probe", false)) {
+    if (lease.getBoolean("probe", false)) {
       // A new host asks whether events from here reach it: it accepts sockets once this one
       // arrives.
       vertx
           .eventBus()
           .publish(Addresses.CHAT_EVENTS, new JsonObject().put("type", "probe").put("host", host));
-      lease.reply(new JsonObject());
     }
-    JsonArray members = lease.body().getJsonArray("members", new JsonArray());
+    JsonArray members = lease.getJsonArray("members", new JsonArray());
     for (int i = 0; i < members.size(); i++) {
       JsonObject m = members.getJsonObject(i);
       String room = m.getString("room");
@@ -357,6 +356,7 @@ public final class ChatVerticle extends VerticleBase {
         presence.join(room, member, m.getString("name"), host);
       }
     }
+    return Future.succeededFuture(new JsonObject());
   }
 
   private void expireHosts() {
@@ -368,28 +368,27 @@ public final class ChatVerticle extends VerticleBase {
     }
   }
 
-  private void members(Message<JsonObject> request) {
-    String room = request.body() == null ? null : request.body().getString("room");
+  private Future<JsonObject> members(JsonObject request) {
+    String room = request.getString("room");
     if (!ChatNames.validRoom(room)) {
-      request.fail(
+      throw Operations.refusal(
           Failures.BAD_REQUEST,
           "room: must be 1 to 64 characters of A-Z a-z 0-9 . _ -, not . or ..");
-      return;
     }
-    request.reply(
+    return Future.succeededFuture(
         new JsonObject()
             .put("room", room)
             .put("members", presence.members(room, Integer.MAX_VALUE)));
   }
 
   /** Readiness: the active sequencer answers, unless its history cannot be written. */
-  private void health(Message<JsonObject> request) {
+  private Future<JsonObject> health() {
     String stuck = history.stuck();
     if (stuck != null) {
-      request.fail(Failures.UNAVAILABLE, "chat history cannot be written: " + stuck);
-      return;
+      return Future.failedFuture(
+          Operations.refusal(Failures.UNAVAILABLE, "chat history cannot be written: " + stuck));
     }
-    request.reply(
+    return Future.succeededFuture(
         new JsonObject()
             .put("role", Role.CHAT.id())
             .put("sequencer", holder)

@@ -64,12 +64,11 @@ public final class ItemStore {
     }
     Set<Long> ids = new LinkedHashSet<>();
     for (Object id : array) {
-      if (!(id instanceof Number number)
-          || number.longValue() < 1
-          || number.doubleValue() != number.longValue()) {
+      Long whole = Fields.wholeNumber(id, 1, Long.MAX_VALUE);
+      if (whole == null) {
         throw StoreFailure.invalid("ids: each id must be a positive integer");
       }
-      ids.add(number.longValue());
+      ids.add(whole);
     }
     return db.run(ItemSql.GET_MANY, Tuple.of(ids.toArray(Long[]::new)))
         .map(

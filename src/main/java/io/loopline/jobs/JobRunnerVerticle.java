@@ -4,6 +4,7 @@ import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.contract.JobType;
 import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.JobSettings;
 import io.loopline.platform.observe.Metrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,7 +57,7 @@ public final class JobRunnerVerticle extends VerticleBase {
     persistence = new LocalFirst(vertx.eventBus(), vertx.isClustered());
     metrics = Metrics.registry(config());
     types = new JsonArray(JobType.ids());
-    wakeups = vertx.eventBus().consumer(Addresses.JOBS_AVAILABLE, m -> claim());
+    wakeups = Operations.listen(vertx.eventBus(), Addresses.JOBS_AVAILABLE, wakeup -> claim());
     pollTimer = vertx.setPeriodic(settings.pollMs(), t -> claim());
     renewTimer = vertx.setPeriodic(Math.max(100, settings.leaseMs() / 3), t -> renew());
     return wakeups.completion().onSuccess(v -> claim());

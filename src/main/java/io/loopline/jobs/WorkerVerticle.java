@@ -5,14 +5,12 @@ import io.loopline.contract.Failures;
 import io.loopline.contract.JobType;
 import io.loopline.contract.Role;
 import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.JobSettings;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +20,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * The worker role: deployed with {@code ThreadingModel.WORKER} on its own pool, so the blocking work it
@@ -45,17 +45,18 @@ public final class WorkerVerticle extends VerticleBase {
     requests = new DeliveryOptions().setSendTimeout(settings.timeoutMs());
     List<Future<Void>> consumers = new ArrayList<>();
     consumers.add(
-        vertx
-            .eventBus()
-            .<JsonObject>consumer(Addresses.health(Role.WORKER), this::health)
+        Operations.answerIgnoringBody(
+                vertx.eventBus(), Addresses.health(Role.WORKER), this::health, FAILURE)
             .completion());
     for (JobType type : JobType.values()) {
-      consumers.add(vertx.eventBus().consumer(type.runAddress(), handler(type)).completion());
+      consumers.add(
+          Operations.answer(vertx.eventBus(), type.runAddress(), handler(type), FAILURE)
+              .completion());
     }
     return Future.all(consumers);
   }
 
-  private Handler<Message<JsonObject>> handler(JobType type) {
+  private Function<JsonObject, Future<JsonObject>> handler(JobType type) {
     return switch (type) {
       case LOG -> this::appendLog;
       case HTTP -> this::callWebhook;
@@ -63,16 +64,15 @@ public final class WorkerVerticle extends VerticleBase {
     };
   }
 
-  private void health(Message<JsonObject> message) {
-    message.reply(
+  private Future<JsonObject> health() {
+    return Future.succeededFuture(
         new JsonObject()
             .put("role", Role.WORKER.id())
             .put("thread", Thread.currentThread().getName()));
   }
 
   /** The seeds' {@code write_log}: one whole line per job, with a timestamp; runs on a worker thread. */
-  private void appendLog(Message<JsonObject> message) {
-    JsonObject job = message.body();
+  private Future<JsonObject> appendLog(JsonObject job) {
     String text = job.getJsonObject("payload").getString("message", "");
     String line =
         Instant.now()
@@ -88,12 +88,13 @@ public final class WorkerVerticle extends VerticleBase {
           StandardCharsets.UTF_8,
           StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
-      message.reply(
+      return Future.succeededFuture(
           new JsonObject()
               .put("file", logPath.toString())
               .put("bytes", line.getBytes(StandardCharsets.UTF_8).length));
     } catch (IOException e) {
-      message.fail(Failures.UNAVAILABLE, "cannot append to " + logPath + ": " + e);
+      return Future.failedFuture(
+          Operations.refusal(Failures.UNAVAILABLE, "cannot append to " + logPath + ": " + e));
     }
   }
 
@@ -101,49 +102,43 @@ public final class WorkerVerticle extends VerticleBase {
    * A webhook through the scraper role (its SSRF guard and timeouts). 2xx is done; 408, 429, 5xx and no
    * answer are retried; any other status, or a URL the guard refuses, ends the job.
    */
-  private void callWebhook(Message<JsonObject> message) {
-    bus.<JsonObject>request(
-            Addresses.SCRAPE_REQUEST, message.body().getJsonObject("payload"), requests)
+  private Future<JsonObject> callWebhook(JsonObject job) {
+    return bus.<JsonObject>request(Addresses.SCRAPE_REQUEST, job.getJsonObject("payload"), requests)
         .map(Message::body)
-        .onSuccess(
+        .compose(
             answer -> {
               int status = answer.getInteger("status");
               if (status >= 200 && status < 300) {
-                message.reply(answer);
+                return Future.succeededFuture(answer);
               } else if (status == 408 || status == 429 || status >= 500) {
-                message.fail(Failures.UNAVAILABLE, "the webhook answered " + status);
+                return Future.failedFuture(
+                    Operations.refusal(Failures.UNAVAILABLE, "the webhook answered " + status));
               } else {
-                message.fail(
-                    Failures.BAD_REQUEST, "the webhook answered " + status + "; not retried");
+                return Future.failedFuture(
+                    Operations.refusal(
+                        Failures.BAD_REQUEST, "the webhook answered " + status + "; not retried"));
               }
-            })
-        .onFailure(e -> fail(message, e));
+            });
   }
 
   /** Starts a scrape job with the payload's URLs and options; the result names it. */
-  private void startScrape(Message<JsonObject> message) {
-    bus.<JsonObject>request(
-            Addresses.SCRAPE_JOBS_SUBMIT, message.body().getJsonObject("payload"), requests)
+  private Future<JsonObject> startScrape(JsonObject job) {
+    return bus.<JsonObject>request(
+            Addresses.SCRAPE_JOBS_SUBMIT, job.getJsonObject("payload"), requests)
         .map(Message::body)
-        .onSuccess(
-            job ->
-                message.reply(
-                    new JsonObject()
-                        .put("scrapeJobId", job.getLong("id"))
-                        .put(
-                            "pages",
-                            job.getJsonObject("counts", new JsonObject()).getLong("total"))))
-        .onFailure(e -> fail(message, e));
+        .map(
+            scrape ->
+                new JsonObject()
+                    .put("scrapeJobId", scrape.getLong("id"))
+                    .put(
+                        "pages",
+                        scrape.getJsonObject("counts", new JsonObject()).getLong("total")));
   }
 
-  /** A coded failure keeps its code (so a 400 stays final); no role on the bus or no answer is a 503. */
-  private static void fail(Message<JsonObject> message, Throwable e) {
-    int code =
-        e instanceof ReplyException reply
-                && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-                && reply.failureCode() > 0
-            ? reply.failureCode()
-            : Failures.UNAVAILABLE;
-    message.fail(code, e.getMessage());
-  }
+  /**
+   * The worker's failure path: a coded failure keeps its code (so a 400 stays final); no role on the bus, no
+   * answer or an exception is a 503, retried.
+   */
+  private static final BiConsumer<Message<?>, Throwable> FAILURE =
+      Operations.passingOn(Failures.UNAVAILABLE);
 }

@@ -1,9 +1,12 @@
 package io.loopline.kv;
 
 import io.loopline.contract.Failures;
+import io.loopline.platform.bus.Fields;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.redis.RedisGuard;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -52,101 +55,92 @@ public final class KeyValues {
     this.maxValueBytes = maxValueBytes;
   }
 
-  public void get(Message<JsonObject> message) {
+  public Future<JsonObject> get(JsonObject message) {
     String key = key(message);
-    if (key == null) {
-      return;
-    }
-    kv(() -> backend.get(kvKey(key)))
-        .onSuccess(
+    return kv(() -> backend.get(kvKey(key)))
+        .compose(
             stored -> {
               if (stored == null) {
-                message.fail(Failures.NOT_FOUND, "no value for key " + key);
-              } else {
-                StoredValue value = StoredValue.decode(stored);
-                message.reply(
-                    new JsonObject()
-                        .put("key", key)
-                        .put("value", value.value())
-                        .put("contentType", value.contentType()));
+                return Future.failedFuture(
+                    Operations.refusal(Failures.NOT_FOUND, "no value for key " + key));
               }
-            })
-        .onFailure(e -> unavailable(message, e));
+              StoredValue value = StoredValue.decode(stored);
+              return Future.succeededFuture(
+                  new JsonObject()
+                      .put("key", key)
+                      .put("value", value.value())
+                      .put("contentType", value.contentType()));
+            });
   }
 
-  public void put(Message<JsonObject> message) {
+  public Future<JsonObject> put(JsonObject message) {
     String key = key(message);
-    if (key == null) {
-      return;
-    }
-    JsonObject body = message.body();
-    Object value = body.getValue("value");
-    String contentType = body.getString("contentType", "text/plain");
-    Object ttl = body.getValue("ttl");
+    Object value = message.getValue("value");
+    String contentType = message.getString("contentType", "text/plain");
+    Object ttl = message.getValue("ttl");
     if (!(value instanceof String text)) {
-      message.fail(Failures.BAD_REQUEST, "value: must be a string");
-    } else if (!CONTENT_TYPES.contains(contentType)) {
-      message.fail(Failures.BAD_REQUEST, "contentType: must be one of " + CONTENT_TYPES);
-    } else if (ttl != null && !validTtl(ttl)) {
-      message.fail(
+      throw Operations.refusal(Failures.BAD_REQUEST, "value: must be a string");
+    }
+    if (!CONTENT_TYPES.contains(contentType)) {
+      throw Operations.refusal(
+          Failures.BAD_REQUEST, "contentType: must be one of " + CONTENT_TYPES);
+    }
+    Long seconds = ttl == null ? null : Fields.wholeNumber(ttl, 1, MAX_TTL_SECONDS);
+    if (ttl != null && seconds == null) {
+      throw Operations.refusal(
           Failures.BAD_REQUEST,
           "ttl: must be a whole number of seconds from 1 to " + MAX_TTL_SECONDS);
-    } else {
-      int bytes = text.getBytes(StandardCharsets.UTF_8).length;
-      if (bytes > maxValueBytes) {
-        message.fail(
-            Failures.PAYLOAD_TOO_LARGE,
-            "the value is " + bytes + " bytes; the limit is " + maxValueBytes);
-        return;
-      }
-      Duration expiry = ttl == null ? null : Duration.ofSeconds(((Number) ttl).longValue());
-      kv(() -> backend.put(kvKey(key), new StoredValue(contentType, text).encode(), expiry))
-          .onSuccess(
-              v ->
-                  message.reply(
-                      new JsonObject()
-                          .put("key", key)
-                          .put("contentType", contentType)
-                          .put("bytes", bytes)
-                          .put("ttl", ttl)))
-          .onFailure(e -> unavailable(message, e));
     }
+    int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > maxValueBytes) {
+      throw Operations.refusal(
+          Failures.PAYLOAD_TOO_LARGE,
+          "the value is " + bytes + " bytes; the limit is " + maxValueBytes);
+    }
+    Duration expiry = seconds == null ? null : Duration.ofSeconds(seconds);
+    return kv(() -> backend.put(kvKey(key), new StoredValue(contentType, text).encode(), expiry))
+        .map(
+            v ->
+                new JsonObject()
+                    .put("key", key)
+                    .put("contentType", contentType)
+                    .put("bytes", bytes)
+                    .put("ttl", ttl));
   }
 
-  public void delete(Message<JsonObject> message) {
+  public Future<JsonObject> delete(JsonObject message) {
     String key = key(message);
-    if (key == null) {
+    return kv(() -> backend.delete(kvKey(key)))
+        .compose(
+            removed ->
+                removed
+                    ? Future.succeededFuture(new JsonObject().put("key", key))
+                    : Future.failedFuture(
+                        Operations.refusal(Failures.NOT_FOUND, "no value for key " + key)));
+  }
+
+  /**
+   * The failure path of the cache's addresses: a refusal (400, 404, 413) as it is; anything else is the
+   * backend failing, answered 503.
+   */
+  public static void fail(Message<?> message, Throwable e) {
+    if (e instanceof ReplyException refused) {
+      message.fail(refused.failureCode(), refused.getMessage());
       return;
     }
-    kv(() -> backend.delete(kvKey(key)))
-        .onSuccess(
-            removed -> {
-              if (removed) {
-                message.reply(new JsonObject().put("key", key));
-              } else {
-                message.fail(Failures.NOT_FOUND, "no value for key " + key);
-              }
-            })
-        .onFailure(e -> unavailable(message, e));
+    log.debug("cache unavailable: {}", e.toString());
+    message.fail(Failures.UNAVAILABLE, "the cache is unavailable");
   }
 
-  /** The message's key, or null after failing it with 400. */
-  private static String key(Message<JsonObject> message) {
-    Object key = message.body() == null ? null : message.body().getValue("key");
+  /** The message's key; a refusal (400) when it has none. */
+  private static String key(JsonObject message) {
+    Object key = message.getValue("key");
     if (key instanceof String text && KEY.matcher(text).matches()) {
       return text;
     }
-    message.fail(
+    throw Operations.refusal(
         Failures.BAD_REQUEST,
         "key: must be 1 to 256 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'");
-    return null;
-  }
-
-  private static boolean validTtl(Object ttl) {
-    return ttl instanceof Number n
-        && n.doubleValue() == n.longValue()
-        && n.longValue() >= 1
-        && n.longValue() <= MAX_TTL_SECONDS;
   }
 
   private <T> Future<T> kv(Supplier<Future<T>> command) {
@@ -155,10 +149,5 @@ public final class KeyValues {
 
   private String kvKey(String key) {
     return prefix + key;
-  }
-
-  private static void unavailable(Message<JsonObject> message, Throwable e) {
-    log.debug("cache unavailable: {}", e.toString());
-    message.fail(Failures.UNAVAILABLE, "the cache is unavailable");
   }
 }

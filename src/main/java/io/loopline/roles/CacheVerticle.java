@@ -10,6 +10,7 @@ import io.loopline.kv.CacheBackend;
 import io.loopline.kv.KeyValues;
 import io.loopline.kv.LocalCache;
 import io.loopline.kv.RedisCache;
+import io.loopline.platform.bus.Fields;
 import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.CacheSettings;
 import io.loopline.platform.config.RedisSettings;
@@ -18,7 +19,6 @@ import io.loopline.platform.redis.RedisSubscription;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Redis;
@@ -26,6 +26,7 @@ import io.vertx.redis.client.RedisOptions;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,23 +101,28 @@ public final class CacheVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     return Future.all(
         List.of(
-            bus.<JsonObject>consumer(Addresses.CACHE_RESTORED, this::restored).completion(),
-            bus.<JsonObject>consumer(Addresses.health(Role.CACHE), this::health).completion(),
-            bus.consumer(Addresses.CACHE_GET, Operations.objectBodies(keyValues::get)).completion(),
-            bus.consumer(Addresses.CACHE_PUT, Operations.objectBodies(keyValues::put)).completion(),
-            bus.consumer(Addresses.CACHE_DELETE, Operations.objectBodies(keyValues::delete))
+            answer(Addresses.CACHE_RESTORED, m -> restored()),
+            Operations.answerIgnoringBody(
+                    bus, Addresses.health(Role.CACHE), this::health, KeyValues::fail)
                 .completion(),
-            bus.consumer(Addresses.CACHE_INTERNAL_GET, Operations.objectBodies(internal::get))
+            answer(Addresses.CACHE_GET, keyValues::get),
+            answer(Addresses.CACHE_PUT, keyValues::put),
+            answer(Addresses.CACHE_DELETE, keyValues::delete),
+            answer(Addresses.CACHE_INTERNAL_GET, internal::get),
+            answer(Addresses.CACHE_INTERNAL_PUT, internal::put),
+            answer(Addresses.CACHE_ITEMS_GET, this::getItem),
+            Operations.<JsonObject>listen(bus, Addresses.CACHE_ITEMS_FILL, this::fillItem)
                 .completion(),
-            bus.consumer(Addresses.CACHE_INTERNAL_PUT, Operations.objectBodies(internal::put))
-                .completion(),
-            bus.consumer(Addresses.CACHE_ITEMS_GET, Operations.objectBodies(this::getItem))
-                .completion(),
-            bus.consumer(Addresses.CACHE_ITEMS_FILL, Operations.objectBodies(this::fillItem))
-                .completion(),
-            bus.consumer(
-                    Addresses.CACHE_ITEMS_INVALIDATE, Operations.objectBodies(this::invalidateItem))
-                .completion()));
+            answer(Addresses.CACHE_ITEMS_INVALIDATE, this::invalidateItem)));
+  }
+
+  /**
+   * Registers an operation of the cache: its body is a JSON object of any text (Redis stores bytes), its
+   * failure a refusal or 503 ({@link KeyValues#fail}).
+   */
+  private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    return Operations.answerAnyText(vertx.eventBus(), address, operation, KeyValues::fail)
+        .completion();
   }
 
   private void startRedis() {
@@ -188,30 +194,25 @@ public final class CacheVerticle extends VerticleBase {
 
   // ---- item tier
 
-  private void getItem(Message<JsonObject> message) {
-    Long id = positive(message, "id");
-    if (id == null) {
-      return;
-    }
+  private Future<JsonObject> getItem(JsonObject message) {
+    long id = positive(message, "id");
     if (items == null || !guard.itemsUsable()) {
-      message.reply(miss(id));
-      return;
+      return Future.succeededFuture(miss(id));
     }
     long epoch = epoch();
     RedisItems current = items;
-    guard
+    return guard
         .call(() -> current.get(id))
-        .onSuccess(
+        .map(
             cached ->
-                message.reply(
-                    cached == null
-                        ? miss(id)
-                        : new JsonObject()
-                            .put("id", id)
-                            .put("version", cached.version())
-                            .put("json", cached.json())
-                            .put("epoch", epoch)))
-        .onFailure(e -> message.reply(miss(id)));
+                cached == null
+                    ? miss(id)
+                    : new JsonObject()
+                        .put("id", id)
+                        .put("version", cached.version())
+                        .put("json", cached.json())
+                        .put("epoch", epoch))
+        .otherwise(e -> miss(id));
   }
 
   /** A miss; without a Redis tier (or a database identity) there is no epoch, so the reader offers nothing back. */
@@ -225,8 +226,7 @@ public final class CacheVerticle extends VerticleBase {
     return (identitySeq << 32) | (guard.epoch() & 0xffffffffL);
   }
 
-  private void fillItem(Message<JsonObject> message) {
-    JsonObject fill = message.body();
+  private void fillItem(JsonObject fill) {
     if (items == null
         || !guard.itemsUsable()
         || fill == null
@@ -249,12 +249,8 @@ public final class CacheVerticle extends VerticleBase {
    * tried whenever Redis answers, even while its item entries are not trusted: other nodes' near caches
    * still need to hear of the write, and a newer version is always safe to store.
    */
-  private void invalidateItem(Message<JsonObject> message) {
-    Long id = positive(message, "id");
-    if (id == null) {
-      return;
-    }
-    JsonObject change = message.body();
+  private Future<JsonObject> invalidateItem(JsonObject change) {
+    long id = positive(change, "id");
     boolean deleted = change.getBoolean("deleted", false);
     Object item = change.getValue("item");
     Object version = change.getValue("version");
@@ -262,10 +258,9 @@ public final class CacheVerticle extends VerticleBase {
         && (!(item instanceof JsonObject)
             || !(version instanceof Integer)
             || (Integer) version < 1)) {
-      message.fail(
+      throw Operations.refusal(
           Failures.BAD_REQUEST,
           "item: a change needs the item and its version (a positive integer)");
-      return;
     }
     near.invalidate(id);
     vertx
@@ -276,22 +271,20 @@ public final class CacheVerticle extends VerticleBase {
                 ? new JsonObject().put("id", id)
                 : new JsonObject().put("id", id).put("version", version));
     if (anyItems == null) {
-      message.reply(invalidated(id, "none", 0, 0));
-    } else if (!guard.available()) {
-      guard.distrust();
-      message.reply(invalidated(id, "bypassed", 0, 0));
-    } else {
-      int stored = deleted ? RedisItems.DELETED : (Integer) version;
-      String json = deleted ? "" : ((JsonObject) item).encode();
-      identity()
-          .onComplete(
-              ar -> tellEveryNode(message, id, stored, json, ar.succeeded() ? items : null));
+      return Future.succeededFuture(invalidated(id, "none", 0, 0));
     }
+    if (!guard.available()) {
+      guard.distrust();
+      return Future.succeededFuture(invalidated(id, "bypassed", 0, 0));
+    }
+    int stored = deleted ? RedisItems.DELETED : (Integer) version;
+    String json = deleted ? "" : ((JsonObject) item).encode();
+    return identity()
+        .transform(ar -> tellEveryNode(id, stored, json, ar.succeeded() ? items : null));
   }
 
   /** {@code target} null: the database identity is unknown, so the entry cannot be replaced; the nodes are still told. */
-  private void tellEveryNode(
-      Message<JsonObject> message, long id, int version, String json, RedisItems target) {
+  private Future<JsonObject> tellEveryNode(long id, int version, String json, RedisItems target) {
     NodeConfirmations.Wait wait = confirmations.open(settings.invalidationTimeoutMs());
     String note =
         new JsonObject().put("node", nodeId).put("seq", wait.seq()).put("id", id).encode();
@@ -326,8 +319,8 @@ public final class CacheVerticle extends VerticleBase {
               guard.distrust();
               wait.expect(0);
             });
-    wait.done()
-        .onComplete(
+    return wait.done()
+        .transform(
             ar -> {
               if (!wait.complete()) {
                 log.warn(
@@ -337,20 +330,19 @@ public final class CacheVerticle extends VerticleBase {
                     wait.expected(),
                     settings.invalidationTimeoutMs());
               }
-              message.reply(
+              return Future.succeededFuture(
                   invalidated(
                       id, updated[0] ? "updated" : "bypassed", wait.expected(), wait.confirmed()));
             });
   }
 
-  /** The message's positive integer field, or null after failing it with 400. */
-  private static Long positive(Message<JsonObject> message, String field) {
-    Object value = message.body() == null ? null : message.body().getValue(field);
-    if (value instanceof Number n && n.longValue() >= 1 && n.doubleValue() == n.longValue()) {
-      return n.longValue();
+  /** The message's positive integer field; a refusal (400) when it is anything else. */
+  private static long positive(JsonObject message, String field) {
+    Long value = Fields.wholeNumber(message.getValue(field), 1, Long.MAX_VALUE);
+    if (value == null) {
+      throw Operations.refusal(Failures.BAD_REQUEST, field + ": must be a positive integer");
     }
-    message.fail(Failures.BAD_REQUEST, field + ": must be a positive integer");
-    return null;
+    return value;
   }
 
   private static JsonObject invalidated(long id, String redisOutcome, int nodes, int confirmed) {
@@ -478,36 +470,35 @@ public final class CacheVerticle extends VerticleBase {
   }
 
   /** The operator restored the database: a new generation, adopted here and announced to every node. */
-  private void restored(Message<JsonObject> message) {
-    askIdentity(Addresses.CACHE_IDENTITY_BUMP)
-        .onSuccess(
+  private Future<JsonObject> restored() {
+    return askIdentity(Addresses.CACHE_IDENTITY_BUMP)
+        .recover(
+            e ->
+                Future.failedFuture(
+                    Operations.refusal(
+                        Failures.UNAVAILABLE, "the database did not answer: " + e.getMessage())))
+        .compose(
             next -> {
               adopt(next);
               log.info("database restored: cache generation bumped, identity now {}", next);
               JsonObject reply = new JsonObject().put("identity", next);
               if (anyItems == null) {
-                message.reply(reply.put("nodes", 0));
-                return;
+                return Future.succeededFuture(reply.put("nodes", 0));
               }
               String note =
                   new JsonObject().put("node", nodeId).put("seq", 0).put("identity", next).encode();
-              anyItems
+              return anyItems
                   .publish(invalidationChannel(), note)
                   .timeout(redis.timeoutMs(), TimeUnit.MILLISECONDS)
-                  .onSuccess(nodes -> message.reply(reply.put("nodes", nodes)))
+                  .map(nodes -> reply.put("nodes", nodes))
                   // Nodes that miss this find the new identity at their next check
                   // (cache.identityCheckMs).
-                  .onFailure(
+                  .otherwise(
                       e ->
-                          message.reply(
-                              reply
-                                  .put("nodes", 0)
-                                  .put("note", "other nodes not told: " + e.getMessage())));
-            })
-        .onFailure(
-            e ->
-                message.fail(
-                    Failures.UNAVAILABLE, "the database did not answer: " + e.getMessage()));
+                          reply
+                              .put("nodes", 0)
+                              .put("note", "other nodes not told: " + e.getMessage()));
+            });
   }
 
   // ---- pub/sub: other nodes' invalidations and their confirmations
@@ -580,23 +571,22 @@ public final class CacheVerticle extends VerticleBase {
 
   // ---- health
 
-  private void health(Message<JsonObject> message) {
+  private Future<JsonObject> health() {
     JsonObject report =
         new JsonObject()
             .put("role", Role.CACHE.id())
             .put("backend", backend.kind())
             .put("identity", identity == null ? "unknown" : identity);
     if (guard == null) {
-      backend
+      return backend
           .ping()
-          .onComplete(
+          .transform(
               ar ->
-                  message.reply(
+                  Future.succeededFuture(
                       report
                           .put("state", "up")
                           .put("detail", ar.succeeded() ? ar.result() : ar.cause().getMessage())
                           .put("nearCache", near.size())));
-      return;
     }
     report
         .put("breaker", guard.breakerState())
@@ -608,24 +598,21 @@ public final class CacheVerticle extends VerticleBase {
                 : guard.trusted() ? "in use" : "bypassed until flushed")
         .put("nearCache", near.active() ? near.size() + " items" : "off");
     if (!guard.available()) {
-      message.reply(
+      return Future.succeededFuture(
           degraded(report, "Redis is bypassed (circuit breaker " + guard.breakerState() + ")"));
-      return;
     }
-    guard
+    return guard
         .call(backend::ping)
-        .onSuccess(
+        .map(
             pong ->
-                message.reply(
-                    subscription.subscribed() && guard.trusted()
-                        ? report.put("state", "up").put("detail", pong)
-                        : degraded(
-                            report,
-                            subscription.subscribed()
-                                ? "Redis item tier is being flushed"
-                                : "Redis subscription is down")))
-        .onFailure(
-            e -> message.reply(degraded(report, "redis does not answer: " + e.getMessage())));
+                subscription.subscribed() && guard.trusted()
+                    ? report.put("state", "up").put("detail", pong)
+                    : degraded(
+                        report,
+                        subscription.subscribed()
+                            ? "Redis item tier is being flushed"
+                            : "Redis subscription is down"))
+        .otherwise(e -> degraded(report, "redis does not answer: " + e.getMessage()));
   }
 
   /** Redis trouble is not the node's failure: it serves from PostgreSQL meanwhile, so readiness stays up. */

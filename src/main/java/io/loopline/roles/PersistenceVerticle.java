@@ -3,7 +3,6 @@ package io.loopline.roles;
 import io.loopline.chat.ChatActivity;
 import io.loopline.chat.ChatStore;
 import io.loopline.contract.Addresses;
-import io.loopline.contract.BusHeaders;
 import io.loopline.contract.Role;
 import io.loopline.items.CacheIdentityStore;
 import io.loopline.items.CacheInvalidation;
@@ -21,7 +20,6 @@ import io.loopline.platform.config.IngestSettings;
 import io.loopline.platform.config.ScheduleSettings;
 import io.loopline.platform.db.Database;
 import io.loopline.platform.observe.Metrics;
-import io.loopline.platform.observe.RequestIds;
 import io.loopline.scrape.ScrapeStore;
 import io.loopline.streams.IngestMetrics;
 import io.loopline.streams.StreamStore;
@@ -197,7 +195,11 @@ public final class PersistenceVerticle extends VerticleBase {
             answer(Addresses.CHAT_LEASE_RENEW, chat::renewLease),
             answer(Addresses.CHAT_LEASE_RELEASE, chat::releaseLease),
             Operations.answerAny(
-                vertx.eventBus(), Addresses.STREAMS_APPEND, streams::append, StoreFailure::reply),
+                    vertx.eventBus(),
+                    Addresses.STREAMS_APPEND,
+                    streams::append,
+                    StoreFailure::reply)
+                .completion(),
             answer(Addresses.STREAMS_ATOMIC, streams::atomic),
             answer(Addresses.STREAMS_LIST, streams::list),
             answer(Addresses.STREAMS_GET, streams::get),
@@ -209,32 +211,25 @@ public final class PersistenceVerticle extends VerticleBase {
 
   /** {@link Addresses#ITEMS_GET_ENCODED}: the item's JSON as a buffer, its version in a header. */
   private Future<Void> answerEncoded(ItemStore items) {
-    return vertx
-        .eventBus()
-        .<Object>consumer(
+    return Operations.answerWith(
+            vertx.eventBus(),
             Addresses.ITEMS_GET_ENCODED,
-            message -> {
-              RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
-              Future<JsonObject> item;
-              try {
-                item =
-                    message.body() instanceof JsonObject body
-                        ? items.get(body)
-                        : Future.failedFuture(
-                            StoreFailure.invalid("the message body must be a JSON object"));
-              } catch (RuntimeException e) {
-                item = Future.failedFuture(e);
+            body -> {
+              if (!(body instanceof JsonObject message)) {
+                throw StoreFailure.invalid("the message body must be a JSON object");
               }
-              item.onSuccess(
+              return items
+                  .get(message)
+                  .map(
                       found ->
-                          message.reply(
+                          new Operations.Reply(
                               found.toBuffer(),
                               new DeliveryOptions()
                                   .addHeader(
                                       Addresses.VERSION_HEADER,
-                                      String.valueOf(found.getInteger("version")))))
-                  .onFailure(e -> StoreFailure.reply(message, e));
-            })
+                                      String.valueOf(found.getInteger("version")))));
+            },
+            StoreFailure::reply)
         .completion();
   }
 
@@ -250,7 +245,8 @@ public final class PersistenceVerticle extends VerticleBase {
 
   /** Registers an operation: its answer is the reply, its failure a coded event-bus failure. */
   private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
-    return Operations.answer(vertx.eventBus(), address, operation, StoreFailure::reply);
+    return Operations.answer(vertx.eventBus(), address, operation, StoreFailure::reply)
+        .completion();
   }
 
   /** Gauges of jobs per state, refreshed every 15 s: a backlog shows as a growing {@code pending}. */

@@ -1,9 +1,9 @@
 package io.loopline.scrape;
 
 import io.loopline.contract.Addresses;
+import io.loopline.platform.bus.Operations;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import java.io.IOException;
 
 /**
@@ -16,20 +16,21 @@ public final class ParseVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     ParseTask.registerCodecs(vertx);
-    return vertx
-        .eventBus()
-        .<ParseTask>localConsumer(Addresses.SCRAPE_PARSE, this::parse)
+    return Operations.answerLocally(
+            vertx.eventBus(),
+            Addresses.SCRAPE_PARSE,
+            this::parse,
+            (message, e) -> message.fail(500, "cannot parse: " + e.getMessage()))
         .completion();
   }
 
-  private void parse(Message<ParseTask> message) {
-    ParseTask task = message.body();
+  private Future<PageParser.Page> parse(ParseTask task) {
     try {
-      message.reply(
+      return Future.succeededFuture(
           PageParser.parse(
               task.body(), task.url(), task.charset(), task.excerptChars(), task.rules()));
-    } catch (IOException | RuntimeException e) {
-      message.fail(500, "cannot parse: " + e.getMessage());
+    } catch (IOException e) {
+      return Future.failedFuture(e);
     }
   }
 }

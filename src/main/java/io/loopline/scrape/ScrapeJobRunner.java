@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.ScrapeSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -83,11 +84,13 @@ final class ScrapeJobRunner {
   }
 
   Future<Void> start() {
-    wakeups = vertx.eventBus().consumer(Addresses.SCRAPE_JOBS_AVAILABLE, m -> claim());
+    wakeups =
+        Operations.listen(vertx.eventBus(), Addresses.SCRAPE_JOBS_AVAILABLE, wakeup -> claim());
     cancellations =
-        vertx
-            .eventBus()
-            .consumer(Addresses.SCRAPE_JOBS_CANCELLED, m -> abortJob(m.body().getLong("id")));
+        Operations.<JsonObject>listen(
+            vertx.eventBus(),
+            Addresses.SCRAPE_JOBS_CANCELLED,
+            cancelled -> abortJob(cancelled.getLong("id")));
     pollTimer = vertx.setPeriodic(settings.pollMs(), t -> claim());
     renewTimer = vertx.setPeriodic(Math.max(100, settings.leaseMs() / 3), t -> renew());
     return Future.all(wakeups.completion(), cancellations.completion())

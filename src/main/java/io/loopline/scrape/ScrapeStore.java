@@ -177,10 +177,7 @@ public final class ScrapeStore {
   public Future<JsonObject> events(JsonObject message) {
     long id = Fields.id(message);
     Object after = message.getValue("after");
-    if (after != null
-        && (!(after instanceof Number n)
-            || n.longValue() < 0
-            || n.doubleValue() != n.longValue())) {
+    if (after != null && Fields.wholeNumber(after, 0, Long.MAX_VALUE) == null) {
       throw StoreFailure.invalid("after: must be a seq, an integer from 0");
     }
     int limit = Fields.limit(message);

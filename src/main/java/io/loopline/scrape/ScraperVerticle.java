@@ -3,6 +3,7 @@ package io.loopline.scrape;
 import io.loopline.contract.Addresses;
 import io.loopline.contract.Failures;
 import io.loopline.contract.Role;
+import io.loopline.platform.bus.Fields;
 import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.ScrapeSettings;
 import io.loopline.platform.observe.Metrics;
@@ -92,23 +93,27 @@ public final class ScraperVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     return Future.all(
             List.of(
-                bus.<JsonObject>consumer(Addresses.health(Role.SCRAPER), this::health).completion(),
+                Operations.answerIgnoringBody(
+                        bus,
+                        Addresses.health(Role.SCRAPER),
+                        () ->
+                            Future.succeededFuture(new JsonObject().put("role", Role.SCRAPER.id())),
+                        ScraperVerticle::fail)
+                    .completion(),
                 answer(Addresses.SCRAPE_BATCH, this::batch),
                 answer(Addresses.SCRAPE_JOBS_SUBMIT, this::submit),
                 answer(Addresses.SCRAPE_REQUEST, webhooks::call)))
         .compose(v -> runner.start());
   }
 
-  private void health(Message<JsonObject> message) {
-    message.reply(new JsonObject().put("role", Role.SCRAPER.id()));
+  private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    return Operations.answer(vertx.eventBus(), address, operation, ScraperVerticle::fail)
+        .completion();
   }
 
-  private Future<Void> answer(String address, Function<JsonObject, Future<JsonObject>> operation) {
-    return Operations.answer(
-        vertx.eventBus(),
-        address,
-        operation,
-        (message, e) -> message.fail(failureCode(e), String.valueOf(e.getMessage())));
+  /** The scraper's failure path: {@link #failureCode} and the failure's message. */
+  private static void fail(Message<?> message, Throwable e) {
+    message.fail(failureCode(e), String.valueOf(e.getMessage()));
   }
 
   /** A coded failure passes on as it is; no persistence role on the bus, or one too slow, is a 503. */
@@ -344,10 +349,11 @@ public final class ScraperVerticle extends VerticleBase {
   }
 
   private static int integer(JsonObject options, String field) {
-    if (!(options.getValue(field) instanceof Number n) || n.doubleValue() != n.intValue()) {
+    Long whole = Fields.wholeNumber(options.getValue(field), Integer.MIN_VALUE, Integer.MAX_VALUE);
+    if (whole == null) {
       throw new IllegalArgumentException("options." + field + ": must be an integer");
     }
-    return n.intValue();
+    return whole.intValue();
   }
 
   /** A positive integer option, at most the node's own limit (which is also its default). */

@@ -6,6 +6,7 @@ import io.loopline.contract.RecordBatch;
 import io.loopline.contract.RecordJson;
 import io.loopline.contract.StreamRecords;
 import io.loopline.platform.bus.LocalFirst;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.AccessSettings;
 import io.loopline.platform.config.IngestSettings;
 import io.loopline.platform.config.MqttSettings;
@@ -176,9 +177,8 @@ public final class MqttVerticle extends VerticleBase {
             .endpointHandler(this::connected)
             .exceptionHandler(e -> log.debug("MQTT connection failed: {}", e.toString()));
     return Future.all(
-        vertx
-            .eventBus()
-            .<JsonObject>consumer(Addresses.API_KEYS_REVOKED, m -> revoked(m.body().getLong("id")))
+        Operations.<JsonObject>listen(
+                vertx.eventBus(), Addresses.API_KEYS_REVOKED, key -> revoked(key.getLong("id")))
             .completion(),
         server
             .listen()

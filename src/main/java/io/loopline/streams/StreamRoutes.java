@@ -2,6 +2,7 @@ package io.loopline.streams;
 
 import io.loopline.contract.Addresses;
 import io.loopline.platform.bus.BusClient;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.config.IngestSettings;
 import io.loopline.platform.web.Problem;
 import io.loopline.platform.web.Problems;
@@ -274,11 +275,10 @@ public final class StreamRoutes {
     response.closeHandler(v -> live.close());
     response.exceptionHandler(e -> live.close());
     MessageConsumer<JsonObject> stored =
-        vertx
-            .eventBus()
-            .consumer(
-                Addresses.streamStored(stream),
-                message -> live.stored(message.body().getLong("seq", 0L)));
+        Operations.listen(
+            vertx.eventBus(),
+            Addresses.streamStored(stream),
+            (JsonObject record) -> live.stored(record.getLong("seq", 0L)));
     live.consumer = stored;
     // Listening first, then reading where to start: a record stored in between is read, not missed.
     stored

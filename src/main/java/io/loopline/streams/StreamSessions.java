@@ -1,11 +1,10 @@
 package io.loopline.streams;
 
 import io.loopline.contract.Addresses;
-import io.loopline.contract.BusHeaders;
 import io.loopline.contract.Failures;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.bus.StoreFailure;
 import io.loopline.platform.db.Database;
-import io.loopline.platform.observe.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -97,22 +96,22 @@ final class StreamSessions {
                       session -> {
                         entry.session = session;
                         entry.consumer =
-                            vertx
-                                .eventBus()
-                                .consumer(
-                                    Addresses.streamSession(id),
-                                    message -> {
-                                      RequestIds.set(message.headers().get(BusHeaders.REQUEST_ID));
-                                      handle(entry, message.body())
-                                          .onSuccess(
-                                              answer -> {
-                                                message.reply(answer.body(), answer.options());
-                                                if (answer.last()) {
-                                                  close(entry);
-                                                }
-                                              })
-                                          .onFailure(e -> StoreFailure.reply(message, e));
-                                    });
+                            Operations.answerWith(
+                                vertx.eventBus(),
+                                Addresses.streamSession(id),
+                                body ->
+                                    handle(entry, body)
+                                        .map(
+                                            answer -> {
+                                              // The reply is made: closing first only unregisters
+                                              // this address and returns the connection.
+                                              if (answer.last()) {
+                                                close(entry);
+                                              }
+                                              return new Operations.Reply(
+                                                  answer.body(), answer.options());
+                                            }),
+                                StoreFailure::reply);
                         touch(entry);
                         return entry.consumer.completion();
                       })

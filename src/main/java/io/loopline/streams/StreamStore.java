@@ -437,12 +437,11 @@ public final class StreamStore {
       return db.run(StreamSql.HEAD, Tuple.of(stream))
           .map(rows -> new JsonObject().put("records", new JsonArray()).put("last", head(rows)));
     }
-    if (!(after instanceof Number number)
-        || number.longValue() < 0
-        || number.doubleValue() != number.longValue()) {
+    Long whole = Fields.wholeNumber(after, 0, Long.MAX_VALUE);
+    if (whole == null) {
       throw StoreFailure.invalid("after: must be a seq (a whole number, 0 or more)");
     }
-    long from = number.longValue();
+    long from = whole;
     int limit = pageLimit(request, 500);
     Future<RowSet<Row>> rows =
         device == null
@@ -532,13 +531,11 @@ public final class StreamStore {
     if (value == null) {
       return fallback;
     }
-    if (!(value instanceof Number number)
-        || number.intValue() < 1
-        || number.intValue() > settings.pageMax()
-        || number.doubleValue() != number.intValue()) {
+    Long limit = Fields.wholeNumber(value, 1, settings.pageMax());
+    if (limit == null) {
       throw StoreFailure.invalid("limit: must be an integer from 1 to " + settings.pageMax());
     }
-    return number.intValue();
+    return limit.intValue();
   }
 
   /** The time of a records cursor: microseconds, however JSON gave the number back. */

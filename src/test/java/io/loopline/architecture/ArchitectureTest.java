@@ -177,6 +177,26 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyThePlatformBusRegistersConsumers() {
+    noClasses()
+        .that(ours().and(notIn("io.loopline.platform.bus..")))
+        .should()
+        .callMethodWhere(
+            DescribedPredicate.describe(
+                "EventBus.consumer or EventBus.localConsumer",
+                call ->
+                    call.getTarget()
+                            .getOwner()
+                            .isAssignableTo(io.vertx.core.eventbus.EventBus.class)
+                        && (call.getTarget().getName().equals("consumer")
+                            || call.getTarget().getName().equals("localConsumer"))))
+        .because(
+            "every handler registers through platform/bus/Operations, which sets the caller's request id,"
+                + " checks the body and answers every failure, so no address forgets one of them")
+        .check(main);
+  }
+
+  @Test
   void noBlockingCallOnAnEventLoopClass() {
     ArchRule rule =
         noClasses()

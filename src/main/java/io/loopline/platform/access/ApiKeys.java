@@ -6,6 +6,7 @@ import io.loopline.contract.Addresses;
 import io.loopline.contract.ApiKeyFormat;
 import io.loopline.contract.Failures;
 import io.loopline.platform.bus.BusClient;
+import io.loopline.platform.bus.Operations;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -115,10 +116,11 @@ public final class ApiKeys {
   /** Starts listening for revocations (published by whichever node revoked the key). */
   public Future<Void> listen(io.vertx.core.eventbus.EventBus eventBus) {
     revocations =
-        eventBus.consumer(
+        Operations.<JsonObject>listen(
+            eventBus,
             Addresses.API_KEYS_REVOKED,
-            message -> {
-              long id = message.body().getLong("id", 0L);
+            revoked -> {
+              long id = revoked.getLong("id", 0L);
               valid.asMap().values().removeIf(known -> known.holder().id() == id);
             });
     return revocations.completion();

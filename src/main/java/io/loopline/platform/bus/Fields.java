@@ -42,13 +42,26 @@ public final class Fields {
 
   /** A positive integer id in {@code field}. */
   public static long id(JsonObject message, String field) {
-    Object value = message.getValue(field);
-    if (!(value instanceof Number number)
-        || number.longValue() < 1
-        || number.doubleValue() != number.longValue()) {
+    Long id = wholeNumber(message.getValue(field), 1, Long.MAX_VALUE);
+    if (id == null) {
       throw StoreFailure.invalid(field + ": must be a positive integer");
     }
-    return number.longValue();
+    return id;
+  }
+
+  /**
+   * {@code value} as a whole number from {@code min} to {@code max}, or null when it is anything else: not a
+   * number, a fraction ({@code 1.5}), out of range. A JSON number may arrive as any {@link Number}
+   * ({@code 2.0} as a Double), so it counts as whole when its value survives the trip to a long.
+   */
+  public static Long wholeNumber(Object value, long min, long max) {
+    if (value instanceof Number n
+        && n.doubleValue() == n.longValue()
+        && n.longValue() >= min
+        && n.longValue() <= max) {
+      return n.longValue();
+    }
+    return null;
   }
 
   /** The version a conditional write expects, or null for an unconditional one. */
@@ -57,12 +70,11 @@ public final class Fields {
     if (value == null) {
       return null;
     }
-    if (!(value instanceof Number number)
-        || number.intValue() < 1
-        || number.doubleValue() != number.intValue()) {
+    Long version = wholeNumber(value, 1, Integer.MAX_VALUE);
+    if (version == null) {
       throw StoreFailure.invalid("ifVersion: must be a positive integer");
     }
-    return number.intValue();
+    return version.intValue();
   }
 
   public static String text(JsonObject object, String field, int max, boolean required) {
@@ -129,24 +141,20 @@ public final class Fields {
     if (value == null) {
       return 50;
     }
-    if (!(value instanceof Number number)
-        || number.intValue() < 1
-        || number.intValue() > 200
-        || number.doubleValue() != number.intValue()) {
+    Long limit = wholeNumber(value, 1, 200);
+    if (limit == null) {
       throw StoreFailure.invalid("limit: must be an integer from 1 to 200");
     }
-    return number.intValue();
+    return limit.intValue();
   }
 
   /** A job's attempt limit in {@code field}: an integer from 1 to 100. */
   public static int attempts(Object value, String field) {
-    if (!(value instanceof Number n)
-        || n.doubleValue() != n.intValue()
-        || n.intValue() < 1
-        || n.intValue() > 100) {
+    Long attempts = wholeNumber(value, 1, 100);
+    if (attempts == null) {
       throw StoreFailure.invalid(field + ": must be an integer from 1 to 100");
     }
-    return n.intValue();
+    return attempts.intValue();
   }
 
   /** An RFC 3339 time with an offset ({@code 2026-12-01T10:00:00Z}) in {@code field}, or null when absent. */

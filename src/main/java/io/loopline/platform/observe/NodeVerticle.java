@@ -88,16 +88,27 @@ public final class NodeVerticle extends VerticleBase {
                 .sharedData()
                 .<String, JsonObject>getAsyncMap(NODES_MAP)
                 .onSuccess(map -> nodes = map),
-            bus.<JsonObject>consumer(Addresses.node(id), m -> m.reply(series())).completion(),
-            bus.<JsonObject>consumer(
-                    Addresses.CLUSTER_NODES,
-                    m ->
-                        cluster()
-                            .onSuccess(m::reply)
-                            .onFailure(
-                                e -> m.fail(503, "the node map is unavailable: " + e.getMessage())))
+            Operations.answerIgnoringBody(
+                    bus,
+                    Addresses.node(id),
+                    () -> Future.succeededFuture(series()),
+                    Operations.passingOn(503))
                 .completion(),
-            bus.consumer(Addresses.CLUSTER_SERIES, Operations.objectBodies(this::clusterSeries))
+            Operations.answerIgnoringBody(
+                    bus,
+                    Addresses.CLUSTER_NODES,
+                    () ->
+                        cluster()
+                            .recover(
+                                e ->
+                                    Future.failedFuture(
+                                        Operations.refusal(
+                                            503,
+                                            "the node map is unavailable: " + e.getMessage()))),
+                    Operations.passingOn(503))
+                .completion(),
+            Operations.answer(
+                    bus, Addresses.CLUSTER_SERIES, this::clusterSeries, Operations.passingOn(503))
                 .completion())
         .onSuccess(
             v -> {
@@ -181,9 +192,9 @@ public final class NodeVerticle extends VerticleBase {
   }
 
   /** Each node's history, asked of each node; a node that does not answer in time is listed with an error. */
-  private void clusterSeries(Message<JsonObject> message) {
-    String only = message.body() == null ? null : message.body().getString("node");
-    cluster()
+  private Future<JsonObject> clusterSeries(JsonObject message) {
+    String only = message.getString("node");
+    return cluster()
         .compose(
             all -> {
               List<Future<JsonObject>> answers = new ArrayList<>();
@@ -217,9 +228,7 @@ public final class NodeVerticle extends VerticleBase {
                                   "nodes",
                                   new JsonArray(
                                       answers.stream().map(f -> (Object) f.result()).toList())));
-            })
-        .onSuccess(message::reply)
-        .onFailure(e -> message.fail(503, String.valueOf(e.getMessage())));
+            });
   }
 
   @Override

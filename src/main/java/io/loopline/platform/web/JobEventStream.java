@@ -2,6 +2,7 @@ package io.loopline.platform.web;
 
 import io.loopline.contract.Addresses;
 import io.loopline.platform.bus.BusClient;
+import io.loopline.platform.bus.Operations;
 import io.loopline.platform.observe.NodeGauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -96,10 +97,7 @@ public final class JobEventStream {
   private void start(Long lastEventId) {
     response.closeHandler(v -> close());
     response.exceptionHandler(e -> close());
-    consumer =
-        vertx
-            .eventBus()
-            .consumer(Addresses.scrapeJobEvents(jobId), message -> event(message.body()));
+    consumer = Operations.listen(vertx.eventBus(), Addresses.scrapeJobEvents(jobId), this::event);
     consumer
         .completion()
         .compose(v -> bus.request(Addresses.SCRAPE_JOBS_EVENTS, catchUpFrom(lastEventId)))

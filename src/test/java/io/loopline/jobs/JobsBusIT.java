@@ -464,7 +464,7 @@ class JobsBusIT {
     JsonArray jobs = bus.ask(Addresses.JOBS_CLAIM, claim(owner)).getJsonArray("jobs");
     return jobs.stream()
         .map(JsonObject.class::cast)
-        .filter(j -> j.getLong("id") == id)
+        .filter(j -> Long.valueOf(id).equals(j.getLong("id")))
         .findFirst()
         .orElseThrow(() -> new AssertionError("job " + id + " was not claimed: " + jobs.encode()));
   }

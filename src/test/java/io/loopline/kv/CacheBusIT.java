@@ -228,9 +228,10 @@ class CacheBusIT {
                   .put("nodes", 2)
                   .put("confirmed", 2)
                   .put("redis", "updated"));
-      assertThat(here.next(m -> m.getLong("id") == id))
+      assertThat(here.next(m -> Long.valueOf(id).equals(m.getLong("id"))))
           .isEqualTo(new JsonObject().put("id", id).put("version", 5));
-      assertThat(there.next(m -> m.getLong("id") == id)).isEqualTo(new JsonObject().put("id", id));
+      assertThat(there.next(m -> Long.valueOf(id).equals(m.getLong("id"))))
+          .isEqualTo(new JsonObject().put("id", id));
       JsonObject stored = bus.ask(Addresses.CACHE_ITEMS_GET, new JsonObject().put("id", id));
       assertThat(stored.getInteger("version")).isEqualTo(5);
       assertThat(new JsonObject(stored.getString("json"))).isEqualTo(item);
@@ -240,7 +241,8 @@ class CacheBusIT {
               Addresses.CACHE_ITEMS_INVALIDATE,
               new JsonObject().put("id", id).put("deleted", true));
       assertThat(deleted.getString("redis")).isEqualTo("updated");
-      assertThat(here.next(m -> m.getLong("id") == id)).isEqualTo(new JsonObject().put("id", id));
+      assertThat(here.next(m -> Long.valueOf(id).equals(m.getLong("id"))))
+          .isEqualTo(new JsonObject().put("id", id));
       assertThat(
               bus.ask(Addresses.CACHE_ITEMS_GET, new JsonObject().put("id", id))
                   .containsKey("version"))

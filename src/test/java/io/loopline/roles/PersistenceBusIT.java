@@ -331,7 +331,7 @@ class PersistenceBusIT {
     JsonObject listed =
         keys.stream()
             .map(JsonObject.class::cast)
-            .filter(k -> k.getLong("id") == id)
+            .filter(k -> Long.valueOf(id).equals(k.getLong("id")))
             .findFirst()
             .orElseThrow();
     assertThat(listed.containsKey("key")).as("never a secret in a list").isFalse();
@@ -340,7 +340,7 @@ class PersistenceBusIT {
         new io.loopline.support.BusClient(bus).listen(Addresses.API_KEYS_REVOKED)) {
       JsonObject gone = ask(Addresses.API_KEYS_REVOKE, new JsonObject().put("id", id));
       assertThat(gone.getString("revokedAt")).isNotNull();
-      assertThat(revoked.next(m -> m.getLong("id") == id))
+      assertThat(revoked.next(m -> Long.valueOf(id).equals(m.getLong("id"))))
           .isEqualTo(new JsonObject().put("id", id));
     }
     assertThat(

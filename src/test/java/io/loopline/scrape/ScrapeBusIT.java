@@ -133,7 +133,7 @@ class ScrapeBusIT {
       assertThat(job.getJsonObject("counts").getInteger("total")).isEqualTo(2);
       List<JsonObject> events = new ArrayList<>();
       try (BusClient.Inbox jobEvents = bus.listen(Addresses.scrapeJobEvents(id))) {
-        assertThat(available.next(m -> m.getLong("id") == id))
+        assertThat(available.next(m -> Long.valueOf(id).equals(m.getLong("id"))))
             .isEqualTo(new JsonObject().put("id", id));
         JsonObject event;
         do {
@@ -158,7 +158,7 @@ class ScrapeBusIT {
               progress
                   .next(
                       p ->
-                          p.getLong("id") == id
+                          Long.valueOf(id).equals(p.getLong("id"))
                               && p.getJsonObject("counts").getInteger("done") == 2)
                   .getString("state"))
           .isEqualTo("done");
@@ -246,7 +246,7 @@ class ScrapeBusIT {
 
       assertThat(answer.getString("state")).isEqualTo("cancelled");
       assertThat(answer.getJsonObject("counts").getInteger("cancelled")).isEqualTo(2);
-      assertThat(cancelled.next(m -> m.getLong("id") == id))
+      assertThat(cancelled.next(m -> Long.valueOf(id).equals(m.getLong("id"))))
           .isEqualTo(new JsonObject().put("id", id));
       JsonObject end = events.next(e -> "end".equals(e.getString("event")));
       assertThat(end.getJsonObject("job").getString("state")).isEqualTo("cancelled");
@@ -285,7 +285,7 @@ class ScrapeBusIT {
                                           .put(
                                               "error",
                                               new JsonObject().put("code", "invalid-url"))))));
-      assertThat(available.next(m -> m.getLong("id") == job.getLong("id"))).isNotNull();
+      assertThat(available.next(m -> job.getLong("id").equals(m.getLong("id")))).isNotNull();
     }
     long jobId = job.getLong("id");
     assertThat(job.getJsonObject("counts").getInteger("total")).isEqualTo(4);

@@ -102,9 +102,10 @@ class ArchitectureTest {
 
   @Test
   void featuresMeetOnlyOnTheBus() {
-    for (String feature : features()) {
+    List<String> features = features();
+    for (String feature : features) {
       String[] others =
-          features().stream()
+          features.stream()
               .filter(f -> !f.equals(feature))
               .map(f -> "io.loopline." + f + "..")
               .toArray(String[]::new);
